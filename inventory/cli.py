@@ -1,0 +1,152 @@
+"""The command line: parse, call the library, render. No business logic lives here."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from . import __version__, render
+from .errors import ExitCode, InventoryError, UsageError
+from .form import load_form, schema_description
+from .roster import load_roster
+
+app = typer.Typer(
+    help="四川省政务信息系统摸底评估工具：生成填报模板、校验回收的报表、入库、出报告、查常见问题。",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+units_app = typer.Typer(help="填报单位名册。", no_args_is_help=True)
+schema_app = typer.Typer(help="表单字段说明。", no_args_is_help=True)
+template_app = typer.Typer(help="生成 Excel 填报模板。", no_args_is_help=True)
+app.add_typer(units_app, name="units")
+app.add_typer(schema_app, name="schema")
+app.add_typer(template_app, name="template")
+
+DEBUG = False
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出到标准输出。")]
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"inventory {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="显示版本号并退出。")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="出错时显示完整的调用栈。")] = False,
+) -> None:
+    """四川省政务信息系统摸底评估工具。"""
+
+
+@units_app.command("list")
+def units_list(
+    pilot: Annotated[bool, typer.Option("--pilot", help="只列出试点单位。")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """列出填报单位名册（全称、简称、类别、层级、区划代码、是否试点）。"""
+    units = load_roster().pilots() if pilot else list(load_roster())
+    if as_json:
+        emit_json([u.as_dict() for u in units])
+    else:
+        render.out.print(render.units_table(units))
+
+
+@schema_app.command("show")
+def schema_show(as_json: JsonOpt = False) -> None:
+    """显示当前表单每个字段在模板中的位置、类型、是否必填和可选值。"""
+    form = load_form()
+    if as_json:
+        emit_json(schema_description(form))
+    else:
+        render.out.print(f"[bold]{form.title}[/]  表单 {form.id} 版本 {form.version}")
+        for table in render.schema_tables(form):
+            render.out.print(table)
+
+
+@template_app.command("build")
+def template_build(
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="输出文件（单个模板）或文件夹（--pilot/--all）。")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="为该单位生成预填模板（全称、简称均可）。")] = None,
+    pilot: Annotated[bool, typer.Option("--pilot", help="为7个试点单位各生成一份。")] = False,
+    all_units: Annotated[bool, typer.Option("--all", help="为名册中每个单位各生成一份。")] = False,
+) -> None:
+    """生成 Excel 填报模板：下拉列表、输入提示、必填标记和缺项标红，Excel/WPS/LibreOffice 通用。"""
+    from .template import build_template, save_workbook, template_filename, write_templates
+
+    if sum([bool(unit), pilot, all_units]) > 1:
+        raise UsageError("--unit、--pilot 和 --all 只能选一个。")
+    form, roster = load_form(), load_roster()
+    if pilot or all_units:
+        folder = output or Path("templates")
+        if folder.exists() and not folder.is_dir():
+            raise UsageError(f"{folder} 是一个文件；--pilot/--all 需要一个输出文件夹。")
+        units = roster.pilots() if pilot else list(roster)
+        paths = write_templates(form, list(units), folder)
+        render.paths_made("已生成模板", paths)
+        return
+    chosen = roster.resolve(unit) if unit else None
+    path = output or Path(template_filename(form, chosen))
+    if path.is_dir():
+        path = path / template_filename(form, chosen)
+    save_workbook(build_template(form, chosen), path)
+    render.paths_made("已生成模板", [path])
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path, typer.Option("--dir", help="演示输出文件夹。")] = Path("inventory-demo"),
+) -> None:
+    """演示完整流程：生成试点单位模板、模拟填报、校验、反馈、入库并出报告。"""
+    from .demo import run_demo
+
+    result = run_demo(directory)
+    render.demo_summary(result)
+
+
+def main() -> None:
+    """Entry point: maps library errors to Chinese messages and exit codes; tracebacks only with --debug."""
+    global DEBUG
+    DEBUG = "--debug" in sys.argv[1:]
+    if DEBUG:
+        sys.argv = [a for a in sys.argv if a != "--debug"]
+    try:
+        app(standalone_mode=False)
+    except InventoryError as exc:
+        if DEBUG:
+            raise
+        render.err.print(f"[red]错误：[/]{exc.message}")
+        if exc.hint:
+            render.err.print(f"[yellow]建议：[/]{exc.hint}")
+        sys.exit(int(exc.exit_code))
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        render.err.print("[yellow]已中止。[/]")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors (typer vendors click) and anything unexpected
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            ctx = getattr(exc, "ctx", None)
+            if ctx is not None:
+                render.err.print(ctx.get_usage(), markup=False, highlight=False)
+            render.err.print(f"[red]用法错误：[/]{exc.format_message()}")
+            render.err.print("[yellow]建议：[/]加 --help 查看该命令的用法。")
+            sys.exit(ExitCode.USAGE)
+        if DEBUG:
+            raise
+        render.err.print(f"[red]内部错误：[/]{type(exc).__name__}: {exc}")
+        render.err.print("[yellow]建议：[/]请加 --debug 重新运行，并把输出发给技术支持。")
+        sys.exit(ExitCode.ENVIRONMENT)
+    sys.exit(0)

@@ -1,0 +1,68 @@
+"""Reference documents generated from the code and `forms/`, so they cannot drift."""
+
+from __future__ import annotations
+
+from .form import Form
+
+
+def _cell(text: object) -> str:
+    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
+
+
+def fields_markdown(form: Form) -> str:
+    """docs/fields.md: every sheet and field of the form, where the template has it."""
+    lines = [
+        "# 字段说明（由 forms/ 自动生成，请勿手工修改）",
+        "",
+        f"表单 `{form.id}`，版本 {form.version}。重新生成：`python -m inventory.docgen`。",
+        "",
+        "“必填”一栏：是 = 必填；条件 = 满足条件时必填（见下方规则）；建议 = 建议填写。",
+        "",
+    ]
+    for sheet in form.sheets:
+        where = "列" if sheet.layout == "table" else "单元格"
+        lines += [
+            f"## {sheet.name}",
+            "",
+            sheet.description,
+            "",
+            f"表头在第 {sheet.header_row} 行，数据从第 {sheet.first_data_row} 行开始。"
+            if sheet.layout == "table"
+            else f"标签在 A 列，填写内容在 B 列，从第 {sheet.first_data_row} 行开始。",
+            "",
+            f"| {where} | 表头 | 键名 | 类型 | 必填 | 可选值 | 说明 |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        conditional = {k for r in sheet.rules for k in r.requires}
+        for f in sheet.fields:
+            need = "是" if f.required else "条件" if f.key in conditional else "建议" if f.recommended else ""
+            enum = "、".join(f.enum) if f.enum else ""
+            lines.append(f"| {f.position} | {_cell(f.header)} | `{f.key}` | {f.type_name} | {need} | {_cell(enum)} | {_cell(f.help)} |")
+        lines.append("")
+    lines += ["## 规则", "", "| 编码 | 级别 | 表 | 规则 |", "|---|---|---|---|"]
+    for r in form.schema_rules():
+        lines.append(f"| `{r.code}` | {'错误' if r.severity == 'error' else '提醒'} | {r.sheet} | {_cell(r.message)} |")
+    for r in form.rules:
+        lines.append(f"| `{r['code']}` | {'错误' if r['severity'] == 'error' else '提醒'} | {r['sheet']} | {_cell(r['title'])} |")
+    return "\n".join(lines) + "\n"
+
+
+def generated_docs() -> dict[str, str]:
+    """Path (relative to the project root) -> content, for every generated reference."""
+    from .form import load_form
+
+    return {"docs/fields.md": fields_markdown(load_form())}
+
+
+def main() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for rel, text in generated_docs().items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+        print(f"wrote {rel}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,387 @@
+"""The form: sheets, fields and rules loaded from `forms/`, the single source of truth.
+
+Every schema is checked against the JSON Schema meta-schema and our own `x-` annotations when
+it is loaded, so a broken form is a setup error before any workbook is touched.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import jsonschema_rs
+from openpyxl.utils import get_column_letter
+
+from .errors import SetupError
+from .resources import data_dir
+
+# x-type -> (Excel number format, JSON type it normalises to)
+FIELD_TYPES: dict[str, str] = {
+    "text": "General",
+    "code": "@",
+    "uscc": "@",
+    "phone": "@",
+    "enum": "General",
+    "multi": "General",
+    "bool": "General",
+    "date": "yyyy-mm-dd",
+    "month": "@",
+    "amount": "#,##0.00##",
+    "int": "0",
+}
+TYPE_NAMES = {
+    "text": "文本",
+    "code": "编码（文本）",
+    "uscc": "统一社会信用代码",
+    "phone": "电话",
+    "enum": "单选",
+    "multi": "多选",
+    "bool": "是/否",
+    "date": "日期",
+    "month": "日期（可到月）",
+    "amount": "金额（万元）",
+    "int": "整数",
+}
+RULE_KINDS = {
+    "order": ("before", "after"),
+    "not_after_as_of": ("field",),
+    "before_as_of": ("field",),
+    "recent": ("field", "months"),
+    "not_in": ("field", "values"),
+    "max": ("field", "limit"),
+    "ratio": ("field", "base", "factor"),
+    "le": ("field", "other"),
+    "ge": ("field", "other"),
+    "children_sum": ("field", "child_sheet", "child_field"),
+    "has_children": ("child_sheet",),
+}
+SEVERITIES = ("error", "warning")
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    title: str
+    type: str
+    required: bool
+    recommended: bool
+    enum: tuple[str, ...] | None
+    help: str
+    example: Any
+    width: int
+    group: str
+    position: str  # column letter (table) or cell reference (form)
+    schema: dict[str, Any] = field(repr=False, compare=False)
+
+    @property
+    def header(self) -> str:
+        """The exact text of the header (table) or label (form) cell in the template."""
+        return f"*{self.title}" if self.required else self.title
+
+    @property
+    def number_format(self) -> str:
+        return FIELD_TYPES[self.type]
+
+    @property
+    def multi(self) -> bool:
+        return self.type == "multi"
+
+    @property
+    def type_name(self) -> str:
+        return TYPE_NAMES[self.type]
+
+
+@dataclass(frozen=True)
+class SchemaRule:
+    """An `if/then` block of a sheet schema, named by its `x-rule` code."""
+
+    code: str
+    severity: str
+    title: str
+    message: str
+    sheet: str
+    when: dict[str, tuple[str, ...]]  # simple equality conditions, for conditional formatting
+    requires: tuple[str, ...]
+
+
+@dataclass
+class Sheet:
+    name: str
+    schema_file: str
+    layout: str  # "table" | "form"
+    header_row: int
+    first_data_row: int
+    max_rows: int
+    fields: list[Field]
+    schema: dict[str, Any] = field(repr=False)
+    key: str | None = None  # the field that identifies a row (system number)
+    name_field: str | None = None
+    parent: str | None = None
+    parent_key: str | None = None
+    rules: list[SchemaRule] = field(default_factory=list)
+
+    @cached_property
+    def by_key(self) -> dict[str, Field]:
+        return {f.key: f for f in self.fields}
+
+    @cached_property
+    def validator(self) -> Any:
+        return jsonschema_rs.validator_for(self.schema, validate_formats=True)
+
+    @property
+    def title(self) -> str:
+        return str(self.schema.get("title", self.name))
+
+    @property
+    def description(self) -> str:
+        return str(self.schema.get("description", ""))
+
+
+@dataclass
+class Form:
+    id: str
+    version: str
+    accepted_versions: tuple[str, ...]
+    title: str
+    groups: dict[str, str]
+    round: dict[str, Any]
+    sheets: list[Sheet]
+    instructions: dict[str, Any]
+    rules: list[dict[str, Any]]
+    regions: list[dict[str, str]]
+    folder: Path
+
+    @cached_property
+    def by_name(self) -> dict[str, Sheet]:
+        return {s.name: s for s in self.sheets}
+
+    @property
+    def main(self) -> Sheet:
+        """The sheet with one row per system."""
+        return next(s for s in self.sheets if s.key)
+
+    @property
+    def unit_sheet(self) -> Sheet:
+        return next(s for s in self.sheets if s.layout == "form")
+
+    @property
+    def children(self) -> list[Sheet]:
+        return [s for s in self.sheets if s.parent]
+
+    @property
+    def as_of(self) -> dt.date:
+        """The survey's reference date (数据统计截止日期) from the round settings; today without one."""
+        value = self.round.get("as_of")
+        return dt.date.fromisoformat(value) if value else dt.date.today()
+
+    def schema_rules(self) -> list[SchemaRule]:
+        return [r for s in self.sheets for r in s.rules]
+
+
+def _fail(path: Path, message: str) -> SetupError:
+    return SetupError(
+        f"表单定义文件 {path.name} 有误：{message}",
+        hint=f"请检查 {path}，或重新安装本工具以恢复自带的表单定义。",
+    )
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise _fail(path, "文件不存在") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise _fail(path, f"不是有效的 JSON（{exc}）") from exc
+
+
+def _simple_condition(schema: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    """`{"properties": {"status": {"const": "在用"}}}` -> {"status": ("在用",)} (const/enum only)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for key, sub in schema.get("properties", {}).items():
+        if "const" in sub:
+            out[key] = (sub["const"],)
+        elif "enum" in sub:
+            out[key] = tuple(sub["enum"])
+    return out
+
+
+def _load_sheet(folder: Path, spec: dict[str, Any], regions: list[str]) -> Sheet:
+    path = folder / spec["schema"]
+    schema = _read_json(path)
+    try:
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        raise _fail(path, f"不符合 JSON Schema 2020-12 元模式：{exc.message}") from exc
+    schema = copy.deepcopy(schema)
+    layout = spec.get("layout", "table")
+    required = set(schema.get("required", []))
+    fields: list[Field] = []
+    first = int(spec["first_data_row"])
+    for index, (key, prop) in enumerate(schema.get("properties", {}).items()):
+        ftype = prop.get("x-type")
+        if ftype not in FIELD_TYPES:
+            raise _fail(path, f"字段 {key} 的 x-type “{ftype}”未定义，可用：{', '.join(FIELD_TYPES)}")
+        if "title" not in prop:
+            raise _fail(path, f"字段 {key} 缺少 title（表头文字）")
+        if prop.get("x-list") == "regions":
+            prop["enum"] = regions
+        enum = prop.get("enum") or prop.get("items", {}).get("enum")
+        if ftype in ("enum", "multi", "bool") and not enum:
+            raise _fail(path, f"字段 {key} 是选择类型，但没有给出 enum 选项")
+        position = get_column_letter(index + 1) if layout == "table" else f"B{first + index}"
+        examples = prop.get("examples") or [None]
+        fields.append(
+            Field(
+                key=key,
+                title=prop["title"],
+                type=ftype,
+                required=key in required,
+                recommended=bool(prop.get("x-recommended")),
+                enum=tuple(enum) if enum else None,
+                help=prop.get("description", ""),
+                example=examples[0],
+                width=int(prop.get("x-width", 14)),
+                group=prop.get("x-group", ""),
+                position=position,
+                schema=prop,
+            )
+        )
+    keys = {f.key for f in fields}
+    rules: list[SchemaRule] = []
+    for block in schema.get("allOf", []):
+        code, severity = block.get("x-rule"), block.get("x-severity")
+        if not code or severity not in SEVERITIES:
+            raise _fail(path, "allOf 中每个 if/then 规则都要有 x-rule 编码和 x-severity（error 或 warning）")
+        then = block.get("then", {})
+        requires = tuple(then.get("required", ()))
+        unknown = (set(requires) | set(_simple_condition(block.get("if", {})))) - keys
+        if unknown:
+            raise _fail(path, f"规则 {code} 引用了不存在的字段：{', '.join(sorted(unknown))}")
+        rules.append(
+            SchemaRule(
+                code=code,
+                severity=severity,
+                title=block.get("x-title", code),
+                message=block.get("x-message", block.get("x-title", code)),
+                sheet=spec["name"],
+                when=_simple_condition(block.get("if", {})),
+                requires=requires,
+            )
+        )
+    if spec.get("key") and spec["key"] not in keys:
+        raise _fail(path, f"manifest 指定的关键字段 {spec['key']} 不在表中")
+    return Sheet(
+        name=spec["name"],
+        schema_file=spec["schema"],
+        layout=layout,
+        header_row=int(spec["header_row"]),
+        first_data_row=first,
+        max_rows=int(spec.get("max_rows", len(fields))),
+        fields=fields,
+        schema=schema,
+        key=spec.get("key"),
+        name_field=spec.get("name_field"),
+        parent=spec.get("parent"),
+        parent_key=spec.get("parent_key"),
+        rules=rules,
+    )
+
+
+def _check_rules(path: Path, rules: list[dict[str, Any]], sheets: dict[str, Sheet]) -> None:
+    seen: set[str] = set()
+    for rule in rules:
+        code = rule.get("code")
+        if not code or code in seen:
+            raise _fail(path, f"规则编码缺失或重复：{code}")
+        seen.add(code)
+        kind = rule.get("kind")
+        if kind not in RULE_KINDS:
+            raise _fail(path, f"规则 {code} 的 kind “{kind}”未定义，可用：{', '.join(RULE_KINDS)}")
+        missing = [k for k in RULE_KINDS[kind] if k not in rule]
+        if missing or rule.get("severity") not in SEVERITIES or "title" not in rule:
+            raise _fail(path, f"规则 {code} 缺少 {', '.join(missing) or 'severity/title'}")
+        sheet = sheets.get(rule.get("sheet", ""))
+        if sheet is None:
+            raise _fail(path, f"规则 {code} 的 sheet “{rule.get('sheet')}”不存在")
+        named = [rule[k] for k in ("field", "before", "after", "base", "other") if k in rule]
+        named += list(rule.get("when", {}))
+        unknown = [k for k in named if k not in sheet.by_key]
+        if "child_sheet" in rule:
+            child = sheets.get(rule["child_sheet"])
+            if child is None or ("child_field" in rule and rule["child_field"] not in child.by_key):
+                unknown.append(f"{rule['child_sheet']}.{rule.get('child_field', '')}")
+        if unknown:
+            raise _fail(path, f"规则 {code} 引用了不存在的字段：{', '.join(unknown)}")
+
+
+@lru_cache(maxsize=8)
+def load_form(folder: Path | None = None) -> Form:
+    """Load and check the form in `folder` (default: the shipped `forms/`)."""
+    folder = Path(folder) if folder else data_dir("forms")
+    manifest = _read_json(folder / "manifest.json")
+    roster = _read_json(folder / "units.json")
+    regions = roster.get("regions", [])
+    region_names = [r["name"] for r in regions]
+    sheets = [_load_sheet(folder, spec, region_names) for spec in manifest["sheets"]]
+    for sheet in sheets:
+        if len(sheet.name) > 31 or set(sheet.name) & set("[]:*?/\\") or sheet.name.startswith("_"):
+            raise _fail(folder / "manifest.json", f"表名“{sheet.name}”不能用作 Excel 工作表名（最长31字，不含 []:*?/\\，不以 _ 开头）")
+    by_name = {s.name: s for s in sheets}
+    if sum(1 for s in sheets if s.key) != 1 or sum(1 for s in sheets if s.layout == "form") != 1:
+        raise _fail(folder / "manifest.json", "须有且只有一张带 key 的系统表和一张单位信息表")
+    for sheet in sheets:
+        if sheet.parent and (sheet.parent not in by_name or sheet.parent_key not in sheet.by_key):
+            raise _fail(folder / "manifest.json", f"子表 {sheet.name} 的 parent/parent_key 不正确")
+    rules = _read_json(folder / "rules.json").get("rules", [])
+    _check_rules(folder / "rules.json", rules, by_name)
+    all_codes = [r["code"] for r in rules] + [r.code for s in sheets for r in s.rules]
+    if len(all_codes) != len(set(all_codes)):
+        raise _fail(folder / "rules.json", "规则编码在 rules.json 和各表 schema 之间重复")
+    return Form(
+        id=manifest["form"],
+        version=str(manifest["version"]),
+        accepted_versions=tuple(str(v) for v in manifest.get("accepted_versions", [manifest["version"]])),
+        title=manifest.get("title", manifest["form"]),
+        groups=manifest.get("groups", {}),
+        round=manifest.get("round", {}),
+        sheets=sheets,
+        instructions=manifest.get("instructions", {}),
+        rules=rules,
+        regions=regions,
+        folder=folder,
+    )
+
+
+def schema_description(form: Form) -> dict[str, Any]:
+    """The field dictionary in the shape of `inventory schema show --json` (contract.md)."""
+    return {
+        "form": form.id,
+        "version": form.version,
+        "sheets": [
+            {
+                "name": s.name,
+                "layout": s.layout,
+                "header_row": s.header_row,
+                "first_data_row": s.first_data_row,
+                "fields": [
+                    {
+                        "key": f.key,
+                        "title": f.header,
+                        ("column" if s.layout == "table" else "cell"): f.position,
+                        "type": f.type,
+                        "required": f.required,
+                        "enum": list(f.enum) if f.enum else None,
+                        "help": f.help,
+                    }
+                    for f in s.fields
+                ],
+            }
+            for s in form.sheets
+        ],
+    }

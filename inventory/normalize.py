@@ -1,0 +1,225 @@
+"""Turn what people type into canonical values, before any check runs.
+
+One normaliser per field type. Each takes the raw cell value (as the reader gives it) and returns
+`(value, problem)`: the canonical value for the record, or a `Problem` naming the error code and
+what was expected. The raw value is kept by the caller for display.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+_SPACES = re.compile(r"\s+")
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+_DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2})\s*日?|\s*月?)?$")
+_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})?$")
+_MULTI_SPLIT = re.compile(r"[、,，;；/|\n]+")
+_AMOUNT_UNIT = re.compile(r"(万元|万)$")
+_TRUE = {"是", "√", "✓", "✔", "Y", "YES", "T", "TRUE", "1", "对", "有"}
+_FALSE = {"否", "×", "✗", "✘", "N", "NO", "F", "FALSE", "0", "无"}
+MAX_EXACT_DIGITS = 15  # Excel keeps 15 significant digits in a number cell
+
+
+class Problem(NamedTuple):
+    code: str
+    expected: str
+
+
+Result = tuple[Any, Problem | None]
+
+
+def clean_text(value: Any) -> str:
+    """NFKC, no-break and other odd spaces folded, surrounding space stripped, runs collapsed."""
+    text = value if isinstance(value, str) else str(value)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def match_key(value: str) -> str:
+    """The form used to compare enum labels: NFKC, no spaces, full-width punctuation unified."""
+    return clean_text(value).replace(" ", "").replace("(", "（").replace(")", "）").upper()
+
+
+def _number_text(value: float | int) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _too_long(value: Any) -> bool:
+    return isinstance(value, float) and abs(value) >= 10**MAX_EXACT_DIGITS
+
+
+def norm_text(value: Any) -> Result:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _number_text(value), None
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()[:10], None
+    text = clean_text(value)
+    return (text or None), None
+
+
+def norm_code(value: Any) -> Result:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if _too_long(value):
+            return _number_text(value), Problem("CELL_LONG_NUMBER", "以文本格式重新输入的完整编码")
+        return _number_text(value), None
+    text = clean_text(value).replace(" ", "")
+    return (text.upper() or None), None
+
+
+def norm_phone(value: Any) -> Result:
+    code, problem = norm_code(value)
+    if code and not problem:
+        code = code.replace("（", "").replace("）", "-").replace("(", "").replace(")", "-")
+    return code, problem
+
+
+def make_enum(options: Sequence[str]) -> Callable[[Any], Result]:
+    table = {match_key(o): o for o in options}
+
+    def norm_enum(value: Any) -> Result:
+        text = clean_text(_number_text(value) if isinstance(value, (int, float)) else value)
+        if not text:
+            return None, None
+        return table.get(match_key(text), text), None
+
+    return norm_enum
+
+
+def make_multi(options: Sequence[str]) -> Callable[[Any], Result]:
+    single = make_enum(options)
+
+    def norm_multi(value: Any) -> Result:
+        text = clean_text(value)
+        if not text:
+            return None, None
+        items = [single(part)[0] for part in _MULTI_SPLIT.split(text) if part.strip()]
+        return list(dict.fromkeys(items)), None
+
+    return norm_multi
+
+
+def norm_bool(value: Any) -> Result:
+    if isinstance(value, bool):
+        return ("是" if value else "否"), None
+    text = clean_text(_number_text(value) if isinstance(value, (int, float)) else value)
+    if not text:
+        return None, None
+    key = text.upper()
+    if key in _TRUE:
+        return "是", None
+    if key in _FALSE:
+        return "否", None
+    return text, None  # the schema's enum check reports it with the allowed values
+
+
+def _parse_date(value: Any, allow_month: bool) -> Result:
+    expected = "日期，如 2024-03-01" + ("，或精确到月如 2024-03" if allow_month else "")
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat(), None
+    if isinstance(value, dt.date):
+        return value.isoformat(), None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 1 <= value < 2958466:  # Excel serial numbers up to 9999-12-31
+            return (_EXCEL_EPOCH + dt.timedelta(days=float(value))).date().isoformat(), None
+        if isinstance(value, float) and not value.is_integer():
+            return _number_text(value), Problem("CELL_DATE", expected)
+        value = _number_text(value)
+    text = clean_text(value).replace(" ", "")
+    if not text:
+        return None, None
+    m = _DATE_TEXT.match(text) or _DATE_COMPACT.match(text)
+    if not m:
+        return text, Problem("CELL_DATE", expected)
+    year, month, day = int(m[1]), int(m[2]), m[3]
+    try:
+        if day is None:
+            dt.date(year, month, 1)
+            if not allow_month:
+                return text, Problem("CELL_DATE", "精确到日的日期，如 2024-03-01")
+            return f"{year:04d}-{month:02d}", None
+        return dt.date(year, month, int(day)).isoformat(), None
+    except ValueError:
+        return text, Problem("CELL_DATE", expected)
+
+
+def norm_date(value: Any) -> Result:
+    return _parse_date(value, allow_month=False)
+
+
+def norm_month(value: Any) -> Result:
+    return _parse_date(value, allow_month=True)
+
+
+def _parse_number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = clean_text(value).replace(" ", "").replace(",", "").replace("，", "")
+    text = _AMOUNT_UNIT.sub("", text)
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def norm_amount(value: Any) -> Result:
+    if isinstance(value, str) and not clean_text(value):
+        return None, None
+    number = _parse_number(value)
+    if number is None:
+        raw = clean_text(value)
+        hint = "以万元为单位的数字，如 35 或 35.5" + ("（“元”请换算成万元）" if raw.endswith("元") else "")
+        return raw, Problem("CELL_NUMBER", hint)
+    return (int(number) if number.is_integer() else round(number, 6)), None
+
+
+def norm_int(value: Any) -> Result:
+    if isinstance(value, str) and not clean_text(value):
+        return None, None
+    number = _parse_number(value)
+    if number is None or not number.is_integer():
+        return clean_text(value), Problem("CELL_INTEGER", "不带小数的整数，如 1200")
+    return int(number), None
+
+
+def normaliser(ftype: str, options: Sequence[str] | None) -> Callable[[Any], Result]:
+    """The normaliser for a field of x-type `ftype`."""
+    if ftype == "enum":
+        return make_enum(options or ())
+    if ftype == "multi":
+        return make_multi(options or ())
+    return {
+        "text": norm_text,
+        "code": norm_code,
+        "uscc": norm_code,
+        "phone": norm_phone,
+        "bool": norm_bool,
+        "date": norm_date,
+        "month": norm_month,
+        "amount": norm_amount,
+        "int": norm_int,
+    }[ftype]
+
+
+USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def uscc_check_char(first17: str) -> str:
+    """The 18th character of a 统一社会信用代码 (GB 32100-2015)."""
+    total = sum(USCC_CHARS.index(c) * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
+    return USCC_CHARS[(31 - total % 31) % 31]
+
+
+def uscc_valid(code: str) -> bool:
+    if len(code) != 18 or any(c not in USCC_CHARS for c in code):
+        return False
+    return uscc_check_char(code[:17]) == code[17]

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from inventory.form import Form, load_form
+from inventory.roster import Roster, load_roster
+from inventory.template import write_templates
+
+
+@pytest.fixture(scope="session")
+def form() -> Form:
+    return load_form()
+
+
+@pytest.fixture(scope="session")
+def roster() -> Roster:
+    return load_roster()
+
+
+@pytest.fixture(scope="session")
+def pilot_templates(tmp_path_factory, form, roster) -> list[Path]:
+    out = tmp_path_factory.mktemp("pilot")
+    return write_templates(form, roster.pilots(), out)
+
+
+@pytest.fixture()
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real console script in a subprocess (exit codes and stdout/stderr as users see them)."""
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "inventory", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def cli_json(*args: str) -> object:
+    proc = run_cli(*args)
+    assert proc.returncode in (0, 1), proc.stderr
+    return json.loads(proc.stdout)
+
+
+def soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def libreoffice_roundtrip(path: Path, outdir: Path) -> Path:
+    """Open `path` in LibreOffice headless and save it again as xlsx (our stand-in for Excel/WPS)."""
+    exe = soffice()
+    if not exe:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    outdir.mkdir(parents=True, exist_ok=True)
+    profile = outdir / "lo-profile"
+    subprocess.run(
+        [exe, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "xlsx", "--outdir", str(outdir), str(path)],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    out = outdir / path.name
+    assert out.exists(), f"LibreOffice did not write {out}"
+    return out
