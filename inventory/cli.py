@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -105,6 +106,74 @@ def template_build(
     render.paths_made("已生成模板", [path])
 
 
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", help="数据统计截止日期（YYYY-MM-DD），时效规则以此为准；默认取本轮调查设置。", metavar="YYYY-MM-DD"),
+]
+
+
+def parse_as_of(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--as-of 的日期“{value}”格式不对。", hint="请写成 YYYY-MM-DD，如 2025-06-30。") from None
+
+
+def existing_paths(paths: list[Path]) -> list[Path]:
+    from .validate import expand_paths
+
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise UsageError(f"找不到：{'、'.join(map(str, missing))}", hint="请检查路径；可以给出文件或文件夹。")
+    files = expand_paths(paths)
+    if not files:
+        raise UsageError(f"{'、'.join(map(str, paths))} 中没有 Excel 文件。")
+    return files
+
+
+@app.command()
+def validate(
+    paths: Annotated[list[Path], typer.Argument(help="要校验的文件或文件夹（文件夹中的每个 Excel 文件）。", show_default=False)],
+    as_json: JsonOpt = False,
+    feedback: Annotated[Path | None, typer.Option("--feedback", help="为有问题的文件各写一份反馈工作簿到该文件夹。")] = None,
+    as_of: AsOfOpt = None,
+) -> None:
+    """校验回收的报表：一次找出全部问题并定位到单元格。不写数据库。"""
+    from .validate import Validator
+
+    files = existing_paths(paths)
+    validator = Validator(as_of=parse_as_of(as_of))
+    reports = []
+    with render.progress(len(files), "校验") as bar:
+        task = bar.add_task("", total=len(files))
+        for path in files:
+            bar.update(task, description=path.name)
+            report = validator.validate(path)
+            reports.append(report)
+            if feedback is not None and report.issues:
+                from .feedback import write_feedback
+
+                report.feedback = write_feedback(report, validator.form, feedback)
+            bar.advance(task)
+    if as_json:
+        emit_json({"valid": all(r.valid for r in reports), "files": [r.as_dict() for r in reports]})
+    else:
+        for report in reports:
+            render.file_summary(report)
+            table = render.issues_table(report)
+            if table is not None:
+                render.err.print(table)
+        if len(reports) > 1:
+            render.batch_totals(reports)
+    if feedback is not None:
+        made = [r.feedback for r in reports if r.feedback]
+        render.paths_made("反馈工作簿", made)
+    if not all(r.valid for r in reports):
+        raise typer.Exit(ExitCode.DATA)
+
+
 @app.command()
 def demo(
     directory: Annotated[Path, typer.Option("--dir", help="演示输出文件夹。")] = Path("inventory-demo"),
@@ -123,7 +192,7 @@ def main() -> None:
     if DEBUG:
         sys.argv = [a for a in sys.argv if a != "--debug"]
     try:
-        app(standalone_mode=False)
+        rc = app(standalone_mode=False)  # click returns the exit code of typer.Exit here
     except InventoryError as exc:
         if DEBUG:
             raise
@@ -149,4 +218,4 @@ def main() -> None:
         render.err.print(f"[red]内部错误：[/]{type(exc).__name__}: {exc}")
         render.err.print("[yellow]建议：[/]请加 --debug 重新运行，并把输出发给技术支持。")
         sys.exit(ExitCode.ENVIRONMENT)
-    sys.exit(0)
+    sys.exit(rc if isinstance(rc, int) else 0)

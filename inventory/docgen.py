@@ -47,11 +47,35 @@ def fields_markdown(form: Form) -> str:
     return "\n".join(lines) + "\n"
 
 
+def errors_markdown(form: Form) -> str:
+    """docs/errors.md: every issue code the tool can report, with its meaning and fix."""
+    from .issues import catalogue_with_rules
+
+    lines = [
+        "# 问题编码目录（由代码自动生成，请勿手工修改）",
+        "",
+        "校验、入库和报告中的每条问题都有一个稳定的编码。编码一经发布不再改变含义。",
+        "消息中的 {value} 是单元格里的实际内容，{expected} 是应填的内容。重新生成：`python -m inventory.docgen`。",
+        "",
+    ]
+    groups: dict[str, list] = {}
+    for code in catalogue_with_rules(form).values():
+        groups.setdefault(code.group, []).append(code)
+    for group, codes in groups.items():
+        lines += [f"## {group}", "", "| 编码 | 级别 | 名称 | 消息 | 怎么改 |", "|---|---|---|---|---|"]
+        for c in codes:
+            level = "错误" if c.severity == "error" else "提醒"
+            lines.append(f"| `{c.code}` | {level} | {_cell(c.title)} | {_cell(c.message)} | {_cell(c.hint)} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def generated_docs() -> dict[str, str]:
     """Path (relative to the project root) -> content, for every generated reference."""
     from .form import load_form
 
-    return {"docs/fields.md": fields_markdown(load_form())}
+    form = load_form()
+    return {"docs/fields.md": fields_markdown(form), "docs/errors.md": errors_markdown(form)}
 
 
 def main() -> None:

@@ -53,3 +53,64 @@ def paths_made(title: str, paths: Iterable[Any]) -> None:
 def demo_summary(result: Any) -> None:
     err.print(f"[bold green]演示完成[/]，全部输出在 {result.directory}")
     paths_made("试点单位模板", result.templates)
+
+
+def file_summary(report: Any) -> None:
+    """One line per file, then its issues grouped by sheet and row."""
+    status = "[green]通过[/]" if report.valid else "[red]未通过[/]"
+    unit = report.unit.name if report.unit else (report.unit_written or "单位未识别")
+    err.print(
+        f"{status} {report.path}  [dim]{unit}[/]  系统 {report.systems} 个，错误 [red]{report.errors}[/]，提醒 [yellow]{report.warnings}[/]"
+    )
+
+
+def issues_table(report: Any, limit: int = 200) -> Table | None:
+    if not report.issues:
+        return None
+    table = Table(show_lines=False, title=str(report.path.name), title_justify="left")
+    table.add_column("级别", no_wrap=True)
+    table.add_column("工作表", no_wrap=True)
+    table.add_column("位置", no_wrap=True)
+    table.add_column("编码", no_wrap=True, style="dim")
+    table.add_column("问题", overflow="fold")
+    wide = err.width >= 140
+    if wide:
+        table.add_column("怎么改", overflow="fold", style="dim")
+    last: tuple[Any, Any] = (None, None)
+    for issue in report.issues[:limit]:
+        where = issue.cell or (f"第 {issue.row} 行" if issue.row else (f"{issue.column} 列" if issue.column else ""))
+        sheet = issue.sheet or "（文件）"
+        key = (sheet, issue.row)
+        shown_sheet = sheet if key != last else ""
+        last = key
+        level = "[red]错误[/]" if issue.severity == "error" else "[yellow]提醒[/]"
+        message = issue.message.split("：", 1)[-1] if issue.sheet else issue.message
+        cells = [level, shown_sheet, where, issue.code, message] + ([issue.hint] if wide else [])
+        table.add_row(*cells)
+    if len(report.issues) > limit:
+        table.caption = f"另有 {len(report.issues) - limit} 条未显示，完整清单请用 --json 或 --feedback。"
+    return table
+
+
+def batch_totals(reports: list[Any]) -> None:
+    ok = sum(1 for r in reports if r.valid)
+    err.print(
+        f"[bold]共 {len(reports)} 个文件[/]：通过 [green]{ok}[/]，未通过 [red]{len(reports) - ok}[/]；"
+        f"错误 {sum(r.errors for r in reports)} 条，提醒 {sum(r.warnings for r in reports)} 条"
+    )
+
+
+def progress(total: int, label: str) -> Any:
+    """A progress bar on stderr for batches of more than a few files."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        transient=True,
+        disable=total < 3 or not err.is_terminal,
+    )

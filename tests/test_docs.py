@@ -16,3 +16,19 @@ def test_generated_doc_is_current(rel):
     path = ROOT / rel
     assert path.exists(), f"{rel} is missing: run python -m inventory.docgen"
     assert path.read_text(encoding="utf-8") == generated_docs()[rel], f"{rel} is stale: run python -m inventory.docgen"
+
+
+def test_every_code_used_in_the_source_is_catalogued_and_documented(form):
+    import re
+
+    from inventory.issues import CATALOGUE, catalogue_with_rules
+
+    used: set[str] = set()
+    pattern = re.compile(r'(?:make_issue|add|Problem|fail)\(\s*"([A-Z][A-Z0-9_]+)"')
+    for path in (ROOT / "inventory").rglob("*.py"):
+        used |= set(pattern.findall(path.read_text(encoding="utf-8")))
+    assert len(used) > 30
+    assert used <= set(CATALOGUE), sorted(used - set(CATALOGUE))
+    doc = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    for code in catalogue_with_rules(form):
+        assert f"`{code}`" in doc, f"{code} is not in docs/errors.md"

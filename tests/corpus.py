@@ -1,0 +1,104 @@
+"""Broken and hostile files, built by code: each kind a returned file can be."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def rewrite_zip(
+    src: Path,
+    dst: Path,
+    edit: dict[str, bytes | None] | None = None,
+    extra: dict[str, bytes] | None = None,
+    sheet_sub: tuple[bytes, bytes] | None = None,
+    sheet: str = "xl/worksheets/sheet4.xml",
+) -> Path:
+    """Copy an xlsx, replacing, dropping or adding parts."""
+    edit = edit or {}
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            if info.filename in edit:
+                if edit[info.filename] is not None:
+                    zout.writestr(info.filename, edit[info.filename])
+                continue
+            data = zin.read(info.filename)
+            if sheet_sub and info.filename == sheet:
+                data = re.sub(sheet_sub[0], sheet_sub[1], data, count=1)
+            zout.writestr(info, data)
+        for name, data in (extra or {}).items():
+            zout.writestr(name, data)
+    return dst
+
+
+def main_sheet_part(src: Path, name: str = "系统清单") -> str:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(src, read_only=True)
+    index = wb.sheetnames.index(name) + 1
+    wb.close()
+    return f"xl/worksheets/sheet{index}.xml"
+
+
+def build_corpus(folder: Path, good: Path) -> dict[str, tuple[Path, str]]:
+    """name -> (file, the issue code it must produce)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out: dict[str, tuple[Path, str]] = {}
+
+    def put(name: str, data: bytes, code: str) -> None:
+        p = folder / name
+        p.write_bytes(data)
+        out[name] = (p, code)
+
+    put("empty.xlsx", b"", "FILE_EMPTY")
+    put("old-xls-renamed.xlsx", OLE + b"\x00" * 4000 + "Workbook".encode("utf-16-le") + b"\x00" * 500, "FILE_OLD_FORMAT")
+    put("wps.et", OLE + b"\x00" * 2000, "FILE_OLD_FORMAT")
+    put("password.xlsx", OLE + b"\x00" * 1000 + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 1000, "FILE_ENCRYPTED")
+    put("csv-renamed.xlsx", "系统名称,运行状态\n社保系统,在用\n".encode("gb18030"), "FILE_CSV")
+    put("html-renamed.xls", b"<html><body><table><tr><td>\xe7\xb3\xbb\xe7\xbb\x9f</td></tr></table></body></html>", "FILE_HTML")
+    put("pdf.xlsx", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + bytes(range(256)) * 4, "FILE_NOT_EXCEL")
+    raw = good.read_bytes()
+    put("truncated.xlsx", raw[: len(raw) // 2], "FILE_CORRUPT")
+    # a zip bomb: one hugely compressible part
+    bomb = folder / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook/>")
+        z.writestr("xl/_rels/workbook.xml.rels", "<Relationships/>")
+        z.writestr("xl/worksheets/sheet1.xml", b"\x20" * (60 * 1024**2))
+    out["bomb.xlsx"] = (bomb, "FILE_ZIP_BOMB")
+    many = folder / "many-parts.xlsx"
+    with zipfile.ZipFile(many, "w", zipfile.ZIP_STORED) as z:
+        for i in range(5200):
+            z.writestr(f"x/{i}", b"")
+    out["many-parts.xlsx"] = (many, "FILE_ZIP_BOMB")
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&lol2;</t></si></sst>'
+    )
+    out["billion-laughs.xlsx"] = (rewrite_zip(good, folder / "billion-laughs.xlsx", extra={"xl/laughs.xml": laughs}), "FILE_XML_UNSAFE")
+    out["no-workbook.xlsx"] = (rewrite_zip(good, folder / "no-workbook.xlsx", edit={"xl/workbook.xml": None}), "FILE_CORRUPT")
+    part = main_sheet_part(good)
+    out["absurd-dimension.xlsx"] = (
+        rewrite_zip(
+            good,
+            folder / "absurd-dimension.xlsx",
+            sheet=part,
+            sheet_sub=(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>'),
+        ),
+        "",  # reads normally: no file-level issue expected
+    )
+    out["stray-cell.xlsx"] = (
+        rewrite_zip(
+            good,
+            folder / "stray-cell.xlsx",
+            sheet=part,
+            sheet_sub=(rb"</sheetData>", b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'),
+        ),
+        "SHEET_STRAY_CELLS",
+    )
+    put("random-bytes.xlsx", bytes((i * 7919) % 251 for i in range(5000)), "FILE_NOT_EXCEL")
+    return out
