@@ -28,10 +28,18 @@ template_app = typer.Typer(help="生成 Excel 填报模板。", no_args_is_help=
 app.add_typer(units_app, name="units")
 app.add_typer(schema_app, name="schema")
 app.add_typer(template_app, name="template")
+submissions_app = typer.Typer(help="报送记录（每次入库的文件及其状态）。", no_args_is_help=True)
+db_app = typer.Typer(help="数据库维护。", no_args_is_help=True)
+app.add_typer(submissions_app, name="submissions")
+app.add_typer(db_app, name="db")
 
 DEBUG = False
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出到标准输出。")]
+DbOpt = Annotated[
+    str | None,
+    typer.Option("--db", help="数据库地址；默认取环境变量 INVENTORY_DB，再默认为当前文件夹的 inventory.db（SQLite）。", metavar="URL"),
+]
 
 
 def emit_json(data: Any) -> None:
@@ -172,6 +180,67 @@ def validate(
         render.paths_made("反馈工作簿", made)
     if not all(r.valid for r in reports):
         raise typer.Exit(ExitCode.DATA)
+
+
+@app.command("import")
+def import_(
+    paths: Annotated[list[Path], typer.Argument(help="要入库的文件或文件夹。", show_default=False)],
+    db: DbOpt = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只校验并报告入库结果，不写数据库。")] = False,
+    as_json: JsonOpt = False,
+    operator: Annotated[str | None, typer.Option("--operator", help="操作人，记入报送记录。")] = None,
+    as_of: AsOfOpt = None,
+) -> None:
+    """校验并入库：每个文件一个事务，要么全部入库要么都不入；同一内容再次导入为“未变化”。"""
+    from .db import open_db
+    from .importer import Importer
+    from .validate import Validator
+
+    files = existing_paths(paths)
+    engine = open_db(db)
+    importer = Importer(engine, Validator(as_of=parse_as_of(as_of)), operator=operator)
+    results = []
+    with render.progress(len(files), "入库" if not dry_run else "预演") as bar:
+        task = bar.add_task("", total=len(files))
+        for path in files:
+            bar.update(task, description=path.name)
+            results.append(importer.import_file(path, dry_run=dry_run))
+            bar.advance(task)
+    if as_json:
+        emit_json({"files": [r.as_dict() for r in results]})
+    else:
+        render.import_table(results, dry_run)
+    if any(r.status == "rejected" for r in results):
+        raise typer.Exit(ExitCode.DATA)
+
+
+@submissions_app.command("list")
+def submissions_list(
+    unit: Annotated[str | None, typer.Option("--unit", help="只看该单位（全称或简称）。")] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """列出报送记录：每次入库的文件、状态（已接收/已退回/已被替代）和问题数。"""
+    from .db import open_db
+    from .importer import submission_rows
+
+    name = load_roster().resolve(unit).name if unit else None
+    rows = submission_rows(open_db(db), name)
+    if as_json:
+        emit_json(rows)
+    else:
+        render.submissions_table(rows)
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOpt = None) -> None:
+    """创建或升级数据库结构到当前版本（首次使用时也会自动执行）。"""
+    from .db import create, current_revision, head_revision, resolve_url, upgrade
+
+    engine = create(resolve_url(db))
+    before = current_revision(engine)
+    upgrade(engine)
+    render.err.print(f"[green]✓[/] 数据库结构：{before or '空库'} → {head_revision()}")
 
 
 @app.command()

@@ -29,7 +29,15 @@ ISSUES_SHEET = "问题清单"
 LINK = Font(color="0563C1", underline="single")
 
 
-def _cell_value(value: Any) -> Any:
+def _cell_value(ftype: str, value: Any) -> Any:
+    """A normalised value written back as Excel would hold it."""
+    if isinstance(value, list):
+        return "、".join(value)
+    if ftype == "date" and isinstance(value, str) and len(value) == 10:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return int(value)
     return value
@@ -59,9 +67,10 @@ def build_feedback(report: FileReport, form: Form) -> Any:
                 target = spec.first_data_row + i
                 if spec.layout == "table":
                     moved[(sheet_name, rec.row)] = target
-                for key, value in rec.raw.items():
+                for key, value in rec.values.items():
                     f = spec.by_key[key]
-                    ws[f.position if spec.layout == "form" else f"{f.position}{target}"] = _cell_value(value)
+                    shown = rec.raw.get(key, value)
+                    ws[f.position if spec.layout == "form" else f"{f.position}{target}"] = _cell_value(f.type, shown)
     by_cell: dict[tuple[str, str], list[Issue]] = defaultdict(list)
     located: list[tuple[Issue, str | None, str | None]] = []
     for issue in report.issues:

@@ -13,7 +13,6 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-_SPACES = re.compile(r"\s+")
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2})\s*日?|\s*月?)?$")
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})?$")
@@ -34,10 +33,10 @@ Result = tuple[Any, Problem | None]
 
 def clean_text(value: Any) -> str:
     """NFKC, no-break and other odd spaces folded, surrounding space stripped, runs collapsed."""
-    text = value if isinstance(value, str) else str(value)
-    if not text.isascii():
+    text = value if type(value) is str else str(value)
+    if not text.isascii() and not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 def match_key(value: str) -> str:
@@ -56,6 +55,9 @@ def _too_long(value: Any) -> bool:
 
 
 def norm_text(value: Any) -> Result:
+    if type(value) is str:
+        text = clean_text(value)
+        return (text or None), None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _number_text(value), None
     if isinstance(value, (dt.datetime, dt.date)):

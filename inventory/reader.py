@@ -31,8 +31,15 @@ RENAME_CUTOFF = 75
 class Record:
     row: int  # Excel row number
     values: dict[str, Any]  # normalised, empty cells left out
-    raw: dict[str, Any]  # as read, for display
+    raw: dict[str, Any]  # as read, for the cells whose value could not be normalised
     bad: frozenset[str] = frozenset()  # fields whose value could not be normalised
+
+    def shown(self, key: str | None) -> Any:
+        """The value to show a user: as typed where it could not be read, else as normalised."""
+        if key is None:
+            return None
+        value = self.raw.get(key, self.values.get(key))
+        return "、".join(value) if isinstance(value, list) else value
 
 
 @dataclass
@@ -70,9 +77,6 @@ def header_key(text: Any) -> str:
 
 def _column_normalisers(spec: Sheet) -> dict[str, Callable[[Any], Result]]:
     return {f.key: normaliser(f.type, f.enum) for f in spec.fields}
-
-
-_MEMO_TYPES = {"enum", "bool", "multi", "month", "date", "code"}
 
 
 def _rows_calamine(wb: CalamineWorkbook, name: str) -> tuple[list[list[Any]], list[tuple[tuple[int, int], tuple[int, int]]]]:
@@ -201,6 +205,7 @@ class _Reader:
                 data.sheets[spec.name] = self._read_form(spec, name, rows)
             else:
                 data.sheets[spec.name] = self._read_table(spec, name, rows, merges.get(name, []))
+            cache.pop(name, None)  # the raw rows are no longer needed
 
     def _recognise(self, found: dict[str, str]) -> None:
         data, form = self.data, self.form
@@ -237,12 +242,12 @@ class _Reader:
             value = row[1] if len(row) > 1 else ""
             if value == "":
                 continue
-            raw[f.key] = value
             norm, problem = norms[f.key](value)
             if norm is None:
                 continue
             values[f.key] = norm
             if problem:
+                raw[f.key] = value
                 bad.add(f.key)
                 self.data.add(
                     problem.code, sheet=name, row=i + 1, column="B", field=f.key, title=f.title, value=value, expected=problem.expected
@@ -335,52 +340,65 @@ class _Reader:
                 rng = f"{get_column_letter(c0 + 1)}{r0 + 1}:{get_column_letter(c1 + 1)}{r1 + 1}"
                 data.add("CELL_MERGED", sheet=name, row=r0 + 1, column=get_column_letter(c0 + 1), value=rng)
         norms = _column_normalisers(spec)
-        plan = [
-            (key, ci, norms[key], {} if spec.by_key[key].type in _MEMO_TYPES else None, columns[key], spec.by_key[key].title)
-            for key, ci in mapped.items()
-        ]
-        blank_start: int | None = None
-        records = sd.records
-        add = data.add
-        for idx in range(first, len(rows)):
-            row = rows[idx]
-            width = len(row)
-            values: dict[str, Any] = {}
-            raw: dict[str, Any] = {}
-            bad: set[str] | None = None
-            for key, ci, fn, memo, col, title in plan:
-                v = row[ci] if ci < width else ""
-                if v == "" or v is None:
+        data_rows = rows[first:]
+        keys = list(mapped)
+        columns_data: list[list[Any]] = []
+        tables: list[dict[Any, Any]] = []
+        problems: dict[str, dict[Any, Any]] = {}
+        width = max(mapped.values(), default=-1) + 1
+        if any(len(r) < width for r in data_rows):  # ragged rows (bounded reader): pad once
+            data_rows = [r + [""] * (width - len(r)) if len(r) < width else r for r in data_rows]
+        for key, ci in mapped.items():
+            column = [r[ci] for r in data_rows]
+            fn = norms[key]
+            table: dict[Any, Any] = {"": None, None: None}
+            for value in set(column):  # each distinct value is normalised once
+                if value in table:
                     continue
-                if memo is not None:
-                    try:
-                        res = memo.get(v)
-                        if res is None:
-                            res = memo[v] = fn(v)
-                    except TypeError:  # unhashable
-                        res = fn(v)
-                else:
-                    res = fn(v)
-                norm, problem = res
-                if norm is None:
-                    continue
-                raw[key] = v
-                values[key] = norm
+                norm, problem = fn(value)
+                table[value] = norm
                 if problem is not None:
-                    if bad is None:
-                        bad = set()
-                    bad.add(key)
-                    add(problem.code, sheet=name, row=idx + 1, column=col, field=key, title=title, value=v, expected=problem.expected)
+                    problems.setdefault(key, {})[value] = problem
+            columns_data.append(column)
+            tables.append(table)
+        records = sd.records
+        at: list[Record | None] = [None] * len(data_rows)
+        blank_start: int | None = None
+        for i, cells in enumerate(zip(*columns_data, strict=True)):
+            values = {k: n for k, t, v in zip(keys, tables, cells, strict=True) if (n := t[v]) is not None}
+            row_no = first + i + 1
             if not values:
                 if blank_start is None:
-                    blank_start = idx + 1
+                    blank_start = row_no
                 continue
             if blank_start is not None:
                 if records:  # a gap between data rows (trailing blanks are never reported)
-                    span = f"第 {blank_start} 行" if blank_start == idx else f"第 {blank_start}–{idx} 行"
-                    add("ROW_BLANK", sheet=name, row=blank_start, value=span)
+                    span = f"第 {blank_start} 行" if blank_start == row_no - 1 else f"第 {blank_start}–{row_no - 1} 行"
+                    data.add("ROW_BLANK", sheet=name, row=blank_start, value=span)
                 blank_start = None
-            records.append(Record(row=idx + 1, values=values, raw=raw, bad=frozenset(bad) if bad else frozenset()))
+            rec = Record(row=row_no, values=values, raw={})
+            records.append(rec)
+            at[i] = rec
+        for key, bad_values in problems.items():  # rare: cells whose value could not be normalised
+            column = columns_data[keys.index(key)]
+            title = spec.by_key[key].title
+            for i, value in enumerate(column):
+                problem = bad_values.get(value) if value != "" else None
+                rec = at[i]
+                if problem is None or rec is None:
+                    continue
+                rec.raw[key] = value
+                rec.bad = rec.bad | {key}
+                data.add(
+                    problem.code,
+                    sheet=name,
+                    row=rec.row,
+                    column=columns[key],
+                    field=key,
+                    title=title,
+                    value=value,
+                    expected=problem.expected,
+                )
         return sd
 
 

@@ -52,7 +52,19 @@ def paths_made(title: str, paths: Iterable[Any]) -> None:
 
 def demo_summary(result: Any) -> None:
     err.print(f"[bold green]演示完成[/]，全部输出在 {result.directory}")
-    paths_made("试点单位模板", result.templates)
+    err.print(f"  1. 试点单位模板 {len(result.templates)} 份：{result.directory / 'templates'}")
+    err.print(f"  2. 模拟回收的报表 {len(result.returns)} 份（遂宁市尚未报送）：{result.directory / 'returns'}")
+    for report in result.reports:
+        file_summary(report)
+    err.print(f"  3. 反馈工作簿 {len(result.feedback)} 份：{result.directory / 'feedback'}")
+    import_table(result.imports, dry_run=False)
+    err.print(f"  4. 数据库：{result.database}")
+    for label, path in result.outputs.items():
+        err.print(f"  · {label}：{path}")
+    err.print(
+        "下一步：用 Excel/WPS 打开 feedback 中的反馈表看看问题怎么标注；"
+        f"用 `inventory submissions list --db {result.database}` 查看报送记录。"
+    )
 
 
 def file_summary(report: Any) -> None:
@@ -114,3 +126,51 @@ def progress(total: int, label: str) -> Any:
         transient=True,
         disable=total < 3 or not err.is_terminal,
     )
+
+
+STATUS_NAMES = {
+    "imported": "[green]已入库[/]",
+    "unchanged": "[dim]未变化[/]",
+    "rejected": "[red]已退回[/]",
+    "accepted": "[green]已接收[/]",
+    "superseded": "[dim]已被替代[/]",
+}
+
+
+def import_table(results: list[Any], dry_run: bool) -> None:
+    table = Table(title="入库预演（未写数据库）" if dry_run else "入库结果", title_justify="left")
+    for col in ("文件", "单位", "结果", "报送号", "系统", "错误", "提醒"):
+        table.add_column(col)
+    for r in results:
+        table.add_row(
+            r.path.name,
+            r.unit or "未识别",
+            STATUS_NAMES.get(r.status, r.status),
+            str(r.submission_id or ""),
+            str(r.systems),
+            str(r.errors),
+            str(r.warnings),
+        )
+    err.print(table)
+    rejected = [r for r in results if r.status == "rejected"]
+    if rejected:
+        err.print(f"[yellow]{len(rejected)} 个文件有错误被退回；用 `inventory validate 文件 --feedback 文件夹` 生成反馈表发给单位。[/]")
+
+
+def submissions_table(rows: list[dict[str, Any]]) -> None:
+    table = Table(title="报送记录", title_justify="left")
+    for col in ("报送号", "单位", "文件", "状态", "接收时间", "操作人", "系统", "错误", "提醒"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(
+            str(r["id"]),
+            r["unit"] or f"（未识别：{r['unit_written'] or ''}）",
+            r["file_name"],
+            STATUS_NAMES.get(r["status"], r["status"]),
+            (r["received_at"] or "")[:19].replace("T", " "),
+            r["operator"] or "",
+            str(r["systems"]),
+            str(r["errors"]),
+            str(r["warnings"]),
+        )
+    out.print(table)

@@ -64,6 +64,13 @@ def _when(cond: Mapping[str, list[str]]) -> Callable[[Mapping[str, Any]], bool]:
     items = [(k, frozenset(v)) for k, v in cond.items()]
     if not items:
         return lambda values: True
+    if len(items) == 1:
+        ((k1, a1),) = items
+        return lambda values: values.get(k1) in a1
+    if len(items) == 2:
+        (k1, a1), (k2, a2) = items
+        return lambda values: values.get(k1) in a1 and values.get(k2) in a2
+
     return lambda values: all(values.get(k) in allowed for k, allowed in items)
 
 

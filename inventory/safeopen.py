@@ -35,6 +35,7 @@ NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 _FAR_CELL = re.compile(rb' r="([A-Z]{3,}[0-9]+)"')
 _ROW_NUM = re.compile(rb'<row [^>]*?r="([0-9]+)"')
+_HAS_FORMULA = re.compile(rb"<f[ >/]")
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*>\s*(<f[^>]*/>|<f[^>]*>(.*?)</f>)\s*(<v>[^<]+</v>)?', re.S)
 
 
@@ -209,7 +210,7 @@ def scan_sheet(zf: zipfile.ZipFile, part: str, chunk_size: int = 4 * 1024**2) ->
                         col = col * 26 + ch - 64
                     if col > MAX_COLUMN:
                         scan.far_cell = m.group(1).decode()
-                if not has_formula and (b"<f>" in data or b"<f " in data or b"<f/>" in data):
+                if not has_formula and _HAS_FORMULA.search(data):
                     has_formula = True
                 scan.row_count += chunk.count(b"<row ")
                 rows = _ROW_NUM.findall(data[-65536:])

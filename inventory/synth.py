@@ -130,13 +130,15 @@ def system_rows(unit: Unit, n: int, rng: random.Random, as_of: dt.date, start: i
     used: set[str] = set()
     for i in range(start, start + n):
         owner = rng.choice(owners)
-        for _ in range(50):
+        for _ in range(20):
             name = f"{prefix}{rng.choice(domains)}{rng.choice(SUFFIXES)}"
             if name not in used:
                 break
             name = f"{name[:-2]}（{rng.choice(['一期', '二期', '三期', '移动端', '内网版'])}）{name[-2:]}"
             if name not in used:
                 break
+        else:  # large synthetic returns run out of realistic names
+            name = f"{name[:-2]}{i}号{name[-2:]}"
         used.add(name)
         status = rng.choices(["在用", "在建", "停用"], [80, 12, 8])[0]
         category = rng.choices(
@@ -300,3 +302,30 @@ def clean_return(
     systems = system_rows(unit, n, rng, as_of)
     rows = {form.main.name: systems, **child_rows(form, systems, rng)}
     return unit_values(unit, rng, as_of), rows
+
+
+def write_fast_return(path: Path, form: Form, unit: Unit, values: dict[str, Any], rows: dict[str, list[dict[str, Any]]]) -> Path:
+    """A large return written in openpyxl's streaming mode (no styles or validations, same cells)."""
+    from .template import META_SHEET
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(form.unit_sheet.name)
+    ws.append([form.unit_sheet.title])
+    ws.append(["项目", "填写内容"])
+    for f in form.unit_sheet.fields:
+        ws.append([f.header, values.get(f.key)])
+    for sheet_name, records in rows.items():
+        spec = form.by_name[sheet_name]
+        ws = wb.create_sheet(spec.name)
+        for _ in range(spec.header_row - 1):
+            ws.append([])
+        ws.append([f.header for f in spec.fields])
+        keys = [f.key for f in spec.fields]
+        for rec in records:
+            ws.append([rec.get(k) for k in keys])
+    meta = wb.create_sheet(META_SHEET)
+    for k, v in {"form_id": form.id, "form_version": form.version, "unit_name": unit.name}.items():
+        meta.append([k, v])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path

@@ -8,6 +8,7 @@ cross-row, cross-sheet and unit checks. A bad file never raises: it becomes issu
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,6 +79,15 @@ class Validator:
 
     # -- one file --
     def validate(self, path: Path) -> FileReport:
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # records hold no reference cycles; the collector only slows building them
+        try:
+            return self._validate(path)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+
+    def _validate(self, path: Path) -> FileReport:
         data = read_workbook(Path(path), self.form)
         report = FileReport(path=Path(path), data=data, form_version=data.meta.get("form_version") or None)
         issues = list(data.issues)
@@ -125,7 +135,7 @@ class Validator:
         f = spec.by_key[key]
         row = rec.row if spec.layout == "table" else int(columns[key][1:])
         column = columns[key] if spec.layout == "table" else columns[key].rstrip("0123456789")
-        value = rec.raw.get(key)
+        value = rec.shown(key)
         where = {"file": file, "sheet": sd.name, "row": row, "column": column, "field": key, "title": f.title}
         schema_path = list(e.schema_path)
         if schema_path and schema_path[0] == "allOf":
@@ -200,7 +210,7 @@ class Validator:
                     column=columns.get(fld) if fld else None,
                     field=fld,
                     title=self.titles.get(fld) if fld else None,
-                    value=rec.raw.get(fld) if fld else None,
+                    value=rec.shown(fld),
                 )
 
     def _duplicates(self, main: SheetData, file: str) -> Iterator[Issue]:

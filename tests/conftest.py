@@ -67,3 +67,63 @@ def libreoffice_roundtrip(path: Path, outdir: Path) -> Path:
     out = outdir / path.name
     assert out.exists(), f"LibreOffice did not write {out}"
     return out
+
+
+PG_ENV = "INVENTORY_TEST_PG"
+
+
+def _fresh_pg_database(base: str) -> tuple[str, object]:
+    """A new, empty PostgreSQL database next to `base`; returns (url, dropper)."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"inv_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+
+    def drop() -> None:
+        from inventory.db import open_db
+
+        open_db.cache_clear()
+        with admin.connect() as conn:
+            conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+    return url, drop
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """A fresh database: SQLite always; PostgreSQL when INVENTORY_TEST_PG gives a server."""
+    import os
+
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(f"set {PG_ENV} to run the PostgreSQL tests")
+    url, drop = _fresh_pg_database(base)
+    try:
+        yield url
+    finally:
+        drop()
+
+
+@pytest.fixture()
+def pg_url():
+    import os
+
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(f"set {PG_ENV} to run the PostgreSQL tests")
+    url, drop = _fresh_pg_database(base)
+    try:
+        yield url
+    finally:
+        drop()

@@ -1,0 +1,40 @@
+"""Shared helpers for the benchmarks: realistic large returns, and timing a child process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from inventory.form import load_form
+from inventory.roster import load_roster
+from inventory.synth import clean_return, write_fast_return
+
+CACHE = Path(os.environ.get("INVENTORY_BENCH_DIR", "/tmp/inventory-bench"))
+
+
+def big_return(rows: int, unit_index: int = 0, seed: int = 1) -> Path:
+    """A clean return of `rows` systems for the roster's unit number `unit_index`, cached on disk."""
+    form = load_form()
+    unit = list(load_roster())[unit_index]
+    path = CACHE / f"return-{rows}-{unit_index}-{seed}.xlsx"
+    if not path.exists():
+        values, records = clean_return(form, unit, rows, seed=seed)
+        tmp = path.with_name(path.stem + ".tmp.xlsx")
+        write_fast_return(tmp, form, unit, values, records)
+        tmp.rename(path)
+    return path
+
+
+def measure(code: str) -> tuple[float, float, str]:
+    """Run `code` in a fresh Python; (wall seconds, peak RSS in MB, its stdout)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    out = proc.stdout.read() if proc.stdout else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if status != 0:
+        raise RuntimeError(f"benchmark step failed ({status}): {code[:80]}")
+    return elapsed, usage.ru_maxrss / 1024, out.strip()

@@ -1,0 +1,244 @@
+"""Import validated returns: one transaction per file, idempotent, with history.
+
+A file is validated first, then stored whole or not at all. The same content again is
+`unchanged`; a file with errors is `rejected` (its submission and issues are kept, its rows are
+not); a newer accepted submission of a unit supersedes the older one, which stays in the history.
+Concurrent imports are safe: the unit row is locked (PostgreSQL), `sha256` is unique and a partial
+unique index allows one accepted submission per unit; a transaction that loses a race is retried.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from .models import ACCEPTED, REJECTED, SUPERSEDED, SYSTEM_COLUMNS, ChildRecord, IssueRecord, Submission, SystemRecord, Unit
+from .validate import FileReport, Validator
+
+IMPORTED, UNCHANGED = "imported", "unchanged"
+RETRIES = 8
+
+
+@dataclass
+class ImportResult:
+    path: Path
+    unit: str | None
+    status: str  # imported | unchanged | rejected
+    submission_id: int | None
+    systems: int
+    errors: int
+    warnings: int
+    report: FileReport
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "unit": self.unit,
+            "status": self.status,
+            "submission_id": self.submission_id,
+            "systems": self.systems,
+            "errors": self.errors,
+            "warnings": self.warnings,
+        }
+
+
+def _sha256(path: Path) -> str | None:
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1024**2), b""):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (str, int, float, bool, list)) or value is None:
+        return value
+    return str(value)
+
+
+class Importer:
+    def __init__(self, engine: Engine, validator: Validator | None = None, operator: str | None = None) -> None:
+        self.engine = engine
+        self.validator = validator or Validator()
+        self.operator = operator
+
+    def import_file(self, path: Path, dry_run: bool = False) -> ImportResult:
+        path = Path(path)
+        report = self.validator.validate(path)
+        sha = (report.data.sha256 if report.data else None) or _sha256(path)
+        unit_name = report.unit.name if report.unit else None
+        status = REJECTED if report.errors else IMPORTED
+
+        def result(status: str, submission_id: int | None) -> ImportResult:
+            return ImportResult(path, unit_name, status, submission_id, report.systems, report.errors, report.warnings, report)
+
+        if sha is None:  # unreadable: nothing to store
+            return result(REJECTED, None)
+        if dry_run:
+            with self.engine.connect() as conn:
+                existing = conn.scalar(select(Submission.id).where(Submission.sha256 == sha))
+            return result(UNCHANGED if existing else status, None)
+        for attempt in range(RETRIES):
+            try:
+                with self.engine.begin() as conn:
+                    existing_id, new_id = self._store(conn, path, report, sha, status)
+                return result(UNCHANGED, existing_id) if existing_id else result(status, new_id)
+            except (IntegrityError, OperationalError) as exc:  # lost a race: look again
+                if attempt == RETRIES - 1 or not self._retryable(exc):
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _retryable(exc: DBAPIError) -> bool:
+        text = str(exc.orig).lower() if exc.orig else str(exc).lower()
+        return isinstance(exc, IntegrityError) or any(w in text for w in ("deadlock", "locked", "serializ", "busy"))
+
+    def _store(self, conn: Connection, path: Path, report: FileReport, sha: str, status: str) -> tuple[int | None, int | None]:
+        unit_id = None
+        if report.unit is not None:
+            q = select(Unit.id).where(Unit.name == report.unit.name)
+            if conn.dialect.name == "postgresql":
+                q = q.with_for_update()
+            unit_id = conn.scalar(q)
+        existing = conn.scalar(select(Submission.id).where(Submission.sha256 == sha))
+        if existing:
+            return existing, None
+        accepted = status == IMPORTED and unit_id is not None
+        if accepted:
+            conn.execute(update(Submission).where(Submission.unit_id == unit_id, Submission.status == ACCEPTED).values(status=SUPERSEDED))
+        data = report.data
+        unit_sheet = data.sheets.get(self.validator.form.unit_sheet.name) if data else None
+        unit_values = {k: _json_value(v) for k, v in unit_sheet.records[0].values.items()} if unit_sheet and unit_sheet.records else None
+        size = report.data.size if report.data and report.data.size else (path.stat().st_size if path.exists() else 0)
+        new_id = conn.scalar(
+            insert(Submission)
+            .values(
+                unit_id=unit_id,
+                unit_written=report.unit_written,
+                file_name=path.name,
+                sha256=sha,
+                size=size,
+                form_id=self.validator.form.id,
+                form_version=report.form_version,
+                received_at=dt.datetime.now(dt.UTC),
+                operator=self.operator,
+                status=ACCEPTED if accepted else REJECTED,
+                systems=report.systems,
+                errors=report.errors,
+                warnings=report.warnings,
+                as_of=self.validator.as_of,
+                unit_values=unit_values,
+            )
+            .returning(Submission.id)
+        )
+        issues = [
+            {
+                "submission_id": new_id,
+                "code": i.code,
+                "severity": i.severity,
+                "sheet": i.sheet,
+                "row": i.row,
+                "column": i.column,
+                "field": i.field,
+                "message": i.message,
+                "value": None if i.value is None else str(i.value),
+                "hint": i.hint,
+            }
+            for i in report.issues
+        ]
+        if issues:
+            conn.execute(insert(IssueRecord), issues)
+        if accepted and data is not None:
+            self._store_rows(conn, new_id, unit_id, data)
+        return None, new_id
+
+    def _store_rows(self, conn: Connection, submission_id: int, unit_id: int | None, data: Any) -> None:
+        form = self.validator.form
+        main = data.sheets.get(form.main.name)
+        systems = []
+        if main is not None:
+            for rec in main.records:
+                values = rec.values
+                row = {c: values.get(c) for c in SYSTEM_COLUMNS}
+                row.update(submission_id=submission_id, unit_id=unit_id, row=rec.row, data={k: _json_value(v) for k, v in values.items()})
+                systems.append(row)
+        children = []
+        for child in form.children:
+            sd = data.sheets.get(child.name)
+            if sd is None:
+                continue
+            for rec in sd.records:
+                children.append(
+                    {
+                        "submission_id": submission_id,
+                        "sheet": child.name,
+                        "row": rec.row,
+                        "system_no": rec.values.get(child.parent_key or ""),
+                        "data": {k: _json_value(v) for k, v in rec.values.items()},
+                    }
+                )
+        for table, rows in ((SystemRecord.__table__, systems), (ChildRecord.__table__, children)):
+            if not rows:
+                continue
+            if conn.dialect.name == "postgresql":
+                _copy(conn, table, rows)
+            else:
+                conn.execute(table.insert(), rows)
+
+
+def _copy(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL COPY inside the current transaction: the fastest way in, still all or nothing."""
+    columns = [c.name for c in table.columns if c.name != "id"]
+    json_columns = {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"}
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[c], ensure_ascii=False) if c in json_columns else row[c] for c in columns])
+
+
+def submission_rows(engine: Engine, unit: str | None = None) -> list[dict[str, Any]]:
+    """The submission history, newest first (for `inventory submissions list`)."""
+    q = (
+        select(Submission, Unit.name)
+        .join(Unit, Submission.unit_id == Unit.id, isouter=True)
+        .order_by(Submission.received_at.desc(), Submission.id.desc())
+    )
+    if unit:
+        q = q.where(Unit.name == unit)
+    with Session(engine) as session:
+        out = []
+        for s, unit_name in session.execute(q).all():
+            out.append(
+                {
+                    "id": s.id,
+                    "unit": unit_name,
+                    "unit_written": s.unit_written,
+                    "file_name": s.file_name,
+                    "sha256": s.sha256,
+                    "status": s.status,
+                    "received_at": s.received_at.isoformat() if s.received_at else None,
+                    "operator": s.operator,
+                    "form_version": s.form_version,
+                    "systems": s.systems,
+                    "errors": s.errors,
+                    "warnings": s.warnings,
+                    "as_of": s.as_of.isoformat() if s.as_of else None,
+                }
+            )
+    return out
