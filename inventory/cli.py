@@ -32,6 +32,8 @@ submissions_app = typer.Typer(help="报送记录（每次入库的文件及其�
 db_app = typer.Typer(help="数据库维护。", no_args_is_help=True)
 app.add_typer(submissions_app, name="submissions")
 app.add_typer(db_app, name="db")
+report_app = typer.Typer(help="报告：报送覆盖情况、问题与评估发现、系统汇总清单。", no_args_is_help=True)
+app.add_typer(report_app, name="report")
 
 DEBUG = False
 
@@ -241,6 +243,59 @@ def db_upgrade(db: DbOpt = None) -> None:
     before = current_revision(engine)
     upgrade(engine)
     render.err.print(f"[green]✓[/] 数据库结构：{before or '空库'} → {head_revision()}")
+
+
+ScopeOpt = Annotated[str, typer.Option("--scope", help="统计范围：all（全部单位）或 pilot（试点单位）。")]
+FormatOpt = Annotated[str | None, typer.Option("--format", help="输出格式：table、json、md、html、xlsx。")]
+OutOpt = Annotated[Path | None, typer.Option("-o", "--output", help="输出文件；html/xlsx 不给时写到当前文件夹。")]
+
+
+def _report(
+    kind: str, scope: str, fmt: str | None, output: Path | None, as_json: bool, db: str | None, as_of: str | None, default: str = "table"
+) -> None:
+    from .db import open_db
+    from .export import FORMATS, write_report
+    from .reports import SCOPES, Reports
+
+    if scope not in SCOPES:
+        raise UsageError(f"--scope 只能是 {'、'.join(SCOPES)}，收到“{scope}”。")
+    fmt = "json" if as_json else (fmt or (output.suffix.lstrip(".").lower() if output and output.suffix else default))
+    if fmt not in FORMATS:
+        raise UsageError(f"--format 只能是 {'、'.join(FORMATS)}，收到“{fmt}”。")
+    reports = Reports(open_db(db), as_of=parse_as_of(as_of), scope=scope)
+    data = getattr(reports, kind)()
+    if fmt == "table":
+        render.report_tables(kind, data, reports.form)
+        return
+    result = write_report(kind, data, fmt, output, reports.form)
+    if isinstance(result, Path):
+        render.paths_made("已生成报告", [result])
+    else:
+        sys.stdout.write(result + "\n")
+
+
+@report_app.command("coverage")
+def report_coverage(
+    scope: ScopeOpt = "all", fmt: FormatOpt = None, output: OutOpt = None, as_json: JsonOpt = False, db: DbOpt = None, as_of: AsOfOpt = None
+) -> None:
+    """报送覆盖情况：每个应报单位的状态、系统数、完整率、问题数和报送次数。"""
+    _report("coverage", scope, fmt, output, as_json, db, as_of)
+
+
+@report_app.command("issues")
+def report_issues(
+    scope: ScopeOpt = "all", fmt: FormatOpt = None, output: OutOpt = None, as_json: JsonOpt = False, db: DbOpt = None, as_of: AsOfOpt = None
+) -> None:
+    """问题与评估发现：各单位最近报送的校验问题，以及未上云、等保/密评缺口、僵尸系统、重复建设等发现。"""
+    _report("issues", scope, fmt, output, as_json, db, as_of)
+
+
+@report_app.command("inventory")
+def report_inventory(
+    fmt: FormatOpt = None, output: OutOpt = None, as_json: JsonOpt = False, db: DbOpt = None, as_of: AsOfOpt = None
+) -> None:
+    """系统汇总清单：全部当前系统及其评估发现、评分和处置建议（xlsx 用模板表头，可筛选、可再导入）。"""
+    _report("inventory", "all", fmt, output, as_json, db, as_of, default="xlsx")
 
 
 @app.command()

@@ -93,6 +93,17 @@ def run_demo(directory: Path) -> DemoResult:
     result.database = f"sqlite:///{(out / 'inventory.db').resolve()}"
     importer = Importer(open_db(result.database), validator, operator="演示")
     result.imports = [importer.import_file(p) for p in result.returns]
+    from .export import write_report
+    from .reports import Reports
+
+    reports = Reports(importer.engine, scope="pilot", form=form, roster=roster)
+    for kind, label in (("coverage", "覆盖情况报告"), ("issues", "问题与评估发现报告")):
+        data = getattr(reports, kind)()
+        for fmt in ("html", "xlsx"):
+            result.outputs[f"{label}（{fmt}）"] = Path(write_report(kind, data, fmt, out / "reports" / f"{kind}.{fmt}", form))
+    result.outputs["系统汇总清单（xlsx）"] = Path(
+        write_report("inventory", reports.inventory(), "xlsx", out / "reports" / "inventory.xlsx", form)
+    )
     return result
 
 

@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import quote_sheetname
 from openpyxl.worksheet.hyperlink import Hyperlink
 
+from .export import put
 from .form import Form
 from .issues import ERROR, Issue
 from .template import BOLD, FILL_GROUP, FILL_TITLE, TITLE_FONT, build_template, save_workbook
@@ -70,7 +71,7 @@ def build_feedback(report: FileReport, form: Form) -> Any:
                 for key, value in rec.values.items():
                     f = spec.by_key[key]
                     shown = rec.raw.get(key, value)
-                    ws[f.position if spec.layout == "form" else f"{f.position}{target}"] = _cell_value(f.type, shown)
+                    put(ws[f.position if spec.layout == "form" else f"{f.position}{target}"], _cell_value(f.type, shown))
     by_cell: dict[tuple[str, str], list[Issue]] = defaultdict(list)
     located: list[tuple[Issue, str | None, str | None]] = []
     for issue in report.issues:
@@ -139,7 +140,8 @@ def _issues_sheet(wb: Any, report: FileReport, located: list[tuple[Issue, str | 
             issue.hint,
         )
         for i, v in enumerate(values, start=1):
-            c = ws.cell(row=r, column=i, value=v)
+            c = ws.cell(row=r, column=i)
+            put(c, v)
             c.alignment = Alignment(wrap_text=True, vertical="top")
         ws.cell(row=r, column=2).fill = FILL_ERROR if issue.severity == ERROR else FILL_WARNING
         if sheet and cell:

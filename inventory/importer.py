@@ -143,6 +143,8 @@ class Importer:
                 warnings=report.warnings,
                 as_of=self.validator.as_of,
                 unit_values=unit_values,
+                completeness=report.completeness,
+                completeness_recommended=report.completeness_recommended,
             )
             .returning(Submission.id)
         )
@@ -175,7 +177,7 @@ class Importer:
             for rec in main.records:
                 values = rec.values
                 row = {c: values.get(c) for c in SYSTEM_COLUMNS}
-                row.update(submission_id=submission_id, unit_id=unit_id, row=rec.row, data={k: _json_value(v) for k, v in values.items()})
+                row.update(submission_id=submission_id, unit_id=unit_id, row=rec.row, data=values)
                 systems.append(row)
         children = []
         for child in form.children:
@@ -189,27 +191,34 @@ class Importer:
                         "sheet": child.name,
                         "row": rec.row,
                         "system_no": rec.values.get(child.parent_key or ""),
-                        "data": {k: _json_value(v) for k, v in rec.values.items()},
+                        "data": rec.values,
                     }
                 )
         for table, rows in ((SystemRecord.__table__, systems), (ChildRecord.__table__, children)):
             if not rows:
                 continue
-            if conn.dialect.name == "postgresql":
-                _copy(conn, table, rows)
-            else:
-                conn.execute(table.insert(), rows)
+            _bulk_insert(conn, table, rows)
 
 
-def _copy(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
-    """PostgreSQL COPY inside the current transaction: the fastest way in, still all or nothing."""
+def _bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Many rows at the driver's speed, inside the current transaction (still all or nothing):
+    COPY on PostgreSQL, executemany on SQLite, plain Core inserts elsewhere."""
+    dialect = conn.dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        conn.execute(table.insert(), rows)
+        return
     columns = [c.name for c in table.columns if c.name != "id"]
     json_columns = {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"}
+    values = ([json.dumps(row[c], ensure_ascii=False) if c in json_columns else row[c] for c in columns] for row in rows)
     raw = conn.connection.driver_connection
     assert raw is not None
-    with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([json.dumps(row[c], ensure_ascii=False) if c in json_columns else row[c] for c in columns])
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    if dialect == "postgresql":
+        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({quoted}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row)
+    else:
+        raw.executemany(f"INSERT INTO {table.name} ({quoted}) VALUES ({', '.join('?' * len(columns))})", values)
 
 
 def submission_rows(engine: Engine, unit: str | None = None) -> list[dict[str, Any]]:

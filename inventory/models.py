@@ -64,6 +64,8 @@ class Submission(Base):
     warnings: Mapped[int] = mapped_column(Integer, default=0)
     as_of: Mapped[dt.date | None] = mapped_column(Date)  # revision 0002
     unit_values: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    completeness: Mapped[float | None] = mapped_column(Float)  # revision 0003
+    completeness_recommended: Mapped[float | None] = mapped_column(Float)
 
     unit: Mapped[Unit | None] = relationship(back_populates="submissions")
 

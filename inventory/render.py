@@ -174,3 +174,34 @@ def submissions_table(rows: list[dict[str, Any]]) -> None:
             str(r["warnings"]),
         )
     out.print(table)
+
+
+def report_tables(kind: str, data: dict[str, Any], form: Any, limit: int = 60) -> None:
+    from .export import report_meta, report_sections
+
+    for line in report_meta(kind, data, form):
+        err.print(f"[dim]{line}[/]")
+    for section in report_sections(kind, data, form):
+        if kind == "inventory" and section.title == form.main.name:
+            keep = [
+                section.columns.index(c) for c in section.columns if c in ("填报单位", "*系统名称", "*运行状态", "综合评分", "处置建议")
+            ]
+            columns, rows = [section.columns[i] for i in keep], [[r[i] for i in keep] for r in section.rows]
+        else:
+            columns, rows = section.columns, section.rows
+        table = Table(title=section.title, title_justify="left")
+        for c in columns:
+            table.add_column(c, overflow="fold")
+        for row in rows[:limit]:
+            table.add_row(*[_show(v) for v in row])
+        if len(rows) > limit:
+            table.caption = f"共 {len(rows)} 行，只显示前 {limit} 行；用 --format xlsx/html/json 导出全部。"
+        out.print(table)
+
+
+def _show(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and 0 <= v <= 1 and not v.is_integer():
+        return f"{v * 100:.1f}%"
+    return "、".join(map(str, v)) if isinstance(v, list) else str(v)

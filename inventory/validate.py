@@ -34,6 +34,8 @@ class FileReport:
     systems: int = 0
     issues: list[Issue] = field(default_factory=list)
     data: WorkbookData | None = field(default=None, repr=False)
+    completeness: float | None = None  # share of required cells filled (conditional ones included)
+    completeness_recommended: float | None = None  # share of recommended cells filled
     feedback: Path | None = None  # the feedback workbook written for this file, if any
 
     @property
@@ -76,6 +78,9 @@ class Validator:
         self.rules: list[CompiledRule] = [compile_rule(r, main.key) for r in self.form.rules]
         self.titles = {f.key: f.title for s in self.form.sheets for f in s.fields}
         self.sheet_order = {s.name: i for i, s in enumerate(self.form.sheets)}
+        self.required = [f.key for f in main.fields if f.required]
+        self.recommended = [f.key for f in main.fields if f.recommended]
+        self.conditional = [(r.when, r.requires) for r in main.rules if r.when and r.requires]
 
     # -- one file --
     def validate(self, path: Path) -> FileReport:
@@ -98,12 +103,29 @@ class Validator:
             main = data.sheets.get(self.form.main.name)
             if main is not None:
                 report.systems = len(main.records)
+                report.completeness, report.completeness_recommended = self._completeness(main)
                 issues.extend(self._rules(main, data, file))
                 issues.extend(self._duplicates(main, file))
             issues.extend(self._references(data, file))
             issues.extend(self._unit(data, report, file))
         report.issues = sorted(issues, key=self._order)
         return report
+
+    def _completeness(self, main: SheetData) -> tuple[float | None, float | None]:
+        if not main.records:
+            return None, None
+        need = have = rec_have = 0
+        for rec in main.records:
+            v = rec.values
+            keys = list(self.required)
+            for when, requires in self.conditional:
+                if all(v.get(k) in allowed for k, allowed in when.items()):
+                    keys.extend(requires)
+            need += len(keys)
+            have += sum(1 for k in keys if k in v)
+            rec_have += sum(1 for k in self.recommended if k in v)
+        recommended = rec_have / (len(self.recommended) * len(main.records)) if self.recommended else None
+        return round(have / need, 4) if need else None, round(recommended, 4) if recommended is not None else None
 
     def _order(self, i: Issue) -> tuple[int, int, int, int, str]:
         col = i.column or ""

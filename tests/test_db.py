@@ -14,7 +14,7 @@ import pytest
 from conftest import run_cli
 from sqlalchemy import func, select, text
 
-from inventory.db import create, open_db, upgrade
+from inventory.db import create, head_revision, open_db, upgrade
 from inventory.importer import Importer, submission_rows
 from inventory.models import SYSTEM_COLUMNS, ChildRecord, IssueRecord, Submission, SystemRecord
 from inventory.synth import clean_return, write_fast_return, write_return
@@ -139,7 +139,7 @@ def test_upgrade_keeps_data_written_by_the_first_revision(tmp_path, db_url):
     open_db.cache_clear()
     engine = open_db(db_url)  # upgrades on first use
     with engine.connect() as conn:
-        assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0002"
+        assert conn.scalar(text("SELECT version_num FROM alembic_version")) == head_revision()
         row = conn.execute(
             text("SELECT s.status, s.as_of, r.system_name FROM submissions s JOIN system_records r ON r.submission_id = s.id")
         ).one()

@@ -1,0 +1,87 @@
+"""Import speed: 100k system rows in 60 returns, into SQLite and PostgreSQL.
+
+Prints rows/s and peak memory beside the validation-only run and the raw read floor
+(python-calamine reading every data sheet of the same files). PostgreSQL runs when
+INVENTORY_BENCH_PG (or INVENTORY_TEST_PG) names a server database the benchmark may fill.
+
+Usage: python benchmarks/bench_import.py [TOTAL_ROWS] [UNITS]   (default 100000 60)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+from common import big_return, measure
+
+FLOOR = """
+import time, glob
+from python_calamine import CalamineWorkbook
+t = time.perf_counter(); n = 0
+for path in {paths!r}:
+    wb = CalamineWorkbook.from_path(path)
+    for name in ("单位信息", "系统清单", "系统对接", "资金来源"):
+        rows = wb.get_sheet_by_name(name).to_python()
+        n += len([dict(zip(rows[1], r)) for r in rows[2:]])
+print(time.perf_counter() - t, n)
+"""
+
+VALIDATE = """
+import time
+from inventory.validate import Validator
+v = Validator(); t = time.perf_counter(); n = e = 0
+for path in {paths!r}:
+    r = v.validate(path); n += r.systems; e += r.errors
+print(time.perf_counter() - t, n, e)
+"""
+
+IMPORT = """
+import time
+from inventory.db import open_db
+from inventory.importer import Importer
+engine = open_db({url!r}); imp = Importer(engine)
+t = time.perf_counter(); n = 0; statuses = set()
+for path in {paths!r}:
+    r = imp.import_file(path); n += r.systems; statuses.add(r.status)
+print(time.perf_counter() - t, n, sorted(statuses))
+"""
+
+
+def fresh_pg(base: str) -> str:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("DROP DATABASE IF EXISTS inventory_bench"))
+        conn.execute(text("CREATE DATABASE inventory_bench"))
+    return make_url(base).set(database="inventory_bench").render_as_string(hide_password=False)
+
+
+def main() -> None:
+    total = int(sys.argv[1]) if len(sys.argv) > 1 else 100000
+    units = int(sys.argv[2]) if len(sys.argv) > 2 else 60
+    per = total // units
+    paths = [str(big_return(per, unit_index=i, seed=i + 1)) for i in range(units)]
+    n = per * units
+    steps = [("calamine floor", FLOOR.format(paths=paths)), ("validate only", VALIDATE.format(paths=paths))]
+    with tempfile.TemporaryDirectory() as tmp:
+        steps.append(("import SQLite", IMPORT.format(paths=paths, url=f"sqlite:///{tmp}/bench.db")))
+        pg = os.environ.get("INVENTORY_BENCH_PG") or os.environ.get("INVENTORY_TEST_PG")
+        if pg:
+            steps.append(("import PostgreSQL", IMPORT.format(paths=paths, url=fresh_pg(pg))))
+        print(f"{n:,} system rows in {units} returns of {per} systems")
+        print(f"{'step':<20} {'seconds':>8} {'rows/s':>9} {'peak MB':>8}  note")
+        floor = None
+        for name, code in steps:
+            _, peak, out = measure(code)
+            seconds = float(out.split()[0])
+            floor = floor or seconds
+            print(
+                f"{name:<20} {seconds:>8.2f} {n / seconds:>9,.0f} {peak:>8.0f}  {' '.join(out.split()[1:])} ({seconds / floor:.2f}x floor)"
+            )
+
+
+if __name__ == "__main__":
+    main()

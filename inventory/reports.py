@@ -1,0 +1,223 @@
+"""Report data: coverage, issues and findings, and the consolidated inventory (contract shapes).
+
+Everything is read from the database once per `Reports` object; findings and assessments are
+computed over the current inventory (each unit's accepted submission) as of the reference date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from .findings import Finding, System, assess, duplicate_findings, load_rules, system_findings
+from .form import Form, load_form
+from .models import ACCEPTED, IssueRecord, Submission, SystemRecord, Unit
+from .roster import Roster, load_roster
+
+SCOPES = ("all", "pilot")
+
+
+@dataclass
+class UnitState:
+    unit: Any  # roster Unit
+    submissions: list[Submission] = field(default_factory=list)  # newest first
+
+    @property
+    def accepted(self) -> Submission | None:
+        return next((s for s in self.submissions if s.status == ACCEPTED), None)
+
+    @property
+    def latest(self) -> Submission | None:
+        return self.submissions[0] if self.submissions else None
+
+    @property
+    def status(self) -> str:
+        if self.accepted:
+            return "accepted"
+        return "rejected" if self.submissions else "not_submitted"
+
+
+class Reports:
+    def __init__(
+        self, engine: Engine, as_of: dt.date | None = None, scope: str = "all", form: Form | None = None, roster: Roster | None = None
+    ) -> None:
+        self.engine = engine
+        self.form = form or load_form()
+        self.roster = roster or load_roster()
+        self.as_of = as_of or self.form.as_of
+        self.scope = scope
+        self.rules = load_rules()
+        self.generated_at = dt.datetime.now().replace(microsecond=0).isoformat()
+
+    # -- loading --
+    @cached_property
+    def states(self) -> dict[str, UnitState]:
+        units = [u for u in self.roster if self.scope == "all" or u.pilot]
+        states = {u.name: UnitState(u) for u in units}
+        with Session(self.engine) as session:
+            q = (
+                select(Submission, Unit.name)
+                .join(Unit, Submission.unit_id == Unit.id)
+                .order_by(Submission.received_at.desc(), Submission.id.desc())
+            )
+            for sub, name in session.execute(q).all():
+                if name in states:
+                    session.expunge(sub)
+                    states[name].submissions.append(sub)
+        return states
+
+    @cached_property
+    def systems(self) -> list[System]:
+        ids = {st.accepted.id: name for name, st in self.states.items() if st.accepted}
+        out: list[System] = []
+        if not ids:
+            return out
+        with self.engine.connect() as conn:
+            q = (
+                select(SystemRecord.submission_id, SystemRecord.row, SystemRecord.data)
+                .where(SystemRecord.submission_id.in_(list(ids)))
+                .order_by(SystemRecord.submission_id, SystemRecord.row)
+            )
+            for sub_id, row, data in conn.execute(q):
+                out.append(System(unit=ids[sub_id], submission_id=sub_id, row=row, values=data))
+        return out
+
+    @cached_property
+    def findings(self) -> list[Finding]:
+        systems = self.systems
+        for s in systems:
+            s.findings.clear()
+        found = system_findings(systems, self.rules, self.as_of)
+        found += duplicate_findings(systems, self.rules, self.roster)
+        order = {code: i for i, code in enumerate(self.rules["findings"])}
+        return sorted(found, key=lambda f: (f.severity != "error", order.get(f.code, 99), f.unit or "", f.system or ""))
+
+    # -- reports --
+    def coverage(self) -> dict[str, Any]:
+        units = []
+        for name, st in self.states.items():
+            u, acc, latest = st.unit, st.accepted, st.latest
+            basis = acc or latest
+            units.append(
+                {
+                    "unit": name,
+                    "short_name": u.short_name,
+                    "kind": u.kind,
+                    "group": u.group,
+                    "pilot": u.pilot,
+                    "status": st.status,
+                    "systems": acc.systems if acc else 0,
+                    "completeness": round(basis.completeness or 0.0, 4) if basis else 0.0,
+                    "completeness_recommended": round(basis.completeness_recommended or 0.0, 4) if basis else 0.0,
+                    "errors": latest.errors if latest else 0,
+                    "warnings": latest.warnings if latest else 0,
+                    "submissions": len(st.submissions),
+                    "last_submitted_at": latest.received_at.replace(microsecond=0).isoformat() if latest else None,
+                }
+            )
+        return {
+            "generated_at": self.generated_at,
+            "scope": self.scope,
+            "as_of": self.as_of.isoformat(),
+            "units": units,
+            "totals": _totals(units),
+            "by_group": {g: _totals([u for u in units if u["group"] == g]) for g in sorted({u["group"] for u in units})},
+        }
+
+    def issues(self) -> dict[str, Any]:
+        latest = {st.latest.id: name for name, st in self.states.items() if st.latest}
+        issues: list[dict[str, Any]] = []
+        if latest:
+            with self.engine.connect() as conn:
+                q = (
+                    select(IssueRecord, Submission.file_name)
+                    .join(Submission, IssueRecord.submission_id == Submission.id)
+                    .where(IssueRecord.submission_id.in_(list(latest)))
+                    .order_by(IssueRecord.submission_id, IssueRecord.id)
+                )
+                for rec in conn.execute(q).mappings():
+                    issues.append(
+                        {
+                            "code": rec["code"],
+                            "severity": rec["severity"],
+                            "file": rec["file_name"],
+                            "sheet": rec["sheet"],
+                            "row": rec["row"],
+                            "column": rec["column"],
+                            "field": rec["field"],
+                            "message": rec["message"],
+                            "value": rec["value"],
+                            "hint": rec["hint"],
+                            "unit": latest[rec["submission_id"]],
+                        }
+                    )
+        return {
+            "generated_at": self.generated_at,
+            "scope": self.scope,
+            "as_of": self.as_of.isoformat(),
+            "issues": issues,
+            "findings": [f.as_dict() for f in self.findings],
+            "summary": _finding_summary(self.findings, self.rules),
+        }
+
+    def inventory(self) -> dict[str, Any]:
+        _ = self.findings  # attaches finding codes to every system
+        titles = {f.key: f.title for f in self.form.main.fields}
+        rows = []
+        for s in self.systems:
+            scores, overall, recommendation, why = assess(s, self.rules)
+            rows.append(
+                {
+                    "unit": s.unit,
+                    "submission_id": s.submission_id,
+                    "row": s.row,
+                    "values": s.values,
+                    "findings": sorted(set(s.findings)),
+                    "scores": scores,
+                    "score": overall,
+                    "recommendation": recommendation,
+                    "why": why,
+                }
+            )
+        return {
+            "generated_at": self.generated_at,
+            "as_of": self.as_of.isoformat(),
+            "fields": titles,
+            "systems": rows,
+            "summary": _recommendation_summary(rows),
+        }
+
+
+def _totals(units: list[dict[str, Any]]) -> dict[str, Any]:
+    submitted = [u for u in units if u["status"] != "not_submitted"]
+    return {
+        "units_expected": len(units),
+        "units_submitted": len(submitted),
+        "units_accepted": sum(1 for u in units if u["status"] == "accepted"),
+        "systems": sum(u["systems"] for u in units),
+        "completeness": round(sum(u["completeness"] for u in submitted) / len(submitted), 4) if submitted else 0.0,
+        "completeness_recommended": round(sum(u["completeness_recommended"] for u in submitted) / len(submitted), 4) if submitted else 0.0,
+    }
+
+
+def _finding_summary(findings: list[Finding], rules: dict[str, Any]) -> list[dict[str, Any]]:
+    counts: dict[str, int] = {}
+    for f in findings:
+        counts[f.code] = counts.get(f.code, 0) + 1
+    return [
+        {"code": c, "title": rules["findings"][c]["title"], "severity": rules["findings"][c]["severity"], "count": counts[c]}
+        for c in rules["findings"]
+        if c in counts
+    ]
+
+
+def _recommendation_summary(rows: list[dict[str, Any]]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for r in rows:
+        out[r["recommendation"]] = out.get(r["recommendation"], 0) + 1
+    return out

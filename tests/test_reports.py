@@ -1,0 +1,322 @@
+"""Reports from a database filled through the importer with returns whose problems are known."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import random
+import shutil
+import subprocess
+import zipfile
+
+import openpyxl
+import pytest
+from conftest import run_cli
+
+from inventory.db import open_db
+from inventory.export import write_report
+from inventory.importer import Importer
+from inventory.reader import read_workbook
+from inventory.reports import Reports
+from inventory.synth import child_rows, clean_return, write_return
+
+SEEDS = {
+    # system name suffix -> (changes, expected finding)
+    "自建机房系统": ({"deploy_location": "本单位自建机房"}, "FIND_NOT_ON_CLOUD"),
+    "未定级系统": (
+        {
+            "mlps_level": "未定级",
+            "mlps_filing": "不需备案",
+            "mlps_filing_no": None,
+            "mlps_test_date": None,
+            "crypto_status": "不适用",
+            "crypto_date": None,
+        },
+        "FIND_MLPS_NOT_GRADED",
+    ),
+    "测评超期系统": (
+        {
+            "mlps_level": "第三级",
+            "mlps_test_date": "2023-03-01",
+            "crypto_status": "已开展-通过",
+            "crypto_date": "2025-01-10",
+            "disaster_recovery": "是",
+        },
+        "FIND_MLPS_TEST_OVERDUE",
+    ),
+    "未密评系统": (
+        {"mlps_level": "第三级", "crypto_status": "未开展", "crypto_date": None, "disaster_recovery": "是"},
+        "FIND_CRYPTO_MISSING",
+    ),
+    "无人使用系统": ({"monthly_active": 3, "om_amount": 60, "om_fund_source": "省级财政"}, "FIND_ZOMBIE_SUSPECT"),
+    "合同到期系统": ({"om_contract_end": "2024-12-31"}, "FIND_OM_CONTRACT_EXPIRED"),
+    "专网系统": ({"networks": "电子政务外网、业务专网"}, "FIND_PRIVATE_NETWORK"),
+    "孤岛系统": ({"interconnect": "否，无对接", "category": "业务应用系统"}, "FIND_NOT_SHARED"),
+    "金额按元系统": ({"build_amount": 3500000, "total_invest": 3600000, "fund_source": "省级财政"}, "FIND_AMOUNT_YUAN"),
+    "单备份系统": ({"backup_mode": "本地"}, "FIND_NO_BACKUP"),
+}
+
+
+def finding_free(form, systems, prefix):
+    """In-use systems with nothing to find: on the cloud, shared, backed up off-site, used."""
+    out = []
+    for s in systems:
+        if s["status"] != "在用" or "不动产" in s["system_name"]:
+            continue
+        s.update(
+            deploy_location="省级政务云",
+            interconnect="是，对接省政务信息共享平台",
+            backup_mode="本地和异地",
+            disaster_recovery="是",
+            catalogued="是",
+            monthly_active=max(s["monthly_active"], 500),
+            networks="电子政务外网",
+        )
+        out.append(s)
+    return out
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory, form, roster):
+    """A database with four units: seeded findings, duplicates, a rejected return, one that never returned."""
+    tmp = tmp_path_factory.mktemp("reports")
+    url = f"sqlite:///{tmp / 'r.db'}"
+    importer = Importer(open_db(url))
+    rng = random.Random(4)
+    names: dict[str, set[str]] = {"clean": set()}
+    # 人社厅: clean systems plus one seeded system per finding
+    hr = roster.resolve("人社厅")
+    values, rows = clean_return(form, hr, 40, seed=1)
+    systems = finding_free(form, rows[form.main.name], "四川省")
+    names["clean"] |= {s["system_name"] for s in systems}
+    base = systems[0]
+    for i, (suffix, (changes, _code)) in enumerate(SEEDS.items()):
+        s = copy.deepcopy(base)
+        s.update(system_no=f"SD-{i:03d}", system_name=f"四川省{suffix}")
+        for k, v in changes.items():
+            if v is None:
+                s.pop(k, None)
+            else:
+                s[k] = v
+        systems.append(s)
+    delayed = {
+        **copy.deepcopy(base),
+        "system_no": "SD-900",
+        "system_name": "四川省延期在建系统",
+        "status": "在建",
+        "build_stage": "系统开发",
+        "contract_amount": base["build_amount"],
+        "contract_sign_date": dt.date(2024, 3, 1),
+        "contract_end_date": dt.date(2025, 3, 1),
+        "planned_golive": "2025-03",
+    }
+    for k in (
+        "golive_date",
+        "om_vendor",
+        "om_amount",
+        "om_mode",
+        "registered_users",
+        "monthly_active",
+        "mlps_level",
+        "mlps_filing",
+        "mlps_filing_no",
+        "mlps_test_date",
+        "crypto_status",
+        "crypto_date",
+        "om_contract_end",
+        "total_invest",
+        "om_fund_source",
+        "annual_volume",
+        "mlps_test_result",
+    ):
+        delayed.pop(k, None)
+    systems.append(delayed)
+    rows = {form.main.name: systems, **child_rows(form, systems, rng)}
+    write = [write_return(tmp / "hr.xlsx", form, hr, values, rows)]
+    # 成都: clean systems, one vertical system also reported by 人社厅, one near-duplicate of 自然资源厅's
+    cd = roster.resolve("成都")
+    values, rows = clean_return(form, cd, 30, seed=2)
+    systems = finding_free(form, rows[form.main.name], "成都市")
+    names["clean"] |= {s["system_name"] for s in systems}
+    dup = {**copy.deepcopy(systems[0]), "system_no": "DUP-1", "system_name": base["system_name"]}
+    near = {**copy.deepcopy(systems[0]), "system_no": "DUP-2", "system_name": "成都市不动产登记服务平台"}
+    systems += [dup, near]
+    rows = {form.main.name: systems, **child_rows(form, systems, rng)}
+    write.append(write_return(tmp / "cd.xlsx", form, cd, values, rows))
+    # 自然资源厅: one system the 成都 one resembles
+    nr = roster.resolve("自然资源厅")
+    values, rows = clean_return(form, nr, 20, seed=3)
+    systems = finding_free(form, rows[form.main.name], "四川省")
+    names["clean"] |= {s["system_name"] for s in systems}
+    systems.append({**copy.deepcopy(systems[0]), "system_no": "DUP-3", "system_name": "四川省不动产登记管理信息系统"})
+    rows = {form.main.name: systems, **child_rows(form, systems, rng)}
+    write.append(write_return(tmp / "nr.xlsx", form, nr, values, rows))
+    # 交通运输厅: a return with an error, rejected
+    tr = roster.resolve("交通运输厅")
+    values, rows = clean_return(form, tr, 5, seed=4)
+    rows[form.main.name][0]["layer"] = "应用"
+    write.append(write_return(tmp / "tr.xlsx", form, tr, values, rows))
+    results = [importer.import_file(p) for p in write]
+    assert [r.status for r in results] == ["imported", "imported", "imported", "rejected"], [r.report.issues[:3] for r in results]
+    names["clean"] -= {base["system_name"]}
+    return url, names, tmp
+
+
+def test_each_seeded_finding_is_reported_and_clean_systems_are_not(filled):
+    url, names, _ = filled
+    data = Reports(open_db(url)).issues()
+    by_system: dict[str, set[str]] = {}
+    for f in data["findings"]:
+        by_system.setdefault(f["system"], set()).add(f["code"])
+    for suffix, (_changes, code) in SEEDS.items():
+        assert code in by_system.get(f"四川省{suffix}", set()), (suffix, by_system.get(f"四川省{suffix}"))
+    assert "FIND_BUILD_DELAYED" in by_system["四川省延期在建系统"]
+    flagged_clean = {name: codes for name, codes in by_system.items() if name in names["clean"]}
+    assert flagged_clean == {}, flagged_clean
+    dups = {f["code"]: f for f in data["findings"] if f["code"].startswith("FIND_DUPLICATE")}
+    assert {e["单位"] for e in dups["FIND_DUPLICATE_REPORT"]["evidence"]["系统"]} == {"四川省人力资源和社会保障厅", "成都市人民政府"}
+    build = dups["FIND_DUPLICATE_BUILD"]
+    assert {e["系统名称"] for e in build["evidence"]["系统"]} == {"成都市不动产登记服务平台", "四川省不动产登记管理信息系统"}
+    assert build["evidence"]["相似度"] >= 88
+    # validation issues of the rejected return are in the report, with their unit
+    assert any(i["code"] == "CELL_ENUM" and i["unit"] == "四川省交通运输厅" for i in data["issues"])
+
+
+def test_time_based_findings_follow_the_reference_date(filled):
+    url, _, _ = filled
+    early = Reports(open_db(url), as_of=dt.date(2024, 6, 30)).issues()
+    systems = {f["system"] for f in early["findings"] if f["code"] in ("FIND_OM_CONTRACT_EXPIRED", "FIND_BUILD_DELAYED")}
+    assert "四川省合同到期系统" not in systems and "四川省延期在建系统" not in systems
+
+
+def test_coverage_statuses_totals_and_scope(filled, roster):
+    url, _, _ = filled
+    data = Reports(open_db(url), scope="pilot").coverage()
+    units = {u["short_name"]: u for u in data["units"]}
+    assert len(units) == 7
+    assert units["人力资源社会保障厅"]["status"] == "accepted" and units["交通运输厅"]["status"] == "rejected"
+    assert units["遂宁市"]["status"] == "not_submitted" and units["遂宁市"]["last_submitted_at"] is None
+    assert units["交通运输厅"]["errors"] == 1 and units["交通运输厅"]["submissions"] == 1
+    assert 0.9 < units["人力资源社会保障厅"]["completeness"] <= 1 and 0 < units["人力资源社会保障厅"]["completeness_recommended"] < 1
+    t = data["totals"]
+    assert (t["units_expected"], t["units_submitted"], t["units_accepted"]) == (7, 4, 3)
+    assert t["systems"] == sum(u["systems"] for u in data["units"])
+    for u in data["units"]:
+        assert {
+            "unit",
+            "short_name",
+            "kind",
+            "pilot",
+            "status",
+            "systems",
+            "completeness",
+            "errors",
+            "warnings",
+            "submissions",
+            "last_submitted_at",
+        } <= set(u)
+        assert roster.get(u["unit"]) is not None
+    assert len(Reports(open_db(url), scope="all").coverage()["units"]) == len(list(roster))
+
+
+def test_inventory_scores_recommendations_and_reimportable_xlsx(filled, form, tmp_path):
+    url, _, _ = filled
+    data = Reports(open_db(url)).inventory()
+    by_name = {s["values"]["system_name"]: s for s in data["systems"]}
+    zombie = by_name["四川省无人使用系统"]
+    assert zombie["recommendation"] == "关停下线" and zombie["scores"]["应用成效"] < 100
+    assert by_name["四川省自建机房系统"]["recommendation"] == "迁移上云"
+    assert by_name["成都市不动产登记服务平台"]["recommendation"] == "整合"
+    assert all(0 <= s["score"] <= 100 for s in data["systems"])
+    path = write_report("inventory", data, "xlsx", tmp_path / "inv.xlsx", form)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[form.main.name]
+    assert [ws.cell(row=form.main.header_row, column=i + 1).value for i in range(len(form.main.fields))] == [
+        f.header for f in form.main.fields
+    ]
+    assert ws.freeze_panes == f"A{form.main.header_row + 1}" and ws.auto_filter.ref
+    back = read_workbook(path, form)
+    assert len(back.sheets[form.main.name].records) == len(data["systems"])
+    assert not [i for i in back.issues if i.code in ("HEADER_MISSING", "HEADER_MISSING_OPTIONAL", "HEADER_RENAMED")]
+
+
+def test_exports_neutralise_formulas(filled, form, tmp_path):
+    url, _, _ = filled
+    data = Reports(open_db(url)).inventory()
+    data["systems"][0]["values"]["system_name"] = '=HYPERLINK("http://x.example","点我")'
+    data["systems"][0]["values"]["remark"] = "+1+2"
+    data["systems"][1]["values"]["remark"] = "@SUM(A1)"
+    path = write_report("inventory", data, "xlsx", tmp_path / "inj.xlsx", form)
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/"):
+                assert b"<f>" not in z.read(name), name
+    ws = openpyxl.load_workbook(path)[form.main.name]
+    col = form.main.by_key["system_name"].position
+    cell = ws[f"{col}{form.main.header_row + 1}"]
+    assert cell.value.startswith("=HYPERLINK") and cell.data_type == "s"
+    html = write_report("inventory", data, "html", None, form)
+    assert "=HYPERLINK(&quot;http://x.example&quot;" in html and "<script" not in html
+
+
+def test_every_format_from_the_cli(filled, tmp_path):
+    url, _, _ = filled
+    cov = json.loads(run_cli("report", "coverage", "--json", "--db", url).stdout)
+    assert cov["totals"]["units_accepted"] == 3 and cov["scope"] == "all"
+    iss = json.loads(run_cli("report", "issues", "--format", "json", "--db", url).stdout)
+    assert set(iss) >= {"issues", "findings"} and all(
+        set(f) >= {"code", "severity", "unit", "system", "message", "evidence"} for f in iss["findings"]
+    )
+    for kind in ("coverage", "issues", "inventory"):
+        for fmt in ("md", "html", "xlsx", "json"):
+            out = tmp_path / f"{kind}.{fmt}"
+            proc = run_cli("report", kind, "--format", fmt, "-o", str(out), "--db", url)
+            assert proc.returncode == 0 and out.stat().st_size > 500, (kind, fmt, proc.stderr)
+        assert run_cli("report", kind, "--format", "table", "--db", url).returncode == 0
+    md = (tmp_path / "coverage.md").read_text(encoding="utf-8")
+    assert "## 各单位报送情况" in md and "四川省人力资源和社会保障厅" in md
+    wb = openpyxl.load_workbook(tmp_path / "issues.xlsx")
+    assert {"评估发现", "评估发现汇总"} <= set(wb.sheetnames) and wb["评估发现"].freeze_panes == "A2"
+    assert run_cli("report", "coverage", "--scope", "city", "--db", url).returncode == 2
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+def test_html_report_renders_its_charts_offline(filled, form, tmp_path):
+    url, _, _ = filled
+    reports = Reports(open_db(url))
+    page = tmp_path / "coverage.html"
+    write_report("coverage", reports.coverage(), "html", page, form)
+    text = page.read_text(encoding="utf-8")
+    assert "Content-Security-Policy" in text and "default-src 'none'" in text
+    assert " src=" not in text and 'href="http' not in text  # nothing to fetch
+    exe = _chromium()
+    if not exe:
+        pytest.skip("Chromium is not installed")
+    flags = [
+        exe,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'chrome'}",
+        "--proxy-server=127.0.0.1:9",
+        "--window-size=1200,1600",
+    ]
+    shot = tmp_path / "shot.png"
+    subprocess.run([*flags, f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120, check=False)
+    assert shot.exists() and shot.stat().st_size > 20_000
+    dom = subprocess.run([*flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    assert dom.count("<svg") >= 2 and dom.count('class="bar"') >= 4
+    from PIL import Image
+
+    img = Image.open(shot).convert("RGB")
+    colours = {img.getpixel((x, y)) for x in range(0, img.width, 7) for y in range(0, min(img.height, 900), 7)}
+    assert (46, 125, 50) in colours or any(abs(r - 46) < 12 and abs(g - 125) < 12 and abs(b - 50) < 12 for r, g, b in colours)
