@@ -221,26 +221,27 @@ class NameCore:
     """Strips what every government system name shares, leaving what tells systems apart."""
 
     def __init__(self, t: dict[str, Any], places: Iterable[str]) -> None:
-        self.prefixes = sorted({*t["prefix_words"], *places}, key=len, reverse=True)
+        alternatives = sorted({*t["prefix_words"], *(p for p in places if p)}, key=len, reverse=True)
+        self.prefixes = re.compile("^(?:" + "|".join(re.escape(p) for p in alternatives) + ")+")
         self.generic = re.compile("|".join(re.escape(w) for w in sorted(t["generic_words"], key=len, reverse=True)))
+        self.cache: dict[tuple[str, str], str] = {}
 
     def full(self, name: str) -> str:
         return _NON_WORD.sub("", clean_text(name))
 
     def __call__(self, name: str, owner: str = "") -> str:
-        s = _VERSION.sub("", _BRACKETS.sub("", clean_text(name)))
-        s = _NON_WORD.sub("", s)
-        for prefix in (clean_text(owner), *self.prefixes):
-            if prefix and s.startswith(prefix):
-                s = s[len(prefix) :]
-        changed = True
-        while changed:  # a name may carry a region and then a unit: 成都市 + 公安局 + ...
-            changed = False
-            for prefix in self.prefixes:
-                if prefix and s.startswith(prefix) and len(s) > len(prefix):
-                    s = s[len(prefix) :]
-                    changed = True
-        return self.generic.sub("", s)
+        key = (name, owner)
+        if key in self.cache:
+            return self.cache[key]
+        s = _NON_WORD.sub("", _VERSION.sub("", _BRACKETS.sub("", clean_text(name))))
+        owner = _NON_WORD.sub("", clean_text(owner))
+        if owner and s.startswith(owner) and len(s) > len(owner):
+            s = s[len(owner) :]
+        m = self.prefixes.match(s)  # a name may carry a region and then a unit: 成都市 + 公安局 + ...
+        if m and m.end() < len(s):
+            s = s[m.end() :]
+        core = self.cache[key] = self.generic.sub("", s)
+        return core
 
 
 def _places(roster: Any) -> list[str]:

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from .gcpause import paused_gc
 from .models import ACCEPTED, REJECTED, SUPERSEDED, SYSTEM_COLUMNS, ChildRecord, IssueRecord, Submission, SystemRecord, Unit
 from .validate import FileReport, Validator
 
@@ -78,7 +79,7 @@ class Importer:
 
     def import_file(self, path: Path, dry_run: bool = False) -> ImportResult:
         path = Path(path)
-        report = self.validator.validate(path)
+        report = self.validator.validate(path)  # (pauses the collector while it builds records)
         sha = (report.data.sha256 if report.data else None) or _sha256(path)
         unit_name = report.unit.name if report.unit else None
         status = REJECTED if report.errors else IMPORTED
@@ -94,7 +95,7 @@ class Importer:
             return result(UNCHANGED if existing else status, None)
         for attempt in range(RETRIES):
             try:
-                with self.engine.begin() as conn:
+                with self.engine.begin() as conn, paused_gc():
                     existing_id, new_id = self._store(conn, path, report, sha, status)
                 return result(UNCHANGED, existing_id) if existing_id else result(status, new_id)
             except (IntegrityError, OperationalError) as exc:  # lost a race: look again
@@ -209,7 +210,7 @@ def _bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> No
         return
     columns = [c.name for c in table.columns if c.name != "id"]
     json_columns = {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"}
-    values = ([json.dumps(row[c], ensure_ascii=False) if c in json_columns else row[c] for c in columns] for row in rows)
+    values = ([orjson.dumps(row[c]).decode() if c in json_columns else row[c] for c in columns] for row in rows)
     raw = conn.connection.driver_connection
     assert raw is not None
     quoted = ", ".join(f'"{c}"' for c in columns)

@@ -8,13 +8,13 @@ cross-row, cross-sheet and unit checks. A bad file never raises: it becomes issu
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .form import Form, Sheet, load_form
+from .gcpause import paused_gc
 from .issues import ERROR, WARNING, Issue, make_issue, rule_issue
 from .normalize import clean_text, uscc_check_char, uscc_valid
 from .reader import Record, SheetData, WorkbookData, read_workbook
@@ -84,13 +84,8 @@ class Validator:
 
     # -- one file --
     def validate(self, path: Path) -> FileReport:
-        gc_was_enabled = gc.isenabled()
-        gc.disable()  # records hold no reference cycles; the collector only slows building them
-        try:
+        with paused_gc():
             return self._validate(path)
-        finally:
-            if gc_was_enabled:
-                gc.enable()
 
     def _validate(self, path: Path) -> FileReport:
         data = read_workbook(Path(path), self.form)
