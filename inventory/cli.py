@@ -34,6 +34,9 @@ app.add_typer(submissions_app, name="submissions")
 app.add_typer(db_app, name="db")
 report_app = typer.Typer(help="报告：报送覆盖情况、问题与评估发现、系统汇总清单。", no_args_is_help=True)
 app.add_typer(report_app, name="report")
+kb_app = typer.Typer(help="常见问题知识库：检索、查看、导出。", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+KbDirOpt = Annotated[Path | None, typer.Option("--kb-dir", help="改用该文件夹中的知识库条目（格式同 kb/）。")]
 
 DEBUG = False
 
@@ -296,6 +299,70 @@ def report_inventory(
 ) -> None:
     """系统汇总清单：全部当前系统及其评估发现、评分和处置建议（xlsx 用模板表头，可筛选、可再导入）。"""
     _report("inventory", "all", fmt, output, as_json, db, as_of, default="xlsx")
+
+
+def _kb(kb_dir: Path | None):  # type: ignore[no-untyped-def]
+    from .kb import KnowledgeBase
+
+    if kb_dir is not None and not kb_dir.is_dir():
+        raise UsageError(f"知识库文件夹 {kb_dir} 不存在。")
+    return KnowledgeBase.load(kb_dir)
+
+
+@kb_app.command("search")
+def kb_search(
+    query: Annotated[str, typer.Argument(help="问题或关键词，如“等保怎么填”“万元”。", show_default=False)],
+    limit: Annotated[int, typer.Option("--limit", min=1, max=50, help="最多返回几条。")] = 3,
+    as_json: JsonOpt = False,
+    kb_dir: KbDirOpt = None,
+) -> None:
+    """检索常见问题：支持同义词、简称、错别字（同音字）和繁体字。"""
+    result = _kb(kb_dir).search(query, limit)
+    if as_json:
+        emit_json(result.as_dict())
+    else:
+        render.kb_results(result)
+
+
+@kb_app.command("show")
+def kb_show(
+    entry_id: Annotated[str, typer.Argument(help="条目编号，如 money-unit。", show_default=False)],
+    kb_dir: KbDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """显示一个条目的完整答案。"""
+    kb = _kb(kb_dir)
+    entry = kb.get(entry_id)
+    if entry is None:
+        from rapidfuzz import process
+
+        near = [m[0] for m in process.extract(entry_id, [e.id for e in kb.entries], limit=3)]
+        raise UsageError(f"没有编号为“{entry_id}”的条目。最接近的：{'、'.join(near)}。", hint="用 `inventory kb list` 查看全部条目。")
+    if as_json:
+        emit_json(entry.as_dict())
+    else:
+        render.kb_entry(entry)
+
+
+@kb_app.command("list")
+def kb_list(as_json: JsonOpt = False, kb_dir: KbDirOpt = None) -> None:
+    """列出全部条目（按类别）。"""
+    entries = _kb(kb_dir).entries
+    if as_json:
+        emit_json([{k: v for k, v in e.as_dict().items() if k != "answer"} for e in entries])
+    else:
+        render.kb_list(entries)
+
+
+@kb_app.command("export")
+def kb_export(
+    html_file: Annotated[Path, typer.Option("--html", help="导出为一个可离线打开、带检索框的网页。")], kb_dir: KbDirOpt = None
+) -> None:
+    """导出知识库网页，发给不用命令行的同事。"""
+    from .export import write_text
+    from .kb_html import export_html
+
+    render.paths_made("已导出知识库网页", [write_text(html_file, export_html(_kb(kb_dir)))])
 
 
 @app.command()

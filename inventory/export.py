@@ -384,11 +384,15 @@ def write_report(kind: str, data: dict[str, Any], fmt: str, path: Path | None, f
         raise ValueError(fmt)
     if path is None:
         return text
+    return write_text(Path(path), text + "\n")
+
+
+def write_text(path: Path, text: str) -> Path:
     from .errors import OutputError
 
     try:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(text + "\n", encoding="utf-8")
+        Path(path).write_text(text, encoding="utf-8")
     except OSError as exc:
         raise OutputError(f"无法写入 {path}：{exc.strerror or exc}", hint="请确认目标文件夹存在且可写。") from exc
     return Path(path)

@@ -8,6 +8,7 @@ to fix it. Rule codes (`RULE_*`) are declared in `forms/` and join the catalogue
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
 ERROR, WARNING = "error", "warning"
@@ -263,6 +264,27 @@ def catalogue_with_rules(form: Any) -> dict[str, Code]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _faq_links() -> dict[str, tuple[str, str]]:
+    """Issue code -> (FAQ id, question); empty when the knowledge base cannot be read."""
+    try:
+        from .kb import code_links
+
+        return {code: (e.id, e.question) for code, e in code_links().items()}
+    except Exception:  # a broken knowledge base must never stop validation
+        return {}
+
+
+def faq_note(code: str) -> str:
+    link = _faq_links().get(code)
+    return f"详见常见问题 {link[0]}「{link[1]}」。" if link else ""
+
+
+def _with_faq(hint: str, code: str) -> str:
+    note = faq_note(code)
+    return f"{hint} {note}".strip() if note else hint
+
+
 def _fmt(template: str, value: Any, expected: Any) -> str:
     return template.replace("{value}", "" if value is None else str(value)).replace("{expected}", "" if expected is None else str(expected))
 
@@ -310,7 +332,7 @@ def make_issue(
         field=field,
         message=location_text(sheet, row, column, title) + body,
         value=value,
-        hint=hint if hint is not None else c.hint,
+        hint=_with_faq(hint if hint is not None else c.hint, code),
     )
 
 
@@ -329,4 +351,6 @@ def rule_issue(
     value: Any,
 ) -> Issue:
     """An issue raised by a rule declared in `forms/`."""
-    return Issue(code, severity, file, sheet, row, column, field, location_text(sheet, row, column, title) + body, value, hint)
+    return Issue(
+        code, severity, file, sheet, row, column, field, location_text(sheet, row, column, title) + body, value, _with_faq(hint, code)
+    )

@@ -205,3 +205,41 @@ def _show(v: Any) -> str:
     if isinstance(v, float) and 0 <= v <= 1 and not v.is_integer():
         return f"{v * 100:.1f}%"
     return "、".join(map(str, v)) if isinstance(v, list) else str(v)
+
+
+def _highlight(text: str, terms: list[str]) -> str:
+    from rich.markup import escape
+
+    out = escape(text)
+    for t in sorted({t for t in terms if len(t) >= 2}, key=len, reverse=True):
+        out = out.replace(escape(t), f"[bold yellow]{escape(t)}[/]")
+    return out
+
+
+def kb_results(result: Any) -> None:
+    if not result.results:
+        err.print(f"[yellow]{result.message}[/]")
+        return
+    for n, hit in enumerate(result.results, start=1):
+        e = hit.entry
+        out.print(f"[bold]{n}. {_highlight(e.question, hit.matched)}[/]  [dim]{e.category} · {e.id}[/]")
+        out.print(f"   {_highlight(hit.snippet, hit.matched)}")
+    out.print(f"[dim]完整答案：inventory kb show {result.results[0].entry.id}[/]")
+
+
+def kb_entry(entry: Any) -> None:
+    out.print(f"[bold]{entry.question}[/]  [dim]{entry.category} · {entry.id}[/]")
+    out.print(entry.answer)
+    if entry.aliases:
+        out.print(f"[dim]也可以这样问：{'；'.join(entry.aliases)}[/]")
+    if entry.codes:
+        out.print(f"[dim]相关问题编码：{'、'.join(entry.codes)}[/]")
+
+
+def kb_list(entries: list[Any]) -> None:
+    table = Table(title=f"常见问题知识库（{len(entries)} 条）", title_justify="left")
+    for col in ("类别", "编号", "问题"):
+        table.add_column(col, overflow="fold")
+    for e in sorted(entries, key=lambda e: e.category):
+        table.add_row(e.category, e.id, e.question)
+    out.print(table)

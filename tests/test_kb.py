@@ -1,0 +1,135 @@
+"""The knowledge base: content checks, search quality on a labelled query set, CLI, HTML export, links."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import run_cli
+
+from inventory.issues import faq_note, make_issue
+from inventory.kb import KbError, KnowledgeBase, load_entries
+
+QUERIES = yaml.safe_load((Path(__file__).parent / "kb_queries.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return KnowledgeBase.load()
+
+
+def test_content_covers_the_required_topics(kb):
+    assert len(kb.entries) >= 40
+    categories = {e.category for e in kb.entries}
+    assert {"填报范围", "特殊情况", "表格填写", "资金", "安全合规", "部署与网络", "数据共享", "流程", "校验问题"} <= categories
+    assert all(len(e.aliases) >= 2 for e in kb.entries)
+    linked = {c for e in kb.entries for c in e.codes}
+    frequent = {
+        "CELL_REQUIRED",
+        "CELL_ENUM",
+        "CELL_DATE",
+        "CELL_NUMBER",
+        "CELL_LONG_NUMBER",
+        "UNIT_USCC_CHECK",
+        "UNIT_ALIAS",
+        "UNIT_UNKNOWN",
+        "ROW_DUPLICATE_NO",
+        "REF_UNKNOWN_SYSTEM",
+        "FILE_OLD_FORMAT",
+        "FILE_ENCRYPTED",
+        "FORM_OLD_VERSION",
+        "HEADER_MISSING",
+        "CELL_MERGED",
+        "RULE_FUNDING_SUM",
+        "RULE_AMOUNT_LOOKS_YUAN",
+        "RULE_IN_USE_FIELDS",
+        "RULE_BUILDING_FIELDS",
+        "RULE_MLPS_FILING",
+        "RULE_SECRET_SYSTEM",
+        "RULE_GOLIVE_AFTER_AS_OF",
+    }
+    assert frequent <= linked, frequent - linked
+
+
+def test_labelled_queries_recall_at_3(kb):
+    answered = [q for q in QUERIES if q["expect"] != "none"]
+    assert len(QUERIES) >= 80
+    misses = []
+    for q in answered:
+        ids = [h.entry.id for h in kb.search(q["query"], 3).results]
+        if q["expect"] not in ids:
+            misses.append((q["query"], q["expect"], ids))
+    recall = 1 - len(misses) / len(answered)
+    assert recall >= 0.9, f"recall@3 {recall:.2%}; misses: {misses}"
+
+
+def test_queries_without_an_answer_say_so(kb):
+    for q in (q for q in QUERIES if q["expect"] == "none"):
+        result = kb.search(q["query"], 3)
+        assert result.results == [] and "没有找到合适的答案" in result.message and "咨询" in result.message, q
+
+
+def test_short_traditional_and_mixed_queries(kb):
+    assert kb.search("密评", 3).results[0].entry.id == "security-crypto"  # two characters
+    assert kb.search("財務軟件", 3).results[0].entry.id == "scope-finance-software"  # Traditional
+    assert "process-template" in [h.entry.id for h in kb.search("EXCEL模板", 3).results]  # mixed, upper case
+    top = kb.search("万元还是元", 1).results[0]
+    assert "万元" in top.snippet
+
+
+def _copy_kb(tmp_path):
+    folder = tmp_path / "kb"
+    shutil.copytree(Path(load_entries()[0].path).parent, folder)
+    return folder
+
+
+def test_broken_entries_get_a_clear_error_naming_the_file(tmp_path):
+    folder = _copy_kb(tmp_path)
+    (folder / "dup.md").write_text((folder / "money-unit.md").read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(KbError, match="money-unit.*重复"):
+        load_entries(folder)
+    (folder / "dup.md").write_text("---\nid: x-1\naliases: []\n---\n答案\n", encoding="utf-8")
+    with pytest.raises(KbError, match=r"dup\.md.*question"):
+        load_entries(folder)
+    (folder / "dup.md").write_text("---\nid: x-1\nquestion: 问\ncodes: [NO_SUCH_CODE]\n---\n答案\n", encoding="utf-8")
+    with pytest.raises(KbError, match="NO_SUCH_CODE"):
+        load_entries(folder)
+    proc = run_cli("kb", "search", "等保", "--kb-dir", str(folder))
+    assert proc.returncode == 3 and "dup.md" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_cli_search_show_list_and_kb_dir(tmp_path):
+    out = json.loads(run_cli("kb", "search", "等保怎么填", "--json", "--limit", "2").stdout)
+    assert out["query"] == "等保怎么填" and len(out["results"]) == 2
+    assert set(out["results"][0]) == {"id", "question", "category", "score", "snippet"}
+    assert out["results"][0]["id"] == "security-mlps-level"
+    shown = json.loads(run_cli("kb", "show", "money-unit", "--json").stdout)
+    assert "万元" in shown["answer"]
+    assert run_cli("kb", "show", "no-such-entry").returncode == 2
+    listed = json.loads(run_cli("kb", "list", "--json").stdout)
+    assert len(listed) >= 40 and "answer" not in listed[0]
+    folder = tmp_path / "own"
+    folder.mkdir()
+    (folder / "a.md").write_text(
+        "---\nid: own-1\nquestion: 食堂几点开饭？\naliases: [午饭时间]\ncategory: 后勤\n---\n中午十二点。\n", encoding="utf-8"
+    )
+    own = json.loads(run_cli("kb", "search", "午饭", "--json", "--kb-dir", str(folder)).stdout)
+    assert [r["id"] for r in own["results"]] == ["own-1"]
+
+
+def test_html_export_has_every_entry_and_searches_offline(tmp_path, kb):
+    page = tmp_path / "kb.html"
+    assert run_cli("kb", "export", "--html", str(page)).returncode == 0
+    text = page.read_text(encoding="utf-8")
+    for e in kb.entries:
+        assert f'id="{e.id}"' in text
+    assert "<script>" in text and "default-src 'none'" in text and "http" not in text.split("<body>")[1].split("<script")[0]
+
+
+def test_validation_messages_name_the_faq_entry(kb):
+    issue = make_issue("CELL_LONG_NUMBER", sheet="系统清单", row=5, column="B", value="1.2e17")
+    assert "error-long-number" in issue.hint and "常见问题" in issue.hint
+    assert faq_note("RULE_FUNDING_SUM").startswith("详见常见问题 money-sources")
