@@ -89,7 +89,7 @@ def _copy_kb(tmp_path):
 def test_broken_entries_get_a_clear_error_naming_the_file(tmp_path):
     folder = _copy_kb(tmp_path)
     (folder / "dup.md").write_text((folder / "money-unit.md").read_text(encoding="utf-8"), encoding="utf-8")
-    with pytest.raises(KbError, match="money-unit.*重复"):
+    with pytest.raises(KbError, match=r"money-unit.*重复"):
         load_entries(folder)
     (folder / "dup.md").write_text("---\nid: x-1\naliases: []\n---\n答案\n", encoding="utf-8")
     with pytest.raises(KbError, match=r"dup\.md.*question"):
