@@ -70,12 +70,56 @@ def errors_markdown(form: Form) -> str:
     return "\n".join(lines)
 
 
+def _command_paths(group: object, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    out = [prefix]
+    commands = getattr(group, "commands", None)
+    if commands:
+        for name in sorted(commands):
+            out += _command_paths(commands[name], (*prefix, name))
+    return out
+
+
+def cli_markdown() -> str:
+    """docs/cli.md: the real `--help` of every command, at a fixed width so it is the same everywhere."""
+    import os
+
+    import typer
+    from typer.testing import CliRunner
+
+    from .cli import app
+
+    env = {"COLUMNS": "100", "TERMINAL_WIDTH": "100", "NO_COLOR": "1", "TERM": "dumb"}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        root = typer.main.get_command(app)
+        lines = [
+            "# 命令行参考（由 `--help` 自动生成，请勿手工修改）",
+            "",
+            "每个命令都支持 `--help`。退出码：0 成功（可有提醒），1 数据有问题，2 用法错误，3 环境错误（数据库、表单定义、输出路径）。",
+            "加 `--debug` 可在出错时看到完整调用栈。重新生成：`python -m inventory.docgen`。",
+            "",
+        ]
+        runner = CliRunner()
+        for path in _command_paths(root):
+            result = runner.invoke(app, [*path, "--help"], prog_name="inventory", env=env)
+            text = "\n".join(line.rstrip() for line in result.output.strip().splitlines())
+            lines += [f"## inventory {' '.join(path)}".rstrip(), "", "```text", text, "```", ""]
+        return "\n".join(lines)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def generated_docs() -> dict[str, str]:
     """Path (relative to the project root) -> content, for every generated reference."""
     from .form import load_form
 
     form = load_form()
-    return {"docs/fields.md": fields_markdown(form), "docs/errors.md": errors_markdown(form)}
+    return {"docs/fields.md": fields_markdown(form), "docs/errors.md": errors_markdown(form), "docs/cli.md": cli_markdown()}
 
 
 def main() -> None:

@@ -32,3 +32,24 @@ def test_every_code_used_in_the_source_is_catalogued_and_documented(form):
     doc = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
     for code in catalogue_with_rules(form):
         assert f"`{code}`" in doc, f"{code} is not in docs/errors.md"
+
+
+def test_readme_quick_start_is_the_two_commands():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split("## 快速开始", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    commands = [line for line in block.strip().splitlines() if line.strip()]
+    assert commands == ["pip install . && inventory demo", 'pip install ".[test]" && pytest']
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert 'pip install -q ".[test]"' in ci and "inventory demo" in ci and "pytest" in ci
+
+
+def test_guides_exist_and_their_pictures_are_there():
+    import re
+
+    for name in ("填报指南.md", "操作手册.md", "architecture.md", "cli.md", "errors.md", "fields.md"):
+        assert (ROOT / "docs" / name).exists(), name
+    guide = (ROOT / "docs" / "填报指南.md").read_text(encoding="utf-8")
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", guide)
+    assert len(images) >= 3
+    for rel in images:
+        assert (ROOT / "docs" / rel).stat().st_size > 10_000, rel
