@@ -231,41 +231,37 @@ class Validator:
                 )
 
     def _duplicates(self, main: SheetData, file: str) -> Iterator[Issue]:
+        """The same system number twice, or the same system name twice for one owner."""
         spec = main.spec
-        key, name_key = spec.key, spec.name_field
-        seen_no: dict[str, int] = {}
-        seen_name: dict[tuple[str, str], int] = {}
-        for rec in main.records:
-            no = rec.values.get(key) if key else None
-            if isinstance(no, str):
-                first = seen_no.setdefault(no.upper(), rec.row)
+
+        def number(v: dict[str, Any]) -> Any:
+            no = v.get(spec.key or "")
+            return no.upper() if isinstance(no, str) else None
+
+        def name(v: dict[str, Any]) -> Any:
+            n = v.get(spec.name_field or "")
+            owner = clean_text(v.get("owner_unit", "")).replace(" ", "")
+            return (owner, n.replace(" ", "")) if isinstance(n, str) else None
+
+        for code, key, identity in (("ROW_DUPLICATE_NO", spec.key, number), ("ROW_DUPLICATE_NAME", spec.name_field, name)):
+            if not key:
+                continue
+            seen: dict[Any, int] = {}
+            for rec in main.records:
+                ident = identity(rec.values)
+                if ident is None:
+                    continue
+                first = seen.setdefault(ident, rec.row)
                 if first != rec.row:
                     yield make_issue(
-                        "ROW_DUPLICATE_NO",
+                        code,
                         file=file,
                         sheet=main.name,
                         row=rec.row,
                         column=main.columns.get(key),
                         field=key,
                         title=spec.by_key[key].title,
-                        value=no,
-                        expected=first,
-                    )
-            name = rec.values.get(name_key) if name_key else None
-            if isinstance(name, str):
-                owner = clean_text(rec.values.get("owner_unit", "")).replace(" ", "")
-                k = (owner, name.replace(" ", ""))
-                first = seen_name.setdefault(k, rec.row)
-                if first != rec.row:
-                    yield make_issue(
-                        "ROW_DUPLICATE_NAME",
-                        file=file,
-                        sheet=main.name,
-                        row=rec.row,
-                        column=main.columns.get(name_key),
-                        field=name_key,
-                        title=spec.by_key[name_key].title,
-                        value=name,
+                        value=rec.values.get(key),
                         expected=first,
                     )
 

@@ -97,14 +97,10 @@ def _fresh_pg_database(base: str) -> tuple[str, object]:
     return url, drop
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path):
-    """A fresh database: SQLite always; PostgreSQL when INVENTORY_TEST_PG gives a server."""
+def _pg_database():
+    """A fresh PostgreSQL database for one test, dropped afterwards; skip when no server is given."""
     import os
 
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.db'}"
-        return
     base = os.environ.get(PG_ENV)
     if not base:
         pytest.skip(f"set {PG_ENV} to run the PostgreSQL tests")
@@ -113,17 +109,17 @@ def db_url(request, tmp_path):
         yield url
     finally:
         drop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """A fresh database: SQLite always; PostgreSQL when INVENTORY_TEST_PG gives a server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+    else:
+        yield from _pg_database()
 
 
 @pytest.fixture()
 def pg_url():
-    import os
-
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(f"set {PG_ENV} to run the PostgreSQL tests")
-    url, drop = _fresh_pg_database(base)
-    try:
-        yield url
-    finally:
-        drop()
+    yield from _pg_database()
