@@ -341,18 +341,22 @@ class _Reader:
                 data.add("CELL_MERGED", sheet=name, row=r0 + 1, column=get_column_letter(c0 + 1), value=rng)
         norms = _column_normalisers(spec)
         data_rows = rows[first:]
-        keys = list(mapped)
         columns_data: list[list[Any]] = []
         tables: list[dict[Any, Any]] = []
         problems: dict[str, dict[Any, Any]] = {}
         width = max(mapped.values(), default=-1) + 1
         if any(len(r) < width for r in data_rows):  # ragged rows (bounded reader): pad once
             data_rows = [r + [""] * (width - len(r)) if len(r) < width else r for r in data_rows]
+        keys = []
         for key, ci in mapped.items():
             column = [r[ci] for r in data_rows]
+            distinct = set(column)
+            if distinct <= {"", None}:
+                continue  # an empty column adds nothing to any row
+            keys.append(key)
             fn = norms[key]
             table: dict[Any, Any] = {"": None, None: None}
-            for value in set(column):  # each distinct value is normalised once
+            for value in distinct:  # each distinct value is normalised once
                 if value in table:
                     continue
                 norm, problem = fn(value)

@@ -176,35 +176,31 @@ def submissions_table(rows: list[dict[str, Any]]) -> None:
     out.print(table)
 
 
+# the columns a terminal shows; files (md, xlsx, html, json) always carry all of them
+TERMINAL_COLUMNS = {
+    ("coverage", "各单位报送情况"): ["简称", "状态", "系统数", "必填完整率", "建议项完整率", "错误", "提醒", "报送次数"],
+    ("inventory", "systems"): ["填报单位", "*系统名称", "*运行状态", "综合评分", "处置建议"],
+    ("issues", "评估发现"): ["级别", "单位", "系统", "说明"],
+    ("issues", "校验问题（各单位最近一次报送）"): ["单位", "级别", "位置", "问题"],
+}
+
+
 def report_tables(kind: str, data: dict[str, Any], form: Any, limit: int = 60) -> None:
-    from .export import report_meta, report_sections
+    from .export import _text, report_meta, report_sections
 
     for line in report_meta(kind, data, form):
         err.print(f"[dim]{line}[/]")
     for section in report_sections(kind, data, form):
-        if kind == "inventory" and section.title == form.main.name:
-            keep = [
-                section.columns.index(c) for c in section.columns if c in ("填报单位", "*系统名称", "*运行状态", "综合评分", "处置建议")
-            ]
-            columns, rows = [section.columns[i] for i in keep], [[r[i] for i in keep] for r in section.rows]
-        else:
-            columns, rows = section.columns, section.rows
+        wanted = TERMINAL_COLUMNS.get((kind, "systems" if section.title == form.main.name else section.title))
+        keep = [section.columns.index(c) for c in wanted if c in section.columns] if wanted else range(len(section.columns))
         table = Table(title=section.title, title_justify="left")
-        for c in columns:
-            table.add_column(c, overflow="fold")
-        for row in rows[:limit]:
-            table.add_row(*[_show(v) for v in row])
-        if len(rows) > limit:
-            table.caption = f"共 {len(rows)} 行，只显示前 {limit} 行；用 --format xlsx/html/json 导出全部。"
+        for i in keep:
+            table.add_column(section.columns[i], overflow="fold")
+        for row in section.rows[:limit]:
+            table.add_row(*[_text(row[i], section.formats.get(i)) for i in keep])
+        if len(section.rows) > limit:
+            table.caption = f"共 {len(section.rows)} 行，只显示前 {limit} 行；用 --format xlsx/html/json 导出全部。"
         out.print(table)
-
-
-def _show(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and 0 <= v <= 1 and not v.is_integer():
-        return f"{v * 100:.1f}%"
-    return "、".join(map(str, v)) if isinstance(v, list) else str(v)
 
 
 def _highlight(text: str, terms: list[str]) -> str:

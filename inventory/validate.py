@@ -109,18 +109,19 @@ class Validator:
     def _completeness(self, main: SheetData) -> tuple[float | None, float | None]:
         if not main.records:
             return None, None
+        required, recommended = set(self.required), set(self.recommended)
         need = have = rec_have = 0
         for rec in main.records:
             v = rec.values
-            keys = list(self.required)
+            keys = required
             for when, requires in self.conditional:
                 if all(v.get(k) in allowed for k, allowed in when.items()):
-                    keys.extend(requires)
+                    keys = keys | set(requires)
             need += len(keys)
-            have += sum(1 for k in keys if k in v)
-            rec_have += sum(1 for k in self.recommended if k in v)
-        recommended = rec_have / (len(self.recommended) * len(main.records)) if self.recommended else None
-        return round(have / need, 4) if need else None, round(recommended, 4) if recommended is not None else None
+            have += len(keys & v.keys())
+            rec_have += len(recommended & v.keys())
+        share = rec_have / (len(recommended) * len(main.records)) if recommended else None
+        return round(have / need, 4) if need else None, round(share, 4) if share is not None else None
 
     def _order(self, i: Issue) -> tuple[int, int, int, int, str]:
         col = i.column or ""
