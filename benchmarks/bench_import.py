@@ -1,7 +1,9 @@
 """Import speed: 100k system rows in 60 returns, into SQLite and PostgreSQL.
 
-Prints rows/s and peak memory beside the validation-only run and the raw read floor
-(python-calamine reading every data sheet of the same files). PostgreSQL runs when
+Prints rows/s and peak memory beside the validation-only run (in one process and in parallel
+processes, as `inventory validate`/`import` do for several files) and the raw read floor
+(python-calamine reading every data sheet of the same files, in one process). Peak memory is the
+parent's; each worker holds one return at a time. PostgreSQL runs when
 INVENTORY_BENCH_PG (or INVENTORY_TEST_PG) names a server database the benchmark may fill.
 
 Usage: python benchmarks/bench_import.py [TOTAL_ROWS] [UNITS]   (default 100000 60)
@@ -29,10 +31,10 @@ print(time.perf_counter() - t, n)
 
 VALIDATE = """
 import time
-from inventory.validate import Validator
+from inventory.validate import Validator, validate_many
 v = Validator(); t = time.perf_counter(); n = e = 0
-for path in {paths!r}:
-    r = v.validate(path); n += r.systems; e += r.errors
+for r in validate_many({paths!r}, v, workers={workers}):
+    n += r.systems; e += r.errors
 print(time.perf_counter() - t, n, e)
 """
 
@@ -42,8 +44,8 @@ from inventory.db import open_db
 from inventory.importer import Importer
 engine = open_db({url!r}); imp = Importer(engine)
 t = time.perf_counter(); n = 0; statuses = set()
-for path in {paths!r}:
-    r = imp.import_file(path); n += r.systems; statuses.add(r.status)
+for r in imp.import_files({paths!r}):  # validation in parallel processes, storage here
+    n += r.systems; statuses.add(r.status)
 print(time.perf_counter() - t, n, sorted(statuses))
 """
 
@@ -65,7 +67,11 @@ def main() -> None:
     per = total // units
     paths = [str(big_return(per, unit_index=i, seed=i + 1)) for i in range(units)]
     n = per * units
-    steps = [("calamine floor", FLOOR.format(paths=paths)), ("validate only", VALIDATE.format(paths=paths))]
+    steps = [
+        ("calamine floor", FLOOR.format(paths=paths)),
+        ("validate, 1 process", VALIDATE.format(paths=paths, workers=1)),
+        ("validate, parallel", VALIDATE.format(paths=paths, workers=0)),
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         steps.append(("import SQLite", IMPORT.format(paths=paths, url=f"sqlite:///{tmp}/bench.db")))
         pg = os.environ.get("INVENTORY_BENCH_PG") or os.environ.get("INVENTORY_TEST_PG")

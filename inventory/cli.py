@@ -154,16 +154,15 @@ def validate(
     as_of: AsOfOpt = None,
 ) -> None:
     """校验回收的报表：一次找出全部问题并定位到单元格。不写数据库。"""
-    from .validate import Validator
+    from .validate import Validator, validate_many
 
     files = existing_paths(paths)
     validator = Validator(as_of=parse_as_of(as_of))
     reports = []
     with render.progress(len(files), "校验") as bar:
         task = bar.add_task("", total=len(files))
-        for path in files:
-            bar.update(task, description=path.name)
-            report = validator.validate(path)
+        for report in validate_many(files, validator):
+            bar.update(task, description=report.path.name)
             reports.append(report)
             if feedback is not None and report.issues:
                 from .feedback import write_feedback
@@ -207,9 +206,9 @@ def import_(
     results = []
     with render.progress(len(files), "入库" if not dry_run else "预演") as bar:
         task = bar.add_task("", total=len(files))
-        for path in files:
-            bar.update(task, description=path.name)
-            results.append(importer.import_file(path, dry_run=dry_run))
+        for result in importer.import_files(files, dry_run=dry_run):
+            bar.update(task, description=result.path.name)
+            results.append(result)
             bar.advance(task)
     if as_json:
         emit_json({"files": [r.as_dict() for r in results]})

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from .gcpause import paused_gc
 from .models import ACCEPTED, REJECTED, SUPERSEDED, SYSTEM_COLUMNS, ChildRecord, IssueRecord, Submission, SystemRecord, Unit
-from .validate import FileReport, Validator
+from .validate import FileReport, Validator, validate_many
 
 IMPORTED, UNCHANGED = "imported", "unchanged"
 RETRIES = 8
@@ -78,8 +79,15 @@ class Importer:
         self.operator = operator
 
     def import_file(self, path: Path, dry_run: bool = False) -> ImportResult:
-        path = Path(path)
-        report = self.validator.validate(path)  # (pauses the collector while it builds records)
+        return self.store(Path(path), self.validator.validate(Path(path)), dry_run)
+
+    def import_files(self, paths: list[Path], dry_run: bool = False, workers: int | None = None) -> Iterator[ImportResult]:
+        """Import in the order given: files are validated in parallel, stored one transaction each."""
+        for path, report in zip(paths, validate_many(paths, self.validator, workers), strict=True):
+            yield self.store(Path(path), report, dry_run)
+
+    def store(self, path: Path, report: FileReport, dry_run: bool = False) -> ImportResult:
+        """Store a validated file: all of it or nothing."""
         sha = (report.data.sha256 if report.data else None) or _sha256(path)
         unit_name = report.unit.name if report.unit else None
         status = REJECTED if report.errors else IMPORTED

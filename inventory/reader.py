@@ -49,6 +49,19 @@ class SheetData:
     columns: dict[str, str]  # field key -> column letter (or cell reference on form sheets)
     records: list[Record] = field(default_factory=list)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled by sheet name: a form's compiled validators do not cross process boundaries."""
+        state = self.__dict__.copy()
+        state["spec"] = (str(self.spec.schema_file), self.spec.name)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        from .form import load_form
+
+        _, name = state["spec"]
+        state["spec"] = load_form().by_name[name]
+        self.__dict__.update(state)
+
     def cell(self, key: str, row: int | None = None) -> str | None:
         col = self.columns.get(key)
         if col is None:

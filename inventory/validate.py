@@ -8,6 +8,7 @@ cross-row, cross-sheet and unit checks. A bad file never raises: it becomes issu
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -396,6 +397,36 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
         else:
             out.append(p)
     return out
+
+
+_WORKER: Validator | None = None
+MAX_WORKERS = 4
+
+
+def _start_worker(as_of: dt.date | None) -> None:
+    global _WORKER
+    _WORKER = Validator(as_of=as_of)
+
+
+def _validate_in_worker(path: Path) -> FileReport:
+    assert _WORKER is not None
+    return _WORKER.validate(path)
+
+
+def validate_many(paths: list[Path], validator: Validator, workers: int | None = None) -> Iterator[FileReport]:
+    """Reports in the order of `paths`; several files are validated in parallel processes.
+
+    Only the shipped form is used in workers (it is what they load); a validator built on another
+    form, or a single file, runs in this process.
+    """
+    n = min(workers or os.cpu_count() or 1, MAX_WORKERS, len(paths))  # workers=0/None: one per core
+    if n < 2 or validator.form is not load_form() or validator.roster is not load_roster():
+        yield from (validator.validate(p) for p in paths)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(n, initializer=_start_worker, initargs=(validator.as_of,)) as pool:
+        yield from pool.map(_validate_in_worker, paths)
 
 
 def validate_file(path: Path, form: Form | None = None, as_of: dt.date | None = None) -> FileReport:
