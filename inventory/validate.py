@@ -344,45 +344,33 @@ class Validator:
         if meta_unit and report.unit and report.unit.name != meta_unit and self.roster.get(meta_unit):
             yield make_issue("UNIT_MISMATCH", file=file, value=report.unit.name, expected=meta_unit)
         main = data.sheets.get(self.form.main.name)
-        if main is not None and "owner_uscc" in main.columns:
-            col = main.columns["owner_uscc"]
-            for rec in main.records:
-                if "owner_uscc" in rec.bad:
-                    continue
-                issue = self._uscc(
-                    rec.values.get("owner_uscc"),
-                    file=file,
-                    sheet=main.name,
-                    row=rec.row,
-                    column=col,
-                    field="owner_uscc",
-                    title=self.titles.get("owner_uscc"),
-                )
+        if main is None:
+            return
+
+        def at(rec: Record, key: str) -> dict[str, Any]:
+            return {
+                "file": file,
+                "sheet": main.name,
+                "row": rec.row,
+                "column": main.columns[key],
+                "field": key,
+                "title": self.titles.get(key),
+            }
+
+        aliases: dict[str, Unit | None] = {}
+        for rec in main.records:
+            if "owner_uscc" in main.columns and "owner_uscc" not in rec.bad:
+                issue = self._uscc(rec.values.get("owner_uscc"), **at(rec, "owner_uscc"))
                 if issue:
                     yield issue
-        if main is not None and "owner_unit" in main.columns:
-            col = main.columns["owner_unit"]
-            cache: dict[str, Unit | None] = {}
-            for rec in main.records:
-                owner = rec.values.get("owner_unit")
-                if not isinstance(owner, str):
-                    continue
-                if owner not in cache:
+            owner = rec.values.get("owner_unit")
+            if isinstance(owner, str) and "owner_unit" in main.columns:
+                if owner not in aliases:  # an abbreviation of a roster unit, named in full
                     m = self.roster.match(owner)
-                    cache[owner] = m.unit if (m.unit and not m.exact) else None
-                full = cache[owner]
+                    aliases[owner] = m.unit if (m.unit and not m.exact) else None
+                full = aliases[owner]
                 if full is not None:
-                    yield make_issue(
-                        "UNIT_ALIAS",
-                        file=file,
-                        sheet=main.name,
-                        row=rec.row,
-                        column=col,
-                        field="owner_unit",
-                        title=self.titles.get("owner_unit"),
-                        value=owner,
-                        expected=full.name,
-                    )
+                    yield make_issue("UNIT_ALIAS", value=owner, expected=full.name, **at(rec, "owner_unit"))
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
