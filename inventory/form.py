@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 from .errors import SetupError
 from .resources import data_dir
 
-# x-type -> (Excel number format, JSON type it normalises to)
+# x-type -> the Excel number format its template cells get
 FIELD_TYPES: dict[str, str] = {
     "text": "General",
     "code": "@",

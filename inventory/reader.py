@@ -8,7 +8,7 @@ text, so moved, renamed, missing and unknown columns are each reported and the d
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -146,7 +146,7 @@ class _Reader:
                 return data
             self._read_all(safe, wb)
         except FileProblem as exc:
-            data.issues.append(exc.issue.__class__(**{**exc.issue.as_dict(), "file": str(self.path)}))
+            data.issues.append(replace(exc.issue, file=str(self.path)))
             data.fatal = True
         finally:
             safe.close()

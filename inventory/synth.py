@@ -191,8 +191,6 @@ def system_rows(unit: Unit, n: int, rng: random.Random, as_of: dt.date, start: i
             "upgrade_need": "无",
             "evidence": "立项文件、合同、等保备案证明",
         }
-        if row["build_mode"] == "上级统建（省垂）":
-            row["vendor"] = rng.choice(VENDORS)
         if category == "门户网站及公共服务":
             row["url"] = f"https://www.sc{rng.randrange(100, 999)}.gov.cn/"
         if status == "在用":

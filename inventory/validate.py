@@ -415,7 +415,3 @@ def validate_many(paths: list[Path], validator: Validator, workers: int | None =
 
     with ProcessPoolExecutor(n, initializer=_start_worker, initargs=(validator.as_of,)) as pool:
         yield from pool.map(_validate_in_worker, paths)
-
-
-def validate_file(path: Path, form: Form | None = None, as_of: dt.date | None = None) -> FileReport:
-    return Validator(form=form, as_of=as_of).validate(Path(path))
