@@ -31,7 +31,7 @@ print(time.perf_counter() - t, n)
 
 VALIDATE = """
 import time
-from inventory.validate import Validator, validate_many
+from inventory.intake.validate import Validator, validate_many
 v = Validator(); t = time.perf_counter(); n = e = 0
 for r in validate_many({paths!r}, v, workers={workers}):
     n += r.systems; e += r.errors
@@ -40,8 +40,8 @@ print(time.perf_counter() - t, n, e)
 
 IMPORT = """
 import time
-from inventory.db import open_db
-from inventory.importer import Importer
+from inventory.store.db import open_db
+from inventory.store.importer import Importer
 engine = open_db({url!r}); imp = Importer(engine)
 t = time.perf_counter(); n = 0; statuses = set()
 for r in imp.import_files({paths!r}):  # validation in parallel processes, storage here

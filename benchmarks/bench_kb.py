@@ -12,12 +12,12 @@ import time
 
 from common import measure
 
-from inventory.kb import Entry, KnowledgeBase, _extras, load_entries
+from inventory.kb.search import Entry, KnowledgeBase, _extras, load_entries
 
 COLD = """
 import time
 t = time.perf_counter()
-from inventory.kb import KnowledgeBase
+from inventory.kb.search import KnowledgeBase
 kb = KnowledgeBase.load()
 r = kb.search("等保怎么填", 3)
 print(time.perf_counter() - t, r.results[0].entry.id)

@@ -11,8 +11,8 @@ import sys
 from common import CACHE, big_return, measure
 
 FILL = """
-from inventory.db import open_db
-from inventory.importer import Importer
+from inventory.store.db import open_db
+from inventory.store.importer import Importer
 imp = Importer(open_db({url!r}))
 for path in {paths!r}:
     imp.import_file(path)
@@ -20,8 +20,8 @@ for path in {paths!r}:
 
 REPORTS = """
 import time
-from inventory.db import open_db
-from inventory.reports import Reports
+from inventory.store.db import open_db
+from inventory.report.data import Reports
 r = Reports(open_db({url!r}))
 t0 = time.perf_counter(); cov = r.coverage(); t1 = time.perf_counter()
 iss = r.issues(); t2 = time.perf_counter(); inv = r.inventory(); t3 = time.perf_counter()

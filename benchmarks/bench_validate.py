@@ -29,7 +29,7 @@ print(time.perf_counter() - t, len(records))
 
 VALIDATE = """
 import time
-from inventory.validate import Validator
+from inventory.intake.validate import Validator
 v = Validator()
 t = time.perf_counter()
 r = v.validate({path!r})
@@ -39,7 +39,7 @@ print(time.perf_counter() - t, r.systems, r.errors, r.warnings)
 FRICTIONLESS = """
 import time, os
 from frictionless import Resource, Schema, Dialect, formats
-from inventory.form import load_form
+from inventory.form.load import load_form
 form = load_form()
 types = {{"amount": "number", "int": "integer"}}
 fields = []

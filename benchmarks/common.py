@@ -8,9 +8,9 @@ import sys
 import time
 from pathlib import Path
 
-from inventory.form import load_form
-from inventory.roster import load_roster
-from inventory.synth import clean_return, write_fast_return
+from inventory.demo.synth import clean_return, write_fast_return
+from inventory.form.load import load_form
+from inventory.form.roster import load_roster
 
 CACHE = Path(os.environ.get("INVENTORY_BENCH_DIR", "/tmp/inventory-bench"))
 

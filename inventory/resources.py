@@ -9,7 +9,7 @@ _HERE = Path(__file__).resolve().parent
 
 def data_dir(name: str) -> Path:
     """The folder `name` shipped with the package (wheel) or beside it (source checkout)."""
-    for candidate in (_HERE / name, _HERE.parent / name):
+    for candidate in (_HERE / "_data" / name, _HERE.parent / name):
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(name)

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import openpyxl
 
-from inventory.feedback import write_feedback
-from inventory.form import load_form
-from inventory.roster import load_roster
-from inventory.synth import clean_return, write_return
-from inventory.validate import Validator
+from inventory.demo.synth import clean_return, write_return
+from inventory.form.load import load_form
+from inventory.form.roster import load_roster
+from inventory.intake.feedback import write_feedback
+from inventory.intake.validate import Validator
 
 
 def picture(workbook: Path, sheet: str, area: str, out: Path, work: Path) -> Path:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from inventory.form import Form, load_form
-from inventory.roster import Roster, load_roster
-from inventory.template import write_templates
+from inventory.form.load import Form, load_form
+from inventory.form.roster import Roster, load_roster
+from inventory.template.build import write_templates
 
 
 @pytest.fixture(scope="session")
@@ -86,7 +86,7 @@ def _fresh_pg_database(base: str) -> tuple[str, object]:
     url = make_url(base).set(database=name).render_as_string(hide_password=False)
 
     def drop() -> None:
-        from inventory.db import open_db
+        from inventory.store.db import open_db
 
         open_db.cache_clear()
         with admin.connect() as conn:

@@ -14,10 +14,10 @@ import pytest
 from conftest import run_cli
 from sqlalchemy import func, select, text
 
-from inventory.db import create, head_revision, open_db, upgrade
-from inventory.importer import Importer, submission_rows
-from inventory.models import SYSTEM_COLUMNS, ChildRecord, IssueRecord, Submission, SystemRecord
-from inventory.synth import clean_return, write_fast_return, write_return
+from inventory.demo.synth import clean_return, write_fast_return, write_return
+from inventory.store.db import create, head_revision, open_db, upgrade
+from inventory.store.importer import Importer, submission_rows
+from inventory.store.models import SYSTEM_COLUMNS, ChildRecord, IssueRecord, Submission, SystemRecord
 
 
 def returns(tmp_path, form, roster, names=("人社厅", "成都"), n=8, seed=1, mistakes=False):
@@ -152,13 +152,13 @@ def test_upgrade_keeps_data_written_by_the_first_revision(tmp_path, db_url):
 
 
 def load_form_():
-    from inventory.form import load_form
+    from inventory.form.load import load_form
 
     return load_form()
 
 
 def load_roster_():
-    from inventory.roster import load_roster
+    from inventory.form.roster import load_roster
 
     return load_roster()
 

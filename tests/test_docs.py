@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from inventory.docgen import generated_docs
+from inventory.cli.docgen import generated_docs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -14,14 +14,14 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.parametrize("rel", sorted(generated_docs()))
 def test_generated_doc_is_current(rel):
     path = ROOT / rel
-    assert path.exists(), f"{rel} is missing: run python -m inventory.docgen"
-    assert path.read_text(encoding="utf-8") == generated_docs()[rel], f"{rel} is stale: run python -m inventory.docgen"
+    assert path.exists(), f"{rel} is missing: run python -m inventory.cli.docgen"
+    assert path.read_text(encoding="utf-8") == generated_docs()[rel], f"{rel} is stale: run python -m inventory.cli.docgen"
 
 
 def test_every_code_used_in_the_source_is_catalogued_and_documented(form):
     import re
 
-    from inventory.issues import CATALOGUE, catalogue_with_rules
+    from inventory.form.issues import CATALOGUE, catalogue_with_rules
 
     used: set[str] = set()
     pattern = re.compile(r'(?:make_issue|add|Problem|fail)\(\s*"([A-Z][A-Z0-9_]+)"')

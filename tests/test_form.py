@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from inventory.errors import SetupError
-from inventory.form import load_form, schema_description
+from inventory.form.load import load_form, schema_description
 
 
 def test_every_field_group_is_covered(form):

@@ -10,8 +10,8 @@ import pytest
 import yaml
 from conftest import run_cli
 
-from inventory.issues import faq_note, make_issue
-from inventory.kb import KbError, KnowledgeBase, load_entries
+from inventory.form.issues import faq_note, make_issue
+from inventory.kb.search import KbError, KnowledgeBase, load_entries
 
 QUERIES = yaml.safe_load((Path(__file__).parent / "kb_queries.yaml").read_text(encoding="utf-8"))
 

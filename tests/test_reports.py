@@ -14,12 +14,12 @@ import openpyxl
 import pytest
 from conftest import run_cli
 
-from inventory.db import open_db
-from inventory.export import write_report
-from inventory.importer import Importer
-from inventory.reader import read_workbook
-from inventory.reports import Reports
-from inventory.synth import child_rows, clean_return, write_return
+from inventory.demo.synth import child_rows, clean_return, write_return
+from inventory.intake.reader import read_workbook
+from inventory.report.data import Reports
+from inventory.report.formats import write_report
+from inventory.store.db import open_db
+from inventory.store.importer import Importer
 
 SEEDS = {
     # system name suffix -> (changes, expected finding)

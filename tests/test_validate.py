@@ -13,9 +13,9 @@ import pytest
 from conftest import libreoffice_roundtrip, run_cli
 from corpus import build_corpus
 
-from inventory.synth import clean_return, fill_workbook, write_return
-from inventory.template import build_template, save_workbook
-from inventory.validate import Validator
+from inventory.demo.synth import clean_return, fill_workbook, write_return
+from inventory.intake.validate import Validator
+from inventory.template.build import build_template, save_workbook
 
 
 @pytest.fixture(scope="module")

@@ -20,10 +20,10 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import __version__
-from .errors import OutputError
-from .form import Field, Form, Sheet
-from .roster import Unit
+from .. import __version__
+from ..errors import OutputError
+from ..form.load import Field, Form, Sheet
+from ..form.roster import Unit
 
 LISTS_SHEET = "_lists"
 META_SHEET = "_meta"

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from .normalize import clean_text
-from .resources import data_dir
-from .rules import _months_between
+from ..form.normalize import clean_text
+from ..form.rules import _months_between
+from ..resources import data_dir
 
 
 @dataclass

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .db import open_db
-from .form import Form, load_form
-from .importer import Importer, ImportResult
-from .roster import Unit, load_roster
+from ..form.load import Form, load_form
+from ..form.roster import Unit, load_roster
+from ..intake.validate import FileReport, Validator
+from ..store.db import open_db
+from ..store.importer import Importer, ImportResult
+from ..template.build import write_templates
 from .synth import clean_return, write_return
-from .template import write_templates
-from .validate import FileReport, Validator
 
 NOT_RETURNED = "遂宁市"  # the pilot unit that has not returned yet
 
@@ -82,7 +82,7 @@ def run_demo(directory: Path) -> DemoResult:
         result.returns.append(_write(returns / f"{unit.short_name}.xlsx", form, unit, values, rows))
     validator = Validator(form, roster)
     feedback_dir = out / "feedback"
-    from .feedback import write_feedback
+    from ..intake.feedback import write_feedback
 
     for path in result.returns:
         report = validator.validate(path)
@@ -93,8 +93,8 @@ def run_demo(directory: Path) -> DemoResult:
     result.database = f"sqlite:///{(out / 'inventory.db').resolve()}"
     importer = Importer(open_db(result.database), validator, operator="演示")
     result.imports = [importer.import_file(p) for p in result.returns]
-    from .export import write_report
-    from .reports import Reports
+    from ..report.data import Reports
+    from ..report.formats import write_report
 
     reports = Reports(importer.engine, scope="pilot", form=form, roster=roster)
     for kind, label in (("coverage", "覆盖情况报告"), ("issues", "问题与评估发现报告")):

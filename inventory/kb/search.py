@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 import yaml
 
-from .errors import SetupError
-from .resources import data_dir
+from ..errors import SetupError
+from ..resources import data_dir
 
 FIELD_WEIGHTS = {"question": 3.0, "aliases": 2.5, "tags": 2.0, "answer": 1.0}
 K1, B = 1.2, 0.75
@@ -121,8 +121,8 @@ def load_entries(folder: Path | None = None, known_codes: set[str] | None = None
     if not folder.is_dir():
         raise KbError(f"知识库文件夹 {folder} 不存在。", hint="用 --kb-dir 指定包含 .md 条目的文件夹。")
     if known_codes is None:
-        from .form import load_form
-        from .issues import catalogue_with_rules
+        from ..form.issues import catalogue_with_rules
+        from ..form.load import load_form
 
         known_codes = set(catalogue_with_rules(load_form()))
     entries: list[Entry] = []
@@ -238,7 +238,7 @@ class KnowledgeBase:
 
     @classmethod
     def load(cls, folder: Path | None = None) -> KnowledgeBase:
-        from .form import load_form
+        from ..form.load import load_form
 
         entries = load_entries(folder)
         groups, stop, dictionary = _extras(folder)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import json
 
-from .kb import KnowledgeBase
+from .search import KnowledgeBase
 
 SCRIPT = r"""
 const E = JSON.parse(document.getElementById('kb-data').textContent);

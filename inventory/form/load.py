@@ -18,8 +18,8 @@ import jsonschema
 import jsonschema_rs
 from openpyxl.utils import get_column_letter
 
-from .errors import SetupError
-from .resources import data_dir
+from ..errors import SetupError
+from ..resources import data_dir
 
 # x-type -> the Excel number format its template cells get
 FIELD_TYPES: dict[str, str] = {

@@ -268,7 +268,7 @@ def catalogue_with_rules(form: Any) -> dict[str, Code]:
 def _faq_links() -> dict[str, tuple[str, str]]:
     """Issue code -> (FAQ id, question); empty when the knowledge base cannot be read."""
     try:
-        from .kb import code_links
+        from ..kb.search import code_links
 
         return {code: (e.id, e.question) for code, e in code_links().items()}
     except Exception:  # a broken knowledge base must never stop validation

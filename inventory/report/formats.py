@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from .form import Form
+from ..form.load import Form
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
@@ -196,7 +196,7 @@ def to_markdown(title: str, meta: list[str], sections: list[Section], limit: int
 
 
 def write_xlsx(path: Path, title: str, meta: list[str], sections: list[Section]) -> Path:
-    from .template import save_workbook
+    from ..template.build import save_workbook
 
     wb = Workbook()
     first = wb.active
@@ -388,7 +388,7 @@ def write_report(kind: str, data: dict[str, Any], fmt: str, path: Path | None, f
 
 
 def write_text(path: Path, text: str) -> Path:
-    from .errors import OutputError
+    from ..errors import OutputError
 
     try:
         Path(path).parent.mkdir(parents=True, exist_ok=True)

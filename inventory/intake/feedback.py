@@ -18,10 +18,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import quote_sheetname
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from .export import put
-from .form import Form
-from .issues import ERROR, Issue
-from .template import BOLD, FILL_GROUP, FILL_TITLE, TITLE_FONT, build_template, save_workbook
+from ..form.issues import ERROR, Issue
+from ..form.load import Form
+from ..report.formats import put
+from ..template.build import BOLD, FILL_GROUP, FILL_TITLE, TITLE_FONT, build_template, save_workbook
 from .validate import FileReport
 
 FILL_ERROR = PatternFill("solid", fgColor="FF7C80")

@@ -15,10 +15,10 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from .form import Form
-from .normalize import USCC_CHARS, uscc_check_char
-from .roster import Unit
-from .template import build_template, save_workbook
+from ..form.load import Form
+from ..form.normalize import USCC_CHARS, uscc_check_char
+from ..form.roster import Unit
+from ..template.build import build_template, save_workbook
 
 DOMAINS: dict[str, list[str]] = {
     "人力资源社会保障厅": [
@@ -304,7 +304,7 @@ def clean_return(
 
 def write_fast_return(path: Path, form: Form, unit: Unit, values: dict[str, Any], rows: dict[str, list[dict[str, Any]]]) -> Path:
     """A large return written in openpyxl's streaming mode (no styles or validations, same cells)."""
-    from .template import META_SHEET
+    from ..template.build import META_SHEET
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(form.unit_sheet.name)

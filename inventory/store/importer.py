@@ -22,9 +22,9 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from .gcpause import paused_gc
+from ..gcpause import paused_gc
+from ..intake.validate import FileReport, Validator, validate_many
 from .models import ACCEPTED, REJECTED, SUPERSEDED, SYSTEM_COLUMNS, ChildRecord, IssueRecord, Submission, SystemRecord, Unit
-from .validate import FileReport, Validator, validate_many
 
 IMPORTED, UNCHANGED = "imported", "unchanged"
 RETRIES = 8

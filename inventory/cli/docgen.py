@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .form import Form
+from ..form.load import Form
 
 
 def _cell(text: object) -> str:
@@ -14,7 +14,7 @@ def fields_markdown(form: Form) -> str:
     lines = [
         "# 字段说明（由 forms/ 自动生成，请勿手工修改）",
         "",
-        f"表单 `{form.id}`，版本 {form.version}。重新生成：`python -m inventory.docgen`。",
+        f"表单 `{form.id}`，版本 {form.version}。重新生成：`python -m inventory.cli.docgen`。",
         "",
         "“必填”一栏：是 = 必填；条件 = 满足条件时必填（见下方规则）；建议 = 建议填写。",
         "",
@@ -49,13 +49,13 @@ def fields_markdown(form: Form) -> str:
 
 def errors_markdown(form: Form) -> str:
     """docs/errors.md: every issue code the tool can report, with its meaning and fix."""
-    from .issues import catalogue_with_rules
+    from ..form.issues import catalogue_with_rules
 
     lines = [
         "# 问题编码目录（由代码自动生成，请勿手工修改）",
         "",
         "校验、入库和报告中的每条问题都有一个稳定的编码。编码一经发布不再改变含义。",
-        "消息中的 {value} 是单元格里的实际内容，{expected} 是应填的内容。重新生成：`python -m inventory.docgen`。",
+        "消息中的 {value} 是单元格里的实际内容，{expected} 是应填的内容。重新生成：`python -m inventory.cli.docgen`。",
         "",
     ]
     groups: dict[str, list] = {}
@@ -86,7 +86,7 @@ def cli_markdown() -> str:
     import typer
     from typer.testing import CliRunner
 
-    from .cli import app
+    from .app import app
 
     env = {"COLUMNS": "100", "TERMINAL_WIDTH": "100", "NO_COLOR": "1", "TERM": "dumb"}
     saved = {k: os.environ.get(k) for k in env}
@@ -97,7 +97,7 @@ def cli_markdown() -> str:
             "# 命令行参考（由 `--help` 自动生成，请勿手工修改）",
             "",
             "每个命令都支持 `--help`。退出码：0 成功（可有提醒），1 数据有问题，2 用法错误，3 环境错误（数据库、表单定义、输出路径）。",
-            "加 `--debug` 可在出错时看到完整调用栈。重新生成：`python -m inventory.docgen`。",
+            "加 `--debug` 可在出错时看到完整调用栈。重新生成：`python -m inventory.cli.docgen`。",
             "",
         ]
         runner = CliRunner()
@@ -116,7 +116,7 @@ def cli_markdown() -> str:
 
 def generated_docs() -> dict[str, str]:
     """Path (relative to the project root) -> content, for every generated reference."""
-    from .form import load_form
+    from ..form.load import load_form
 
     form = load_form()
     return {"docs/fields.md": fields_markdown(form), "docs/errors.md": errors_markdown(form), "docs/cli.md": cli_markdown()}
@@ -125,7 +125,7 @@ def generated_docs() -> dict[str, str]:
 def main() -> None:
     from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     for rel, text in generated_docs().items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text, encoding="utf-8")

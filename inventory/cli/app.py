@@ -10,10 +10,11 @@ from typing import Annotated, Any
 
 import typer
 
-from . import __version__, render
-from .errors import ExitCode, InventoryError, UsageError
-from .form import load_form, schema_description
-from .roster import load_roster
+from .. import __version__
+from ..errors import ExitCode, InventoryError, UsageError
+from ..form.load import load_form, schema_description
+from ..form.roster import load_roster
+from . import render
 
 app = typer.Typer(
     help="四川省政务信息系统摸底评估工具：生成填报模板、校验回收的报表、入库、出报告、查常见问题。",
@@ -98,7 +99,7 @@ def template_build(
     all_units: Annotated[bool, typer.Option("--all", help="为名册中每个单位各生成一份。")] = False,
 ) -> None:
     """生成 Excel 填报模板：下拉列表、输入提示、必填标记和缺项标红，Excel/WPS/LibreOffice 通用。"""
-    from .template import build_template, save_workbook, template_filename, write_templates
+    from ..template.build import build_template, save_workbook, template_filename, write_templates
 
     if sum([bool(unit), pilot, all_units]) > 1:
         raise UsageError("--unit、--pilot 和 --all 只能选一个。")
@@ -135,7 +136,7 @@ def parse_as_of(value: str | None) -> dt.date | None:
 
 
 def existing_paths(paths: list[Path]) -> list[Path]:
-    from .validate import expand_paths
+    from ..intake.validate import expand_paths
 
     missing = [p for p in paths if not p.exists()]
     if missing:
@@ -154,7 +155,7 @@ def validate(
     as_of: AsOfOpt = None,
 ) -> None:
     """校验回收的报表：一次找出全部问题并定位到单元格。不写数据库。"""
-    from .validate import Validator, validate_many
+    from ..intake.validate import Validator, validate_many
 
     files = existing_paths(paths)
     validator = Validator(as_of=parse_as_of(as_of))
@@ -165,7 +166,7 @@ def validate(
             bar.update(task, description=report.path.name)
             reports.append(report)
             if feedback is not None and report.issues:
-                from .feedback import write_feedback
+                from ..intake.feedback import write_feedback
 
                 report.feedback = write_feedback(report, validator.form, feedback)
             bar.advance(task)
@@ -196,9 +197,9 @@ def import_(
     as_of: AsOfOpt = None,
 ) -> None:
     """校验并入库：每个文件一个事务，要么全部入库要么都不入；同一内容再次导入为“未变化”。"""
-    from .db import open_db
-    from .importer import Importer
-    from .validate import Validator
+    from ..intake.validate import Validator
+    from ..store.db import open_db
+    from ..store.importer import Importer
 
     files = existing_paths(paths)
     engine = open_db(db)
@@ -225,8 +226,8 @@ def submissions_list(
     as_json: JsonOpt = False,
 ) -> None:
     """列出报送记录：每次入库的文件、状态（已接收/已退回/已被替代）和问题数。"""
-    from .db import open_db
-    from .importer import submission_rows
+    from ..store.db import open_db
+    from ..store.importer import submission_rows
 
     name = load_roster().resolve(unit).name if unit else None
     rows = submission_rows(open_db(db), name)
@@ -239,7 +240,7 @@ def submissions_list(
 @db_app.command("upgrade")
 def db_upgrade(db: DbOpt = None) -> None:
     """创建或升级数据库结构到当前版本（首次使用时也会自动执行）。"""
-    from .db import create, current_revision, head_revision, resolve_url, upgrade
+    from ..store.db import create, current_revision, head_revision, resolve_url, upgrade
 
     engine = create(resolve_url(db))
     before = current_revision(engine)
@@ -255,9 +256,9 @@ OutOpt = Annotated[Path | None, typer.Option("-o", "--output", help="输出文�
 def _report(
     kind: str, scope: str, fmt: str | None, output: Path | None, as_json: bool, db: str | None, as_of: str | None, default: str = "table"
 ) -> None:
-    from .db import open_db
-    from .export import FORMATS, write_report
-    from .reports import SCOPES, Reports
+    from ..report.data import SCOPES, Reports
+    from ..report.formats import FORMATS, write_report
+    from ..store.db import open_db
 
     if scope not in SCOPES:
         raise UsageError(f"--scope 只能是 {'、'.join(SCOPES)}，收到“{scope}”。")
@@ -301,7 +302,7 @@ def report_inventory(
 
 
 def _kb(kb_dir: Path | None):  # type: ignore[no-untyped-def]
-    from .kb import KnowledgeBase
+    from ..kb.search import KnowledgeBase
 
     if kb_dir is not None and not kb_dir.is_dir():
         raise UsageError(f"知识库文件夹 {kb_dir} 不存在。")
@@ -358,8 +359,8 @@ def kb_export(
     html_file: Annotated[Path, typer.Option("--html", help="导出为一个可离线打开、带检索框的网页。")], kb_dir: KbDirOpt = None
 ) -> None:
     """导出知识库网页，发给不用命令行的同事。"""
-    from .export import write_text
-    from .kb_html import export_html
+    from ..kb.html import export_html
+    from ..report.formats import write_text
 
     render.paths_made("已导出知识库网页", [write_text(html_file, export_html(_kb(kb_dir)))])
 
@@ -369,7 +370,7 @@ def demo(
     directory: Annotated[Path, typer.Option("--dir", help="演示输出文件夹。")] = Path("inventory-demo"),
 ) -> None:
     """演示完整流程：生成试点单位模板、模拟填报、校验、反馈、入库并出报告。"""
-    from .demo import run_demo
+    from ..demo.run import run_demo
 
     result = run_demo(directory)
     render.demo_summary(result)

@@ -16,11 +16,11 @@ from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 from rapidfuzz import fuzz, process
 
-from .form import Form, Sheet
-from .issues import Issue, make_issue
-from .normalize import Result, clean_text, normaliser
+from ..form.issues import Issue, make_issue
+from ..form.load import Form, Sheet
+from ..form.normalize import Result, clean_text, normaliser
+from ..template.build import META_SHEET
 from .safeopen import MAX_COLUMN, MAX_ROWS, FileProblem, SafeFile, open_safely
-from .template import META_SHEET
 
 HEADER_SEARCH_ROWS = 12
 MAX_EMPTY_RUN = 1000  # the bounded reader stops after this many empty rows in a row
@@ -56,7 +56,7 @@ class SheetData:
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        from .form import load_form
+        from ..form.load import load_form
 
         _, name = state["spec"]
         state["spec"] = load_form().by_name[name]

@@ -8,8 +8,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from .form import Form
-from .roster import Unit
+from ..form.load import Form
+from ..form.roster import Unit
 
 out = Console(soft_wrap=False)
 err = Console(stderr=True, soft_wrap=True)
@@ -186,7 +186,7 @@ TERMINAL_COLUMNS = {
 
 
 def report_tables(kind: str, data: dict[str, Any], form: Any, limit: int = 60) -> None:
-    from .export import _text, report_meta, report_sections
+    from ..report.formats import _text, report_meta, report_sections
 
     for line in report_meta(kind, data, form):
         err.print(f"[dim]{line}[/]")

@@ -1,8 +1,8 @@
-"""Alembic environment: runs on the connection that inventory.db hands over."""
+"""Alembic environment: runs on the connection that inventory.store.db hands over."""
 
 from alembic import context
 
-from inventory.models import Base
+from inventory.store.models import Base
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=connection.dialect.name == "sqlite")

@@ -15,11 +15,11 @@ import orjson
 from sqlalchemy import Engine, String, select, type_coerce
 from sqlalchemy.orm import Session
 
-from .findings import Finding, System, assess, duplicate_findings, load_rules, system_findings
-from .form import Form, load_form
-from .gcpause import paused_gc
-from .models import ACCEPTED, IssueRecord, Submission, SystemRecord, Unit
-from .roster import Roster, load_roster
+from ..assess.findings import Finding, System, assess, duplicate_findings, load_rules, system_findings
+from ..form.load import Form, load_form
+from ..form.roster import Roster, load_roster
+from ..gcpause import paused_gc
+from ..store.models import ACCEPTED, IssueRecord, Submission, SystemRecord, Unit
 
 SCOPES = ("all", "pilot")
 

@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from defusedxml import ElementTree
 
-from .issues import Issue, make_issue
+from ..form.issues import Issue, make_issue
 
 MAX_FILE_BYTES = 200 * 1024**2
 MAX_TOTAL_UNCOMPRESSED = 2 * 1024**3

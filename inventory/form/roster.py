@@ -9,9 +9,9 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from .errors import SetupError, UsageError
+from ..errors import SetupError, UsageError
+from ..resources import data_dir
 from .normalize import clean_text
-from .resources import data_dir
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .form import Form, Sheet, load_form
-from .gcpause import paused_gc
-from .issues import ERROR, WARNING, Issue, make_issue, rule_issue
-from .normalize import clean_text, uscc_check_char, uscc_valid
+from ..form.issues import ERROR, WARNING, Issue, make_issue, rule_issue
+from ..form.load import Form, Sheet, load_form
+from ..form.normalize import clean_text, uscc_check_char, uscc_valid
+from ..form.roster import Roster, Unit, load_roster
+from ..form.rules import CompiledRule, Context, compile_rule
+from ..gcpause import paused_gc
 from .reader import Record, SheetData, WorkbookData, read_workbook
-from .roster import Roster, Unit, load_roster
-from .rules import CompiledRule, Context, compile_rule
 
 FORMAT_NAMES = {"date": "日期（如 2024-03-01）", "email": "电子邮箱地址"}
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".csv")

@@ -14,9 +14,9 @@ from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from .errors import SetupError
+from ..errors import SetupError
+from ..form.roster import load_roster
 from .models import Unit
-from .roster import load_roster
 
 DEFAULT_URL = "sqlite:///inventory.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
