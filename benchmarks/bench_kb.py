@@ -12,7 +12,8 @@ import time
 
 from common import measure
 
-from inventory.kb.search import Entry, KnowledgeBase, _extras, load_entries
+from inventory.kb.entries import Entry, extras, load_entries
+from inventory.kb.search import KnowledgeBase
 
 COLD = """
 import time
@@ -73,7 +74,7 @@ def generated(n: int) -> list[Entry]:
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
-    groups, stop, dictionary = _extras(None)
+    groups, stop, dictionary = extras(None)
     shipped = load_entries()
     t = time.perf_counter()
     KnowledgeBase(shipped, groups, stop, dictionary)

@@ -21,7 +21,7 @@ for path in {paths!r}:
 REPORTS = """
 import time
 from inventory.store.db import open_db
-from inventory.report.data import Reports
+from inventory.report import Reports
 r = Reports(open_db({url!r}))
 t0 = time.perf_counter(); cov = r.coverage(); t1 = time.perf_counter()
 iss = r.issues(); t2 = time.perf_counter(); inv = r.inventory(); t3 = time.perf_counter()

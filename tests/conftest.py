@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from inventory.form.load import Form, load_form
-from inventory.form.roster import Roster, load_roster
-from inventory.template.build import write_templates
+from inventory.form import Form, Roster, load_form, load_roster
+from inventory.template import write_templates
 
 
 @pytest.fixture(scope="session")

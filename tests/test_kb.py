@@ -10,8 +10,8 @@ import pytest
 import yaml
 from conftest import run_cli
 
-from inventory.form.issues import faq_note, make_issue
-from inventory.kb.search import KbError, KnowledgeBase, load_entries
+from inventory.form import make_issue
+from inventory.kb import KbError, KnowledgeBase, faq_note, link_faq, load_entries
 
 QUERIES = yaml.safe_load((Path(__file__).parent / "kb_queries.yaml").read_text(encoding="utf-8"))
 
@@ -130,6 +130,6 @@ def test_html_export_has_every_entry_and_searches_offline(tmp_path, kb):
 
 
 def test_validation_messages_name_the_faq_entry(kb):
-    issue = make_issue("CELL_LONG_NUMBER", sheet="系统清单", row=5, column="B", value="1.2e17")
+    issue = link_faq(make_issue("CELL_LONG_NUMBER", sheet="系统清单", row=5, column="B", value="1.2e17"))
     assert "error-long-number" in issue.hint and "常见问题" in issue.hint
     assert faq_note("RULE_FUNDING_SUM").startswith("详见常见问题 money-sources")

@@ -16,7 +16,7 @@ from conftest import run_cli
 
 from inventory.demo.synth import child_rows, clean_return, write_return
 from inventory.intake.reader import read_workbook
-from inventory.report.data import Reports
+from inventory.report import Reports
 from inventory.report.formats import write_report
 from inventory.store.db import open_db
 from inventory.store.importer import Importer

@@ -7,7 +7,7 @@ import pytest
 from conftest import cli_json, libreoffice_roundtrip, run_cli
 from openpyxl.utils import range_boundaries
 
-from inventory.template.build import LISTS_SHEET, META_SHEET
+from inventory.template import LISTS_SHEET, META_SHEET
 
 
 def _list_values(wb, formula: str) -> list[str]:

@@ -15,7 +15,8 @@ from corpus import build_corpus
 
 from inventory.demo.synth import clean_return, fill_workbook, write_return
 from inventory.intake.validate import Validator
-from inventory.template.build import build_template, save_workbook
+from inventory.output import save_workbook
+from inventory.template import build_template
 
 
 @pytest.fixture(scope="module")

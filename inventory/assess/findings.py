@@ -1,70 +1,17 @@
-"""Assessment findings over the current inventory (domain §3), judged as of the reference date.
+"""Findings about single systems (domain §3), judged as of the reference date.
 
-Each finding has a stable code, a severity, the unit, the system and its evidence. Thresholds and
-lists come from `forms/findings.json`. Per-system findings are small functions over one record;
-duplicates across units are found by name: region, unit and generic words are stripped to a
-distinctive core, identical cores are grouped, and similar cores are matched with rapidfuzz
-`cdist` inside length windows (blocking), never with a Python loop over all pairs.
+One small function per finding kind, each reading its thresholds from `forms/findings.json` and
+returning the evidence when the finding applies (None otherwise).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-from rapidfuzz import fuzz, process
-
-from ..form.normalize import clean_text
-from ..form.rules import _months_between
-from ..resources import data_dir
-
-
-@dataclass
-class System:
-    """One current system: its unit, where it came from, and its normalised values."""
-
-    unit: str
-    submission_id: int
-    row: int
-    values: dict[str, Any]
-    findings: list[str] = field(default_factory=list)  # finding codes
-
-    @property
-    def name(self) -> str:
-        return str(self.values.get("system_name") or "")
-
-
-@dataclass(frozen=True)
-class Finding:
-    code: str
-    severity: str
-    unit: str | None
-    system: str | None
-    message: str
-    evidence: dict[str, Any]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "severity": self.severity,
-            "unit": self.unit,
-            "system": self.system,
-            "message": self.message,
-            "evidence": self.evidence,
-        }
-
-
-@lru_cache(maxsize=4)
-def load_rules(folder: Path | None = None) -> dict[str, Any]:
-    return json.loads(((Path(folder) if folder else data_dir("forms")) / "findings.json").read_text(encoding="utf-8"))
-
+from ..form.rules import months_between
+from .model import Finding, System
 
 Check = Callable[[dict[str, Any], dict[str, Any], dt.date], dict[str, Any] | None]
 
@@ -109,7 +56,7 @@ def _mlps_overdue(v: dict[str, Any], t: dict[str, Any], as_of: dt.date) -> dict[
     tested = v.get("mlps_test_date")
     if not isinstance(tested, str):
         return {"等保定级": v.get("mlps_level"), "最近测评": "未填写", "要求": f"{months}个月内"}
-    age = _months_between(tested, as_of)
+    age = months_between(tested, as_of)
     if age > months:
         return {"等保定级": v.get("mlps_level"), "最近测评": tested, "距截止日期": f"{age}个月", "要求": f"{months}个月内"}
     return None
@@ -212,149 +159,6 @@ SYSTEM_CHECKS: dict[str, Check] = {
     "FIND_NO_DR": _no_dr,
 }
 
-_BRACKETS = re.compile(r"[（(\[【][^）)\]】]*[）)\]】]")
-_VERSION = re.compile(r"(v|V|版本)?\d+(\.\d+)*版?|[一二三四五六七八九十]+期")
-_NON_WORD = re.compile(r"[\s\-_·/、,，.。:：]+")
-
-
-class NameCore:
-    """Strips what every government system name shares, leaving what tells systems apart."""
-
-    def __init__(self, t: dict[str, Any], places: Iterable[str]) -> None:
-        alternatives = sorted({*t["prefix_words"], *(p for p in places if p)}, key=len, reverse=True)
-        self.prefixes = re.compile("^(?:" + "|".join(re.escape(p) for p in alternatives) + ")+")
-        self.generic = re.compile("|".join(re.escape(w) for w in sorted(t["generic_words"], key=len, reverse=True)))
-        self.cache: dict[tuple[str, str], str] = {}
-
-    def full(self, name: str) -> str:
-        return _NON_WORD.sub("", clean_text(name))
-
-    def __call__(self, name: str, owner: str = "") -> str:
-        key = (name, owner)
-        if key in self.cache:
-            return self.cache[key]
-        s = _NON_WORD.sub("", _VERSION.sub("", _BRACKETS.sub("", clean_text(name))))
-        owner = _NON_WORD.sub("", clean_text(owner))
-        if owner and s.startswith(owner) and len(s) > len(owner):
-            s = s[len(owner) :]
-        m = self.prefixes.match(s)  # a name may carry a region and then a unit: 成都市 + 公安局 + ...
-        if m and m.end() < len(s):
-            s = s[m.end() :]
-        core = self.cache[key] = self.generic.sub("", s)
-        return core
-
-
-def _places(roster: Any) -> list[str]:
-    out: list[str] = []
-    for u in roster:
-        out += [u.short_name, u.name, *u.aliases]
-        if u.is_city:
-            out.append(u.short_name.rstrip("市州"))
-    return out
-
-
-def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any) -> list[Finding]:
-    """Same system reported by several units, and similar systems built by several units."""
-    t, meta = rules["thresholds"], rules["findings"]
-    core_of = NameCore(t, _places(roster))
-    by_full: dict[str, list[int]] = {}
-    by_core: dict[str, list[int]] = {}
-    for i, s in enumerate(systems):
-        if s.values.get("status") == "停用" or not s.name:
-            continue
-        by_full.setdefault(core_of.full(s.name), []).append(i)
-        core = core_of(s.name, str(s.values.get("owner_unit") or ""))
-        if len(core) >= t["duplicate_min_core_length"]:
-            by_core.setdefault(core, []).append(i)
-    out: list[Finding] = []
-    reported: set[frozenset[int]] = set()
-    for members in by_full.values():
-        units = {systems[i].unit for i in members}
-        if len(units) > 1:
-            code = "FIND_DUPLICATE_REPORT"
-            for i in members:
-                systems[i].findings.append(code)
-            reported.add(frozenset(members))
-            out.append(_group_finding(code, meta[code], systems, members, 100))
-    # similar cores across units: union the identical-core groups whose cores are alike
-    cores = list(by_core)
-    parent = list(range(len(cores)))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    best: dict[int, int] = {}
-    for a, b, score in _similar_pairs(cores, t["duplicate_similarity"]):
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[ra] = rb
-        best[a] = min(best.get(a, 100), score)
-        best[b] = min(best.get(b, 100), score)
-    groups: dict[int, list[int]] = {}
-    for ci in range(len(cores)):
-        groups.setdefault(find(ci), []).append(ci)
-    code = "FIND_DUPLICATE_BUILD"
-    for core_ids in groups.values():
-        members = [i for ci in core_ids for i in by_core[cores[ci]]]
-        if len({systems[i].unit for i in members}) < 2 or frozenset(members) in reported:
-            continue
-        similarity = min((best.get(ci, 100) for ci in core_ids), default=100)
-        for i in members:
-            systems[i].findings.append(code)
-        finding = _group_finding(code, meta[code], systems, members, similarity)
-        finding.evidence["名称核心"] = [cores[ci] for ci in core_ids][:10]
-        out.append(finding)
-    return out
-
-
-def _similar_pairs(cores: list[str], cutoff: int) -> Iterable[tuple[int, int, int]]:
-    """(i, j, score) for cores with fuzz.ratio >= cutoff, i < j, compared only within length windows."""
-    if len(cores) < 2:
-        return []
-    order = sorted(range(len(cores)), key=lambda i: len(cores[i]))
-    lengths = [len(cores[i]) for i in order]
-    ratio = cutoff / (200 - cutoff)  # ratio >= cutoff needs len(short) >= ratio * len(long)
-    found: dict[tuple[int, int], int] = {}
-    chunk = 2000
-    for start in range(0, len(order), chunk):
-        rows = order[start : start + chunk]
-        longest = lengths[min(start + chunk, len(order)) - 1]
-        end = start + chunk
-        while end < len(order) and lengths[end] * ratio <= longest:
-            end += 1
-        cols = order[start:end]
-        matrix = process.cdist(
-            [cores[i] for i in rows], [cores[j] for j in cols], scorer=fuzz.ratio, score_cutoff=cutoff, dtype=np.uint8, workers=-1
-        )
-        for r, c in zip(*np.nonzero(matrix), strict=True):
-            i, j = rows[r], cols[c]
-            if i != j:
-                found[(min(i, j), max(i, j))] = int(matrix[r, c])
-    return [(a, b, score) for (a, b), score in found.items()]
-
-
-def _group_finding(code: str, meta: dict[str, Any], systems: list[System], members: list[int], similarity: int) -> Finding:
-    units = sorted({systems[i].unit for i in members})
-    sample = members[:20]
-    return Finding(
-        code=code,
-        severity=meta["severity"],
-        unit="、".join(units[:5]) + (f" 等{len(units)}个单位" if len(units) > 5 else ""),
-        system=systems[members[0]].name,
-        message=f"{meta['title']}：{len(units)} 个单位的 {len(members)} 个系统（相似度 {similarity}）",
-        evidence={
-            "相似度": similarity,
-            "单位数": len(units),
-            "系统": [
-                {"单位": systems[i].unit, "系统名称": systems[i].name, "系统编号": systems[i].values.get("system_no")} for i in sample
-            ],
-        },
-    )
-
-
 def system_findings(systems: list[System], rules: dict[str, Any], as_of: dt.date) -> list[Finding]:
     t, meta = rules["thresholds"], rules["findings"]
     out = []
@@ -365,24 +169,3 @@ def system_findings(systems: list[System], rules: dict[str, Any], as_of: dt.date
                 s.findings.append(code)
                 out.append(Finding(code, meta[code]["severity"], s.unit, s.name, f"{s.name}：{meta[code]['title']}", evidence))
     return out
-
-
-def assess(s: System, rules: dict[str, Any]) -> tuple[dict[str, int], int, str, str]:
-    """Dimension scores, overall score, recommendation and the rule that led to it."""
-    meta, weights = rules["findings"], rules["dimensions"]
-    scores = dict.fromkeys(weights, 100)
-    for code in set(s.findings):
-        m = meta[code]
-        scores[m["dimension"]] = max(0, scores[m["dimension"]] - int(m["deduct"]))
-    overall = round(sum(scores[d] * w for d, w in weights.items()) / sum(weights.values()))
-    for rule in rules["recommendations"]:
-        if "status" in rule and s.values.get("status") not in rule["status"]:
-            continue
-        if "findings" in rule and not set(rule["findings"]) & set(s.findings):
-            continue
-        if "score_below" in rule and overall >= rule["score_below"]:
-            continue
-        if "field" in rule and not all(s.values.get(k) in v for k, v in rule["field"].items()):
-            continue
-        return scores, overall, rule["name"], rule["why"]
-    return scores, overall, "保留", ""

@@ -186,7 +186,7 @@ TERMINAL_COLUMNS = {
 
 
 def report_tables(kind: str, data: dict[str, Any], form: Any, limit: int = 60) -> None:
-    from ..report.formats import _text, report_meta, report_sections
+    from ..report.sections import cell_text, report_meta, report_sections
 
     for line in report_meta(kind, data, form):
         err.print(f"[dim]{line}[/]")
@@ -197,7 +197,7 @@ def report_tables(kind: str, data: dict[str, Any], form: Any, limit: int = 60) -
         for i in keep:
             table.add_column(section.columns[i], overflow="fold")
         for row in section.rows[:limit]:
-            table.add_row(*[_text(row[i], section.formats.get(i)) for i in keep])
+            table.add_row(*[cell_text(row[i], section.formats.get(i)) for i in keep])
         if len(section.rows) > limit:
             table.caption = f"共 {len(section.rows)} 行，只显示前 {limit} 行；用 --format xlsx/html/json 导出全部。"
         out.print(table)

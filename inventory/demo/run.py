@@ -18,7 +18,7 @@ from ..form.roster import Unit, load_roster
 from ..intake.validate import FileReport, Validator
 from ..store.db import open_db
 from ..store.importer import Importer, ImportResult
-from ..template.build import write_templates
+from ..template import write_templates
 from .synth import clean_return, write_return
 
 NOT_RETURNED = "遂宁市"  # the pilot unit that has not returned yet
@@ -93,7 +93,7 @@ def run_demo(directory: Path) -> DemoResult:
     result.database = f"sqlite:///{(out / 'inventory.db').resolve()}"
     importer = Importer(open_db(result.database), validator, operator="演示")
     result.imports = [importer.import_file(p) for p in result.returns]
-    from ..report.data import Reports
+    from ..report import Reports
     from ..report.formats import write_report
 
     reports = Reports(importer.engine, scope="pilot", form=form, roster=roster)

@@ -18,7 +18,8 @@ from openpyxl import Workbook
 from ..form.load import Form
 from ..form.normalize import USCC_CHARS, uscc_check_char
 from ..form.roster import Unit
-from ..template.build import build_template, save_workbook
+from ..output import save_workbook
+from ..template import build_template
 
 DOMAINS: dict[str, list[str]] = {
     "人力资源社会保障厅": [
@@ -304,7 +305,7 @@ def clean_return(
 
 def write_fast_return(path: Path, form: Form, unit: Unit, values: dict[str, Any], rows: dict[str, list[dict[str, Any]]]) -> Path:
     """A large return written in openpyxl's streaming mode (no styles or validations, same cells)."""
-    from ..template.build import META_SHEET
+    from ..template import META_SHEET
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(form.unit_sheet.name)

@@ -2,13 +2,13 @@
 
 Codes are stable: once released they never change meaning. Every message follows one formula:
 location first, then what is wrong with the actual value, then what is expected; the hint says how
-to fix it. Rule codes (`RULE_*`) are declared in `forms/` and join the catalogue at load time.
+to fix it. Rule codes (`RULE_*`) are declared in `forms/` and join the catalogue at load time. Which FAQ
+entry explains a code is the knowledge base's data (`inventory.kb.links`), attached by intake.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from typing import Any
 
 ERROR, WARNING = "error", "warning"
@@ -264,27 +264,6 @@ def catalogue_with_rules(form: Any) -> dict[str, Code]:
     return out
 
 
-@lru_cache(maxsize=1)
-def _faq_links() -> dict[str, tuple[str, str]]:
-    """Issue code -> (FAQ id, question); empty when the knowledge base cannot be read."""
-    try:
-        from ..kb.search import code_links
-
-        return {code: (e.id, e.question) for code, e in code_links().items()}
-    except Exception:  # a broken knowledge base must never stop validation
-        return {}
-
-
-def faq_note(code: str) -> str:
-    link = _faq_links().get(code)
-    return f"详见常见问题 {link[0]}「{link[1]}」。" if link else ""
-
-
-def _with_faq(hint: str, code: str) -> str:
-    note = faq_note(code)
-    return f"{hint} {note}".strip() if note else hint
-
-
 def _fmt(template: str, value: Any, expected: Any) -> str:
     return template.replace("{value}", "" if value is None else str(value)).replace("{expected}", "" if expected is None else str(expected))
 
@@ -332,7 +311,7 @@ def make_issue(
         field=field,
         message=location_text(sheet, row, column, title) + body,
         value=value,
-        hint=_with_faq(hint if hint is not None else c.hint, code),
+        hint=hint if hint is not None else c.hint,
     )
 
 
@@ -352,5 +331,5 @@ def rule_issue(
 ) -> Issue:
     """An issue raised by a rule declared in `forms/`."""
     return Issue(
-        code, severity, file, sheet, row, column, field, location_text(sheet, row, column, title) + body, value, _with_faq(hint, code)
+        code, severity, file, sheet, row, column, field, location_text(sheet, row, column, title) + body, value, hint
     )

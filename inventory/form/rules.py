@@ -49,7 +49,7 @@ def _cmp_dates(a: str, b: str) -> int:
     return (a[:n] > b[:n]) - (a[:n] < b[:n])
 
 
-def _months_between(earlier: str, later: dt.date) -> int:
+def months_between(earlier: str, later: dt.date) -> int:
     year, month = int(earlier[:4]), int(earlier[5:7])
     day = int(earlier[8:10]) if len(earlier) >= 10 else 1
     months = (later.year - year) * 12 + (later.month - month)
@@ -112,7 +112,7 @@ def compile_rule(rule: Mapping[str, Any], main_key: str | None) -> CompiledRule:
             x = v.get(f)
             if not isinstance(x, str):
                 return Failure(f, None, f"{t(ctx, f)} 未填写")
-            age = _months_between(x, ctx.as_of)
+            age = months_between(x, ctx.as_of)
             if age > months:
                 return Failure(f, x, f"{t(ctx, f)} {x}，距统计截止日期 {ctx.as_of_iso} 已 {age} 个月")
             return None

@@ -20,9 +20,10 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from ..form.issues import ERROR, Issue
 from ..form.load import Form
-from ..report.formats import put
-from ..template.build import BOLD, FILL_GROUP, FILL_TITLE, TITLE_FONT, build_template, save_workbook
-from .validate import FileReport
+from ..output import put, save_workbook
+from ..template import build_template
+from ..template.styles import BOLD, FILL_GROUP, FILL_TITLE, TITLE_FONT
+from .result import FileReport
 
 FILL_ERROR = PatternFill("solid", fgColor="FF7C80")
 FILL_WARNING = PatternFill("solid", fgColor="FFE699")

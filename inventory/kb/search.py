@@ -1,4 +1,4 @@
-"""The FAQ knowledge base (常见问题知识库): entries in `kb/`, checked when loaded, searched in Python.
+"""Search over the knowledge base (常见问题知识库).
 
 Search behaves the same whatever database is used. Text is normalised (Traditional to Simplified
 with OpenCC, NFKC, lower case, no punctuation), segmented with jieba over a small domain
@@ -11,56 +11,23 @@ the answer says so and names whom to ask.
 
 from __future__ import annotations
 
-import logging
 import math
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
-from ..errors import SetupError
-from ..resources import data_dir
+from .entries import Entry, extras, load_entries
+from .text import CJK_RUN, Tokenizer, normalise
 
 FIELD_WEIGHTS = {"question": 3.0, "aliases": 2.5, "tags": 2.0, "answer": 1.0}
 K1, B = 1.2, 0.75
 MIN_COVERAGE = 0.5  # share of the query's meaningful terms the best entry must contain
 FUZZY_CUTOFF = 72
-_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
-_ASCII = re.compile(r"[a-z0-9][a-z0-9.+\-]*")
-_PUNCT = re.compile(r"[^\w\u4e00-\u9fff]+")
-
-
-class KbError(SetupError):
-    """A knowledge-base file that cannot be used."""
-
-
-@dataclass(frozen=True)
-class Entry:
-    id: str
-    question: str
-    aliases: tuple[str, ...]
-    category: str
-    tags: tuple[str, ...]
-    codes: tuple[str, ...]
-    answer: str
-    path: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "question": self.question,
-            "aliases": list(self.aliases),
-            "category": self.category,
-            "tags": list(self.tags),
-            "codes": list(self.codes),
-            "answer": self.answer,
-        }
 
 
 @dataclass
@@ -93,137 +60,6 @@ class SearchResult:
         return out
 
 
-# -- loading --
-
-
-def _front_matter(path: Path) -> tuple[dict[str, Any], str]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KbError(f"知识库文件 {path} 无法读取：{exc}", hint="请用 UTF-8 编码保存。") from exc
-    if not text.startswith("---"):
-        raise KbError(f"知识库文件 {path} 缺少开头的 YAML 信息块（以 --- 开始）。", hint="格式见 docs/architecture.md。")
-    parts = text.split("---", 2)
-    if len(parts) < 3:
-        raise KbError(f"知识库文件 {path} 的 YAML 信息块没有以 --- 结束。")
-    try:
-        meta = yaml.safe_load(parts[1]) or {}
-    except yaml.YAMLError as exc:
-        raise KbError(f"知识库文件 {path} 的 YAML 信息块有语法错误：{exc}") from exc
-    if not isinstance(meta, dict):
-        raise KbError(f"知识库文件 {path} 的 YAML 信息块应是键值对。")
-    return meta, parts[2].strip()
-
-
-def load_entries(folder: Path | None = None, known_codes: set[str] | None = None) -> list[Entry]:
-    """Every entry under `folder` (default: the shipped kb/), checked; a clear error names the file."""
-    folder = Path(folder) if folder else data_dir("kb")
-    if not folder.is_dir():
-        raise KbError(f"知识库文件夹 {folder} 不存在。", hint="用 --kb-dir 指定包含 .md 条目的文件夹。")
-    if known_codes is None:
-        from ..form.issues import catalogue_with_rules
-        from ..form.load import load_form
-
-        known_codes = set(catalogue_with_rules(load_form()))
-    entries: list[Entry] = []
-    seen: dict[str, Path] = {}
-    for path in sorted(folder.glob("*.md")):
-        if path.name.startswith(("_", ".")) or path.name.upper() == "README.MD":
-            continue
-        meta, body = _front_matter(path)
-        eid, question = str(meta.get("id") or "").strip(), str(meta.get("question") or "").strip()
-        if not eid:
-            raise KbError(f"知识库文件 {path} 缺少 id。")
-        if not question:
-            raise KbError(f"知识库文件 {path}（{eid}）缺少 question（问题）。")
-        if not body:
-            raise KbError(f"知识库文件 {path}（{eid}）没有答案正文。")
-        if eid in seen:
-            raise KbError(f"知识库条目 id “{eid}” 重复：{seen[eid]} 和 {path}。", hint="每个条目的 id 必须唯一。")
-        seen[eid] = path
-        codes = tuple(str(c) for c in meta.get("codes") or ())
-        unknown = [c for c in codes if c not in known_codes]
-        if unknown:
-            raise KbError(f"知识库文件 {path}（{eid}）引用了不存在的问题编码：{', '.join(unknown)}。", hint="编码见 docs/errors.md。")
-        entries.append(
-            Entry(
-                eid,
-                question,
-                tuple(str(a) for a in meta.get("aliases") or ()),
-                str(meta.get("category") or "其他"),
-                tuple(str(t) for t in meta.get("tags") or ()),
-                codes,
-                body,
-                str(path),
-            )
-        )
-    if not entries:
-        raise KbError(f"知识库文件夹 {folder} 中没有条目（*.md）。")
-    return entries
-
-
-def _extras(folder: Path | None) -> tuple[list[list[str]], set[str], Path | None]:
-    folder = Path(folder) if folder else data_dir("kb")
-    shipped = data_dir("kb")
-    syn_path = folder / "_synonyms.yaml" if (folder / "_synonyms.yaml").exists() else shipped / "_synonyms.yaml"
-    raw = yaml.safe_load(syn_path.read_text(encoding="utf-8")) or {}
-    dictionary = folder / "_dict.txt" if (folder / "_dict.txt").exists() else shipped / "_dict.txt"
-    groups = [[str(w) for w in g] for g in raw.get("synonyms", [])]
-    return groups, {str(w) for w in raw.get("stopwords", [])}, dictionary if dictionary.exists() else None
-
-
-@lru_cache(maxsize=4)
-def code_links(folder: Path | None = None) -> dict[str, Entry]:
-    """Issue code -> the entry that explains it (the first one naming the code)."""
-    links: dict[str, Entry] = {}
-    for entry in load_entries(folder):
-        for code in entry.codes:
-            links.setdefault(code, entry)
-    return links
-
-
-# -- text --
-
-
-@lru_cache(maxsize=1)
-def _t2s() -> Any:
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).lower()
-    if any("\u4e00" <= ch <= "\u9fff" for ch in text):
-        text = _t2s().convert(text)
-    return _PUNCT.sub(" ", text).strip()
-
-
-class Tokenizer:
-    """jieba words over a small domain dictionary, plus character bigrams of every Chinese run."""
-
-    def __init__(self, dictionary: Path | None) -> None:
-        import jieba
-
-        jieba.setLogLevel(logging.WARNING)
-        self.jieba = jieba.Tokenizer(dictionary=str(dictionary)) if dictionary else jieba.Tokenizer()
-
-    def words(self, text: str) -> list[str]:
-        return [w for w in self.jieba.lcut_for_search(text, HMM=True) if w.strip()]
-
-    def __call__(self, text: str) -> list[str]:
-        text = normalise(text)
-        out = [w for w in self.words(text) if not w.isspace()]
-        for run in _CJK_RUN.findall(text):
-            if len(run) == 1:
-                out.append(run)
-            out.extend(run[i : i + 2] for i in range(len(run) - 1))
-        out.extend(_ASCII.findall(text))
-        return out
-
-
-# -- index and search --
-
 
 class KnowledgeBase:
     def __init__(
@@ -241,7 +77,7 @@ class KnowledgeBase:
         from ..form.load import load_form
 
         entries = load_entries(folder)
-        groups, stop, dictionary = _extras(folder)
+        groups, stop, dictionary = extras(folder)
         return cls(entries, groups, stop, dictionary, contact=load_form().round.get("contact", "项目办"))
 
     def _build(self) -> None:
@@ -280,7 +116,7 @@ class KnowledgeBase:
 
         out: dict[str, list[str]] = {}
         for term in self.postings:
-            if 2 <= len(term) <= 6 and _CJK_RUN.fullmatch(term):
+            if 2 <= len(term) <= 6 and CJK_RUN.fullmatch(term):
                 out.setdefault("".join(lazy_pinyin(term)), []).append(term)
         return out
 
@@ -292,7 +128,7 @@ class KnowledgeBase:
         """Each meaningful query term -> itself plus its synonyms and homophone corrections."""
         groups: dict[str, set[str]] = {}
         for t in dict.fromkeys(terms):
-            if t in self.stopwords or (len(t) == 1 and _CJK_RUN.fullmatch(t) and len(terms) > 1):
+            if t in self.stopwords or (len(t) == 1 and CJK_RUN.fullmatch(t) and len(terms) > 1):
                 continue
             groups[t] = {t}
         for g in self.synonyms:
@@ -311,7 +147,7 @@ class KnowledgeBase:
 
         added = False
         for t, alts in groups.items():
-            if t not in self.postings and _CJK_RUN.fullmatch(t) and len(t) >= 2:
+            if t not in self.postings and CJK_RUN.fullmatch(t) and len(t) >= 2:
                 found = self._pinyin_index.get("".join(lazy_pinyin(t)), [])
                 if found:
                     alts.update(found)

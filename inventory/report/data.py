@@ -1,4 +1,4 @@
-"""Report data: coverage, issues and findings, and the consolidated inventory (contract shapes).
+"""What the reports read: unit states, current systems, findings and stored issues, loaded once.
 
 Everything is read from the database once per `Reports` object; findings and assessments are
 computed over the current inventory (each unit's accepted submission) as of the reference date.
@@ -15,7 +15,7 @@ import orjson
 from sqlalchemy import Engine, String, select, type_coerce
 from sqlalchemy.orm import Session
 
-from ..assess.findings import Finding, System, assess, duplicate_findings, load_rules, system_findings
+from ..assess import Finding, System, duplicate_findings, load_rules, system_findings
 from ..form.load import Form, load_form
 from ..form.roster import Roster, load_roster
 from ..gcpause import paused_gc
@@ -44,7 +44,7 @@ class UnitState:
         return "rejected" if self.submissions else "not_submitted"
 
 
-class Reports:
+class ReportData:
     def __init__(
         self, engine: Engine, as_of: dt.date | None = None, scope: str = "all", form: Form | None = None, roster: Roster | None = None
     ) -> None:
@@ -102,39 +102,8 @@ class Reports:
         order = {code: (meta["severity"] != "error", i) for i, (code, meta) in enumerate(self.rules["findings"].items())}
         return sorted(found, key=lambda f: order[f.code])  # stable: systems keep their order within a code
 
-    # -- reports --
-    def coverage(self) -> dict[str, Any]:
-        units = []
-        for name, st in self.states.items():
-            u, acc, latest = st.unit, st.accepted, st.latest
-            basis = acc or latest
-            units.append(
-                {
-                    "unit": name,
-                    "short_name": u.short_name,
-                    "kind": u.kind,
-                    "group": u.group,
-                    "pilot": u.pilot,
-                    "status": st.status,
-                    "systems": acc.systems if acc else 0,
-                    "completeness": round(basis.completeness or 0.0, 4) if basis else 0.0,
-                    "completeness_recommended": round(basis.completeness_recommended or 0.0, 4) if basis else 0.0,
-                    "errors": latest.errors if latest else 0,
-                    "warnings": latest.warnings if latest else 0,
-                    "submissions": len(st.submissions),
-                    "last_submitted_at": latest.received_at.replace(microsecond=0).isoformat() if latest else None,
-                }
-            )
-        return {
-            "generated_at": self.generated_at,
-            "scope": self.scope,
-            "as_of": self.as_of.isoformat(),
-            "units": units,
-            "totals": _totals(units),
-            "by_group": {g: _totals([u for u in units if u["group"] == g]) for g in sorted({u["group"] for u in units})},
-        }
-
-    def issues(self) -> dict[str, Any]:
+    def latest_issues(self) -> list[dict[str, Any]]:
+        """The stored issues of each unit's latest submission, with the unit's name."""
         latest = {st.latest.id: name for name, st in self.states.items() if st.latest}
         issues: list[dict[str, Any]] = []
         if latest:
@@ -161,68 +130,4 @@ class Reports:
                             "unit": latest[rec["submission_id"]],
                         }
                     )
-        return {
-            "generated_at": self.generated_at,
-            "scope": self.scope,
-            "as_of": self.as_of.isoformat(),
-            "issues": issues,
-            "findings": [f.as_dict() for f in self.findings],
-            "summary": _finding_summary(self.findings, self.rules),
-        }
-
-    def inventory(self) -> dict[str, Any]:
-        _ = self.findings  # attaches finding codes to every system
-        titles = {f.key: f.title for f in self.form.main.fields}
-        rows = []
-        for s in self.systems:
-            scores, overall, recommendation, why = assess(s, self.rules)
-            rows.append(
-                {
-                    "unit": s.unit,
-                    "submission_id": s.submission_id,
-                    "row": s.row,
-                    "values": s.values,
-                    "findings": sorted(set(s.findings)),
-                    "scores": scores,
-                    "score": overall,
-                    "recommendation": recommendation,
-                    "why": why,
-                }
-            )
-        return {
-            "generated_at": self.generated_at,
-            "as_of": self.as_of.isoformat(),
-            "fields": titles,
-            "systems": rows,
-            "summary": _recommendation_summary(rows),
-        }
-
-
-def _totals(units: list[dict[str, Any]]) -> dict[str, Any]:
-    submitted = [u for u in units if u["status"] != "not_submitted"]
-    return {
-        "units_expected": len(units),
-        "units_submitted": len(submitted),
-        "units_accepted": sum(1 for u in units if u["status"] == "accepted"),
-        "systems": sum(u["systems"] for u in units),
-        "completeness": round(sum(u["completeness"] for u in submitted) / len(submitted), 4) if submitted else 0.0,
-        "completeness_recommended": round(sum(u["completeness_recommended"] for u in submitted) / len(submitted), 4) if submitted else 0.0,
-    }
-
-
-def _finding_summary(findings: list[Finding], rules: dict[str, Any]) -> list[dict[str, Any]]:
-    counts: dict[str, int] = {}
-    for f in findings:
-        counts[f.code] = counts.get(f.code, 0) + 1
-    return [
-        {"code": c, "title": rules["findings"][c]["title"], "severity": rules["findings"][c]["severity"], "count": counts[c]}
-        for c in rules["findings"]
-        if c in counts
-    ]
-
-
-def _recommendation_summary(rows: list[dict[str, Any]]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for r in rows:
-        out[r["recommendation"]] = out.get(r["recommendation"], 0) + 1
-    return out
+        return issues

@@ -20,10 +20,10 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-from sqlalchemy.orm import Session
 
 from ..gcpause import paused_gc
-from ..intake.validate import FileReport, Validator, validate_many
+from ..intake.result import FileReport
+from ..intake.validate import Validator, validate_many
 from .models import ACCEPTED, REJECTED, SUPERSEDED, SYSTEM_COLUMNS, ChildRecord, IssueRecord, Submission, SystemRecord, Unit
 
 IMPORTED, UNCHANGED = "imported", "unchanged"
@@ -228,35 +228,3 @@ def _bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> No
                 copy.write_row(row)
     else:
         raw.executemany(f"INSERT INTO {table.name} ({quoted}) VALUES ({', '.join('?' * len(columns))})", values)
-
-
-def submission_rows(engine: Engine, unit: str | None = None) -> list[dict[str, Any]]:
-    """The submission history, newest first (for `inventory submissions list`)."""
-    q = (
-        select(Submission, Unit.name)
-        .join(Unit, Submission.unit_id == Unit.id, isouter=True)
-        .order_by(Submission.received_at.desc(), Submission.id.desc())
-    )
-    if unit:
-        q = q.where(Unit.name == unit)
-    with Session(engine) as session:
-        out = []
-        for s, unit_name in session.execute(q).all():
-            out.append(
-                {
-                    "id": s.id,
-                    "unit": unit_name,
-                    "unit_written": s.unit_written,
-                    "file_name": s.file_name,
-                    "sha256": s.sha256,
-                    "status": s.status,
-                    "received_at": s.received_at.isoformat() if s.received_at else None,
-                    "operator": s.operator,
-                    "form_version": s.form_version,
-                    "systems": s.systems,
-                    "errors": s.errors,
-                    "warnings": s.warnings,
-                    "as_of": s.as_of.isoformat() if s.as_of else None,
-                }
-            )
-    return out

@@ -1,0 +1,69 @@
+"""Commands about the form: the unit roster, the field dictionary, templates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import UsageError
+from ..form.load import load_form, schema_description
+from ..form.roster import load_roster
+from . import render
+from .app import JsonOpt, emit_json, schema_app, template_app, units_app
+
+
+@units_app.command("list")
+def units_list(
+    pilot: Annotated[bool, typer.Option("--pilot", help="只列出试点单位。")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """列出填报单位名册（全称、简称、类别、层级、区划代码、是否试点）。"""
+    units = load_roster().pilots() if pilot else list(load_roster())
+    if as_json:
+        emit_json([u.as_dict() for u in units])
+    else:
+        render.out.print(render.units_table(units))
+
+
+@schema_app.command("show")
+def schema_show(as_json: JsonOpt = False) -> None:
+    """显示当前表单每个字段在模板中的位置、类型、是否必填和可选值。"""
+    form = load_form()
+    if as_json:
+        emit_json(schema_description(form))
+    else:
+        render.out.print(f"[bold]{form.title}[/]  表单 {form.id} 版本 {form.version}")
+        for table in render.schema_tables(form):
+            render.out.print(table)
+
+
+@template_app.command("build")
+def template_build(
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="输出文件（单个模板）或文件夹（--pilot/--all）。")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="为该单位生成预填模板（全称、简称均可）。")] = None,
+    pilot: Annotated[bool, typer.Option("--pilot", help="为7个试点单位各生成一份。")] = False,
+    all_units: Annotated[bool, typer.Option("--all", help="为名册中每个单位各生成一份。")] = False,
+) -> None:
+    """生成 Excel 填报模板：下拉列表、输入提示、必填标记和缺项标红，Excel/WPS/LibreOffice 通用。"""
+    from ..output import save_workbook
+    from ..template import build_template, template_filename, write_templates
+
+    if sum([bool(unit), pilot, all_units]) > 1:
+        raise UsageError("--unit、--pilot 和 --all 只能选一个。")
+    form, roster = load_form(), load_roster()
+    if pilot or all_units:
+        folder = output or Path("templates")
+        if folder.exists() and not folder.is_dir():
+            raise UsageError(f"{folder} 是一个文件；--pilot/--all 需要一个输出文件夹。")
+        units = roster.pilots() if pilot else list(roster)
+        paths = write_templates(form, list(units), folder)
+        render.paths_made("已生成模板", paths)
+        return
+    chosen = roster.resolve(unit) if unit else None
+    path = output or Path(template_filename(form, chosen))
+    if path.is_dir():
+        path = path / template_filename(form, chosen)
+    save_workbook(build_template(form, chosen), path)
+    render.paths_made("已生成模板", [path])

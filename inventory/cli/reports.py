@@ -1,0 +1,65 @@
+"""Report commands: coverage, issues and findings, the consolidated inventory."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import UsageError
+from . import render
+from .app import AsOfOpt, DbOpt, JsonOpt, parse_as_of, report_app
+
+ScopeOpt = Annotated[str, typer.Option("--scope", help="统计范围：all（全部单位）或 pilot（试点单位）。")]
+FormatOpt = Annotated[str | None, typer.Option("--format", help="输出格式：table、json、md、html、xlsx。")]
+OutOpt = Annotated[Path | None, typer.Option("-o", "--output", help="输出文件；html/xlsx 不给时写到当前文件夹。")]
+
+
+def _report(
+    kind: str, scope: str, fmt: str | None, output: Path | None, as_json: bool, db: str | None, as_of: str | None, default: str = "table"
+) -> None:
+    from ..report import SCOPES, Reports
+    from ..report.formats import FORMATS, write_report
+    from ..store.db import open_db
+
+    if scope not in SCOPES:
+        raise UsageError(f"--scope 只能是 {'、'.join(SCOPES)}，收到“{scope}”。")
+    fmt = "json" if as_json else (fmt or (output.suffix.lstrip(".").lower() if output and output.suffix else default))
+    if fmt not in FORMATS:
+        raise UsageError(f"--format 只能是 {'、'.join(FORMATS)}，收到“{fmt}”。")
+    reports = Reports(open_db(db), as_of=parse_as_of(as_of), scope=scope)
+    data = getattr(reports, kind)()
+    if fmt == "table":
+        render.report_tables(kind, data, reports.form)
+        return
+    result = write_report(kind, data, fmt, output, reports.form)
+    if isinstance(result, Path):
+        render.paths_made("已生成报告", [result])
+    else:
+        sys.stdout.write(result + "\n")
+
+
+@report_app.command("coverage")
+def report_coverage(
+    scope: ScopeOpt = "all", fmt: FormatOpt = None, output: OutOpt = None, as_json: JsonOpt = False, db: DbOpt = None, as_of: AsOfOpt = None
+) -> None:
+    """报送覆盖情况：每个应报单位的状态、系统数、完整率、问题数和报送次数。"""
+    _report("coverage", scope, fmt, output, as_json, db, as_of)
+
+
+@report_app.command("issues")
+def report_issues(
+    scope: ScopeOpt = "all", fmt: FormatOpt = None, output: OutOpt = None, as_json: JsonOpt = False, db: DbOpt = None, as_of: AsOfOpt = None
+) -> None:
+    """问题与评估发现：各单位最近报送的校验问题，以及未上云、等保/密评缺口、僵尸系统、重复建设等发现。"""
+    _report("issues", scope, fmt, output, as_json, db, as_of)
+
+
+@report_app.command("inventory")
+def report_inventory(
+    fmt: FormatOpt = None, output: OutOpt = None, as_json: JsonOpt = False, db: DbOpt = None, as_of: AsOfOpt = None
+) -> None:
+    """系统汇总清单：全部当前系统及其评估发现、评分和处置建议（xlsx 用模板表头，可筛选、可再导入）。"""
+    _report("inventory", "all", fmt, output, as_json, db, as_of, default="xlsx")

@@ -1,0 +1,114 @@
+"""Commands about returned files: validate, import, the submission history, the database schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import ExitCode
+from ..form.roster import load_roster
+from . import render
+from .app import AsOfOpt, DbOpt, JsonOpt, app, db_app, emit_json, existing_paths, parse_as_of, submissions_app
+
+
+@app.command()
+def validate(
+    paths: Annotated[list[Path], typer.Argument(help="要校验的文件或文件夹（文件夹中的每个 Excel 文件）。", show_default=False)],
+    as_json: JsonOpt = False,
+    feedback: Annotated[Path | None, typer.Option("--feedback", help="为有问题的文件各写一份反馈工作簿到该文件夹。")] = None,
+    as_of: AsOfOpt = None,
+) -> None:
+    """校验回收的报表：一次找出全部问题并定位到单元格。不写数据库。"""
+    from ..intake.validate import Validator, validate_many
+
+    files = existing_paths(paths)
+    validator = Validator(as_of=parse_as_of(as_of))
+    reports = []
+    with render.progress(len(files), "校验") as bar:
+        task = bar.add_task("", total=len(files))
+        for report in validate_many(files, validator):
+            bar.update(task, description=report.path.name)
+            reports.append(report)
+            if feedback is not None and report.issues:
+                from ..intake.feedback import write_feedback
+
+                report.feedback = write_feedback(report, validator.form, feedback)
+            bar.advance(task)
+    if as_json:
+        emit_json({"valid": all(r.valid for r in reports), "files": [r.as_dict() for r in reports]})
+    else:
+        for report in reports:
+            render.file_summary(report)
+            table = render.issues_table(report)
+            if table is not None:
+                render.err.print(table)
+        if len(reports) > 1:
+            render.batch_totals(reports)
+    if feedback is not None:
+        made = [r.feedback for r in reports if r.feedback]
+        render.paths_made("反馈工作簿", made)
+    if not all(r.valid for r in reports):
+        raise typer.Exit(ExitCode.DATA)
+
+
+@app.command("import")
+def import_(
+    paths: Annotated[list[Path], typer.Argument(help="要入库的文件或文件夹。", show_default=False)],
+    db: DbOpt = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只校验并报告入库结果，不写数据库。")] = False,
+    as_json: JsonOpt = False,
+    operator: Annotated[str | None, typer.Option("--operator", help="操作人，记入报送记录。")] = None,
+    as_of: AsOfOpt = None,
+) -> None:
+    """校验并入库：每个文件一个事务，要么全部入库要么都不入；同一内容再次导入为“未变化”。"""
+    from ..intake.validate import Validator
+    from ..store.db import open_db
+    from ..store.importer import Importer
+
+    files = existing_paths(paths)
+    engine = open_db(db)
+    importer = Importer(engine, Validator(as_of=parse_as_of(as_of)), operator=operator)
+    results = []
+    with render.progress(len(files), "入库" if not dry_run else "预演") as bar:
+        task = bar.add_task("", total=len(files))
+        for result in importer.import_files(files, dry_run=dry_run):
+            bar.update(task, description=result.path.name)
+            results.append(result)
+            bar.advance(task)
+    if as_json:
+        emit_json({"files": [r.as_dict() for r in results]})
+    else:
+        render.import_table(results, dry_run)
+    if any(r.status == "rejected" for r in results):
+        raise typer.Exit(ExitCode.DATA)
+
+
+@submissions_app.command("list")
+def submissions_list(
+    unit: Annotated[str | None, typer.Option("--unit", help="只看该单位（全称或简称）。")] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """列出报送记录：每次入库的文件、状态（已接收/已退回/已被替代）和问题数。"""
+    from ..store.db import open_db
+    from ..store.submissions import submission_rows
+
+    name = load_roster().resolve(unit).name if unit else None
+    rows = submission_rows(open_db(db), name)
+    if as_json:
+        emit_json(rows)
+    else:
+        render.submissions_table(rows)
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOpt = None) -> None:
+    """创建或升级数据库结构到当前版本（首次使用时也会自动执行）。"""
+    from ..store.db import create, current_revision, head_revision, resolve_url, upgrade
+
+    engine = create(resolve_url(db))
+    before = current_revision(engine)
+    upgrade(engine)
+    render.err.print(f"[green]✓[/] 数据库结构：{before or '空库'} → {head_revision()}")

@@ -1,0 +1,173 @@
+"""The form's model: sheets, fields and rules as loaded from `forms/` (see load.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+# x-type -> the Excel number format its template cells get
+FIELD_TYPES: dict[str, str] = {
+    "text": "General",
+    "code": "@",
+    "uscc": "@",
+    "phone": "@",
+    "enum": "General",
+    "multi": "General",
+    "bool": "General",
+    "date": "yyyy-mm-dd",
+    "month": "@",
+    "amount": "#,##0.00##",
+    "int": "0",
+}
+TYPE_NAMES = {
+    "text": "文本",
+    "code": "编码（文本）",
+    "uscc": "统一社会信用代码",
+    "phone": "电话",
+    "enum": "单选",
+    "multi": "多选",
+    "bool": "是/否",
+    "date": "日期",
+    "month": "日期（可到月）",
+    "amount": "金额（万元）",
+    "int": "整数",
+}
+RULE_KINDS = {
+    "order": ("before", "after"),
+    "not_after_as_of": ("field",),
+    "before_as_of": ("field",),
+    "recent": ("field", "months"),
+    "not_in": ("field", "values"),
+    "max": ("field", "limit"),
+    "ratio": ("field", "base", "factor"),
+    "le": ("field", "other"),
+    "ge": ("field", "other"),
+    "children_sum": ("field", "child_sheet", "child_field"),
+    "has_children": ("child_sheet",),
+}
+SEVERITIES = ("error", "warning")
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    title: str
+    type: str
+    required: bool
+    recommended: bool
+    enum: tuple[str, ...] | None
+    help: str
+    example: Any
+    width: int
+    group: str
+    position: str  # column letter (table) or cell reference (form)
+    schema: dict[str, Any] = field(repr=False, compare=False)
+
+    @property
+    def header(self) -> str:
+        """The exact text of the header (table) or label (form) cell in the template."""
+        return f"*{self.title}" if self.required else self.title
+
+    @property
+    def number_format(self) -> str:
+        return FIELD_TYPES[self.type]
+
+    @property
+    def multi(self) -> bool:
+        return self.type == "multi"
+
+    @property
+    def type_name(self) -> str:
+        return TYPE_NAMES[self.type]
+
+
+@dataclass(frozen=True)
+class SchemaRule:
+    """An `if/then` block of a sheet schema, named by its `x-rule` code."""
+
+    code: str
+    severity: str
+    title: str
+    message: str
+    sheet: str
+    when: dict[str, tuple[str, ...]]  # simple equality conditions, for conditional formatting
+    requires: tuple[str, ...]
+
+
+@dataclass
+class Sheet:
+    name: str
+    schema_file: str
+    layout: str  # "table" | "form"
+    header_row: int
+    first_data_row: int
+    max_rows: int
+    fields: list[Field]
+    schema: dict[str, Any] = field(repr=False)
+    key: str | None = None  # the field that identifies a row (system number)
+    name_field: str | None = None
+    parent: str | None = None
+    parent_key: str | None = None
+    rules: list[SchemaRule] = field(default_factory=list)
+
+    @cached_property
+    def by_key(self) -> dict[str, Field]:
+        return {f.key: f for f in self.fields}
+
+    @cached_property
+    def validator(self) -> Any:
+        import jsonschema_rs  # compiled on first use: commands that only read the form stay quick
+
+        return jsonschema_rs.validator_for(self.schema, validate_formats=True)
+
+    @property
+    def title(self) -> str:
+        return str(self.schema.get("title", self.name))
+
+    @property
+    def description(self) -> str:
+        return str(self.schema.get("description", ""))
+
+
+@dataclass
+class Form:
+    id: str
+    version: str
+    accepted_versions: tuple[str, ...]
+    title: str
+    groups: dict[str, str]
+    round: dict[str, Any]
+    sheets: list[Sheet]
+    instructions: dict[str, Any]
+    rules: list[dict[str, Any]]
+    regions: list[dict[str, str]]
+    folder: Path
+
+    @cached_property
+    def by_name(self) -> dict[str, Sheet]:
+        return {s.name: s for s in self.sheets}
+
+    @property
+    def main(self) -> Sheet:
+        """The sheet with one row per system."""
+        return next(s for s in self.sheets if s.key)
+
+    @property
+    def unit_sheet(self) -> Sheet:
+        return next(s for s in self.sheets if s.layout == "form")
+
+    @property
+    def children(self) -> list[Sheet]:
+        return [s for s in self.sheets if s.parent]
+
+    @property
+    def as_of(self) -> dt.date:
+        """The survey's reference date (数据统计截止日期) from the round settings; today without one."""
+        value = self.round.get("as_of")
+        return dt.date.fromisoformat(value) if value else dt.date.today()
+
+    def schema_rules(self) -> list[SchemaRule]:
+        return [r for s in self.sheets for r in s.rules]

@@ -1,0 +1,104 @@
+"""Header rows: found by their text, matched to the form's fields, drift reported (pitfall P12).
+
+Moved, renamed (close to a title still unmatched), unknown, duplicated and missing columns are each
+reported, and the data is still read under the header it was found under.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+from rapidfuzz import fuzz, process
+
+from ..form.model import Sheet
+from ..form.normalize import clean_text
+from .records import WorkbookData
+
+HEADER_SEARCH_ROWS = 12
+RENAME_CUTOFF = 75
+
+
+def header_key(text: Any) -> str:
+    """Header text compared loosely: no spaces, no required marks, NFKC."""
+    return clean_text(text).replace(" ", "").strip("*＊").strip()
+
+
+
+def best_header_row(rows: list[list[Any]], titles: set[str], expected: int) -> tuple[int, int]:
+    """(0-based index, matches) of the row that looks most like the header row."""
+    best = (expected - 1, -1)
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        hits = sum(1 for v in row if v != "" and header_key(v) in titles)
+        if hits > best[1] or (hits == best[1] and i == expected - 1):
+            best = (i, hits)
+    return best
+
+
+
+def map_headers(data: WorkbookData, spec: Sheet, name: str, header: list[Any]) -> dict[str, int]:
+    """Field key -> 0-based column index, reporting drift."""
+    exact = {header_key(f.title): f for f in spec.fields}
+    mapped: dict[str, int] = {}
+    unknown: list[tuple[int, str]] = []
+    seen: dict[str, int] = {}
+    for ci, text in enumerate(header):
+        if text == "" or text is None:
+            continue
+        key = header_key(text)
+        f = exact.get(key)
+        if f is None:
+            unknown.append((ci, str(text)))
+            continue
+        if f.key in mapped:
+            if key not in seen:
+                data.add("HEADER_DUPLICATE", sheet=name, row=spec.header_row, column=get_column_letter(ci + 1), value=f.title)
+                seen[key] = ci
+            continue
+        mapped[f.key] = ci
+    # renamed columns: close to a title that is still unmatched
+    remaining = {f.key: header_key(f.title) for f in spec.fields if f.key not in mapped}
+    still_unknown = []
+    for ci, text in unknown:
+        match = process.extractOne(header_key(text), remaining, scorer=fuzz.ratio, score_cutoff=RENAME_CUTOFF)
+        if match:
+            key = match[2]
+            mapped[key] = ci
+            remaining.pop(key)
+            data.add(
+                "HEADER_RENAMED",
+                sheet=name,
+                row=spec.header_row,
+                column=get_column_letter(ci + 1),
+                value=text,
+                expected=spec.by_key[key].title,
+                field=key,
+            )
+        else:
+            still_unknown.append((ci, text))
+    titles = {f.key: f.title for f in spec.fields}
+    for ci, text in still_unknown:
+        near = process.extractOne(header_key(text), titles, scorer=fuzz.partial_ratio, score_cutoff=50)
+        tip = f"（最接近的模板列：“{near[0]}”）" if near else ""
+        data.add("HEADER_UNKNOWN", sheet=name, row=spec.header_row, column=get_column_letter(ci + 1), value=text, expected=tip)
+    for f in spec.fields:
+        if f.key not in mapped:
+            data.add(
+                "HEADER_MISSING" if f.required else "HEADER_MISSING_OPTIONAL",
+                sheet=name,
+                row=spec.header_row,
+                expected=f.title,
+                field=f.key,
+            )
+        elif get_column_letter(mapped[f.key] + 1) != f.position:
+            data.add(
+                "HEADER_MOVED",
+                sheet=name,
+                row=spec.header_row,
+                column=get_column_letter(mapped[f.key] + 1),
+                field=f.key,
+                value=f.position,
+                expected=f.title,
+            )
+    return mapped
+

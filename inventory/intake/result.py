@@ -1,0 +1,53 @@
+"""What validating one file produced: the unit, the counts, the issues and the data read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..form.issues import ERROR, WARNING, Issue
+from ..form.roster import Unit
+from .reader import WorkbookData
+
+
+@dataclass
+class FileReport:
+    path: Path
+    unit: Unit | None = None
+    unit_written: str | None = None  # the unit name as the return gives it
+    form_version: str | None = None
+    systems: int = 0
+    issues: list[Issue] = field(default_factory=list)
+    data: WorkbookData | None = field(default=None, repr=False)
+    completeness: float | None = None  # share of required cells filled (conditional ones included)
+    completeness_recommended: float | None = None  # share of recommended cells filled
+    feedback: Path | None = None  # the feedback workbook written for this file, if any
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for i in self.issues if i.severity == ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for i in self.issues if i.severity == WARNING)
+
+    @property
+    def valid(self) -> bool:
+        return self.errors == 0
+
+    @property
+    def readable(self) -> bool:
+        return self.data is not None and not self.data.fatal
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "unit": self.unit.name if self.unit else None,
+            "form_version": self.form_version,
+            "valid": self.valid,
+            "systems": self.systems,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "issues": [i.as_dict() for i in self.issues],
+        }

@@ -1,0 +1,31 @@
+"""Issues and findings: validation problems of each unit's latest return and the assessment findings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..assess import Finding
+from .data import ReportData
+
+
+def issues_report(r: ReportData) -> dict[str, Any]:
+    issues = r.latest_issues()
+    return {
+        "generated_at": r.generated_at,
+        "scope": r.scope,
+        "as_of": r.as_of.isoformat(),
+        "issues": issues,
+        "findings": [f.as_dict() for f in r.findings],
+        "summary": _finding_summary(r.findings, r.rules),
+    }
+
+
+def _finding_summary(findings: list[Finding], rules: dict[str, Any]) -> list[dict[str, Any]]:
+    counts: dict[str, int] = {}
+    for f in findings:
+        counts[f.code] = counts.get(f.code, 0) + 1
+    return [
+        {"code": c, "title": rules["findings"][c]["title"], "severity": rules["findings"][c]["severity"], "count": counts[c]}
+        for c in rules["findings"]
+        if c in counts
+    ]

@@ -1,0 +1,23 @@
+"""Sections as Markdown tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .sections import Section, cell_text
+
+ROW_LIMIT = 3000
+
+
+def to_markdown(title: str, meta: list[str], sections: list[Section], limit: int = ROW_LIMIT) -> str:
+    def row_text(s: Section, row: list[Any]) -> str:
+        return " | ".join(cell_text(v, s.formats.get(i)).replace("|", "\\|").replace("\n", " ") for i, v in enumerate(row))
+
+    out = [f"# {title}", "", *[f"- {m}" for m in meta], ""]
+    for s in sections:
+        out += [f"## {s.title}", "", "| " + " | ".join(s.columns) + " |", "|" + "---|" * len(s.columns)]
+        out += ["| " + row_text(s, row) + " |" for row in s.rows[:limit]]
+        if len(s.rows) > limit:
+            out.append(f"\n（共 {len(s.rows)} 行，此处只列前 {limit} 行；完整数据请导出 xlsx 或 json。）")
+        out.append("")
+    return "\n".join(out)
