@@ -47,7 +47,7 @@ def test_content_covers_the_required_topics(kb):
         "RULE_AMOUNT_LOOKS_YUAN",
         "RULE_IN_USE_FIELDS",
         "RULE_BUILDING_FIELDS",
-        "RULE_MLPS_FILING",
+        "RULE_MLPS_FILING_NO",
         "RULE_SECRET_SYSTEM",
         "RULE_GOLIVE_AFTER_AS_OF",
     }

@@ -22,6 +22,7 @@ class Code:
     message: str  # template: {value} the actual value, {expected} what was expected
     hint: str
     group: str
+    why: str = ""  # for rule codes: why this is an error or only a warning
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,10 +259,22 @@ def catalogue_with_rules(form: Any) -> dict[str, Code]:
     """The catalogue plus the rule codes declared in `forms/`."""
     out = dict(CATALOGUE)
     for r in form.schema_rules():
-        out[r.code] = Code(r.code, r.severity, r.title, f"{r.message}" + "（{value}）", "请按规则补充或更正。", f"规则（{r.sheet}）")
+        out[r.code] = Code(r.code, r.severity, r.title, f"{r.message}" + "（{value}）", "请按规则补充或更正。", f"规则（{r.sheet}）", r.why)
     for r in form.rules:
-        out[r["code"]] = Code(r["code"], r["severity"], r["title"], r["title"] + "：{value}", r.get("hint", ""), f"规则（{r['sheet']}）")
+        group = f"规则（{r['sheet']}）"
+        out[r["code"]] = Code(r["code"], r["severity"], r["title"], r["title"] + "：{value}", r.get("hint", ""), group, r.get("why", ""))
     return out
+
+
+# Codes no longer raised, kept so that issues stored by earlier versions still explain themselves.
+RETIRED: dict[str, str] = {
+    "RULE_MLPS_FILING": "“二级及以上等保须备案”曾是错误，会让如实填“未备案”的报表被退回；现在未备案列为评估发现 FIND_MLPS_NOT_FILED，“已备案”却没有编号由 RULE_MLPS_FILING_NO 检查。",
+    "RULE_MLPS_TEST_OVERDUE_L3": "测评超期是如实反映的差距，已改为评估发现 FIND_MLPS_TEST_OVERDUE。",
+    "RULE_MLPS_TEST_OVERDUE_L2": "测评超期是如实反映的差距，已改为评估发现 FIND_MLPS_TEST_OVERDUE。",
+    "RULE_CRYPTO_MISSING": "未开展密评是如实反映的差距，已改为评估发现 FIND_CRYPTO_MISSING。",
+    "RULE_CRYPTO_OVERDUE": "密评超期是如实反映的差距，已改为评估发现 FIND_CRYPTO_MISSING。",
+    "RULE_PLANNED_GOLIVE_PASSED": "在建系统延期是如实反映的差距，已改为评估发现 FIND_BUILD_DELAYED。",
+}
 
 
 def _fmt(template: str, value: Any, expected: Any) -> str:

@@ -36,15 +36,25 @@ def _read_json(path: Path) -> Any:
         raise _fail(path, f"不是有效的 JSON（{exc}）") from exc
 
 
-def _simple_condition(schema: dict[str, Any]) -> dict[str, tuple[str, ...]]:
-    """`{"properties": {"status": {"const": "在用"}}}` -> {"status": ("在用",)} (const/enum only)."""
-    out: dict[str, tuple[str, ...]] = {}
+def _values(sub: dict[str, Any]) -> tuple[str, ...] | None:
+    if "const" in sub:
+        return (sub["const"],)
+    if "enum" in sub:
+        return tuple(sub["enum"])
+    return None
+
+
+def _simple_condition(schema: dict[str, Any]) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """The equality part of an `if`: {"status": {"const": "在建"}, "build_stage": {"not": {"const": "已立项未采购"}}}
+    -> ({"status": ("在建",)}, {"build_stage": ("已立项未采购",)}), for conditional formatting and completeness."""
+    when: dict[str, tuple[str, ...]] = {}
+    unless: dict[str, tuple[str, ...]] = {}
     for key, sub in schema.get("properties", {}).items():
-        if "const" in sub:
-            out[key] = (sub["const"],)
-        elif "enum" in sub:
-            out[key] = tuple(sub["enum"])
-    return out
+        if (values := _values(sub)) is not None:
+            when[key] = values
+        elif isinstance(sub.get("not"), dict) and (values := _values(sub["not"])) is not None:
+            unless[key] = values
+    return when, unless
 
 
 def _load_sheet(folder: Path, spec: dict[str, Any], regions: list[str]) -> Sheet:
@@ -94,9 +104,12 @@ def _load_sheet(folder: Path, spec: dict[str, Any], regions: list[str]) -> Sheet
         code, severity = block.get("x-rule"), block.get("x-severity")
         if not code or severity not in SEVERITIES:
             raise _fail(path, "allOf 中每个 if/then 规则都要有 x-rule 编码和 x-severity（error 或 warning）")
+        if not block.get("x-why"):
+            raise _fail(path, f"规则 {code} 缺少 x-why（为什么这样判，错误还是提醒的理由）")
         then = block.get("then", {})
         requires = tuple(then.get("required", ()))
-        unknown = (set(requires) | set(_simple_condition(block.get("if", {})))) - keys
+        when, unless = _simple_condition(block.get("if", {}))
+        unknown = (set(requires) | set(when) | set(unless)) - keys
         if unknown:
             raise _fail(path, f"规则 {code} 引用了不存在的字段：{', '.join(sorted(unknown))}")
         rules.append(
@@ -106,8 +119,10 @@ def _load_sheet(folder: Path, spec: dict[str, Any], regions: list[str]) -> Sheet
                 title=block.get("x-title", code),
                 message=block.get("x-message", block.get("x-title", code)),
                 sheet=spec["name"],
-                when=_simple_condition(block.get("if", {})),
+                when=when,
                 requires=requires,
+                why=block["x-why"],
+                unless=unless,
             )
         )
     if spec.get("key") and spec["key"] not in keys:
@@ -140,8 +155,8 @@ def _check_rules(path: Path, rules: list[dict[str, Any]], sheets: dict[str, Shee
         if kind not in RULE_KINDS:
             raise _fail(path, f"规则 {code} 的 kind “{kind}”未定义，可用：{', '.join(RULE_KINDS)}")
         missing = [k for k in RULE_KINDS[kind] if k not in rule]
-        if missing or rule.get("severity") not in SEVERITIES or "title" not in rule:
-            raise _fail(path, f"规则 {code} 缺少 {', '.join(missing) or 'severity/title'}")
+        if missing or rule.get("severity") not in SEVERITIES or "title" not in rule or not rule.get("why"):
+            raise _fail(path, f"规则 {code} 缺少 {', '.join(missing) or 'severity/title/why'}")
         sheet = sheets.get(rule.get("sheet", ""))
         if sheet is None:
             raise _fail(path, f"规则 {code} 的 sheet “{rule.get('sheet')}”不存在")

@@ -95,6 +95,21 @@ class SchemaRule:
     sheet: str
     when: dict[str, tuple[str, ...]]  # simple equality conditions, for conditional formatting
     requires: tuple[str, ...]
+    why: str = ""  # the reasoning: why this is an error (or only a warning), with the policy basis
+    unless: dict[str, tuple[str, ...]] = field(default_factory=dict)  # values that switch the rule off
+
+    def applies(self, values: dict[str, Any]) -> bool:
+        """True when a row's values meet the simple condition (the `if` of the block)."""
+        return all(values.get(k) in allowed for k, allowed in self.when.items()) and not any(
+            values.get(k) in excluded for k, excluded in self.unless.items()
+        )
+
+    def condition_text(self, titles: dict[str, str]) -> str:
+        """The condition in words, e.g. 运行状态为“在建”（当前建设阶段不是“已立项未采购”）."""
+        text = "，".join(f"{titles.get(k, k)}为“{'/'.join(v)}”" for k, v in self.when.items())
+        if self.unless:
+            text += "（" + "，".join(f"{titles.get(k, k)}不是“{'/'.join(v)}”" for k, v in self.unless.items()) + "）"
+        return text
 
 
 @dataclass

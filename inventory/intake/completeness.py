@@ -11,7 +11,7 @@ class Completeness:
     def __init__(self, main: Sheet) -> None:
         self.required = frozenset(f.key for f in main.fields if f.required)
         self.recommended = frozenset(f.key for f in main.fields if f.recommended)
-        self.conditional = [(r.when, frozenset(r.requires)) for r in main.rules if r.when and r.requires]
+        self.conditional = [(r, frozenset(r.requires)) for r in main.rules if r.when and r.requires]
 
     def __call__(self, sheet: SheetData) -> tuple[float | None, float | None]:
         records = sheet.records
@@ -21,8 +21,8 @@ class Completeness:
         for rec in records:
             v = rec.values
             keys = self.required
-            for when, requires in self.conditional:
-                if all(v.get(k) in allowed for k, allowed in when.items()):
+            for rule, requires in self.conditional:
+                if rule.applies(v):
                     keys = keys | requires
             need += len(keys)
             have += len(keys & v.keys())

@@ -76,6 +76,10 @@ def _group_band(ws: Any, form: Form, sheet: Sheet) -> None:
             start = i
 
 
+def _any_of(sheet: Sheet, key: str, values: tuple[str, ...], row: int) -> str:
+    return "OR(" + ",".join(f'${sheet.by_key[key].position}{row}="{v}"' for v in values) + ")"
+
+
 def _missing_formula(sheet: Sheet, key: str, anchor_key: str, notes: dict[str, list[str]]) -> str | None:
     """A conditional-format formula that is true when the row has content but `key` is empty."""
     first, col = sheet.first_data_row, sheet.by_key[key].position
@@ -87,9 +91,8 @@ def _missing_formula(sheet: Sheet, key: str, anchor_key: str, notes: dict[str, l
     alts = []
     for rule in sheet.rules:
         if key in rule.requires and rule.when:
-            parts = [
-                "OR(" + ",".join(f'${sheet.by_key[k].position}{first}="{v}"' for v in vals) + ")" for k, vals in rule.when.items()
-            ]
+            parts = [_any_of(sheet, k, vals, first) for k, vals in rule.when.items()]
+            parts += [f"NOT({_any_of(sheet, k, vals, first)})" for k, vals in rule.unless.items()]
             alts.append(f"AND({','.join(parts)})")
     return f"AND({','.join(cond)},OR({','.join(alts)}))"
 

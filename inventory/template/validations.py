@@ -25,7 +25,7 @@ def conditional_notes(sheet: Sheet) -> dict[str, list[str]]:
     for rule in sheet.rules:
         if not rule.when:
             continue
-        cond = "，".join(f"{sheet.by_key[k].title}为“{'/'.join(v)}”" for k, v in rule.when.items())
+        cond = rule.condition_text({f.key: f.title for f in sheet.fields})
         for key in rule.requires:
             notes.setdefault(key, []).append(f"{cond}时必填")
     return notes
