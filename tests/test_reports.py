@@ -50,11 +50,14 @@ SEEDS = {
         "FIND_CRYPTO_MISSING",
     ),
     "无人使用系统": ({"monthly_active": 3, "om_amount": 60, "om_fund_source": "省级财政"}, "FIND_ZOMBIE_SUSPECT"),
-    "合同到期系统": ({"om_contract_end": "2024-12-31"}, "FIND_OM_CONTRACT_EXPIRED"),
+    "合同到期系统": ({"om_contract_end": "2024-12-31", "om_mode": "外包服务"}, "FIND_OM_CONTRACT_EXPIRED"),
     "专网系统": ({"networks": "电子政务外网、业务专网"}, "FIND_PRIVATE_NETWORK"),
     "孤岛系统": ({"interconnect": "否，无对接", "category": "业务应用系统"}, "FIND_NOT_SHARED"),
     "金额按元系统": ({"build_amount": 3500000, "total_invest": 3600000, "fund_source": "省级财政"}, "FIND_AMOUNT_YUAN"),
-    "单备份系统": ({"backup_mode": "本地"}, "FIND_NO_BACKUP"),
+    "单备份系统": (
+        {"backup_mode": "本地", "mlps_level": "第三级", "crypto_status": "已开展-通过", "crypto_date": "2025-01-10", "disaster_recovery": "是"},
+        "FIND_NO_BACKUP",
+    ),
 }
 
 
@@ -65,6 +68,7 @@ def finding_free(form, systems, prefix):
         if s["status"] != "在用" or "不动产" in s["system_name"]:
             continue
         s.update(
+            build_mode="自行建设",  # findings about security and the cloud are the builder's, not a user's
             deploy_location="省级政务云",
             interconnect="是，对接省政务信息共享平台",
             backup_mode="本地和异地",
@@ -178,7 +182,8 @@ def test_each_seeded_finding_is_reported_and_clean_systems_are_not(filled):
     assert {e["单位"] for e in dups["FIND_DUPLICATE_REPORT"]["evidence"]["系统"]} == {"四川省人力资源和社会保障厅", "成都市人民政府"}
     build = dups["FIND_DUPLICATE_BUILD"]
     assert {e["系统名称"] for e in build["evidence"]["系统"]} == {"成都市不动产登记服务平台", "四川省不动产登记管理信息系统"}
-    assert build["evidence"]["相似度"] >= 88
+    why = build["evidence"]["关联依据"][0]  # the evidence says which words and signals linked them
+    assert why["依据"] and "不动产" in why["相同业务词"] and why["名称相似度"] >= 0.8
     # validation issues of the rejected return are in the report, with their unit
     assert any(i["code"] == "CELL_ENUM" and i["unit"] == "四川省交通运输厅" for i in data["issues"])
 

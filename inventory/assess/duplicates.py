@@ -1,160 +1,273 @@
-"""Duplicates across units: the same system reported by several units, and similar systems built by several.
+"""Duplicates across units: one system reported by several units, and one business built by several.
 
-Names are reduced to a distinctive core (region, unit and generic words stripped), identical cores
-are grouped, and similar cores are matched with rapidfuzz `cdist` inside length windows (blocking),
-never with a Python loop over all pairs.
+Every name is read into business words (names.py). Candidates are systems that share a business
+word that is not everywhere (an inverted index; identical word sets are grouped first, so no Python
+loop runs over all pairs). A candidate pair is linked on several signals, each kept as evidence:
+how much of the smaller name's business the other holds (idf-weighted), whether each name has a
+business word the other lacks (食品 vs 药品), and how alike their 业务功能 texts are.
+
+- `FIND_DUPLICATE_REPORT`: the same system counted twice — a 上级统建 (国垂/省垂) system reported
+  by its user and by its builder or another user, or the same provincial/national name reported by
+  several units, or one name reported by two departments of one return. The inventory counts it once.
+- `FIND_DUPLICATE_BUILD`: the same business built separately by several units (neither is 上级统建).
+Linked systems are grouped (three cities with the same platform are one finding).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
+import math
+from collections import Counter, defaultdict
+from functools import lru_cache
 from typing import Any
 
-import numpy as np
-from rapidfuzz import fuzz, process
-
-from ..form.normalize import clean_text
+from ..form.assessment import load_names
+from .findings import applies_to
 from .model import Finding, System
+from .names import NameProfile, NameReader, places
 
-_BRACKETS = re.compile(r"[（(\[【][^）)\]】]*[）)\]】]")
-_VERSION = re.compile(r"(v|V|版本)?\d+(\.\d+)*版?|[一二三四五六七八九十]+期")
-_NON_WORD = re.compile(r"[\s\-_·/、,，.。:：]+")
-
-
-class NameCore:
-    """Strips what every government system name shares, leaving what tells systems apart."""
-
-    def __init__(self, t: dict[str, Any], places: Iterable[str]) -> None:
-        alternatives = sorted({*t["prefix_words"], *(p for p in places if p)}, key=len, reverse=True)
-        self.prefixes = re.compile("^(?:" + "|".join(re.escape(p) for p in alternatives) + ")+")
-        self.generic = re.compile("|".join(re.escape(w) for w in sorted(t["generic_words"], key=len, reverse=True)))
-        self.cache: dict[tuple[str, str], str] = {}
-
-    def full(self, name: str) -> str:
-        return _NON_WORD.sub("", clean_text(name))
-
-    def __call__(self, name: str, owner: str = "") -> str:
-        key = (name, owner)
-        if key in self.cache:
-            return self.cache[key]
-        s = _NON_WORD.sub("", _VERSION.sub("", _BRACKETS.sub("", clean_text(name))))
-        owner = _NON_WORD.sub("", clean_text(owner))
-        if owner and s.startswith(owner) and len(s) > len(owner):
-            s = s[len(owner) :]
-        m = self.prefixes.match(s)  # a name may carry a region and then a unit: 成都市 + 公安局 + ...
-        if m and m.end() < len(s):
-            s = s[m.end() :]
-        core = self.cache[key] = self.generic.sub("", s)
-        return core
+VERTICAL = ("上级统建（国垂）", "上级统建（省垂）")
+MULTI_LEVEL = ("省市两级", "省市县三级", "省市县乡四级", "国家垂直")
 
 
-def _places(roster: Any) -> list[str]:
-    out: list[str] = []
-    for u in roster:
-        out += [u.short_name, u.name, *u.aliases]
-        if u.is_city:
-            out.append(u.short_name.rstrip("市州"))
-    return out
+@lru_cache(maxsize=2)
+def _reader(roster: Any) -> NameReader:
+    return NameReader(load_names(), places(roster))
+
+
+class _Groups:
+    """Union-find over item ids, remembering why two items were joined."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+        self.links: dict[int, list[dict[str, Any]]] = defaultdict(list)
+
+    def find(self, x: int) -> int:
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def join(self, a: int, b: int, why: dict[str, Any] | None = None) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[ra] = rb
+            self.links[rb] += self.links.pop(ra, [])
+        if why:
+            self.links[self.find(b)].append(why)
+
+    def components(self) -> list[tuple[list[int], list[dict[str, Any]]]]:
+        out: dict[int, list[int]] = defaultdict(list)
+        for x in self.parent:
+            out[self.find(x)].append(x)
+        return [(sorted(members), self.links.get(root, [])) for root, members in out.items()]
+
+
+def _bigrams(text: str) -> Counter[str]:
+    text = "".join(ch for ch in text if ch.isalnum())
+    return Counter(text[i : i + 2] for i in range(len(text) - 1))
+
+
+class _Functions:
+    """Cosine similarity of 业务功能 texts over idf-weighted character bigrams. Only the texts of systems
+    that are candidates are read (at 100k systems, few are)."""
+
+    def __init__(self, texts: dict[int, str]) -> None:
+        self.grams = {i: _bigrams(t) for i, t in texts.items()}
+        df: Counter[str] = Counter()
+        for g in self.grams.values():
+            df.update(g.keys())
+        n = max(len(texts), 1)
+        self.idf = {g: math.log(1 + n / d) for g, d in df.items()}
+        self.norm = {i: math.sqrt(sum((c * self.idf[g]) ** 2 for g, c in gs.items())) or 1.0 for i, gs in self.grams.items()}
+
+    def __call__(self, i: int, j: int) -> float:
+        a, b = self.grams[i], self.grams[j]
+        if len(a) > len(b):
+            a, b = b, a
+        dot = sum(c * b[g] * self.idf[g] ** 2 for g, c in a.items() if g in b)
+        return dot / (self.norm[i] * self.norm[j])
+
+
+class _Scorer:
+    def __init__(self, profiles: list[NameProfile], t: dict[str, Any], weak: frozenset[str]) -> None:
+        df: Counter[str] = Counter()
+        for p in profiles:
+            df.update(p.words)
+        n = max(len(profiles), t["dup_min_corpus"])  # a small round does not make every word look common
+        self.weight = {w: math.log(1 + n / d) for w, d in df.items()}
+        self.df = df
+        self.t = t
+        self.weak = weak
+
+    def name(self, a: NameProfile, b: NameProfile) -> tuple[float, bool, list[str], float]:
+        """(how much of the smaller name's business the other holds, whether each has a strong word the
+        other lacks, the shared words, their weight). Words that only repeat the owner unit's business,
+        and words for what a system does rather than what it is about (监管, 预警), weigh little."""
+        w, factor, weak = self.weight, self.t["dup_owner_word_weight"], self.weak
+        shared_words = a.words & b.words
+        rest_a, rest_b = a.words - shared_words, b.words - shared_words
+        shared = sum(w[x] * (factor if x in weak else 1.0) for x in shared_words)
+
+        def soft(x: str, own: frozenset[str]) -> float:
+            return w[x] * (factor if x in own or x in weak else 1.0)
+
+        wa = shared + sum(soft(x, a.owner_words) for x in rest_a)
+        wb = shared + sum(soft(x, b.owner_words) for x in rest_b)
+        lo, hi = min(wa, wb), max(wa, wb)
+        score = shared / (lo + self.t["dup_extra_word_weight"] * (hi - lo)) if lo else 0.0
+        strong = self.t["dup_distinct_word_weight"]
+        exclusive = any(soft(x, a.owner_words) >= strong for x in rest_a) and any(soft(x, b.owner_words) >= strong for x in rest_b)
+        return score, exclusive, sorted(shared_words), shared
+
+    def linked(self, name: float, exclusive: bool, fn: float, shared: float) -> str | None:
+        """The rule that links two names, or None. Sharing only a word found in many names (交通, 审批)
+        is not enough unless the names are otherwise the same."""
+        t = self.t
+        if name < 0.999 and shared < t["dup_distinct_word_weight"]:
+            return None
+        if exclusive:
+            return "业务核心相近、各有独有业务词，但业务功能描述高度相似" if name >= t["dup_name_min"] and fn >= t["dup_function_strict"] else None
+        if name >= 0.999:
+            return "业务核心相同"
+        if name >= t["dup_name_contained"]:
+            return "一方的业务核心包含在另一方中"
+        if name >= t["dup_name_min"] and fn >= t["dup_function_min"]:
+            return "业务核心相近且业务功能描述相似"
+        return None
+
+
+def _vertical(v: dict[str, Any]) -> bool:
+    return v.get("build_mode") in VERTICAL or v.get("scope") == "国家垂直"
 
 
 def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any) -> list[Finding]:
-    """Same system reported by several units, and similar systems built by several units."""
+    """Group duplicates across owners; mark copies of a system reported elsewhere as not counted."""
     t, meta = rules["thresholds"], rules["findings"]
-    core_of = NameCore(t, _places(roster))
-    by_full: dict[str, list[int]] = {}
-    by_core: dict[str, list[int]] = {}
-    for i, s in enumerate(systems):
-        if s.values.get("status") == "停用" or not s.name:
-            continue
-        by_full.setdefault(core_of.full(s.name), []).append(i)
-        core = core_of(s.name, str(s.values.get("owner_unit") or ""))
-        if len(core) >= t["duplicate_min_core_length"]:
-            by_core.setdefault(core, []).append(i)
-    out: list[Finding] = []
-    reported: set[frozenset[int]] = set()
+    reader = _reader(roster)
+    report_ok = applies_to(meta["FIND_DUPLICATE_REPORT"]["applies"])
+    build_ok = applies_to(meta["FIND_DUPLICATE_BUILD"]["applies"])
+    idx = [i for i, s in enumerate(systems) if s.name and report_ok(s.values)]
+    prof = {i: reader.read(systems[i].name, systems[i].owner) for i in idx}
+    vertical = {i for i in idx if _vertical(systems[i].values)}
+    provincial = {u.name for u in roster if not u.is_city}
+    report, build = _Groups(), _Groups()
+    # the same name: one system, when the name says it is provincial/national, one side is 上级统建, or one return holds both
+    by_full: dict[str, list[int]] = defaultdict(list)
+    for i in idx:
+        by_full[prof[i].full].append(i)
+    same_system: dict[int, int] = {}
     for members in by_full.values():
-        units = {systems[i].unit for i in members}
-        if len(units) > 1:
-            code = "FIND_DUPLICATE_REPORT"
-            for i in members:
-                systems[i].findings.append(code)
-            reported.add(frozenset(members))
-            out.append(_group_finding(code, meta[code], systems, members, 100))
-    # similar cores across units: union the identical-core groups whose cores are alike
-    cores = list(by_core)
-    parent = list(range(len(cores)))
+        first = members[0]
+        for j in members[1:]:
+            a, b = systems[first], systems[j]
+            if a.owner != b.owner and (prof[j].level or first in vertical or j in vertical or a.unit == b.unit):
+                report.join(first, j, {"系统": [a.name, b.name], "依据": "名称相同"})
+                same_system[j] = first
+    # candidates: identical business-word sets first, then pairs that share a word not found everywhere
+    scorer = _Scorer([prof[i] for i in idx], t, reader.weak)
+    by_words: dict[tuple[frozenset[str], frozenset[str], bool], list[int]] = defaultdict(list)
+    for i in idx:
+        if prof[i].words:
+            by_words[(prof[i].words, prof[i].owner_words, prof[i].level == "national")].append(i)
+    reps = list(by_words)
+    index: dict[str, list[int]] = defaultdict(list)
+    for r, (words, _, _) in enumerate(reps):
+        for w in words:
+            if scorer.df[w] <= t["dup_max_word_systems"]:
+                index[w].append(r)
+    pairs: set[tuple[int, int]] = set()
+    for rs in index.values():
+        pairs.update((a, b) for x, a in enumerate(rs) for b in rs[x + 1 :])
+    candidates: list[tuple[list[int], list[int], str, dict[str, Any]]] = []
+    for key, members in by_words.items():
+        candidates.append((members, members, "业务核心相同", {"名称相似度": 1.0, "相同业务词": sorted(key[0])}))
+    involved = {by_words[reps[r]][0] for pair in pairs for r in pair}
+    fns = _Functions({i: str(systems[i].values.get("functions") or "") for i in involved})
+    for ra, rb in pairs:
+        if reps[ra][2] != reps[rb][2]:
+            continue  # a national system is not a provincial one of the same business
+        ma, mb = by_words[reps[ra]], by_words[reps[rb]]
+        pa, pb = prof[ma[0]], prof[mb[0]]
+        score, exclusive, shared, weight = scorer.name(pa, pb)
+        fn = fns(ma[0], mb[0])
+        why = scorer.linked(score, exclusive, fn, weight)
+        if why:
+            signals = {"名称相似度": round(score, 2), "业务功能相似度": round(fn, 2), "相同业务词": shared}
+            if exclusive:
+                signals["各自独有"] = [sorted(pa.words - pb.words), sorted(pb.words - pa.words)]
+            candidates.append((ma, mb, why, signals))
+    for ma, mb, why, signals in candidates:
+        _link(systems, ma, mb, why, signals, vertical, same_system, provincial, report, build, build_ok, prof)
+    out = [*_report_findings(systems, report, vertical, provincial, meta), *_build_findings(systems, build, meta)]
+    return out
 
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
 
-    best: dict[int, int] = {}
-    for a, b, score in _similar_pairs(cores, t["duplicate_similarity"]):
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[ra] = rb
-        best[a] = min(best.get(a, 100), score)
-        best[b] = min(best.get(b, 100), score)
-    groups: dict[int, list[int]] = {}
-    for ci in range(len(cores)):
-        groups.setdefault(find(ci), []).append(ci)
-    code = "FIND_DUPLICATE_BUILD"
-    for core_ids in groups.values():
-        members = [i for ci in core_ids for i in by_core[cores[ci]]]
-        if len({systems[i].unit for i in members}) < 2 or frozenset(members) in reported:
+def _link(systems, ma, mb, why, signals, vertical, same_system, provincial, report, build, build_ok, prof) -> None:  # type: ignore[no-untyped-def]
+    """Join two sets of alike systems: copies of a 上级统建 system into report groups, own builds into build groups."""
+    own_a = [i for i in ma if i not in vertical and build_ok(systems[i].values) and not prof[i].per_unit]
+    own_b = own_a if mb is ma else [i for i in mb if i not in vertical and build_ok(systems[i].values) and not prof[i].per_unit]
+    own = own_a if mb is ma else list(dict.fromkeys(own_a + own_b))
+    if len({same_system.get(i, i) for i in own}) > 1 and len({systems[i].owner for i in own}) > 1:
+        for i in own[1:]:
+            build.join(own[0], i)
+        shown = list(dict.fromkeys(systems[i].name for i in (own_a[:1] + own_b[:1] if ma is not mb else own[:3])))
+        build.join(own[0], own[0], {"依据": why, **signals, "系统": shown})
+    both = ma if mb is ma else ma + mb
+    copies = [i for i in both if i in vertical]
+    if not copies:
+        return
+    builders = [i for i in both if i not in vertical and (systems[i].unit in provincial or systems[i].values.get("scope") in MULTI_LEVEL)]
+    hub = (builders or copies)[0]
+    for i in copies + builders:
+        if systems[i].owner != systems[hub].owner:
+            report.join(hub, i, {"依据": f"上级统建系统重复填报（{why}）", **signals, "系统": [systems[hub].name, systems[i].name]})
+
+
+def _members(systems: list[System], members: list[int]) -> list[dict[str, Any]]:
+    return [
+        {"单位": systems[i].unit, "所属单位": systems[i].owner, "系统名称": systems[i].name, "系统编号": systems[i].values.get("system_no")}
+        for i in members[:30]
+    ]
+
+
+def _group(code: str, m: dict[str, Any], systems: list[System], members: list[int], links: list[dict[str, Any]]) -> Finding:
+    owners = sorted({systems[i].owner for i in members})
+    units = sorted({systems[i].unit for i in members})
+    words = sorted({w for link in links for w in link.get("相同业务词", [])})
+    about = f"（共同业务：{'、'.join(words[:6])}）" if words else ""
+    evidence = {
+        "单位数": len(units),
+        "所属单位数": len(owners),
+        "系统": _members(systems, members),
+        "关联依据": links[:10],
+    }
+    for i in members:
+        systems[i].findings.append(code)
+    subject = tuple(sorted(f"{systems[i].unit}/{systems[i].owner}/{systems[i].name}" for i in members))
+    unit = "、".join(units[:5]) + (f" 等{len(units)}个单位" if len(units) > 5 else "")
+    message = f"{m['title']}：{len(owners)} 个单位的 {len(members)} 个系统{about}"
+    return Finding(code, m["severity"], unit, systems[members[0]].name, message, evidence, subject, about=[systems[i] for i in members])
+
+
+def _report_findings(systems, groups, vertical, provincial, meta) -> list[Finding]:  # type: ignore[no-untyped-def]
+    out = []
+    for members, links in groups.components():
+        if len({systems[i].owner for i in members}) < 2:
             continue
-        similarity = min((best.get(ci, 100) for ci in core_ids), default=100)
+        builders = [i for i in members if i not in vertical] or sorted(members, key=lambda i: systems[i].unit not in provincial)
         for i in members:
-            systems[i].findings.append(code)
-        finding = _group_finding(code, meta[code], systems, members, similarity)
-        finding.evidence["名称核心"] = [cores[ci] for ci in core_ids][:10]
+            if i != builders[0]:
+                systems[i].counted = False
+        finding = _group("FIND_DUPLICATE_REPORT", meta["FIND_DUPLICATE_REPORT"], systems, members, links)
+        finding.evidence["计数"] = f"汇总时只计一次：{systems[builders[0]].owner}的“{systems[builders[0]].name}”"
         out.append(finding)
     return out
 
 
-def _similar_pairs(cores: list[str], cutoff: int) -> Iterable[tuple[int, int, int]]:
-    """(i, j, score) for cores with fuzz.ratio >= cutoff, i < j, compared only within length windows."""
-    if len(cores) < 2:
-        return []
-    order = sorted(range(len(cores)), key=lambda i: len(cores[i]))
-    lengths = [len(cores[i]) for i in order]
-    ratio = cutoff / (200 - cutoff)  # ratio >= cutoff needs len(short) >= ratio * len(long)
-    found: dict[tuple[int, int], int] = {}
-    chunk = 2000
-    for start in range(0, len(order), chunk):
-        rows = order[start : start + chunk]
-        longest = lengths[min(start + chunk, len(order)) - 1]
-        end = start + chunk
-        while end < len(order) and lengths[end] * ratio <= longest:
-            end += 1
-        cols = order[start:end]
-        matrix = process.cdist(
-            [cores[i] for i in rows], [cores[j] for j in cols], scorer=fuzz.ratio, score_cutoff=cutoff, dtype=np.uint8, workers=-1
-        )
-        for r, c in zip(*np.nonzero(matrix), strict=True):
-            i, j = rows[r], cols[c]
-            if i != j:
-                found[(min(i, j), max(i, j))] = int(matrix[r, c])
-    return [(a, b, score) for (a, b), score in found.items()]
-
-
-def _group_finding(code: str, meta: dict[str, Any], systems: list[System], members: list[int], similarity: int) -> Finding:
-    units = sorted({systems[i].unit for i in members})
-    sample = members[:20]
-    return Finding(
-        code=code,
-        severity=meta["severity"],
-        unit="、".join(units[:5]) + (f" 等{len(units)}个单位" if len(units) > 5 else ""),
-        system=systems[members[0]].name,
-        message=f"{meta['title']}：{len(units)} 个单位的 {len(members)} 个系统（相似度 {similarity}）",
-        evidence={
-            "相似度": similarity,
-            "单位数": len(units),
-            "系统": [
-                {"单位": systems[i].unit, "系统名称": systems[i].name, "系统编号": systems[i].values.get("system_no")} for i in sample
-            ],
-        },
-    )
+def _build_findings(systems, groups, meta) -> list[Finding]:  # type: ignore[no-untyped-def]
+    return [
+        _group("FIND_DUPLICATE_BUILD", meta["FIND_DUPLICATE_BUILD"], systems, members, links)
+        for members, links in groups.components()
+        if len({systems[i].owner for i in members}) > 1
+    ]

@@ -1,14 +1,14 @@
-"""What assessment works on and produces: current systems, findings, and the rules in `forms/findings.json`."""
+"""What assessment works on and produces: current systems and findings."""
 
 from __future__ import annotations
 
-import json
+import hashlib
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from ..resources import data_dir
+import orjson
+
+from ..form.assessment import load_findings
 
 
 @dataclass
@@ -20,13 +20,16 @@ class System:
     row: int
     values: dict[str, Any]
     findings: list[str] = field(default_factory=list)  # finding codes
+    counted: bool = True  # False for a copy of a system another unit reports (counted once)
+    name: str = field(init=False)
+    owner: str = field(init=False)  # the unit that owns it (a department of a city's return), else the return's unit
 
-    @property
-    def name(self) -> str:
-        return str(self.values.get("system_name") or "")
+    def __post_init__(self) -> None:
+        self.name = str(self.values.get("system_name") or "")
+        self.owner = str(self.values.get("owner_unit") or self.unit)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Finding:
     code: str
     severity: str
@@ -34,9 +37,25 @@ class Finding:
     system: str | None
     message: str
     evidence: dict[str, Any]
+    subject: tuple[str, ...] = ()  # what the finding is about, for its id
+    review: dict[str, Any] | None = None  # the office's review, when it still holds
+    about: list[System] = field(default_factory=list, repr=False, compare=False)  # the systems it concerns
+
+    @property
+    def id(self) -> str:
+        """Stable across re-submissions: the kind and what it is about (not the evidence)."""
+        return hashlib.sha1("|".join((self.code, *self.subject)).encode()).hexdigest()[:12]
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes when the evidence changes: a review applies only to the evidence it saw. The scores
+        that linked a duplicate group move with everyone else's names, so only its members count."""
+        stable = {k: v for k, v in self.evidence.items() if k != "关联依据"}
+        return hashlib.sha1(orjson.dumps(stable, option=orjson.OPT_SORT_KEYS)).hexdigest()[:12]
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out = {
+            "id": self.id,
             "code": self.code,
             "severity": self.severity,
             "unit": self.unit,
@@ -44,8 +63,10 @@ class Finding:
             "message": self.message,
             "evidence": self.evidence,
         }
+        if self.review:
+            out["review"] = self.review
+        return out
 
 
-@lru_cache(maxsize=4)
-def load_rules(folder: Path | None = None) -> dict[str, Any]:
-    return json.loads(((Path(folder) if folder else data_dir("forms")) / "findings.json").read_text(encoding="utf-8"))
+def load_rules() -> dict[str, Any]:
+    return load_findings()

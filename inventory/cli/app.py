@@ -33,6 +33,8 @@ app.add_typer(submissions_app, name="submissions")
 app.add_typer(db_app, name="db")
 report_app = typer.Typer(help="报告：报送覆盖情况、问题与评估发现、系统汇总清单。", no_args_is_help=True)
 app.add_typer(report_app, name="report")
+findings_app = typer.Typer(help="评估发现的审核：列出发现，确认、排除（须写理由）或标记已整改。", no_args_is_help=True)
+app.add_typer(findings_app, name="findings")
 kb_app = typer.Typer(help="常见问题知识库：检索、查看、导出。", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 KbDirOpt = Annotated[Path | None, typer.Option("--kb-dir", help="改用该文件夹中的知识库条目（格式同 kb/）。")]

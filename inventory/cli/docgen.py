@@ -39,17 +39,26 @@ def fields_markdown(form: Form) -> str:
             enum = "、".join(f.enum) if f.enum else ""
             lines.append(f"| {f.position} | {_cell(f.header)} | `{f.key}` | {f.type_name} | {need} | {_cell(enum)} | {_cell(f.help)} |")
         lines.append("")
-    lines += ["## 规则", "", "| 编码 | 级别 | 表 | 规则 |", "|---|---|---|---|"]
+    lines += [
+        "## 规则",
+        "",
+        "错误只用于单位不可能想表达的内容：无法读取、类型不对、不可能的日期、必填项缺失、自相矛盾。"
+        "如实反映差距的回答（未定级、未备案、测评超期、自建机房、无备份、未对接等）从不作为错误，入库后列为评估发现（见 findings.md）。",
+        "",
+        "| 编码 | 级别 | 表 | 规则 | 为什么这样判 |",
+        "|---|---|---|---|---|",
+    ]
     for r in form.schema_rules():
-        lines.append(f"| `{r.code}` | {'错误' if r.severity == 'error' else '提醒'} | {r.sheet} | {_cell(r.message)} |")
+        lines.append(f"| `{r.code}` | {'错误' if r.severity == 'error' else '提醒'} | {r.sheet} | {_cell(r.message)} | {_cell(r.why)} |")
     for r in form.rules:
-        lines.append(f"| `{r['code']}` | {'错误' if r['severity'] == 'error' else '提醒'} | {r['sheet']} | {_cell(r['title'])} |")
+        level = "错误" if r["severity"] == "error" else "提醒"
+        lines.append(f"| `{r['code']}` | {level} | {r['sheet']} | {_cell(r['title'])} | {_cell(r.get('why', ''))} |")
     return "\n".join(lines) + "\n"
 
 
 def errors_markdown(form: Form) -> str:
     """docs/errors.md: every issue code the tool can report, with its meaning and fix."""
-    from ..form.issues import catalogue_with_rules
+    from ..form.issues import RETIRED, catalogue_with_rules
 
     lines = [
         "# 问题编码目录（由代码自动生成，请勿手工修改）",
@@ -67,6 +76,79 @@ def errors_markdown(form: Form) -> str:
             level = "错误" if c.severity == "error" else "提醒"
             lines.append(f"| `{c.code}` | {level} | {_cell(c.title)} | {_cell(c.message)} | {_cell(c.hint)} |")
         lines.append("")
+    lines += ["## 已停用的编码", "", "这些编码不再产生；早先入库的报送中可能还有，含义如下。", "", "| 编码 | 说明 |", "|---|---|"]
+    lines += [f"| `{code}` | {_cell(text)} |" for code, text in RETIRED.items()]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def _applies_text(applies: dict, titles: dict[str, str]) -> str:
+    parts = []
+    for key, spec in applies.items():
+        if isinstance(spec, dict):
+            parts.append(f"{titles.get(key, key)}不是“{'、'.join(spec['not'])}”")
+        else:
+            parts.append(f"{titles.get(key, key)}为“{'、'.join(spec)}”")
+    return "；".join(parts) or "全部系统"
+
+
+def findings_markdown(form: Form) -> str:
+    """docs/findings.md: every finding kind, whom it applies to, when it fires, what to do and why."""
+    from ..form.assessment import load_findings, load_names
+
+    rules = load_findings()
+    titles = {f.key: f.title for f in form.main.fields}
+    lines = [
+        "# 评估发现（由 forms/findings.json 自动生成，请勿手工修改）",
+        "",
+        "评估发现是对入库系统的判断，不是校验错误：单位如实填写的差距（未定级、未备案、测评超期、自建机房、无备份、未对接等）"
+        "照常入库，并在这里列为发现。每种发现只用于它针对的系统（适用范围）；时效类发现以本轮数据统计截止日期为准。"
+        "项目办可以用 `inventory findings confirm/dismiss/fixed` 审核每条发现：排除须写理由，单位重报后证据不变的不再出现，证据变了会重新列出。",
+        "重新生成：`python -m inventory.cli.docgen`。",
+        "",
+        "| 编码 | 发现 | 级别 | 评分维度（扣分） |",
+        "|---|---|---|---|",
+    ]
+    for code, m in rules["findings"].items():
+        lines.append(f"| `{code}` | {_cell(m['title'])} | {'错误' if m['severity'] == 'error' else '提醒'} | {m['dimension']}（{m['deduct']}） |")
+    lines.append("")
+    for code, m in rules["findings"].items():
+        lines += [
+            f"## {m['title']}（`{code}`）",
+            "",
+            f"- **适用于**：{_applies_text(m['applies'], titles)}",
+            f"- **判定**：{m['when']}",
+            f"- **怎么办**：{m['action']}",
+            f"- **依据**：{m['basis']}",
+            "",
+        ]
+    names = load_names()
+    lines += [
+        "## 名称怎样读（重复建设、重复填报）",
+        "",
+        names["description"],
+        "",
+        "同义词和简称（每组第一个是规范写法）：" + "；".join("、".join(g) for g in names["synonyms"]) + "。",
+        "",
+        "通用词：" + "、".join(names["generic_words"]) + "。",
+        "",
+        "## 处置建议",
+        "",
+        "按顺序取第一条符合的：",
+        "",
+    ]
+    for r in rules["recommendations"]:
+        when = []
+        if "status" in r:
+            when.append(f"运行状态为“{'、'.join(r['status'])}”")
+        if "findings" in r:
+            when.append("有发现 " + "、".join(f"`{c}`" for c in r["findings"]))
+        if "score_below" in r:
+            when.append(f"综合评分低于 {r['score_below']}")
+        if "field" in r:
+            when.append("；".join(f"{titles.get(k, k)}为“{'、'.join(v)}”" for k, v in r["field"].items()))
+        lines.append(f"- **{r['name']}**：{'，'.join(when) or '其余情况'}（{r['why']}）")
+    lines.append("")
     return "\n".join(lines)
 
 
@@ -119,7 +201,12 @@ def generated_docs() -> dict[str, str]:
     from ..form.load import load_form
 
     form = load_form()
-    return {"docs/fields.md": fields_markdown(form), "docs/errors.md": errors_markdown(form), "docs/cli.md": cli_markdown()}
+    return {
+        "docs/fields.md": fields_markdown(form),
+        "docs/errors.md": errors_markdown(form),
+        "docs/findings.md": findings_markdown(form),
+        "docs/cli.md": cli_markdown(),
+    }
 
 
 def main() -> None:

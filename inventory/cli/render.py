@@ -239,3 +239,27 @@ def kb_list(entries: list[Any]) -> None:
     for e in sorted(entries, key=lambda e: e.category):
         table.add_row(e.category, e.id, e.question)
     out.print(table)
+
+
+REVIEW_NAMES = {"open": "[yellow]待审核[/]", "confirmed": "[red]已确认[/]", "dismissed": "[dim]已排除[/]", "fixed": "[green]已整改[/]"}
+
+
+def findings_table(rows: list[dict[str, Any]], limit: int = 200) -> None:
+    from rich.markup import escape
+
+    table = Table(title=f"评估发现（{len(rows)} 条）", title_justify="left")
+    for col in ("编号", "状态", "级别", "单位", "系统", "说明"):
+        table.add_column(col, overflow="fold")
+    for r in rows[:limit]:
+        level = "[red]错误[/]" if r["severity"] == "error" else "[yellow]提醒[/]"
+        table.add_row(r["id"], REVIEW_NAMES[r["state"]], level, escape(r["unit"] or ""), escape(r["system"] or ""), escape(r["message"]))
+    if len(rows) > limit:
+        table.caption = f"只显示前 {limit} 条；完整清单请用 --json。"
+    out.print(table)
+
+
+def reviews_done(rows: list[dict[str, Any]]) -> None:
+    from rich.markup import escape
+
+    for r in rows:
+        err.print(f"[green]✓[/] {r['finding_id']} {escape(r['code'])} {escape(r['system'] or '')}：{REVIEW_NAMES[r['state']]}")

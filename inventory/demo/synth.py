@@ -130,16 +130,18 @@ def system_rows(unit: Unit, n: int, rng: random.Random, as_of: dt.date, start: i
     rows = []
     used: set[str] = set()
     for i in range(start, start + n):
-        owner = rng.choice(owners)
         for _ in range(20):
-            name = f"{prefix}{rng.choice(domains)}{rng.choice(SUFFIXES)}"
+            domain = rng.choice(domains)
+            owner = owners[domains.index(domain) % len(owners)]  # each business belongs to one department
+            suffix = rng.choice(SUFFIXES)
+            name = f"{prefix}{domain}{suffix}"
             if name not in used:
                 break
-            name = f"{name[:-2]}（{rng.choice(['一期', '二期', '三期', '移动端', '内网版'])}）{name[-2:]}"
+            name = f"{prefix}{domain}（{rng.choice(['一期', '二期', '三期', '移动端', '内网版'])}）{suffix}"
             if name not in used:
                 break
         else:  # large synthetic returns run out of realistic names
-            name = f"{name[:-2]}{i}号{name[-2:]}"
+            name = f"{prefix}{domain}{i}号{suffix}"
         used.add(name)
         status = rng.choices(["在用", "在建", "停用"], [80, 12, 8])[0]
         category = rng.choices(
@@ -259,6 +261,8 @@ def child_rows(form: Form, systems: Iterable[dict[str, Any]], rng: random.Random
                     "share_type": "有条件共享",
                 }
             )
+        if not s.get("fund_source"):
+            continue  # no money of its own (上级统建): no funding rows
         sources = s["fund_source"].split("、")
         total = s["build_amount"]
         parts = [round(total * 0.7, 2), round(total - round(total * 0.7, 2), 2)] if len(sources) == 2 else [total]

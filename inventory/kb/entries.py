@@ -70,10 +70,11 @@ def load_entries(folder: Path | None = None, known_codes: set[str] | None = None
     if not folder.is_dir():
         raise KbError(f"知识库文件夹 {folder} 不存在。", hint="用 --kb-dir 指定包含 .md 条目的文件夹。")
     if known_codes is None:
+        from ..form.assessment import finding_codes
         from ..form.issues import catalogue_with_rules
         from ..form.load import load_form
 
-        known_codes = set(catalogue_with_rules(load_form()))
+        known_codes = set(catalogue_with_rules(load_form())) | finding_codes()
     entries: list[Entry] = []
     seen: dict[str, Path] = {}
     for path in sorted(folder.glob("*.md")):

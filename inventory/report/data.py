@@ -92,15 +92,38 @@ class ReportData:
         return out
 
     @cached_property
-    def findings(self) -> list[Finding]:
+    def all_findings(self) -> list[Finding]:
+        """Every finding, with the office's review attached where it still holds (same evidence)."""
+        from ..store.reviews import latest_reviews
+
         systems = self.systems
         for s in systems:
             s.findings.clear()
+            s.counted = True
         with paused_gc():
             found = system_findings(systems, self.rules, self.as_of)
             found += duplicate_findings(systems, self.rules, self.roster)
+        reviews = latest_reviews(self.engine)
+        for f in found:
+            review = reviews.get(f.id)
+            if review and review["fingerprint"] == f.fingerprint:
+                f.review = {k: v for k, v in review.items() if k != "fingerprint"}
         order = {code: (meta["severity"] != "error", i) for i, (code, meta) in enumerate(self.rules["findings"].items())}
         return sorted(found, key=lambda f: order[f.code])  # stable: systems keep their order within a code
+
+    @cached_property
+    def findings(self) -> list[Finding]:
+        """The findings the reports show: all but those dismissed with the evidence they still have.
+        A dismissed finding no longer counts against its systems' scores."""
+        shown = []
+        for f in self.all_findings:
+            if f.review and f.review["state"] == "dismissed":
+                for s in f.about:
+                    if f.code in s.findings:
+                        s.findings.remove(f.code)
+            else:
+                shown.append(f)
+        return shown
 
     def latest_issues(self) -> list[dict[str, Any]]:
         """The stored issues of each unit's latest submission, with the unit's name."""

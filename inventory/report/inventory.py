@@ -25,6 +25,7 @@ def inventory_report(r: ReportData) -> dict[str, Any]:
                 "score": overall,
                 "recommendation": recommendation,
                 "why": why,
+                "counted": s.counted,
             }
         )
     return {
@@ -33,6 +34,7 @@ def inventory_report(r: ReportData) -> dict[str, Any]:
         "fields": titles,
         "systems": rows,
         "summary": _recommendation_summary(rows),
+        "systems_counted": sum(1 for row in rows if row["counted"]),
     }
 
 

@@ -17,6 +17,7 @@ def issues_report(r: ReportData) -> dict[str, Any]:
         "issues": issues,
         "findings": [f.as_dict() for f in r.findings],
         "summary": _finding_summary(r.findings, r.rules),
+        "dismissed": [f.as_dict() for f in r.all_findings if f.review and f.review["state"] == "dismissed"],
     }
 
 

@@ -124,3 +124,25 @@ class IssueRecord(Base):
 
 
 SYSTEM_COLUMNS = [c.name for c in SystemRecord.__table__.columns if c.name not in ("id", "submission_id", "unit_id", "row", "data")]
+
+
+class FindingReview(Base):
+    """The office's decision on a finding: confirmed, dismissed (with a reason) or fixed.
+
+    A review applies to the finding with this id while its evidence keeps this fingerprint; when a
+    unit re-submits with different evidence, the finding is open again.
+    """
+
+    __tablename__ = "finding_reviews"
+    __table_args__ = (Index("ix_finding_reviews_finding", "finding_id", "reviewed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finding_id: Mapped[str] = mapped_column(String(12))
+    fingerprint: Mapped[str] = mapped_column(String(12))
+    code: Mapped[str] = mapped_column(String(60))
+    unit: Mapped[str | None] = mapped_column(Text)
+    system: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(12))  # confirmed | dismissed | fixed
+    reason: Mapped[str | None] = mapped_column(Text)
+    operator: Mapped[str | None] = mapped_column(String(100))
+    reviewed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,106 @@
+"""Reading a system name for what business it does (`forms/names.json`).
+
+A name such as “德阳市公共资源交易平台（二期）” is read into: its bracketed tags (二期), its level
+(national / provincial / none), a comparable full form, and its set of business words
+({公共资源交易}): the region, the level, the phase, the owner unit's own business words and
+generic words (系统, 平台, 管理 …) removed, synonyms and abbreviations folded to one spelling,
+word order ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+_BRACKETS = re.compile(r"[（(\[【〔]([^）)\]】〕]*)[）)\]】〕]")
+_PHASE = re.compile(r"[一二三四五六七八九十\d]+期|[vV]\d+(\.\d+)*|\d+(\.\d+)*版|\d+号")
+_PUNCT = re.compile(r"[\s\-_·/、,，.。:：;；“”\"'‘’《》<>]+")
+
+
+@dataclass(frozen=True)
+class NameProfile:
+    full: str  # the name without brackets, spaces or punctuation
+    level: str | None  # "national", "provincial" or None
+    words: frozenset[str]  # business words
+    owner_words: frozenset[str]  # those of them that only repeat what the owner unit does (weak)
+    tags: tuple[str, ...]  # what the brackets said
+    per_unit: bool  # a kind of system every unit has its own of (a portal, …)
+
+
+class NameReader:
+    def __init__(self, rules: dict[str, Any], places: Iterable[str]) -> None:
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        self.levels = {k: tuple(sorted(v, key=len, reverse=True)) for k, v in rules["level_words"].items()}
+        region = sorted({*rules["region_words"], *(p for p in places if len(p) >= 2)}, key=len, reverse=True)
+        levels = [w for ws in self.levels.values() for w in ws]
+        self.prefix = re.compile("^(?:" + "|".join(map(re.escape, sorted({*region, *levels}, key=len, reverse=True))) + ")+")
+        self.unit_suffix = re.compile("(?:" + "|".join(map(re.escape, rules["unit_words"])) + ")$")
+        self.generic = frozenset(rules["generic_words"])
+        self.canon = {w: group[0] for group in rules["synonyms"] for w in group}
+        self.per_unit = frozenset(self.canon.get(w, w) for w in rules["per_unit_cores"])
+        self.weak = frozenset(self.canon.get(w, w) for w in rules.get("weak_words", ()))
+        self.jieba = jieba.Tokenizer()
+        for w in {*rules["words"], *self.canon, *rules["per_unit_cores"]}:
+            self.jieba.add_word(w, freq=200000)
+        self._words: dict[str, frozenset[str]] = {}
+        self._owners: dict[str, frozenset[str]] = {}
+
+    def is_generic(self, word: str) -> bool:
+        """A generic word, or one made only of generic words (管理系统 = 管理 + 系统)."""
+        if word in self.generic:
+            return True
+        ends = {0}
+        for end in range(1, len(word) + 1):
+            if any(start in ends and word[start:end] in self.generic for start in range(end)):
+                ends.add(end)
+        return len(word) in ends
+
+    def words(self, text: str) -> frozenset[str]:
+        """Business words of a piece of name text (cached: names repeat their cores)."""
+        hit = self._words.get(text)
+        if hit is None:
+            out = set()
+            for token in self.jieba.lcut(text, HMM=False):
+                w = self.canon.get(token, token)
+                if len(w) < 2 or w.isdigit() or self.is_generic(w):
+                    continue
+                out.add(w)
+            hit = self._words[text] = frozenset(out)
+        return hit
+
+    def owner_words(self, owner: str) -> frozenset[str]:
+        """What an owner unit's name says about its business: 德阳市交通运输局 -> {交通运输}."""
+        hit = self._owners.get(owner)
+        if hit is None:
+            text = self.prefix.sub("", _PUNCT.sub("", unicodedata.normalize("NFKC", owner)))
+            while (shorter := self.unit_suffix.sub("", text)) != text:
+                text = shorter
+            hit = self._owners[owner] = self.words(text.replace("和", " ")) if text else frozenset()
+        return hit
+
+    def read(self, name: str, owner: str = "") -> NameProfile:
+        text = _PUNCT.sub("", unicodedata.normalize("NFKC", name))
+        tags = tuple(t for t in _BRACKETS.findall(text) if t)
+        base = _BRACKETS.sub("", text)
+        level = next((k for k, ws in self.levels.items() if base.startswith(ws)), None)
+        core = _PHASE.sub("", self.prefix.sub("", base)) or base
+        words = self.words(core)
+        own = (self.owner_words(owner) & words) if owner else frozenset()
+        per_unit = bool(words) and words <= self.per_unit
+        return NameProfile(full=base, level=level, words=words, owner_words=own, tags=tags, per_unit=per_unit)
+
+
+def places(roster: Any) -> list[str]:
+    """Every name a unit or place goes by, for stripping from the front of system names."""
+    out: list[str] = []
+    for u in roster:
+        out += [u.short_name, u.name, *u.aliases]
+        if u.is_city:
+            out.append(u.short_name.rstrip("市州"))
+    return out

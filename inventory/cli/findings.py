@@ -1,0 +1,90 @@
+"""Commands to review findings: list them with their state; confirm, dismiss or mark them fixed."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from . import render
+from .app import AsOfOpt, DbOpt, JsonOpt, emit_json, findings_app, parse_as_of
+
+IdsArg = Annotated[list[str], typer.Argument(help="发现的编号（`findings list` 中的“编号”，至少写前4位），可写多个。", show_default=False)]
+
+
+def _reports(db: str | None, as_of: str | None):  # type: ignore[no-untyped-def]
+    from ..report import Reports
+    from ..store.db import open_db
+
+    return Reports(open_db(db), as_of=parse_as_of(as_of))
+
+
+@findings_app.command("list")
+def findings_list(
+    state: Annotated[str, typer.Option("--state", help="open（待审核）、confirmed、dismissed、fixed 或 all。")] = "all",
+    unit: Annotated[str | None, typer.Option("--unit", help="只看名称中含有这几个字的单位。")] = None,
+    code: Annotated[str | None, typer.Option("--code", help="只看这一种发现，如 FIND_NOT_ON_CLOUD。")] = None,
+    as_json: JsonOpt = False,
+    db: DbOpt = None,
+    as_of: AsOfOpt = None,
+) -> None:
+    """列出评估发现及其审核状态（待审核、已确认、已排除、已整改）和编号。"""
+    from ..report.review import list_findings
+
+    rows = list_findings(_reports(db, as_of), state, unit, code)
+    if as_json:
+        emit_json({"findings": rows})
+    else:
+        render.findings_table(rows)
+
+
+def _review(ids: list[str], state: str, reason: str | None, operator: str | None, as_json: bool, db: str | None, as_of: str | None) -> None:
+    from ..report.review import review_findings
+
+    done = review_findings(_reports(db, as_of), ids, state, reason, operator)
+    if as_json:
+        emit_json({"reviewed": done})
+    else:
+        render.reviews_done(done)
+
+
+ReasonOpt = Annotated[str | None, typer.Option("--reason", help="理由或说明（排除时必填）。")]
+OperatorOpt = Annotated[str | None, typer.Option("--operator", help="审核人，记入审核记录。")]
+
+
+@findings_app.command("confirm")
+def findings_confirm(
+    ids: IdsArg, reason: ReasonOpt = None, operator: OperatorOpt = None, as_json: JsonOpt = False, db: DbOpt = None, as_of: AsOfOpt = None
+) -> None:
+    """确认发现属实，需要整改。"""
+    _review(ids, "confirmed", reason, operator, as_json, db, as_of)
+
+
+@findings_app.command("dismiss")
+def findings_dismiss(
+    ids: IdsArg, reason: ReasonOpt = None, operator: OperatorOpt = None, as_json: JsonOpt = False, db: DbOpt = None, as_of: AsOfOpt = None
+) -> None:
+    """排除一条发现（须写理由）。单位重报后证据不变的不再出现，证据变了会重新列出。"""
+    _review(ids, "dismissed", reason, operator, as_json, db, as_of)
+
+
+@findings_app.command("fixed")
+def findings_fixed(
+    ids: IdsArg, reason: ReasonOpt = None, operator: OperatorOpt = None, as_json: JsonOpt = False, db: DbOpt = None, as_of: AsOfOpt = None
+) -> None:
+    """标记发现已整改。"""
+    _review(ids, "fixed", reason, operator, as_json, db, as_of)
+
+
+@findings_app.command("review")
+def findings_review(
+    ids: IdsArg,
+    state: Annotated[str, typer.Option("--state", help="审核结论：confirmed、dismissed 或 fixed。")],
+    reason: ReasonOpt = None,
+    operator: OperatorOpt = None,
+    as_json: JsonOpt = False,
+    db: DbOpt = None,
+    as_of: AsOfOpt = None,
+) -> None:
+    """审核发现：--state confirmed（确认）、dismissed（排除，须写理由）或 fixed（已整改）。"""
+    _review(ids, state, reason, operator, as_json, db, as_of)

@@ -1,0 +1,58 @@
+"""Reviews of findings: the office confirms, dismisses (with a reason) or marks a finding fixed.
+
+The history is kept; the latest review of a finding is its state, and it holds only while the
+finding's evidence is the one the reviewer saw (the fingerprint).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Engine, insert, select
+
+from .models import FindingReview
+
+STATES = {"confirmed": "已确认", "dismissed": "已排除", "fixed": "已整改"}
+
+
+def record_reviews(engine: Engine, findings: Iterable[Any], state: str, reason: str | None, operator: str | None) -> list[dict[str, Any]]:
+    """Store one review per finding, all or nothing; returns what was recorded."""
+    if state not in STATES:
+        raise ValueError(state)
+    now = dt.datetime.now(dt.UTC)
+    rows = [
+        {
+            "finding_id": f.id,
+            "fingerprint": f.fingerprint,
+            "code": f.code,
+            "unit": f.unit,
+            "system": f.system,
+            "state": state,
+            "reason": reason,
+            "operator": operator,
+            "reviewed_at": now,
+        }
+        for f in findings
+    ]
+    if rows:
+        with engine.begin() as conn:
+            conn.execute(insert(FindingReview), rows)
+    return [{k: v.isoformat() if isinstance(v, dt.datetime) else v for k, v in r.items()} for r in rows]
+
+
+def latest_reviews(engine: Engine) -> dict[str, dict[str, Any]]:
+    """Finding id -> its latest review."""
+    q = select(FindingReview).order_by(FindingReview.reviewed_at, FindingReview.id)
+    out: dict[str, dict[str, Any]] = {}
+    with engine.connect() as conn:
+        for r in conn.execute(q).mappings():
+            out[r["finding_id"]] = {
+                "state": r["state"],
+                "reason": r["reason"],
+                "operator": r["operator"],
+                "reviewed_at": r["reviewed_at"].isoformat() if r["reviewed_at"] else None,
+                "fingerprint": r["fingerprint"],
+            }
+    return out
