@@ -1,7 +1,10 @@
-"""Writing files safely: atomic saves, and cell values that can never become formulas.
+"""Writing what returns contain, safely, in every medium we write.
 
-A half-written file never takes the place of a good one, and text from a return that starts like a
-formula (=, +, -, @) stays text in every workbook we write (formula injection).
+A half-written file never takes the place of a good one. Text from a return is never trusted:
+in a workbook it cannot become a formula (=, +, -, @), its control characters are written out
+(⟨U+001B⟩) and a value longer than Excel's 32,767 characters is cut *and reported*; in Markdown it
+cannot become HTML, a link or emphasis; on a terminal it cannot become markup or an escape sequence
+(`inventory.cli.render` uses `shown` and rich's escaping).
 """
 
 from __future__ import annotations
@@ -12,20 +15,41 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from .chars import shown
 from .errors import OutputError
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+EXCEL_CELL_MAX = 32767
+CUT_MARK = "…（内容超过 Excel 单元格上限，已截断）"
 
 
-def put(cell: Any, value: Any) -> None:
-    """Write `value` into an openpyxl cell; text that looks like a formula stays text."""
+def put(cell: Any, value: Any) -> bool:
+    """Write `value` into an openpyxl cell; text that looks like a formula stays text. Returns True
+    when the text was longer than a cell holds and had to be cut (the caller says so in the file)."""
     if isinstance(value, (list, tuple)):
         value = "、".join(str(v) for v in value)
     elif isinstance(value, dict):
         value = json.dumps(value, ensure_ascii=False)
+    cut = False
+    if isinstance(value, str):
+        value = shown(value)
+        if len(value) > EXCEL_CELL_MAX:
+            value, cut = value[: EXCEL_CELL_MAX - len(CUT_MARK)] + CUT_MARK, True
     cell.value = value
     if isinstance(value, str) and value.startswith(FORMULA_START):
         cell.data_type = "s"
+    return cut
+
+
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]()#|~>!"})
+
+
+def markdown_text(value: Any) -> str:
+    """Text for a Markdown table cell: no HTML, no links or emphasis, no line breaks."""
+    import html
+
+    text = shown("" if value is None else str(value))
+    return html.escape(text, quote=False).translate(_MD_SPECIAL).replace("\n", " ").replace("\r", " ")
 
 
 def save_workbook(wb: Any, path: Path) -> Path:

@@ -34,6 +34,10 @@ def rewrite_zip(
     return dst
 
 
+def meta_sheet_part(src: Path) -> str:
+    return main_sheet_part(src, "_meta")
+
+
 def main_sheet_part(src: Path, name: str = "系统清单") -> str:
     import openpyxl
 
@@ -101,4 +105,29 @@ def build_corpus(folder: Path, good: Path) -> dict[str, tuple[Path, str]]:
         "SHEET_STRAY_CELLS",
     )
     put("random-bytes.xlsx", bytes((i * 7919) % 251 for i in range(5000)), "FILE_NOT_EXCEL")
+    # quieter traps: far cells written the way a scanner looking for ' r="' would miss, in sheets nobody reads
+    far_row = b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
+    out["hidden-far-cell.xlsx"] = (
+        rewrite_zip(good, folder / "hidden-far-cell.xlsx", sheet=meta_sheet_part(good), sheet_sub=(rb"</sheetData>", far_row)),
+        "",  # the veryHidden _meta sheet: read safely, nothing to report
+    )
+    tab_row = b'<row\tr="1048576"><c\tr="A1048576"\tt="inlineStr"><is><t>x</t></is></c></row></sheetData>'
+    out["tab-far-row.xlsx"] = (rewrite_zip(good, folder / "tab-far-row.xlsx", sheet=part, sheet_sub=(rb"</sheetData>", tab_row)), "SHEET_STRAY_CELLS")
+    odd_quotes = b"<row r='60'><c\nr = 'XFD60' t='inlineStr'><is><t>x</t></is></c></row></sheetData>"
+    out["far-column-quotes.xlsx"] = (
+        rewrite_zip(good, folder / "far-column-quotes.xlsx", sheet=part, sheet_sub=(rb"</sheetData>", odd_quotes)),
+        "SHEET_STRAY_CELLS",
+    )
+    out["late-doctype.xlsx"] = (
+        rewrite_zip(good, folder / "late-doctype.xlsx", sheet=part, sheet_sub=(rb"</sheetData>", b'<!DOCTYPE x [<!ENTITY e "e">]></sheetData>')),
+        "FILE_XML_UNSAFE",
+    )
+    out["mismatched-tags.xlsx"] = (
+        rewrite_zip(good, folder / "mismatched-tags.xlsx", sheet=part, sheet_sub=(rb"</sheetData>", b"</sheetDatum>")),
+        "FILE_CORRUPT",
+    )
+    out["control-character.xlsx"] = (
+        rewrite_zip(good, folder / "control-character.xlsx", sheet=part, sheet_sub=(rb'(<c r="D3"[^>]*>\s*<is>\s*<t>)', rb"\1_x001B_[2J")),
+        "CELL_CONTROL_CHAR",
+    )
     return out

@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 from conftest import libreoffice_roundtrip, run_cli
 from corpus import build_corpus
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from inventory.demo.synth import clean_return, fill_workbook, write_return
 from inventory.intake.validate import Validator
@@ -115,7 +116,7 @@ def test_messy_but_valid_input_is_accepted(tmp_path, form, unit, validator):
         lambda y, m: f"{y}年{m}月1日",
         lambda y, m: dt.datetime(y, m, 1),
         lambda y, m: f"{y}-{m:02d}",
-        lambda y, m: (dt.date(y, m, 1) - dt.date(1899, 12, 30)).days,  # an Excel serial number
+        lambda y, m: y * 100 + m,  # 202003 typed as a number: a year and month
     ]
 
     def mutate(values, rows):
@@ -167,13 +168,18 @@ def test_header_drift_is_reported_and_data_still_read(tmp_path, form, unit, vali
     hr = form.main.header_row
     ws[f"{form.main.by_key['functions'].position}{hr}"] = "业务功能描述"  # renamed
     ws[f"{form.main.by_key['remark'].position}{hr}"] = None  # optional column gone
-    ws.insert_cols(2)  # everything after A moves right
+    ws.insert_cols(2)  # everything after A moves right: a shift, not a move
     ws[f"B{hr}"] = "联系人"  # an unknown column
     ws.delete_cols(ws.max_column)  # keep width
+    a, b = form.main.by_key["division"].position, form.main.by_key["basis"].position  # two columns swapped: a move
+    a, b = (get_column_letter(column_index_from_string(c) + 1) for c in (a, b))
+    for r in range(hr, ws.max_row + 1):  # from the header down (the group band above is merged)
+        ws[f"{a}{r}"].value, ws[f"{b}{r}"].value = ws[f"{b}{r}"].value, ws[f"{a}{r}"].value
     save_workbook(wb, path)
     report = validator.validate(path)
     codes = {i.code for i in report.issues}
     assert {"HEADER_RENAMED", "HEADER_MOVED", "HEADER_UNKNOWN", "HEADER_MISSING_OPTIONAL"} <= codes
+    assert len([i for i in report.issues if i.code == "HEADER_MOVED"]) == 1  # the swap, not the shift
     assert report.systems == 4
     assert not any(i.code == "CELL_REQUIRED" for i in report.issues)  # values found under moved headers
     missing_required = make(tmp_path, form, unit, n=2, name="m.xlsx")

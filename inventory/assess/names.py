@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from ..form.normalize import clean_text
 
 _BRACKETS = re.compile(r"[（(\[【〔]([^）)\]】〕]*)[）)\]】〕]")
 _PHASE = re.compile(r"[一二三四五六七八九十\d]+期|[vV]\d+(\.\d+)*|\d+(\.\d+)*版|\d+号")
@@ -78,14 +79,14 @@ class NameReader:
         """What an owner unit's name says about its business: 德阳市交通运输局 -> {交通运输}."""
         hit = self._owners.get(owner)
         if hit is None:
-            text = self.prefix.sub("", _PUNCT.sub("", unicodedata.normalize("NFKC", owner)))
+            text = self.prefix.sub("", _PUNCT.sub("", clean_text(owner)))
             while (shorter := self.unit_suffix.sub("", text)) != text:
                 text = shorter
             hit = self._owners[owner] = self.words(text.replace("和", " ")) if text else frozenset()
         return hit
 
     def read(self, name: str, owner: str = "") -> NameProfile:
-        text = _PUNCT.sub("", unicodedata.normalize("NFKC", name))
+        text = _PUNCT.sub("", clean_text(name))
         tags = tuple(t for t in _BRACKETS.findall(text) if t)
         base = _BRACKETS.sub("", text)
         level = next((k for k, ws in self.levels.items() if base.startswith(ws)), None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -93,37 +94,47 @@ def existing_paths(paths: list[Path]) -> list[Path]:
     return files
 
 
+def _fail(message: str, hint: str | None, code: int) -> None:
+    render.err.print(f"[red]错误：[/]{render.esc(message)}")
+    if hint:
+        render.err.print(f"[yellow]建议：[/]{render.esc(hint)}")
+    sys.exit(code)
+
+
 def main() -> None:
     """Entry point: maps library errors to Chinese messages and exit codes; tracebacks only with --debug."""
     global DEBUG
     DEBUG = "--debug" in sys.argv[1:]
     if DEBUG:
         sys.argv = [a for a in sys.argv if a != "--debug"]
+        os.environ["INVENTORY_DEBUG"] = "1"  # the library re-raises what it would turn into a file's issue
     try:
         rc = app(standalone_mode=False)  # click returns the exit code of typer.Exit here
     except InventoryError as exc:
         if DEBUG:
             raise
-        render.err.print(f"[red]错误：[/]{exc.message}")
-        if exc.hint:
-            render.err.print(f"[yellow]建议：[/]{exc.hint}")
-        sys.exit(int(exc.exit_code))
+        _fail(exc.message, exc.hint, int(exc.exit_code))
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
         render.err.print("[yellow]已中止。[/]")
         sys.exit(130)
-    except Exception as exc:  # click usage errors (typer vendors click) and anything unexpected
+    except Exception as exc:  # click usage errors (typer vendors click), database failures, anything unexpected
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
             ctx = getattr(exc, "ctx", None)
             if ctx is not None:
                 render.err.print(ctx.get_usage(), markup=False, highlight=False)
-            render.err.print(f"[red]用法错误：[/]{exc.format_message()}")
+            render.err.print(f"[red]用法错误：[/]{render.esc(exc.format_message())}")
             render.err.print("[yellow]建议：[/]加 --help 查看该命令的用法。")
             sys.exit(ExitCode.USAGE)
         if DEBUG:
             raise
-        render.err.print(f"[red]内部错误：[/]{type(exc).__name__}: {exc}")
-        render.err.print("[yellow]建议：[/]请加 --debug 重新运行，并把输出发给技术支持。")
-        sys.exit(ExitCode.ENVIRONMENT)
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(exc, SQLAlchemyError):
+            from ..store.db import explain
+
+            problem = explain(exc)
+            _fail(problem.message, problem.hint, ExitCode.ENVIRONMENT)
+        _fail(f"内部错误：{type(exc).__name__}: {exc}", "请加 --debug 重新运行，并把输出发给技术支持。", ExitCode.ENVIRONMENT)
     sys.exit(rc if isinstance(rc, int) else 0)

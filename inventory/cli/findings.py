@@ -16,7 +16,7 @@ def _reports(db: str | None, as_of: str | None):  # type: ignore[no-untyped-def]
     from ..report import Reports
     from ..store.db import open_db
 
-    return Reports(open_db(db), as_of=parse_as_of(as_of))
+    return Reports(open_db(db, create_missing=False), as_of=parse_as_of(as_of))
 
 
 @findings_app.command("list")

@@ -29,7 +29,7 @@ def _report(
     fmt = "json" if as_json else (fmt or (output.suffix.lstrip(".").lower() if output and output.suffix else default))
     if fmt not in FORMATS:
         raise UsageError(f"--format 只能是 {'、'.join(FORMATS)}，收到“{fmt}”。")
-    reports = Reports(open_db(db), as_of=parse_as_of(as_of), scope=scope)
+    reports = Reports(open_db(db, create_missing=False), as_of=parse_as_of(as_of), scope=scope)
     data = getattr(reports, kind)()
     if fmt == "table":
         render.report_tables(kind, data, reports.form)

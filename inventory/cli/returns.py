@@ -37,16 +37,17 @@ def validate(
                 report.feedback = write_feedback(report, validator.form, feedback)
             bar.advance(task)
     if as_json:
-        emit_json({"valid": all(r.valid for r in reports), "files": [r.as_dict() for r in reports]})
+        files = [r.as_dict() | ({"feedback": str(r.feedback)} if r.feedback else {}) for r in reports]
+        emit_json({"valid": all(r.valid for r in reports), "files": files})
     else:
         for report in reports:
             render.file_summary(report)
             table = render.issues_table(report)
             if table is not None:
-                render.err.print(table)
+                render.out.print(table)
         if len(reports) > 1:
             render.batch_totals(reports)
-    if feedback is not None:
+    if feedback is not None and not as_json:
         made = [r.feedback for r in reports if r.feedback]
         render.paths_made("反馈工作簿", made)
     if not all(r.valid for r in reports):
@@ -81,7 +82,9 @@ def import_(
         emit_json({"files": [r.as_dict() for r in results]})
     else:
         render.import_table(results, dry_run)
-    if any(r.status == "rejected" for r in results):
+    if any(r.status == "failed" for r in results):
+        raise typer.Exit(ExitCode.ENVIRONMENT)
+    if any(r.errors for r in results):  # rejected now, or unchanged since it was rejected before
         raise typer.Exit(ExitCode.DATA)
 
 
@@ -96,11 +99,28 @@ def submissions_list(
     from ..store.submissions import submission_rows
 
     name = load_roster().resolve(unit).name if unit else None
-    rows = submission_rows(open_db(db), name)
+    rows = submission_rows(open_db(db, create_missing=False), name)
     if as_json:
         emit_json(rows)
     else:
         render.submissions_table(rows)
+
+
+@submissions_app.command("use")
+def submissions_use(
+    submission_id: Annotated[int, typer.Argument(help="要作为当前报送的报送号。", show_default=False)],
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """把一份较早的已入库报送设为该单位的当前报送（项目办明确决定时使用）。"""
+    from ..store.db import open_db
+    from ..store.submissions import use_submission
+
+    row = use_submission(open_db(db, create_missing=False), submission_id)
+    if as_json:
+        emit_json(row)
+    else:
+        render.submissions_table([row])
 
 
 @db_app.command("upgrade")
@@ -111,4 +131,4 @@ def db_upgrade(db: DbOpt = None) -> None:
     engine = create(resolve_url(db))
     before = current_revision(engine)
     upgrade(engine)
-    render.err.print(f"[green]✓[/] 数据库结构：{before or '空库'} → {head_revision()}")
+    render.out.print(f"[green]✓[/] 数据库结构：{before or '空库'} → {head_revision()}")

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ..chars import shown
+
 ERROR, WARNING = "error", "warning"
 
 
@@ -119,6 +121,13 @@ CATALOGUE: dict[str, Code] = {
                 "请用 Excel 或 WPS 重新另存为 .xlsx 后再报送。",
             ),
             ("FILE_UNREADABLE", ERROR, "无法读取", "文件无法读取：{value}", "请确认文件存在、未被其他程序占用且有读取权限。"),
+            (
+                "FILE_CRASHED",
+                ERROR,
+                "读取时程序异常退出",
+                "读取这个文件时，读取程序异常退出（文件可能被构造成异常的结构）；同批其他文件不受影响",
+                "请在 Excel/WPS 中打开后“另存为”新的 .xlsx 再报送；仍不行请把文件交给技术支持。",
+            ),
         ),
         *_codes(
             "模板",
@@ -140,10 +149,25 @@ CATALOGUE: dict[str, Code] = {
             ),
             ("SHEET_MISSING", ERROR, "缺少工作表", "缺少工作表“{expected}”", "请不要删除或重命名模板中的工作表；" + FRESH),
             (
+                "SHEET_AMBIGUOUS",
+                ERROR,
+                "工作表重复",
+                "有不止一张可见的工作表像“{expected}”：{value}，无法确定以哪一张为准",
+                "请只保留一张（删除复制出来的或旧的那张），再重新报送。",
+            ),
+            ("SHEET_HIDDEN", WARNING, "读取了隐藏的工作表", "“{expected}”所在的工作表是隐藏的，已按它读取", "请确认这张表是要报送的内容；不报送的表请删除，不要只是隐藏。"),
+            (
+                "SHEET_HIDDEN_SKIPPED",
+                WARNING,
+                "隐藏的工作表未读取",
+                "隐藏的工作表 {value} 没有读取，“{expected}”按这张可见的表读取",
+                "请确认报送的是可见的这张；不需要的表请删除。",
+            ),
+            (
                 "SHEET_TOO_MANY_ROWS",
                 ERROR,
                 "行数过多",
-                "工作表有 {value} 行，超过上限 {expected} 行，只读取了前 {expected} 行",
+                "工作表有 {value} 行，超过上限，只读取了前 {expected} 行数据",
                 "请删除多余的行；一份报表的系统一般不超过几百个。",
             ),
             ("SHEET_STRAY_CELLS", WARNING, "数据区外有内容", "在远离数据区的位置（{value}）有内容，已忽略", "请删除数据区以外的内容。"),
@@ -195,6 +219,20 @@ CATALOGUE: dict[str, Code] = {
             ("CELL_TOO_SHORT", ERROR, "内容过短", "“{value}”过短，至少需要 {expected} 个字", "请写完整，不要只填“无”“略”。"),
             ("CELL_TOO_LONG", ERROR, "内容过长", "内容过长，最多 {expected} 个字", "请精简内容，详细说明可放在备注中。"),
             (
+                "CELL_CONTROL_CHAR",
+                ERROR,
+                "含控制字符",
+                "内容中有不可见的控制字符（{value}），不是手工能输入的内容",
+                "请删除该单元格内容后重新输入（从其他系统复制来的文字请先粘贴到记事本再复制）。",
+            ),
+            (
+                "CELL_DATE_SERIAL",
+                WARNING,
+                "日期按序号读取",
+                "填的是数字 {value}，已按 Excel 日期序号读作 {expected}",
+                "单元格丢失了日期格式；请核对日期，并把该单元格设为日期格式重新输入。",
+            ),
+            (
                 "CELL_LONG_NUMBER",
                 ERROR,
                 "长编码被存成数字",
@@ -237,6 +275,13 @@ CATALOGUE: dict[str, Code] = {
             ),
             ("UNIT_ALIAS", WARNING, "单位写了简称", "“{value}”是简称，请填写全称“{expected}”", "单位名称须写规范全称。"),
             (
+                "UNIT_OTHER_OWNER",
+                ERROR,
+                "系统属于另一个报送单位",
+                "所属单位“{value}”是名册中另一个报送单位（{expected}），不能由本单位报送",
+                "每个单位只报本单位（含下属单位）的系统，其他单位的系统由它自己报送；上级统建、本单位使用的系统，所属单位请写本单位。",
+            ),
+            (
                 "UNIT_UNKNOWN",
                 ERROR,
                 "单位不在名册中",
@@ -278,7 +323,7 @@ RETIRED: dict[str, str] = {
 
 
 def _fmt(template: str, value: Any, expected: Any) -> str:
-    return template.replace("{value}", "" if value is None else str(value)).replace("{expected}", "" if expected is None else str(expected))
+    return template.replace("{value}", "" if value is None else str(shown(value))).replace("{expected}", "" if expected is None else str(expected))
 
 
 def location_text(sheet: str | None, row: int | None, column: str | None, title: str | None) -> str:

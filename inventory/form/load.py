@@ -19,6 +19,8 @@ from ..errors import SetupError
 from ..resources import data_dir
 from .model import FIELD_TYPES, RULE_KINDS, SEVERITIES, Field, Form, SchemaRule, Sheet
 
+LIMITED_TEXT = ("text", "code", "uscc", "phone")
+
 
 def _fail(path: Path, message: str) -> SetupError:
     return SetupError(
@@ -75,6 +77,10 @@ def _load_sheet(folder: Path, spec: dict[str, Any], regions: list[str]) -> Sheet
             raise _fail(path, f"字段 {key} 的 x-type “{ftype}”未定义，可用：{', '.join(FIELD_TYPES)}")
         if "title" not in prop:
             raise _fail(path, f"字段 {key} 缺少 title（表头文字）")
+        if ftype in LIMITED_TEXT and "maxLength" not in prop:
+            raise _fail(path, f"字段 {key} 缺少 maxLength（校验和数据库共用这一上限）")
+        if ftype in ("int", "amount") and "maximum" not in prop:
+            raise _fail(path, f"字段 {key} 缺少 maximum（校验和数据库共用这一上限）")
         if prop.get("x-list") == "regions":
             prop["enum"] = regions
         enum = prop.get("enum") or prop.get("items", {}).get("enum")

@@ -1,21 +1,29 @@
-"""Turn what people type into canonical values, before any check runs.
+"""Turn what people type into the values we store, before any check runs.
 
 One normaliser per field type. Each takes the raw cell value (as the reader gives it) and returns
-`(value, problem)`: the canonical value for the record, or a `Problem` naming the error code and
-what was expected. The raw value is kept by the caller for display.
+`(value, problem)`: the value for the record, or a `Problem` naming the error code and what was
+expected. Free text is stored as typed (only the blank space around it trimmed); the rules that do
+change a value are these, each documented in docs/fields.md: an option is stored in its canonical
+spelling, a code in upper case without spaces, a date as ISO text, a number as a number.
+Comparisons (options, duplicates, unit names) use `clean_text`/`match_key`, never the stored text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
+from ..chars import INVISIBLE, has_control
+
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2})\s*日?|\s*月?)?$")
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})?$")
+_BLANK = " \t\r\n\u00a0\u3000\u200b\u200c\u200d\u2060\ufeff"
+SERIAL_RANGE = (29221, 54789)  # Excel date serial numbers of 1980-01-01 .. 2049-12-31
 _MULTI_SPLIT = re.compile(r"[、,，;；/|\n]+")
 _AMOUNT_UNIT = re.compile(r"(万元|万)$")
 _TRUE = {"是", "√", "✓", "✔", "Y", "YES", "T", "TRUE", "1", "对", "有"}
@@ -32,10 +40,12 @@ Result = tuple[Any, Problem | None]
 
 
 def clean_text(value: Any) -> str:
-    """NFKC, no-break and other odd spaces folded, surrounding space stripped, runs collapsed."""
+    """The form used to compare text: NFKC, invisible characters dropped, odd spaces folded, runs collapsed."""
     text = value if type(value) is str else str(value)
-    if not text.isascii() and not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text)
+    if not text.isascii():
+        text = INVISIBLE.sub("", text)
+        if not unicodedata.is_normalized("NFKC", text):
+            text = unicodedata.normalize("NFKC", text)
     return " ".join(text.split())
 
 
@@ -56,8 +66,12 @@ def _too_long(value: Any) -> bool:
 
 def norm_text(value: Any) -> Result:
     if type(value) is str:
-        text = clean_text(value)
-        return (text or None), None
+        text = value.strip(_BLANK)  # stored as typed: only the blank space around it is trimmed
+        if not text or not clean_text(text):
+            return None, None
+        if has_control(text):
+            return text, Problem("CELL_CONTROL_CHAR", "可以输入的文字（不含控制字符）")
+        return text, None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _number_text(value), None
     if isinstance(value, (dt.datetime, dt.date)):
@@ -128,11 +142,7 @@ def _parse_date(value: Any, allow_month: bool) -> Result:
     if isinstance(value, dt.date):
         return value.isoformat(), None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if 1 <= value < 2958466:  # Excel serial numbers up to 9999-12-31
-            return (_EXCEL_EPOCH + dt.timedelta(days=float(value))).date().isoformat(), None
-        if isinstance(value, float) and not value.is_integer():
-            return _number_text(value), Problem("CELL_DATE", expected)
-        value = _number_text(value)
+        return _date_from_number(value, allow_month, expected)
     text = clean_text(value).replace(" ", "")
     if not text:
         return None, None
@@ -151,6 +161,31 @@ def _parse_date(value: Any, allow_month: bool) -> Result:
         return text, Problem("CELL_DATE", expected)
 
 
+def _date_from_number(value: float, allow_month: bool, expected: str) -> Result:
+    """A number in a date column. Excel turns a typed date into a date cell (read as a date), so a
+    plain number is what the person typed: a year (2019), a year and month (202003), a compact date
+    (20200315), or a date whose cell lost its date format (an Excel serial number such as 43900)."""
+    typed = _number_text(value)
+    if not math.isfinite(value) or not float(value).is_integer():
+        return typed, Problem("CELL_DATE", expected)
+    n = int(value)
+    if 1900 <= n <= 2100:
+        return typed, Problem("CELL_DATE", f"写到{'月' if allow_month else '日'}的日期（只填了年份 {n}），如 {n}-06" + ("" if allow_month else "-30"))
+    if 190001 <= n <= 210012 and 1 <= n % 100 <= 12:
+        if allow_month:
+            return f"{n // 100:04d}-{n % 100:02d}", None
+        return typed, Problem("CELL_DATE", f"精确到日的日期（{typed} 只写到月），如 {n // 100}-{n % 100:02d}-01")
+    if 19000101 <= n <= 21001231:
+        try:
+            return dt.date(n // 10000, n // 100 % 100, n % 100).isoformat(), None
+        except ValueError:
+            return typed, Problem("CELL_DATE", expected)
+    if SERIAL_RANGE[0] <= n <= SERIAL_RANGE[1]:
+        day = (_EXCEL_EPOCH + dt.timedelta(days=n)).date().isoformat()
+        return (day[:7] if allow_month and day.endswith("-01") else day), Problem("CELL_DATE_SERIAL", day)
+    return typed, Problem("CELL_DATE", expected)
+
+
 def norm_date(value: Any) -> Result:
     return _parse_date(value, allow_month=False)
 
@@ -163,13 +198,14 @@ def _parse_number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return float(value)
-    text = clean_text(value).replace(" ", "").replace(",", "").replace("，", "")
-    text = _AMOUNT_UNIT.sub("", text)
-    try:
-        return float(text)
-    except ValueError:
-        return None
+        number = float(value)
+    else:
+        text = clean_text(value).replace(" ", "").replace(",", "").replace("，", "")
+        try:
+            number = float(_AMOUNT_UNIT.sub("", text))
+        except ValueError:
+            return None
+    return number if math.isfinite(number) else None  # inf and nan are not amounts anyone typed
 
 
 def norm_amount(value: Any) -> Result:
@@ -180,7 +216,7 @@ def norm_amount(value: Any) -> Result:
         raw = clean_text(value)
         hint = "以万元为单位的数字，如 35 或 35.5" + ("（“元”请换算成万元）" if raw.endswith("元") else "")
         return raw, Problem("CELL_NUMBER", hint)
-    return (int(number) if number.is_integer() else round(number, 6)), None
+    return (int(number) if number.is_integer() and abs(number) < 2**53 else round(number, 6)), None
 
 
 def norm_int(value: Any) -> Result:
@@ -189,7 +225,7 @@ def norm_int(value: Any) -> Result:
     number = _parse_number(value)
     if number is None or not number.is_integer():
         return clean_text(value), Problem("CELL_INTEGER", "不带小数的整数，如 1200")
-    return int(number), None
+    return (int(number) if abs(number) < 2**63 else number), None  # too big to be a count: the schema's maximum says so
 
 
 def normaliser(ftype: str, options: Sequence[str] | None) -> Callable[[Any], Result]:

@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import quote_sheetname
 from openpyxl.worksheet.hyperlink import Hyperlink
 
+from ..chars import shown
 from ..form.issues import ERROR, Issue
 from ..form.load import Form
 from ..output import put, save_workbook
@@ -60,6 +61,7 @@ def build_feedback(report: FileReport, form: Form) -> Any:
     # where each (sheet, original row) lands in the feedback workbook, and each field's column
     moved: dict[tuple[str, int], int] = {}
     names: dict[str, str] = {}  # sheet name in the user's file -> form sheet name
+    cut: list[str] = []  # cells whose value was longer than Excel allows
     if data is not None:
         for sheet_name, sd in data.sheets.items():
             names[sd.name] = sheet_name
@@ -71,8 +73,9 @@ def build_feedback(report: FileReport, form: Form) -> Any:
                     moved[(sheet_name, rec.row)] = target
                 for key, value in rec.values.items():
                     f = spec.by_key[key]
-                    shown = rec.raw.get(key, value)
-                    put(ws[f.position if spec.layout == "form" else f"{f.position}{target}"], _cell_value(f.type, shown))
+                    ref = f.position if spec.layout == "form" else f"{f.position}{target}"
+                    if put(ws[ref], _cell_value(f.type, rec.raw.get(key, value))):
+                        cut.append(f"{sheet_name}!{ref}")
     by_cell: dict[tuple[str, str], list[Issue]] = defaultdict(list)
     located: list[tuple[Issue, str | None, str | None]] = []
     for issue in report.issues:
@@ -92,25 +95,25 @@ def build_feedback(report: FileReport, form: Form) -> Any:
         c = wb[sheet][cell]
         c.fill = FILL_ERROR if any(i.severity == ERROR for i in issues) else FILL_WARNING
         text = "\n".join(f"【{'错误' if i.severity == ERROR else '提醒'}】{i.message.split('：', 1)[-1]} {i.hint}" for i in issues)
-        c.comment = Comment(text[:2000], "项目办校验", width=320, height=160)
-    _issues_sheet(wb, report, located)
+        c.comment = Comment(shown(text[:2000]), "项目办校验", width=320, height=160)
+    _issues_sheet(wb, report, located, cut)
     return wb
 
 
-def _issues_sheet(wb: Any, report: FileReport, located: list[tuple[Issue, str | None, str | None]]) -> None:
+def _issues_sheet(wb: Any, report: FileReport, located: list[tuple[Issue, str | None, str | None]], cut: list[str]) -> None:
     ws = wb.create_sheet(ISSUES_SHEET, 0)
-    ws.cell(row=1, column=1, value=f"校验反馈：{report.path.name}").font = TITLE_FONT
+    put(ws.cell(row=1, column=1), f"校验反馈：{report.path.name}")
+    ws.cell(row=1, column=1).font = TITLE_FONT
     ws.cell(row=1, column=1).fill = FILL_TITLE
     ws.merge_cells("A1:H1")
     unit = report.unit.name if report.unit else (report.unit_written or "未识别")
-    ws.cell(
-        row=2,
-        column=1,
-        value=(
-            f"单位：{unit}；系统 {report.systems} 个；错误 {report.errors} 条，提醒 {report.warnings} 条；"
-            f"生成时间 {dt.datetime.now():%Y-%m-%d %H:%M}。"
-        ),
+    put(
+        ws.cell(row=2, column=1),
+        f"单位：{unit}；系统 {report.systems} 个；错误 {report.errors} 条，提醒 {report.warnings} 条；生成时间 {dt.datetime.now():%Y-%m-%d %H:%M}。",
     )
+    if cut:
+        note = ws.cell(row=4, column=1, value=f"注意：{len(cut)} 个单元格的内容超过 Excel 上限（32,767 字），已截断：{'、'.join(cut[:10])}")
+        note.font = Font(bold=True, color="C00000")
     ws.cell(
         row=3,
         column=1,

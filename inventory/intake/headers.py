@@ -81,6 +81,7 @@ def map_headers(data: WorkbookData, spec: Sheet, name: str, header: list[Any]) -
         near = process.extractOne(header_key(text), titles, scorer=fuzz.partial_ratio, score_cutoff=50)
         tip = f"（最接近的模板列：“{near[0]}”）" if near else ""
         data.add("HEADER_UNKNOWN", sheet=name, row=spec.header_row, column=get_column_letter(ci + 1), value=text, expected=tip)
+    moved = out_of_order(spec, mapped)
     for f in spec.fields:
         if f.key not in mapped:
             data.add(
@@ -90,7 +91,7 @@ def map_headers(data: WorkbookData, spec: Sheet, name: str, header: list[Any]) -
                 expected=f.title,
                 field=f.key,
             )
-        elif get_column_letter(mapped[f.key] + 1) != f.position:
+        elif f.key in moved:
             data.add(
                 "HEADER_MOVED",
                 sheet=name,
@@ -102,3 +103,33 @@ def map_headers(data: WorkbookData, spec: Sheet, name: str, header: list[Any]) -
             )
     return mapped
 
+
+
+def out_of_order(spec: Sheet, mapped: dict[str, int]) -> set[str]:
+    """Fields whose column is out of the template's order relative to the others. A deleted or inserted
+    column shifts everything after it but moves nothing; a column dragged elsewhere is out of order.
+    The fields kept in order are a longest increasing subsequence of template positions."""
+    order = {f.key: i for i, f in enumerate(spec.fields)}
+    keys = sorted(mapped, key=mapped.__getitem__)  # in the file's column order
+    seq = [order[k] for k in keys]
+    tails: list[int] = []  # index into seq of the smallest tail of an increasing run of each length
+    prev = [-1] * len(seq)
+    for i, value in enumerate(seq):
+        lo, hi = 0, len(tails)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if seq[tails[mid]] < value:
+                lo = mid + 1
+            else:
+                hi = mid
+        prev[i] = tails[lo - 1] if lo else -1
+        if lo == len(tails):
+            tails.append(i)
+        else:
+            tails[lo] = i
+    keep: set[int] = set()
+    i = tails[-1] if tails else -1
+    while i >= 0:
+        keep.add(i)
+        i = prev[i]
+    return {k for i, k in enumerate(keys) if i not in keep}

@@ -7,44 +7,21 @@ text, so moved, renamed, missing and unknown columns are each reported and the d
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from python_calamine import CalamineWorkbook
 
-from ..form.model import Form, Sheet
-from ..template.sheets import META_SHEET
-from .headers import best_header_row, header_key
+from ..form.issues import make_issue
+from ..form.model import Form
+from ..template import META_SHEET
 from .records import Record, SheetData, WorkbookData
-from .safeopen import MAX_COLUMN, MAX_ROWS, FileProblem, SafeFile, open_safely
+from .safeopen import FileProblem, open_safely
+from .sheets import SheetSource, choose_sheets
 from .tables import read_form, read_table
 
-MAX_EMPTY_RUN = 1000  # the bounded reader stops after this many empty rows in a row
-
 __all__ = ["Record", "SheetData", "WorkbookData", "read_workbook"]
-
-
-def _rows_calamine(wb: CalamineWorkbook, name: str) -> tuple[list[list[Any]], list[tuple[tuple[int, int], tuple[int, int]]]]:
-    sheet = wb.get_sheet_by_name(name)
-    return sheet.to_python(skip_empty_area=False), list(sheet.merged_cell_ranges or [])
-
-
-
-def _rows_bounded(path: Path, name: str, max_col: int, max_row: int) -> list[list[Any]]:
-    """Fallback for sheets with stray far cells or too many rows: a bounded streaming read."""
-    from openpyxl import load_workbook
-
-    wb = load_workbook(path, read_only=True, data_only=True)
-    try:
-        ws = wb[name]
-        ws.reset_dimensions()
-        return [
-            ["" if v is None else v for v in row] for row in ws.iter_rows(min_row=1, max_row=max_row, max_col=max_col, values_only=True)
-        ]
-    finally:
-        wb.close()
-
 
 
 class _Reader:
@@ -64,86 +41,41 @@ class _Reader:
         try:
             data.size, data.sha256 = safe.size, safe.sha256
             try:
-                wb = CalamineWorkbook.from_path(str(self.path))
+                wb = CalamineWorkbook.from_path(str(safe.readable_path))
             except Exception as exc:  # calamine raises its own error types for broken parts
-                data.add("FILE_CORRUPT", value=f"无法解析工作簿（{type(exc).__name__}）")
-                data.fatal = True
-                return data
-            self._read_all(safe, wb)
+                raise FileProblem(make_issue("FILE_CORRUPT", value=f"无法解析工作簿（{type(exc).__name__}）")) from exc
+            self._read_all(SheetSource(safe, wb, data))
         except FileProblem as exc:
             data.issues.append(replace(exc.issue, file=str(self.path)))
+            data.fatal = True
+        except Exception as exc:  # anything else is this file's problem too: a batch never stops for one file
+            if os.environ.get("INVENTORY_DEBUG"):
+                raise
+            data.add("FILE_UNREADABLE", value=f"读取时出错（{type(exc).__name__}）")
             data.fatal = True
         finally:
             safe.close()
         return data
 
-    def _read_all(self, safe: SafeFile, wb: CalamineWorkbook) -> None:
+    def _read_all(self, source: SheetSource) -> None:
         data, form = self.data, self.form
-        names = [n for n in wb.sheet_names if n in safe.sheet_parts]
-        if META_SHEET in names:
-            rows, _ = _rows_calamine(wb, META_SHEET)
+        if META_SHEET in source.names:
+            rows = source.rows(META_SHEET)
             data.meta = {str(r[0]): str(r[1]) for r in rows[:50] if len(r) > 1 and r[0] != ""}
-        # which sheet of the file holds which sheet of the form
-        found: dict[str, str] = {}
-        loose = {header_key(n): n for n in names}
-        for spec in form.sheets:
-            if spec.name in names:
-                found[spec.name] = spec.name
-            elif header_key(spec.name) in loose:
-                found[spec.name] = loose[header_key(spec.name)]
-        cache: dict[str, list[list[Any]]] = {}
-        merges: dict[str, list[Any]] = {}
-
-        def rows_of(name: str, spec: Sheet) -> list[list[Any]]:
-            if name not in cache:
-                scan = safe.scan(name)
-                limit = MAX_ROWS + spec.first_data_row
-                if scan.far_cell or scan.max_row > limit:
-                    cache[name] = _rows_bounded(
-                        self.path,
-                        name,
-                        max_col=min(len(spec.fields) + 30, MAX_COLUMN),
-                        max_row=min(scan.max_row, limit),
-                    )
-                    merges[name] = []
-                    if scan.row_count > limit:
-                        data.add("SHEET_TOO_MANY_ROWS", sheet=name, value=scan.row_count, expected=MAX_ROWS)
-                    elif scan.far_cell or scan.max_row > len(cache[name]) + MAX_EMPTY_RUN:
-                        data.add("SHEET_STRAY_CELLS", sheet=name, value=scan.far_cell or f"第 {scan.max_row} 行")
-                else:
-                    cache[name], merges[name] = _rows_calamine(wb, name)
-                for cell, formula in scan.formulas_without_value:
-                    row = int("".join(ch for ch in cell if ch.isdigit()))
-                    if row >= spec.first_data_row:
-                        col = cell.rstrip("0123456789")
-                        data.add("CELL_FORMULA", sheet=name, row=row, column=col, value=f"={formula}")
-            return cache[name]
-
-        # sheets pasted under another name are recognised by their headers
-        for spec in form.sheets:
-            if spec.name in found or spec.layout != "table":
-                continue
-            titles = {header_key(f.title) for f in spec.fields}
-            for name in names:
-                if name in found.values() or name.startswith("_"):
-                    continue
-                _, hits = best_header_row(rows_of(name, spec), titles, spec.header_row)
-                if hits >= max(3, len(spec.fields) // 3):
-                    found[spec.name] = name
-                    break
+        found = choose_sheets(form, source, data)
         self._recognise(found)
         for spec in form.sheets:
             name = found.get(spec.name)
             if name is None:
-                required = spec.layout == "form" or spec.key is not None
-                data.add("SHEET_MISSING", expected=spec.name, severity=None if required else "warning")
+                data.add("SHEET_MISSING", expected=spec.name)
                 continue
-            rows = rows_of(name, spec)
+            rows, merges = source.read(name)
+            source.report_scan(name, spec.first_data_row)
             if spec.layout == "form":
                 data.sheets[spec.name] = read_form(data, spec, name, rows)
             else:
-                data.sheets[spec.name] = read_table(data, spec, name, rows, merges.get(name, []))
-            cache.pop(name, None)  # the raw rows are no longer needed
+                data.sheets[spec.name] = read_table(data, spec, name, rows, merges)
+            source.drop(name)  # the raw rows are no longer needed
 
     def _recognise(self, found: dict[str, str]) -> None:
         data, form = self.data, self.form

@@ -32,19 +32,6 @@ class SheetData:
     columns: dict[str, str]  # field key -> column letter (or cell reference on form sheets)
     records: list[Record] = field(default_factory=list)
 
-    def __getstate__(self) -> dict[str, Any]:
-        """Pickled by sheet name: a form's compiled validators do not cross process boundaries."""
-        state = self.__dict__.copy()
-        state["spec"] = (str(self.spec.schema_file), self.spec.name)
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        from ..form.load import load_form
-
-        _, name = state["spec"]
-        state["spec"] = load_form().by_name[name]
-        self.__dict__.update(state)
-
     def cell(self, key: str, row: int | None = None) -> str | None:
         col = self.columns.get(key)
         if col is None:
@@ -64,5 +51,16 @@ class WorkbookData:
 
     def add(self, code: str, **kw: Any) -> None:
         self.issues.append(make_issue(code, file=str(self.path), **kw))
+
+    def detach(self) -> None:
+        """Before crossing to another process: each sheet names its form sheet instead of holding it
+        (a form's compiled validators cannot be pickled)."""
+        for sd in self.sheets.values():
+            sd.spec = sd.spec.name  # type: ignore[assignment]
+
+    def attach(self, form: Any) -> None:
+        for sd in self.sheets.values():
+            if isinstance(sd.spec, str):
+                sd.spec = form.by_name[sd.spec]
 
 

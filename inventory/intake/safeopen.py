@@ -1,15 +1,20 @@
-"""Open a returned file safely: identify it by its bytes, bound its size, check its parts.
+"""Open a returned file safely: identify it by its bytes, bound its size, prove its parts sane.
 
 Nothing here trusts the file name or the file's own claims. Before any parser sees the file, the
 zip's central directory is read and entries whose size, count or compression ratio is out of
-bounds are refused (a native reader aborts the process on such files, pitfall P28). Sheet XML is
-scanned for cells far outside the form, which would make a dense reader allocate gigabytes.
+bounds are refused; no part may declare a DTD or entities; and every worksheet is scanned for cells
+far outside the form (a native reader sizes its grid from the furthest cell and aborts the whole
+process on a crafted one, pitfall P28). A sheet with such cells is rewritten without them before the
+reader sees it (`sanitized`), so the one reader only ever reads parts proven sane.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -27,6 +32,7 @@ MAX_ENTRIES = 5000
 MAX_RATIO = 400  # uncompressed / compressed, for entries over 4 MB
 MAX_ROWS = 200_000  # rows read per sheet
 MAX_COLUMN = 702  # "ZZ": anything further right is stray content, not the form
+ROW_LIMIT = MAX_ROWS + 50  # the last row number kept (header rows above the data included)
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -34,10 +40,14 @@ NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
-_FAR_CELL = re.compile(rb' r="([A-Z]{3,}[0-9]+)"')
-_ROW_NUM = re.compile(rb'<row [^>]*?r="([0-9]+)"')
-_HAS_FORMULA = re.compile(rb"<f[ >/]")
+# literal-led patterns (an alternation over the whole sheet would be many times slower); XML allows any
+# whitespace around attributes and either quote, so none of them assumes a single space and double quotes
+_FAR_REF = re.compile(rb"""r\s*=\s*["']([A-Za-z]{3,}[0-9]+|[A-Za-z]{0,3}(?:[2-9][0-9]{5}|[0-9]{7,}))["']""")
+_ROW_OPEN = re.compile(rb"<(?:\w{1,16}:)?row[\s>/]")
+_HAS_FORMULA = re.compile(rb"<(?:\w{1,16}:)?f[\s>/]")
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*>\s*(<f[^>]*/>|<f[^>]*>(.*?)</f>)\s*(<v>[^<]+</v>)?', re.S)
+_UNSAFE = (b"<!DOCTYPE", b"<!ENTITY")
+_SPACE = b" \t\r\n"
 
 
 class FileProblem(Exception):
@@ -50,10 +60,13 @@ class FileProblem(Exception):
 
 @dataclass
 class SheetScan:
-    max_row: int = 0
-    row_count: int = 0  # rows that have at least one cell element
-    far_cell: str | None = None
+    row_count: int = 0  # row elements in the sheet
+    far_cell: str | None = None  # the first cell or row beyond the form's area, as written
     formulas_without_value: list[tuple[str, str]] = field(default_factory=list)  # (cell, formula)
+
+    @property
+    def needs_sanitizing(self) -> bool:
+        return self.far_cell is not None or self.row_count > ROW_LIMIT
 
 
 @dataclass
@@ -63,12 +76,18 @@ class SafeFile:
     sha256: str
     sheet_parts: dict[str, str]  # sheet name -> part name in the zip
     zip: zipfile.ZipFile
+    scans: dict[str, SheetScan] = field(default_factory=dict)  # sheet name -> what scanning it found
+    copy: Path | None = None  # a sanitized copy, when a sheet had cells far outside the form
 
-    def scan(self, sheet: str) -> SheetScan:
-        return scan_sheet(self.zip, self.sheet_parts[sheet])
+    @property
+    def readable_path(self) -> Path:
+        """The file the reader may open: the original, or its sanitized copy."""
+        return self.copy or self.path
 
     def close(self) -> None:
         self.zip.close()
+        if self.copy is not None:
+            self.copy.unlink(missing_ok=True)
 
 
 def _human(n: float) -> str:
@@ -134,7 +153,10 @@ def open_safely(path: Path) -> SafeFile:
         return FileProblem(make_issue(code, file=name, value=value, expected=expected))
 
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a pipe or device would block or never end
+            raise fail("FILE_UNREADABLE", "不是普通文件（可能是管道、设备或文件夹）")
+        size = info.st_size
         with path.open("rb") as fh:
             head = fh.read(512)
     except OSError as exc:
@@ -169,12 +191,6 @@ def open_safely(path: Path) -> SafeFile:
         for required in ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
             if required not in names:
                 raise fail("FILE_CORRUPT", f"缺少必需的部件 {required}")
-        for info in infos:  # a DTD has no business in an xlsx part (entity expansion attacks)
-            if info.filename.endswith((".xml", ".rels")):
-                with zf.open(info) as fh:
-                    start = fh.read(2048)
-                if b"<!DOCTYPE" in start or b"<!ENTITY" in start:
-                    raise fail("FILE_XML_UNSAFE", f"{info.filename} 含 DOCTYPE/ENTITY")
         try:
             parts = _workbook_sheets(zf)
         except Exception as exc:  # defusedxml raises on entities; anything else is a broken part
@@ -182,52 +198,73 @@ def open_safely(path: Path) -> SafeFile:
         for sheet, part in parts.items():
             if part not in names:
                 raise fail("FILE_CORRUPT", f"工作表“{sheet}”的数据部件缺失")
+        sheets = set(parts.values())
+        for info in infos:  # a DTD has no business in an xlsx part (entity expansion attacks), anywhere in it
+            if info.filename.endswith((".xml", ".rels")) and info.filename not in sheets and _declares_dtd(zf, info.filename):
+                raise fail("FILE_XML_UNSAFE", f"{info.filename} 含 DOCTYPE/ENTITY")
+        scans = {sheet: scan_sheet(zf, part) for sheet, part in parts.items()}  # worksheets check for DTDs here
         digest = hashlib.sha256()
         with path.open("rb") as fh:
             for chunk in iter(lambda: fh.read(1024**2), b""):
                 digest.update(chunk)
-    except FileProblem:
+    except FileProblem as exc:
         zf.close()
-        raise
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, KeyError) as exc:
+        raise FileProblem(replace_file(exc.issue, name)) from exc
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, KeyError, NotImplementedError) as exc:
         zf.close()
         raise fail("FILE_CORRUPT", f"压缩数据损坏（{type(exc).__name__}）") from exc
-    return SafeFile(path=path, size=size, sha256=digest.hexdigest(), sheet_parts=parts, zip=zf)
+    safe = SafeFile(path=path, size=size, sha256=digest.hexdigest(), sheet_parts=parts, zip=zf, scans=scans)
+    if any(s.needs_sanitizing for s in scans.values()):
+        safe.copy = sanitized_copy(safe)
+    return safe
 
 
-def _inflate(zf: zipfile.ZipFile, part: str, chunk_size: int) -> Iterator[bytes]:
-    """The part's bytes in chunks, each led by the last 64 bytes of the previous one (no tag is cut)."""
+def replace_file(issue: Issue, file: str) -> Issue:
+    from dataclasses import replace
+
+    return replace(issue, file=file)
+
+
+def _inflate(zf: zipfile.ZipFile, part: str, chunk_size: int = 4 * 1024**2, overlap: int = 64) -> Iterator[bytes]:
+    """The part's bytes in chunks, each led by the last `overlap` bytes of the previous one (no tag is cut)."""
     tail = b""
     try:
         with zf.open(part) as fh:
             while chunk := fh.read(chunk_size):
                 data = tail + chunk
                 yield data
-                tail = data[-64:]
+                tail = data[-overlap:]
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
-        raise FileProblem(make_issue("FILE_CORRUPT", value=f"工作表数据损坏（{type(exc).__name__}）")) from exc
+        raise FileProblem(make_issue("FILE_CORRUPT", value=f"{part} 数据损坏（{type(exc).__name__}）")) from exc
 
 
-def scan_sheet(zf: zipfile.ZipFile, part: str, chunk_size: int = 4 * 1024**2) -> SheetScan:
-    """Stream the sheet XML: last row, any cell far right, formulas without cached values.
+def _declares_dtd(zf: zipfile.ZipFile, part: str) -> bool:
+    return any(marker in data for data in _inflate(zf, part, overlap=16) for marker in _UNSAFE)
 
-    The common case costs two literal-led regex scans; rows are counted in a second pass only for a
-    sheet whose last row is beyond the cap.
-    """
+
+def _far(ref: bytes) -> bool:
+    """A cell or row reference beyond the form's area: column past ZZ, or row past the limit."""
+    letters = ref.rstrip(b"0123456789")
+    digits = ref[len(letters) :]
+    return len(letters) > 2 or (digits and int(digits) > ROW_LIMIT)
+
+
+def scan_sheet(zf: zipfile.ZipFile, part: str) -> SheetScan:
+    """Stream the sheet XML once: declared DTDs, rows, any cell or row far outside the form,
+    formulas without cached values. Every pattern is literal-led, so a sheet costs a few fast scans."""
     scan = SheetScan()
     has_formula = False
-    for data in _inflate(zf, part, chunk_size):
-        # two literal-led patterns: each is a fast scan, where one alternation would be 20x slower
-        if scan.far_cell is None and (far := _FAR_CELL.search(data)):
-            scan.far_cell = far.group(1).decode()  # three letters: beyond column ZZ
+    for n, data in enumerate(_inflate(zf, part)):
+        if b"<!" in data and any(marker in data for marker in _UNSAFE):
+            raise FileProblem(make_issue("FILE_XML_UNSAFE", value=f"{part} 含 DOCTYPE/ENTITY"))
+        scan.row_count += len(_ROW_OPEN.findall(data, 64 if n else 0))  # a chunk repeats the previous one's last 64 bytes
+        if scan.far_cell is None:
+            for m in _FAR_REF.finditer(data):
+                if data[m.start() - 1 : m.start()] in (b" ", b"\t", b"\r", b"\n") and _far(m.group(1)):
+                    scan.far_cell = m.group(1).decode()
+                    break
         if not has_formula:
             has_formula = _HAS_FORMULA.search(data) is not None
-        rows = _ROW_NUM.findall(data[-65536:])
-        if rows:
-            scan.max_row = max(scan.max_row, int(rows[-1]))
-    scan.row_count = scan.max_row
-    if scan.max_row > MAX_ROWS:  # rare: is the sheet really that long, or is one cell far down?
-        scan.row_count = sum(chunk[64:].count(b"<row ") for chunk in _inflate(zf, part, chunk_size))
     if has_formula and zf.getinfo(part).file_size <= 64 * 1024**2:
         xml = zf.read(part)
         for m in _FORMULA_CELL.finditer(xml):
@@ -235,3 +272,49 @@ def scan_sheet(zf: zipfile.ZipFile, part: str, chunk_size: int = 4 * 1024**2) ->
                 formula = (m.group(3) or b"").decode("utf-8", "replace")
                 scan.formulas_without_value.append((m.group(1).decode(), formula[:40]))
     return scan
+
+
+_ROW_ELEMENT = re.compile(rb"<(?:\w{1,16}:)?row\b[^>]*?(?:/>|>.*?</(?:\w{1,16}:)?row>)", re.S)
+_ROW_NUMBER = re.compile(rb"""\sr\s*=\s*["']([0-9]+)["']""")
+_CELL_ELEMENT = re.compile(rb"""<(?:\w{1,16}:)?c\b[^>]*?\sr\s*=\s*["']([A-Za-z]+)([0-9]+)["'][^>]*?(?:/>|>.*?</(?:\w{1,16}:)?c>)""", re.S)
+
+
+def _sanitized_rows(zf: zipfile.ZipFile, part: str) -> Iterator[bytes]:
+    """The sheet XML without rows past the limit and without cells past column ZZ, streamed."""
+    buffer, row_no = b"", 0
+    for chunk in _inflate(zf, part, overlap=0):
+        buffer += chunk
+        pos = 0
+        for m in _ROW_ELEMENT.finditer(buffer):
+            yield buffer[pos : m.start()]
+            pos = m.end()
+            element = m.group(0)
+            start_tag = element[: element.find(b">") + 1]
+            number = _ROW_NUMBER.search(start_tag)
+            row_no = int(number.group(1)) if number else row_no + 1
+            if row_no <= ROW_LIMIT:
+                yield _CELL_ELEMENT.sub(lambda c: b"" if len(c.group(1)) > 2 or int(c.group(2)) > ROW_LIMIT else c.group(0), element)
+        buffer = buffer[pos:]
+    yield buffer
+
+
+def sanitized_copy(safe: SafeFile) -> Path:
+    """A temporary copy of the workbook whose flagged sheets hold only the form's area."""
+    flagged = {safe.sheet_parts[name] for name, scan in safe.scans.items() if scan.needs_sanitizing}
+    fd, tmp = tempfile.mkstemp(suffix=".xlsx", prefix="inventory-sane-")
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as out:
+            for info in safe.zip.infolist():
+                if info.filename in flagged:
+                    with out.open(info.filename, "w", force_zip64=True) as fh:
+                        for piece in _sanitized_rows(safe.zip, info.filename):
+                            fh.write(piece)
+                else:
+                    with safe.zip.open(info) as src, out.open(info.filename, "w", force_zip64=True) as fh:
+                        while chunk := src.read(1024**2):
+                            fh.write(chunk)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Path(tmp)

@@ -11,10 +11,16 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
+from ..form.issues import CATALOGUE, WARNING
 from ..form.model import Sheet
-from ..form.normalize import Result, normaliser
+from ..form.normalize import Problem, Result, normaliser
 from .headers import best_header_row, header_key, map_headers
 from .records import Record, SheetData, WorkbookData
+
+
+def is_notice(problem: Problem) -> bool:
+    """A problem that only asks the unit to check a value that was read (a warning), not one that was not."""
+    return CATALOGUE[problem.code].severity == WARNING
 
 
 def column_normalisers(spec: Sheet) -> dict[str, Callable[[Any], Result]]:
@@ -45,8 +51,9 @@ def read_form(data: WorkbookData, spec: Sheet, name: str, rows: list[list[Any]])
             continue
         values[f.key] = norm
         if problem:
-            raw[f.key] = value
-            bad.add(f.key)
+            if not is_notice(problem):
+                raw[f.key] = value
+                bad.add(f.key)
             data.add(
                 problem.code, sheet=name, row=i + 1, column="B", field=f.key, title=f.title, value=value, expected=problem.expected
             )
@@ -122,8 +129,9 @@ def read_table(data: WorkbookData, spec: Sheet, name: str, rows: list[list[Any]]
             rec = at[i]
             if problem is None or rec is None:
                 continue
-            rec.raw[key] = value
-            rec.bad = rec.bad | {key}
+            if not is_notice(problem):  # a notice keeps the value it read (e.g. a date from its serial number)
+                rec.raw[key] = value
+                rec.bad = rec.bad | {key}
             data.add(
                 problem.code,
                 sheet=name,

@@ -8,12 +8,18 @@ becomes issues.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import multiprocessing
 import os
+import re
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import Any
 
-from ..form.issues import Issue
+from ..form.issues import Issue, make_issue
 from ..form.load import load_form
 from ..form.model import Form
 from ..form.roster import Roster, load_roster
@@ -64,15 +70,19 @@ class Validator:
         return (0 if i.sheet is None else 1, self.sheet_order.get(i.sheet or "", 99), i.row or 0, len(col), col + i.code)
 
 
+def natural_key(path: Path) -> list[Any]:
+    """Order names as people number them: 第2次 before 第10次."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.name)]
+
+
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files as given; folders give every workbook-like file inside (sorted, not recursive into hidden)."""
+    """Files as given; folders give every workbook-like file inside, in natural order (not hidden, not recursive)."""
     out: list[Path] = []
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            out.extend(
-                sorted(x for x in p.iterdir() if x.is_file() and x.suffix.lower() in EXCEL_SUFFIXES and not x.name.startswith(("~$", ".")))
-            )
+            found = [x for x in p.iterdir() if x.is_file() and x.suffix.lower() in EXCEL_SUFFIXES and not x.name.startswith(("~$", "."))]
+            out.extend(sorted(found, key=natural_key))
         else:
             out.append(p)
     return out
@@ -80,29 +90,75 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
 
 _WORKER: Validator | None = None
 MAX_WORKERS = 4
+WORKER_MEMORY = 6 * 1024**3  # address space a worker may use; a runaway reader fails there, not the machine
 
 
-def _start_worker(as_of: dt.date | None) -> None:
-    global _WORKER
-    _WORKER = Validator(as_of=as_of)
+def _start_worker() -> None:
+    """In each worker: die with the parent (a killed batch leaves nothing behind), bounded memory."""
+    import ctypes
+    import resource
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: the parent still waits for its workers
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    limit = int(os.environ.get("INVENTORY_WORKER_MEMORY", WORKER_MEMORY))
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard == resource.RLIM_INFINITY or limit < hard:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
 def _validate_in_worker(path: Path) -> FileReport:
     assert _WORKER is not None
-    return _WORKER.validate(path)
+    report = _WORKER.validate(path)
+    if report.data is not None:
+        report.data.detach()  # the form's compiled parts stay here; the parent attaches its own
+    return report
+
+
+def _crashed(path: Path) -> FileReport:
+    report = FileReport(path=Path(path))
+    report.issues = [link_faq(make_issue("FILE_CRASHED", file=str(path)))]
+    return report
 
 
 def validate_many(paths: list[Path], validator: Validator, workers: int | None = None) -> Iterator[FileReport]:
-    """Reports in the order of `paths`; several files are validated in parallel processes.
-
-    Only the shipped form is used in workers (it is what they load); a validator built on another
-    form, or a single file, runs in this process.
-    """
+    """Reports in the order of `paths`. Several files are validated in parallel worker processes
+    (forked, so any validator works); a worker that dies on a file costs only that file: it is
+    reported as FILE_CRASHED and the rest of the batch goes on."""
+    paths = [Path(p) for p in paths]
     n = min(workers or os.cpu_count() or 1, MAX_WORKERS, len(paths))  # workers=0/None: one per core
-    if n < 2 or validator.form is not load_form() or validator.roster is not load_roster():
+    if n < 2 or multiprocessing.get_start_method(allow_none=True) not in (None, "fork"):
         yield from (validator.validate(p) for p in paths)
         return
-    from concurrent.futures import ProcessPoolExecutor
+    global _WORKER
+    _WORKER = validator
+    done: dict[int, FileReport] = {}
+    crashed: list[int] = []
+    with _pool(n) as pool:
+        futures = [pool.submit(_validate_in_worker, p) for p in paths]
+        for i, future in enumerate(futures):
+            try:
+                done[i] = future.result()
+            except BrokenProcessPool:
+                crashed.append(i)  # a worker died: this file, or another that was running beside it
+            if not crashed:
+                yield _attached(done.pop(i), validator)
+    for i in crashed:  # alone in a fresh worker each, so a crash names its own file
+        if i not in done:
+            with _pool(1) as alone:
+                try:
+                    done[i] = alone.submit(_validate_in_worker, paths[i]).result()
+                except BrokenProcessPool:
+                    done[i] = _crashed(paths[i])
+    for i in sorted(done):
+        yield _attached(done[i], validator)
 
-    with ProcessPoolExecutor(n, initializer=_start_worker, initargs=(validator.as_of,)) as pool:
-        yield from pool.map(_validate_in_worker, paths)
+
+def _pool(n: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker)
+
+
+def _attached(report: FileReport, validator: Validator) -> FileReport:
+    if report.data is not None:
+        report.data.attach(validator.form)
+    return report

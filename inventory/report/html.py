@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 
+from ..chars import shown
 from .sections import Section, cell_text
 
 ROW_LIMIT = 3000
@@ -37,7 +38,7 @@ def to_html(title: str, meta: list[str], sections: list[Section], svg: list[str]
             + "</tr></thead><tbody>"
         )
         out += [
-            "<tr>" + "".join(f"<td>{html.escape(cell_text(v, s.formats.get(i)))}</td>" for i, v in enumerate(row)) + "</tr>"
+            "<tr>" + "".join(f"<td>{html.escape(shown(cell_text(v, s.formats.get(i))))}</td>" for i, v in enumerate(row)) + "</tr>"
             for row in s.rows[:limit]
         ]
         out.append("</tbody></table>")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..output import markdown_text
 from .sections import Section, cell_text
 
 ROW_LIMIT = 3000
@@ -11,9 +12,9 @@ ROW_LIMIT = 3000
 
 def to_markdown(title: str, meta: list[str], sections: list[Section], limit: int = ROW_LIMIT) -> str:
     def row_text(s: Section, row: list[Any]) -> str:
-        return " | ".join(cell_text(v, s.formats.get(i)).replace("|", "\\|").replace("\n", " ") for i, v in enumerate(row))
+        return " | ".join(markdown_text(cell_text(v, s.formats.get(i))) for i, v in enumerate(row))
 
-    out = [f"# {title}", "", *[f"- {m}" for m in meta], ""]
+    out = [f"# {markdown_text(title)}", "", *[f"- {markdown_text(m)}" for m in meta], ""]
     for s in sections:
         out += [f"## {s.title}", "", "| " + " | ".join(s.columns) + " |", "|" + "---|" * len(s.columns)]
         out += ["| " + row_text(s, row) + " |" for row in s.rows[:limit]]

@@ -24,6 +24,7 @@ def write_xlsx(path: Path, title: str, meta: list[str], sections: list[Section])
     for i, line in enumerate(meta, start=3):
         put(first.cell(row=i, column=1), line)
     first.column_dimensions["A"].width = 80
+    cut: list[str] = []
     for s in sections:
         ws = wb.create_sheet(s.title[:31])
         header_row = 1
@@ -47,10 +48,15 @@ def write_xlsx(path: Path, title: str, meta: list[str], sections: list[Section])
         for ri, row in enumerate(s.rows, start=header_row + 1):
             for ci, value in enumerate(row, start=1):
                 c = ws.cell(row=ri, column=ci)
-                put(c, value)
+                if put(c, value):
+                    cut.append(f"{ws.title}!{c.coordinate}")
                 if ci - 1 in s.formats:
                     c.number_format = s.formats[ci - 1]
         ws.freeze_panes = ws.cell(row=header_row + 1, column=1).coordinate
         last = ws.cell(row=header_row + max(len(s.rows), 1), column=max(len(s.columns), 1)).coordinate
         ws.auto_filter.ref = f"A{header_row}:{last}"
+    if cut:  # said in the file itself, where the reader looks first
+        note = first.cell(row=len(meta) + 4, column=1)
+        note.value = f"注意：{len(cut)} 个单元格的内容超过 Excel 单元格上限（32,767 字），已截断，完整内容请导出 json：{'、'.join(cut[:10])}"
+        note.font = Font(bold=True, color="C00000")
     return save_workbook(wb, path)

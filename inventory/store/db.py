@@ -1,8 +1,13 @@
-"""Database connection, migrations on first use, and the unit roster kept in step."""
+"""Database connection, migrations on first use, the unit roster kept in step, and plain-Chinese
+answers for every way a database can fail (unreachable, missing driver, read-only, corrupt, made by
+a newer version, busy). A password in a URL never reaches a message."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -10,8 +15,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Engine, create_engine, event, select, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..errors import SetupError
@@ -21,11 +28,47 @@ from .models import Unit
 DEFAULT_URL = "sqlite:///inventory.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _LOCK_ID = 0x494E56  # PostgreSQL advisory lock held while the schema is upgraded
+URL_HINT = "SQLite 写作 sqlite:///文件名.db，PostgreSQL 写作 postgresql+psycopg://用户@主机/库名。"
+
+
+def wait_seconds() -> int:
+    """How long to wait for another import holding the database before giving up with a message."""
+    try:
+        return max(1, int(os.environ.get("INVENTORY_DB_WAIT", "15")))
+    except ValueError:
+        return 15
 
 
 def resolve_url(url: str | None = None) -> str:
     """--db, else INVENTORY_DB, else inventory.db in the current folder (contract.md)."""
     return url or os.environ.get("INVENTORY_DB") or DEFAULT_URL
+
+
+def describe(url: str) -> str:
+    """The URL as it may be shown: the password masked."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "（无法解析的地址）"
+
+
+def explain(exc: BaseException, url: str = "") -> SetupError:
+    """A database failure in plain Chinese: what happened and what to do. No SQL, no password."""
+    where = f"数据库 {describe(url)}" if url else "数据库"
+    text_ = str(getattr(exc, "orig", None) or exc).lower()
+    if "readonly" in text_ or "read-only" in text_ or "permission denied" in text_:
+        return SetupError(f"{where}是只读的，无法写入。", hint="请检查文件和所在文件夹的写权限，或改用可写的数据库（--db）。")
+    if "malformed" in text_ or "not a database" in text_ or "file is encrypted" in text_:
+        return SetupError(f"{where}的文件已损坏或不是数据库文件。", hint="请从备份恢复该文件，或用 --db 指定另一个数据库。")
+    if "locked" in text_ or "busy" in text_ or "lock timeout" in text_ or "canceling statement" in text_:
+        return SetupError(
+            f"{where}正被另一个操作占用，等待 {wait_seconds()} 秒后仍未释放。",
+            hint="请等另一个入库或升级操作结束后重试；需要等更久可设置环境变量 INVENTORY_DB_WAIT（秒）。",
+        )
+    if "no such table" in text_ or ("does not exist" in text_ and "relation" in text_):
+        return SetupError(f"{where}的结构不完整。", hint="请运行 `inventory db upgrade`，或从备份恢复。")
+    summary = text_.splitlines()[0][:200] if text_ else type(exc).__name__
+    return SetupError(f"{where}出错：{summary}", hint="请检查数据库地址和服务状态；加 --debug 可看详细信息。")
 
 
 def _alembic_config(connection: object) -> Config:
@@ -39,56 +82,97 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(_alembic_config(None)).get_current_head() or ""
 
 
-def _describe(url: str) -> str:
-    return url.split("@")[-1] if "@" in url else url
+def known_revisions() -> set[str]:
+    return {s.revision for s in ScriptDirectory.from_config(_alembic_config(None)).walk_revisions()}
 
 
 def create(url: str) -> Engine:
     """An engine for `url`, checked to be reachable."""
     try:
         engine = create_engine(url, pool_pre_ping=True)
-    except (SQLAlchemyError, ValueError, ImportError) as exc:
+    except ModuleNotFoundError as exc:
         raise SetupError(
-            f"数据库地址无效：{_describe(url)}（{exc}）",
-            hint="SQLite 写作 sqlite:///文件名.db，PostgreSQL 写作 postgresql+psycopg://用户@主机/库名。",
+            f"使用 PostgreSQL 需要先安装数据库驱动（缺少 {exc.name}）。",
+            hint='请运行 pip install "inventory[postgres]"（或 pip install "psycopg[binary]"）后重试。',
         ) from exc
+    except (SQLAlchemyError, ValueError, ImportError) as exc:
+        raise SetupError(f"数据库地址无效：{describe(url)}", hint=URL_HINT) from exc
     if engine.dialect.name == "sqlite":
+        busy_ms = wait_seconds() * 1000
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
             cur = dbapi_conn.cursor()
+            cur.execute(f"PRAGMA busy_timeout={busy_ms}")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=60000")
+            with contextlib.suppress(Exception):  # a read-only file cannot switch its journal; reading still works
+                cur.execute("PRAGMA journal_mode=WAL")
             cur.close()
+
+    elif engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "connect")
+        def _timeouts(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            with dbapi_conn.cursor() as cur:
+                cur.execute(f"SET lock_timeout = '{wait_seconds()}s'")
+            dbapi_conn.commit()
 
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
+        if "not a database" in str(exc).lower() or "malformed" in str(exc).lower():
+            raise explain(exc, url) from exc
         raise SetupError(
-            f"无法连接数据库 {_describe(url)}：{str(exc.orig if hasattr(exc, 'orig') else exc).strip()}",
+            f"无法连接数据库 {describe(url)}：{str(exc.orig if hasattr(exc, 'orig') else exc).strip().splitlines()[0][:200]}",
             hint="请检查 --db 或环境变量 INVENTORY_DB，确认数据库服务已启动、账号有权限。",
         ) from exc
     return engine
 
 
+@contextlib.contextmanager
+def _schema_lock(engine: Engine) -> Iterator[None]:
+    """One process at a time upgrades a SQLite file (PostgreSQL uses an advisory lock in the transaction)."""
+    path = engine.url.database
+    if engine.dialect.name != "sqlite" or not path or path == ":memory:":
+        yield
+        return
+    with open(f"{path}.lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision` and the units table in step with the roster."""
     try:
-        with engine.begin() as conn:
+        with _schema_lock(engine), engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
+            _check_known(MigrationContext.configure(conn).get_current_revision(), engine)
             command.upgrade(_alembic_config(conn), revision)
             if revision == "head":
                 sync_units(Session(bind=conn))
-    except SQLAlchemyError as exc:
-        raise SetupError(f"数据库结构升级失败：{exc}", hint="请确认账号有建表权限；可用 `inventory db upgrade --debug` 查看详情。") from exc
+    except (SQLAlchemyError, CommandError) as exc:
+        raise explain(exc, engine.url.render_as_string(hide_password=True)) from exc
+
+
+def _check_known(revision: str | None, engine: Engine) -> None:
+    if revision and revision not in known_revisions():
+        raise SetupError(
+            f"数据库 {describe(engine.url.render_as_string())} 由更新版本的本工具创建（结构版本 {revision}），当前版本无法使用。",
+            hint="请升级本工具后再使用这个数据库。",
+        )
 
 
 def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    except SQLAlchemyError as exc:
+        raise explain(exc, engine.url.render_as_string(hide_password=True)) from exc
 
 
 def sync_units(session: Session) -> None:
@@ -101,9 +185,23 @@ def sync_units(session: Session) -> None:
 
 
 @lru_cache(maxsize=8)
-def open_db(url: str | None = None) -> Engine:
-    """The engine for `url`, with the schema created or upgraded on first use."""
-    engine = create(resolve_url(url))
-    if current_revision(engine) != head_revision():
+def open_db(url: str | None = None, create_missing: bool = True) -> Engine:
+    """The engine for `url`, with the schema created or upgraded on first use. With
+    `create_missing=False` (reports and lists) a database that does not exist yet is an error:
+    a report over an empty database would say every unit has not submitted."""
+    url = resolve_url(url)
+    if not create_missing:
+        parsed = make_url(url) if "://" in url else None
+        if parsed is not None and parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).exists():
+            raise SetupError(
+                f"找不到数据库文件 {parsed.database}。",
+                hint="请在入库时所在的文件夹运行，或用 --db 指定数据库（先用 `inventory import` 入库才会有数据库）。",
+            )
+    engine = create(url)
+    revision = current_revision(engine)
+    if revision is None and not create_missing:
+        raise SetupError(f"数据库 {describe(url)} 里还没有任何报送数据。", hint="请先用 `inventory import` 入库，或用 --db 指定正确的数据库。")
+    _check_known(revision, engine)
+    if revision != head_revision():
         upgrade(engine)
     return engine

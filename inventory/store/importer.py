@@ -17,16 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from ..gcpause import paused_gc
 from ..intake.result import FileReport
 from ..intake.validate import Validator, validate_many
-from .models import ACCEPTED, REJECTED, SUPERSEDED, SYSTEM_COLUMNS, ChildRecord, IssueRecord, Submission, SystemRecord, Unit
+from .bulk import store_rows
+from .db import explain
+from .models import ACCEPTED, REJECTED, SUPERSEDED, IssueRecord, Submission, Unit
 
-IMPORTED, UNCHANGED = "imported", "unchanged"
+IMPORTED, UNCHANGED, FAILED = "imported", "unchanged", "failed"
 RETRIES = 8
 
 
@@ -34,12 +35,14 @@ RETRIES = 8
 class ImportResult:
     path: Path
     unit: str | None
-    status: str  # imported | unchanged | rejected
+    status: str  # imported | unchanged | rejected | failed (the database could not take it; nothing stored)
     submission_id: int | None
     systems: int
     errors: int
     warnings: int
     report: FileReport
+    current: bool = False  # it is now the unit's current return
+    note: str | None = None  # why it is not current, or why it failed
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -50,7 +53,30 @@ class ImportResult:
             "systems": self.systems,
             "errors": self.errors,
             "warnings": self.warnings,
+            "current": self.current,
+            "note": self.note,
         }
+
+
+@dataclass
+class _Stored:
+    id: int
+    status: str
+    current: bool
+    note: str | None
+
+
+_UNCHANGED_NOTES = {
+    REJECTED: "同一文件已导入过，当时因有错误被退回",
+    SUPERSEDED: "同一文件已导入过，现已不是当前报送；如要以它为准，请用 inventory submissions use",
+}
+
+
+def _day(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        return None
 
 
 def _sha256(path: Path) -> str | None:
@@ -87,52 +113,77 @@ class Importer:
             yield self.store(Path(path), report, dry_run)
 
     def store(self, path: Path, report: FileReport, dry_run: bool = False) -> ImportResult:
-        """Store a validated file: all of it or nothing."""
+        """Store a validated file: all of it or nothing. A database that stays busy fails this file
+        (status `failed`, nothing stored) and the batch goes on."""
         sha = (report.data.sha256 if report.data else None) or _sha256(path)
         unit_name = report.unit.name if report.unit else None
         status = REJECTED if report.errors else IMPORTED
 
-        def result(status: str, submission_id: int | None) -> ImportResult:
-            return ImportResult(path, unit_name, status, submission_id, report.systems, report.errors, report.warnings, report)
+        def result(status: str, submission_id: int | None, current: bool = False, note: str | None = None) -> ImportResult:
+            return ImportResult(path, unit_name, status, submission_id, report.systems, report.errors, report.warnings, report, current, note)
 
         if sha is None:  # unreadable: nothing to store
             return result(REJECTED, None)
-        if dry_run:
-            with self.engine.connect() as conn:
-                existing = conn.scalar(select(Submission.id).where(Submission.sha256 == sha))
-            return result(UNCHANGED if existing else status, None)
+        if dry_run:  # the real thing in a transaction that is rolled back: the same answer, nothing kept
+            with self.engine.connect() as conn, paused_gc():
+                trans = conn.begin()
+                try:
+                    stored = self._store(conn, path, report, sha, status)
+                finally:
+                    trans.rollback()
+            return result(stored.status, None, stored.current, stored.note and stored.note.split("；如确要")[0])
         for attempt in range(RETRIES):
             try:
                 with self.engine.begin() as conn, paused_gc():
-                    existing_id, new_id = self._store(conn, path, report, sha, status)
-                return result(UNCHANGED, existing_id) if existing_id else result(status, new_id)
+                    stored = self._store(conn, path, report, sha, status)
+                return result(stored.status, stored.id, stored.current, stored.note)
             except (IntegrityError, OperationalError) as exc:  # lost a race: look again
+                if self._busy(exc):
+                    return result(FAILED, None, note=explain(exc).message)
                 if attempt == RETRIES - 1 or not self._retryable(exc):
                     raise
                 time.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")
 
     @staticmethod
+    def _busy(exc: DBAPIError) -> bool:
+        """The database stayed locked past the wait (another import holds it)."""
+        text = str(exc.orig).lower() if exc.orig else str(exc).lower()
+        return isinstance(exc, OperationalError) and any(w in text for w in ("database is locked", "lock timeout", "canceling statement"))
+
+    @staticmethod
     def _retryable(exc: DBAPIError) -> bool:
         text = str(exc.orig).lower() if exc.orig else str(exc).lower()
         return isinstance(exc, IntegrityError) or any(w in text for w in ("deadlock", "locked", "serializ", "busy"))
 
-    def _store(self, conn: Connection, path: Path, report: FileReport, sha: str, status: str) -> tuple[int | None, int | None]:
+    def _store(self, conn: Connection, path: Path, report: FileReport, sha: str, status: str) -> _Stored:
         unit_id = None
         if report.unit is not None:
             q = select(Unit.id).where(Unit.name == report.unit.name)
             if conn.dialect.name == "postgresql":
                 q = q.with_for_update()
             unit_id = conn.scalar(q)
-        existing = conn.scalar(select(Submission.id).where(Submission.sha256 == sha))
+        existing = conn.execute(select(Submission.id, Submission.status).where(Submission.sha256 == sha)).first()
         if existing:
-            return existing, None
-        accepted = status == IMPORTED and unit_id is not None
-        if accepted:
-            conn.execute(update(Submission).where(Submission.unit_id == unit_id, Submission.status == ACCEPTED).values(status=SUPERSEDED))
+            return _Stored(existing.id, UNCHANGED, existing.status == ACCEPTED, _UNCHANGED_NOTES.get(existing.status))
         data = report.data
         unit_sheet = data.sheets.get(self.validator.form.unit_sheet.name) if data else None
         unit_values = {k: _json_value(v) for k, v in unit_sheet.records[0].values.items()} if unit_sheet and unit_sheet.records else None
+        filled_on = _day((unit_values or {}).get("fill_date"))
+        accepted = status == IMPORTED and unit_id is not None
+        row_status, current, note = (ACCEPTED if accepted else REJECTED), False, None
+        if accepted:
+            # one rule for which return is current: its own 填报日期, then arrival; an older return never wins
+            cur = conn.execute(
+                select(Submission.id, Submission.filled_on).where(Submission.unit_id == unit_id, Submission.status == ACCEPTED)
+            ).first()
+            if cur is None or filled_on is None or cur.filled_on is None or filled_on >= cur.filled_on:
+                if cur is not None:
+                    conn.execute(update(Submission).where(Submission.id == cur.id).values(status=SUPERSEDED))
+                current = True
+            else:
+                row_status = SUPERSEDED
+                note = f"填报日期 {filled_on} 早于当前报送（报送号 {cur.id}，填报日期 {cur.filled_on}），已存档，不替代当前报送"
         size = report.data.size if report.data and report.data.size else (path.stat().st_size if path.exists() else 0)
         new_id = conn.scalar(
             insert(Submission)
@@ -146,7 +197,7 @@ class Importer:
                 form_version=report.form_version,
                 received_at=dt.datetime.now(dt.UTC),
                 operator=self.operator,
-                status=ACCEPTED if accepted else REJECTED,
+                status=row_status,
                 systems=report.systems,
                 errors=report.errors,
                 warnings=report.warnings,
@@ -154,6 +205,7 @@ class Importer:
                 unit_values=unit_values,
                 completeness=report.completeness,
                 completeness_recommended=report.completeness_recommended,
+                filled_on=filled_on,
             )
             .returning(Submission.id)
         )
@@ -174,57 +226,11 @@ class Importer:
         ]
         if issues:
             conn.execute(insert(IssueRecord), issues)
-        if accepted and data is not None:
+        if accepted and data is not None:  # an older return keeps its rows too, so the office can make it current
             self._store_rows(conn, new_id, unit_id, data)
-        return None, new_id
+        if note:
+            note += f"；如确要以它为准，请运行 inventory submissions use {new_id}"
+        return _Stored(new_id, status, current, note)
 
     def _store_rows(self, conn: Connection, submission_id: int, unit_id: int | None, data: Any) -> None:
-        form = self.validator.form
-        main = data.sheets.get(form.main.name)
-        systems = []
-        if main is not None:
-            for rec in main.records:
-                values = rec.values
-                row = {c: values.get(c) for c in SYSTEM_COLUMNS}
-                row.update(submission_id=submission_id, unit_id=unit_id, row=rec.row, data=values)
-                systems.append(row)
-        children = []
-        for child in form.children:
-            sd = data.sheets.get(child.name)
-            if sd is None:
-                continue
-            for rec in sd.records:
-                children.append(
-                    {
-                        "submission_id": submission_id,
-                        "sheet": child.name,
-                        "row": rec.row,
-                        "system_no": rec.values.get(child.parent_key or ""),
-                        "data": rec.values,
-                    }
-                )
-        for table, rows in ((SystemRecord.__table__, systems), (ChildRecord.__table__, children)):
-            if not rows:
-                continue
-            _bulk_insert(conn, table, rows)
-
-
-def _bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Many rows at the driver's speed, inside the current transaction (still all or nothing):
-    COPY on PostgreSQL, executemany on SQLite, plain Core inserts elsewhere."""
-    dialect = conn.dialect.name
-    if dialect not in ("postgresql", "sqlite"):
-        conn.execute(table.insert(), rows)
-        return
-    columns = [c.name for c in table.columns if c.name != "id"]
-    json_columns = {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"}
-    values = ([orjson.dumps(row[c]).decode() if c in json_columns else row[c] for c in columns] for row in rows)
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    if dialect == "postgresql":
-        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({quoted}) FROM STDIN") as copy:
-            for row in values:
-                copy.write_row(row)
-    else:
-        raw.executemany(f"INSERT INTO {table.name} ({quoted}) VALUES ({', '.join('?' * len(columns))})", values)
+        store_rows(conn, self.validator.form, submission_id, unit_id, data)

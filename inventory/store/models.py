@@ -1,8 +1,10 @@
-"""The database: units, submissions (with history), system and child records, issues.
+"""The database: units, submissions (with history), system and child records, issues, reviews.
 
 The schema changes only through the Alembic migrations in `migrations/`; these models describe
 the head revision. The typed columns of `system_records` are the fields marked `x-db` in the
 form (a test keeps the two in step); every record also keeps its whole normalised row as JSON.
+Whatever a file can put into a column is stored in an unbounded type: the form's limits
+(`maxLength`, `maximum`) are what validation enforces, and the database accepts all it accepts.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ class Unit(Base):
     __tablename__ = "units"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)  # from the roster, ours
     short_name: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(50))
     level: Mapped[str] = mapped_column(String(30))
@@ -50,14 +52,14 @@ class Submission(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
-    unit_written: Mapped[str | None] = mapped_column(String(200))  # the unit name as the return gives it
-    file_name: Mapped[str] = mapped_column(String(500))
+    unit_written: Mapped[str | None] = mapped_column(Text)  # the unit name as the return gives it
+    file_name: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     size: Mapped[int] = mapped_column(Integer)
     form_id: Mapped[str] = mapped_column(String(100))
-    form_version: Mapped[str | None] = mapped_column(String(20))
+    form_version: Mapped[str | None] = mapped_column(Text)  # as the file claims it
     received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    operator: Mapped[str | None] = mapped_column(String(100))
+    operator: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20))
     systems: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
@@ -66,6 +68,7 @@ class Submission(Base):
     unit_values: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     completeness: Mapped[float | None] = mapped_column(Float)  # revision 0003
     completeness_recommended: Mapped[float | None] = mapped_column(Float)
+    filled_on: Mapped[dt.date | None] = mapped_column(Date)  # revision 0005: the return's own 填报日期
 
     unit: Mapped[Unit | None] = relationship(back_populates="submissions")
 
@@ -79,18 +82,18 @@ class SystemRecord(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     row: Mapped[int] = mapped_column(Integer)  # Excel row in the returned file
     # typed columns: the fields marked x-db in forms/systems.schema.json
-    owner_unit: Mapped[str | None] = mapped_column(String(200))
-    system_no: Mapped[str | None] = mapped_column(String(40))
-    system_name: Mapped[str | None] = mapped_column(String(200))
-    category: Mapped[str | None] = mapped_column(String(40))
-    build_mode: Mapped[str | None] = mapped_column(String(40))
-    status: Mapped[str | None] = mapped_column(String(10))
-    deploy_location: Mapped[str | None] = mapped_column(String(40))
-    scope: Mapped[str | None] = mapped_column(String(40))
+    owner_unit: Mapped[str | None] = mapped_column(Text)
+    system_no: Mapped[str | None] = mapped_column(Text)
+    system_name: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(Text)
+    build_mode: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str | None] = mapped_column(Text)
+    deploy_location: Mapped[str | None] = mapped_column(Text)
+    scope: Mapped[str | None] = mapped_column(Text)
     build_amount: Mapped[float | None] = mapped_column(Float)
     om_amount: Mapped[float | None] = mapped_column(Float)
-    mlps_level: Mapped[str | None] = mapped_column(String(10))
-    golive_date: Mapped[str | None] = mapped_column(String(10))
+    mlps_level: Mapped[str | None] = mapped_column(Text)
+    golive_date: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
@@ -100,9 +103,9 @@ class ChildRecord(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
-    sheet: Mapped[str] = mapped_column(String(31))
+    sheet: Mapped[str] = mapped_column(Text)
     row: Mapped[int] = mapped_column(Integer)
-    system_no: Mapped[str | None] = mapped_column(String(40))
+    system_no: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
@@ -114,9 +117,9 @@ class IssueRecord(Base):
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(60))
     severity: Mapped[str] = mapped_column(String(10))
-    sheet: Mapped[str | None] = mapped_column(String(31))
+    sheet: Mapped[str | None] = mapped_column(Text)  # the sheet name as the file has it
     row: Mapped[int | None] = mapped_column(Integer)
-    column: Mapped[str | None] = mapped_column(String(5))
+    column: Mapped[str | None] = mapped_column(Text)
     field: Mapped[str | None] = mapped_column(String(60))
     message: Mapped[str] = mapped_column(Text)
     value: Mapped[str | None] = mapped_column(Text)
@@ -144,5 +147,5 @@ class FindingReview(Base):
     system: Mapped[str | None] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(12))  # confirmed | dismissed | fixed
     reason: Mapped[str | None] = mapped_column(Text)
-    operator: Mapped[str | None] = mapped_column(String(100))
+    operator: Mapped[str | None] = mapped_column(Text)
     reviewed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -37,6 +37,30 @@ def submission_rows(engine: Engine, unit: str | None = None) -> list[dict[str, A
                     "errors": s.errors,
                     "warnings": s.warnings,
                     "as_of": s.as_of.isoformat() if s.as_of else None,
+                    "filled_on": s.filled_on.isoformat() if s.filled_on else None,
                 }
             )
     return out
+
+
+def use_submission(engine: Engine, submission_id: int) -> dict[str, Any]:
+    """Make an accepted-but-older return its unit's current one (the office's explicit decision)."""
+    from sqlalchemy import update
+
+    from ..errors import UsageError
+    from .models import ACCEPTED, REJECTED, SUPERSEDED
+
+    with engine.begin() as conn:
+        row = conn.execute(select(Submission.id, Submission.unit_id, Submission.status).where(Submission.id == submission_id)).first()
+        if row is None:
+            raise UsageError(f"没有报送号为 {submission_id} 的报送。", hint="用 `inventory submissions list` 查看报送号。")
+        if row.status == REJECTED or row.unit_id is None:
+            raise UsageError(f"报送 {submission_id} 有错误被退回，没有入库数据，不能作为当前报送。")
+        if row.status != ACCEPTED:
+            q = select(Unit.id).where(Unit.id == row.unit_id)
+            if conn.dialect.name == "postgresql":
+                q = q.with_for_update()
+            conn.execute(q)
+            conn.execute(update(Submission).where(Submission.unit_id == row.unit_id, Submission.status == ACCEPTED).values(status=SUPERSEDED))
+            conn.execute(update(Submission).where(Submission.id == submission_id).values(status=ACCEPTED))
+    return next(r for r in submission_rows(engine) if r["id"] == submission_id)

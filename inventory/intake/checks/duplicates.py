@@ -23,7 +23,7 @@ def check_duplicates(ctx: Context) -> Iterator[Issue]:
     def name(v: dict[str, Any]) -> Any:
         n = v.get(spec.name_field or "")
         owner = clean_text(v.get("owner_unit", "")).replace(" ", "")
-        return (owner, n.replace(" ", "")) if isinstance(n, str) else None
+        return (owner, clean_text(n).replace(" ", "")) if isinstance(n, str) else None
 
     identities: tuple[tuple[str, str | None, Callable[[dict[str, Any]], Any]], ...] = (
         ("ROW_DUPLICATE_NO", spec.key, number),

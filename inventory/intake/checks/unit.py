@@ -13,6 +13,8 @@ from ...form.normalize import uscc_check_char, uscc_valid
 from ...form.roster import Unit
 from .context import Context
 
+VERTICAL = ("上级统建（国垂）", "上级统建（省垂）")
+
 
 def uscc_issue(code: Any, **where: Any) -> Issue | None:
     """UNIT_USCC_CHECK when an 18-character code has a wrong check digit (GB 32100)."""
@@ -76,20 +78,26 @@ def _owners(ctx: Context) -> Iterator[Issue]:
     main = ctx.main
     if main is None:
         return
-    aliases: dict[str, Unit | None] = {}
+    own = ctx.report.unit
+    matches: dict[str, tuple[Unit | None, bool]] = {}
     for rec in main.records:
         if "owner_uscc" in main.columns and "owner_uscc" not in rec.bad:
             issue = uscc_issue(rec.values.get("owner_uscc"), **ctx.at(main, rec, "owner_uscc"))
             if issue:
                 yield issue
         owner = rec.values.get("owner_unit")
-        if isinstance(owner, str) and "owner_unit" in main.columns:
-            if owner not in aliases:  # an abbreviation of a roster unit, named in full
-                m = ctx.roster.match(owner)
-                aliases[owner] = m.unit if (m.unit and not m.exact) else None
-            full = aliases[owner]
-            if full is not None:
-                yield make_issue("UNIT_ALIAS", value=owner, expected=full.name, **ctx.at(main, rec, "owner_unit"))
+        if not isinstance(owner, str) or "owner_unit" not in main.columns:
+            continue
+        if owner not in matches:
+            m = ctx.roster.match(owner)
+            matches[owner] = (m.unit, m.exact)
+        unit, exact = matches[owner]
+        where = ctx.at(main, rec, "owner_unit")
+        if unit is not None and own is not None and unit.name != own.name:  # another unit's system poured in
+            vertical = rec.values.get("build_mode") in VERTICAL
+            yield make_issue("UNIT_OTHER_OWNER", value=owner, expected=unit.name, severity="warning" if vertical else None, **where)
+        elif unit is not None and not exact:  # an abbreviation of a roster unit, named in full
+            yield make_issue("UNIT_ALIAS", value=owner, expected=unit.name, **where)
 
 
 def check_unit(ctx: Context) -> Iterator[Issue]:
