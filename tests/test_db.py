@@ -145,6 +145,8 @@ def test_upgrade_keeps_data_written_by_the_first_revision(tmp_path, db_url):
             text("SELECT s.status, s.as_of, r.system_name FROM submissions s JOIN system_records r ON r.submission_id = s.id")
         ).one()
         assert tuple(row) == ("accepted", None, "社保系统")
+        # revision 0001 had no completeness: it is computed from the stored rows, not left at 0
+        assert 0 < conn.scalar(text("SELECT completeness FROM submissions")) < 1
         assert conn.scalar(text("SELECT count(*) FROM units")) >= 61  # the roster joined the old units
     # and the upgraded database takes new imports
     files = returns(tmp_path, load_form_(), load_roster_(), names=("人社厅",))

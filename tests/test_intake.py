@@ -265,6 +265,8 @@ def test_markup_and_escape_sequences_in_returns_stay_text(tmp_path, form, unit):
             assert "\x1b" not in proc.stdout and "\x1b" not in proc.stderr, args
     assert "[bol" in run_cli("submissions", "list", "--db", url).stdout  # shown as text, not taken as markup
     assert "[bold]人社厅.xlsx" in {s["file_name"] for s in json.loads(run_cli("submissions", "list", "--json", "--db", url).stdout)}
+    proc = run_cli("validate", str(escaped), "--feedback", str(tmp_path / "fb"))  # a control character in a cell
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr and len(list((tmp_path / "fb").glob("*.xlsx"))) == 1
     md = run_cli("report", "inventory", "--format", "md", "--db", url).stdout
     assert "<script>" not in md and "&lt;script&gt;" in md and "](http" not in md
 
