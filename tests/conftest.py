@@ -33,11 +33,13 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run the real console script in a subprocess (exit codes and stdout/stderr as users see them)."""
+    import os
     import sys
 
-    return subprocess.run([sys.executable, "-m", "inventory", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+    full_env = {**os.environ, **env} if env else None
+    return subprocess.run([sys.executable, "-m", "inventory", *args], capture_output=True, text=True, cwd=cwd, timeout=300, env=full_env)
 
 
 def cli_json(*args: str) -> object:
@@ -66,6 +68,34 @@ def libreoffice_roundtrip(path: Path, outdir: Path) -> Path:
     out = outdir / path.name
     assert out.exists(), f"LibreOffice did not write {out}"
     return out
+
+
+def chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (the system's; nothing is downloaded), driven by Playwright."""
+    exe = chromium()
+    if not exe:
+        pytest.skip("Chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=exe, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
 
 
 PG_ENV = "INVENTORY_TEST_PG"

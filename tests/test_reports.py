@@ -6,13 +6,12 @@ import copy
 import datetime as dt
 import json
 import random
-import shutil
 import subprocess
 import zipfile
 
 import openpyxl
 import pytest
-from conftest import run_cli
+from conftest import chromium, run_cli
 
 from inventory.demo.synth import child_rows, clean_return, write_return
 from inventory.intake.reader import read_workbook
@@ -286,10 +285,6 @@ def test_every_format_from_the_cli(filled, tmp_path):
     assert run_cli("report", "coverage", "--scope", "city", "--db", url).returncode == 2
 
 
-def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-
-
 def test_html_report_renders_its_charts_offline(filled, form, tmp_path):
     url, _, _ = filled
     reports = Reports(open_db(url))
@@ -298,7 +293,7 @@ def test_html_report_renders_its_charts_offline(filled, form, tmp_path):
     text = page.read_text(encoding="utf-8")
     assert "Content-Security-Policy" in text and "default-src 'none'" in text
     assert " src=" not in text and 'href="http' not in text  # nothing to fetch
-    exe = _chromium()
+    exe = chromium()
     if not exe:
         pytest.skip("Chromium is not installed")
     flags = [

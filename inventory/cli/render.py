@@ -160,7 +160,9 @@ def import_table(results: list[Any], dry_run: bool) -> None:
         status = STATUS_NAMES.get(r.status, r.status)
         if r.status == "imported" and not r.current and not dry_run:
             status += "[dim]（未替代当前报送）[/]"
-        table.add_row(esc(r.path.name), esc(r.unit or "未识别"), status, str(r.submission_id or ""), str(r.systems), str(r.errors), str(r.warnings))
+        table.add_row(
+            esc(r.path.name), esc(r.unit or "未识别"), status, str(r.submission_id or ""), str(r.systems), str(r.errors), str(r.warnings)
+        )
     out.print(table)
     for r in results:
         if r.note:
@@ -227,6 +229,10 @@ def _highlight(text: str, terms: list[str]) -> str:
 def kb_results(result: Any) -> None:
     if not result.results:
         out.print(f"[yellow]{esc(result.message)}[/]")
+        if result.suggestions:
+            out.print("[dim]也许相关：[/]")
+            for hit in result.suggestions:
+                out.print(f"  · {esc(hit.entry.question)}  [dim]{esc(hit.entry.id)}[/]")
         return
     for n, hit in enumerate(result.results, start=1):
         e = hit.entry

@@ -44,7 +44,6 @@ class Entry:
         }
 
 
-
 def _front_matter(path: Path) -> tuple[dict[str, Any], str]:
     try:
         text = path.read_text(encoding="utf-8")
@@ -130,5 +129,3 @@ def code_links(folder: Path | None = None) -> dict[str, Entry]:
         for code in entry.codes:
             links.setdefault(code, entry)
     return links
-
-

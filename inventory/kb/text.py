@@ -53,5 +53,3 @@ class Tokenizer:
             out.extend(run[i : i + 2] for i in range(len(run) - 1))
         out.extend(_ASCII.findall(text))
         return out
-
-
