@@ -7,6 +7,10 @@ parent's; each worker holds one return at a time. PostgreSQL runs when
 INVENTORY_BENCH_PG (or INVENTORY_TEST_PG) names a server database the benchmark may fill.
 
 Usage: python benchmarks/bench_import.py [TOTAL_ROWS] [UNITS]   (default 100000 60)
+       python benchmarks/bench_import.py single [ROWS]         (one return of ROWS systems, default 100000)
+
+`single` compares importing one large return with its floors: python-calamine reading every sheet
+and storing each row as JSON with executemany (SQLite) or COPY (PostgreSQL), nothing else.
 """
 
 from __future__ import annotations
@@ -50,6 +54,59 @@ print(time.perf_counter() - t, n, sorted(statuses))
 """
 
 
+SHEETS = ("单位信息", "系统清单", "系统对接", "资金来源")
+
+STORE_FLOOR = """
+import time, orjson
+from python_calamine import CalamineWorkbook
+t = time.perf_counter(); n = 0
+wb = CalamineWorkbook.from_path({path!r})
+def rows():
+    for name in {sheets!r}:
+        table = wb.get_sheet_by_name(name).to_python()
+        for i, r in enumerate(table[2:], start=3):
+            yield (name, i, orjson.dumps(dict(zip(map(str, table[1]), r)), default=str).decode())
+if {url!r}.startswith("sqlite"):
+    import sqlite3
+    con = sqlite3.connect({url!r}[len("sqlite:///"):])
+    con.execute("CREATE TABLE floor (sheet TEXT, row INTEGER, data TEXT)")
+    con.executemany("INSERT INTO floor VALUES (?, ?, ?)", rows()); con.commit()
+    n = con.execute("SELECT count(*) FROM floor").fetchone()[0]
+else:
+    import psycopg
+    with psycopg.connect({url!r}.replace("postgresql+psycopg://", "postgresql://")) as con:
+        con.execute("DROP TABLE IF EXISTS floor"); con.execute("CREATE TABLE floor (sheet TEXT, row INTEGER, data JSONB)")
+        with con.cursor().copy("COPY floor FROM STDIN") as copy:
+            for r in rows():
+                copy.write_row(r)
+        n = con.execute("SELECT count(*) FROM floor").fetchone()[0]
+print(time.perf_counter() - t, n)
+"""
+
+
+def single(rows: int) -> None:
+    path = str(big_return(rows))
+    pg = os.environ.get("INVENTORY_BENCH_PG") or os.environ.get("INVENTORY_TEST_PG")
+    print(f"one return of {rows:,} systems (saved by an office suite)")
+    print(f"{'step':<28} {'seconds':>8} {'peak MB':>8}  note")
+    with tempfile.TemporaryDirectory() as tmp:
+        targets = [("SQLite", f"sqlite:///{tmp}/floor.db", f"sqlite:///{tmp}/bench.db")]
+        if pg:
+            url = fresh_pg(pg)
+            targets.append(("PostgreSQL", url, url))
+        for label, floor_url, url in targets:
+            _, fpeak, out = measure(STORE_FLOOR.format(path=path, sheets=SHEETS, url=floor_url))
+            floor = float(out.split()[0])
+            print(
+                f"{'floor: calamine + ' + ('executemany' if label == 'SQLite' else 'COPY'):<28} {floor:>8.2f} {fpeak:>8.0f}  {out.split()[1]} rows"
+            )
+            _, peak, out = measure(IMPORT.format(paths=[path], url=url))
+            seconds = float(out.split()[0])
+            print(
+                f"{'inventory import ' + label:<28} {seconds:>8.2f} {peak:>8.0f}  {' '.join(out.split()[1:])} ({seconds / floor:.2f}x floor)"
+            )
+
+
 def fresh_pg(base: str) -> str:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
@@ -62,6 +119,9 @@ def fresh_pg(base: str) -> str:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["single"]:
+        single(int(sys.argv[2]) if len(sys.argv) > 2 else 100000)
+        return
     total = int(sys.argv[1]) if len(sys.argv) > 1 else 100000
     units = int(sys.argv[2]) if len(sys.argv) > 2 else 60
     per = total // units

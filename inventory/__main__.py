@@ -5,6 +5,11 @@ import sys
 
 
 def main() -> None:
+    if sys.argv[1:] == ["--version"]:  # answered before the command line framework is even imported
+        from . import __version__
+
+        sys.stdout.write(f"inventory {__version__}\n")
+        return
     try:
         from .cli.app import main as run  # importing the package registers every command
     except KeyboardInterrupt:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
 import openpyxl
 import pytest
-from conftest import cli_json, libreoffice_roundtrip, run_cli
+from conftest import cli_json, libreoffice_roundtrip, run_cli, soffice
 from openpyxl.utils import range_boundaries
 
 from inventory.template import LISTS_SHEET, META_SHEET
@@ -58,10 +63,12 @@ def test_headers_validations_and_formats_match_the_schema(pilot_templates, form)
                 lists = [dv for dv in dvs if dv.type == "list"]
                 assert lists, f"{sheet.name}.{f.key} has no dropdown"
                 assert _list_values(wb, lists[0].formula1) == list(f.enum)
+            # a table column carries its format (the cells below the header are not written at all)
+            fmt = ws.column_dimensions[f.position].number_format if sheet.layout == "table" else ws[probe].number_format
             if f.type in ("code", "uscc", "phone"):
-                assert ws[probe].number_format == "@", f"{sheet.name}.{f.key} is not text-formatted"
+                assert fmt == "@", f"{sheet.name}.{f.key} is not text-formatted"
             if f.type == "date":
-                assert ws[probe].number_format == "yyyy-mm-dd"
+                assert fmt == "yyyy-mm-dd"
         # no inline list longer than Excel's 255-character limit
         for dv in ws.data_validations.dataValidation:
             if dv.type == "list" and dv.formula1 and dv.formula1.startswith('"'):
@@ -117,6 +124,51 @@ def test_template_survives_libreoffice(pilot_templates, tmp_path, form):
         for dv in a:
             if dv.type == "list":
                 assert _list_values(after, dv.formula1) == _list_values(before, dv.formula1)
+
+
+def _uno_python() -> str | None:
+    for exe in ("/usr/bin/python3", shutil.which("python3")):
+        if exe and subprocess.run([exe, "-c", "import uno"], capture_output=True).returncode == 0:
+            return exe
+    return None
+
+
+def test_formats_and_dropdowns_reach_rows_the_unit_types_into(pilot_templates, tmp_path, form):
+    """No styled empty rows are shipped: the column carries the format. Typed in LibreOffice far below
+    the header, a code keeps its leading zeros and a long credit code all its digits, and the cell is
+    still inside its dropdown's range; a plain text column turns the same keystrokes into a number."""
+    exe, office = _uno_python(), soffice()
+    if not exe or not office:
+        pytest.skip("LibreOffice with its Python (python3-uno) is not installed")
+    main = form.main
+    row = main.first_data_row + main.max_rows - 1  # the last row the form allows
+    col = {k: main.by_key[k].position for k in ("system_no", "owner_uscc", "build_amount", "system_name", "status")}
+    wb = openpyxl.load_workbook(pilot_templates[0])
+    ws = wb[main.name]
+    assert ws.max_row <= main.header_row + 1  # nothing styled below the header
+    typed = tmp_path / "typed.xlsx"
+    cells = [
+        [main.name, f"{col['system_no']}{row}", "0012"],
+        [main.name, f"{col['owner_uscc']}{row}", "915100007118825621"],
+        [main.name, f"{col['build_amount']}{row}", "12.5"],
+        [main.name, f"{col['system_name']}{row}", "0012"],
+    ]
+    here = Path(__file__).parent
+    subprocess.run(
+        [exe, str(here / "lo_type.py"), str(pilot_templates[0]), str(typed), json.dumps(cells, ensure_ascii=False)], check=True, timeout=300
+    )
+    ws = openpyxl.load_workbook(typed)[main.name]
+    assert ws[f"{col['system_no']}{row}"].value == "0012"
+    assert ws[f"{col['owner_uscc']}{row}"].value == "915100007118825621"
+    assert (
+        ws[f"{col['build_amount']}{row}"].value == 12.5
+        and ws[f"{col['build_amount']}{row}"].number_format == main.by_key["build_amount"].number_format
+    )
+    assert ws[f"{col['system_name']}{row}"].value == 12  # General: the same keystrokes make a number
+    status = [
+        dv for dv in ws.data_validations.dataValidation if dv.type == "list" and f"{col['status']}{main.first_data_row}" in str(dv.sqref)
+    ]
+    assert status and f"{col['status']}{row}" in status[0].sqref
 
 
 def test_cli_builds_pilot_templates(tmp_path):

@@ -9,15 +9,17 @@ out (⟨U+001B⟩), so nothing a file contains can restyle, link or drive the te
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from ..chars import shown
-from ..form.load import Form
-from ..form.roster import Unit
+
+if TYPE_CHECKING:
+    from ..form.load import Form
+    from ..form.roster import Unit
 
 out = Console(soft_wrap=False)
 err = Console(stderr=True, soft_wrap=True)

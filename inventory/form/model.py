@@ -84,6 +84,15 @@ class Field:
         return TYPE_NAMES[self.type]
 
 
+def column_letter(n: int) -> str:
+    """Excel's letters for column number `n` (1 -> A, 27 -> AA)."""
+    letters = ""
+    while n > 0:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
 @dataclass(frozen=True)
 class SchemaRule:
     """An `if/then` block of a sheet schema, named by its `x-rule` code."""
@@ -137,6 +146,13 @@ class Sheet:
         import jsonschema_rs  # compiled on first use: commands that only read the form stay quick
 
         return jsonschema_rs.validator_for(self.schema, validate_formats=True)
+
+    @cached_property
+    def parts(self) -> Any:
+        """The schema split for validation once per distinct value (`form/parts.py`); None if it cannot be."""
+        from .parts import split_schema
+
+        return split_schema(self.schema)
 
     @property
     def title(self) -> str:

@@ -66,6 +66,8 @@ def _too_long(value: Any) -> bool:
 
 def norm_text(value: Any) -> Result:
     if type(value) is str:
+        if value.isprintable():  # the common case: no control, invisible or odd blank characters to look for
+            return (value.strip(" ") or None), None
         text = value.strip(_BLANK)  # stored as typed: only the blank space around it is trimmed
         if not text or not clean_text(text):
             return None, None

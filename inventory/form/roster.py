@@ -7,8 +7,6 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from rapidfuzz import fuzz, process
-
 from ..errors import SetupError, UsageError
 from ..resources import data_dir
 from .normalize import clean_text
@@ -76,6 +74,8 @@ class Roster:
 
     def suggest(self, name: str, limit: int = 3) -> tuple[str, ...]:
         choices = {u.name: f"{u.name} {u.short_name} {' '.join(u.aliases)}" for u in self.units}
+        from rapidfuzz import fuzz, process  # only for the closest names to a name not on the roster
+
         found = process.extract(clean_text(name), choices, scorer=fuzz.partial_ratio, limit=limit, score_cutoff=40)
         return tuple(key for _, _, key in found)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 
@@ -41,6 +41,9 @@ class CompiledRule:
     hint: str
     sheet: str
     check: Check
+    fields: tuple[str, ...] = ()  # every field the check reads: it runs once per distinct combination of them
+    when: Mapping[str, frozenset[str]] = field(default_factory=dict)  # the rows it applies to (empty: all)
+    spec: Mapping[str, Any] = field(default_factory=dict)  # the rule as written in rules.json
 
 
 def _cmp_dates(a: str, b: str) -> int:
@@ -178,4 +181,9 @@ def compile_rule(rule: Mapping[str, Any], main_key: str | None) -> CompiledRule:
 
     else:  # load_form has already rejected unknown kinds
         raise ValueError(kind)
-    return CompiledRule(rule["code"], rule["severity"], rule["title"], rule.get("hint", ""), rule["sheet"], check)
+    read = [*rule.get("when", {}), f, rule.get("before"), rule.get("after"), rule.get("base"), rule.get("other")]
+    if kind in ("children_sum", "has_children"):
+        read.append(main_key)
+    fields = tuple(dict.fromkeys(k for k in read if k))
+    when = {k: frozenset(v) for k, v in rule.get("when", {}).items()}
+    return CompiledRule(rule["code"], rule["severity"], rule["title"], rule.get("hint", ""), rule["sheet"], check, fields, when, rule)

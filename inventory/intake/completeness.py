@@ -1,10 +1,14 @@
 """How complete a return is: the share of required cells filled (conditional requirements included)
-and the share of recommended cells filled, over the system list."""
+and the share of recommended cells filled, over the system list. Counted over columns: a field is
+needed on every row (required) or on the rows where a rule applies; each rule's condition is
+judged once per distinct combination of the fields it reads."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..form.model import Sheet
-from .reader import SheetData
+from .records import SheetData
 
 
 class Completeness:
@@ -14,18 +18,19 @@ class Completeness:
         self.conditional = [(r, frozenset(r.requires)) for r in main.rules if r.when and r.requires]
 
     def __call__(self, sheet: SheetData) -> tuple[float | None, float | None]:
-        records = sheet.records
-        if not records:
+        n = len(sheet)
+        if not n:
             return None, None
-        need = have = rec_have = 0
-        for rec in records:
-            v = rec.values
-            keys = self.required
-            for rule, requires in self.conditional:
-                if rule.applies(v):
-                    keys = keys | requires
-            need += len(keys)
-            have += len(keys & v.keys())
-            rec_have += len(self.recommended & v.keys())
-        share = rec_have / (len(self.recommended) * len(records)) if self.recommended else None
+        nothing = np.zeros(n, dtype=bool)
+        filled = {k: col.filled() for k, col in sheet.cells.items()}
+        needed = {k: ~nothing for k in self.required}
+        for rule, requires in self.conditional:
+            inverse, groups = sheet.groups([*rule.when, *rule.unless])
+            applies = np.fromiter((rule.applies(g) for g in groups), dtype=bool, count=len(groups))[inverse]
+            for k in requires:
+                needed[k] = needed.get(k, nothing) | applies
+        need = sum(int(m.sum()) for m in needed.values())
+        have = sum(int((m & filled.get(k, nothing)).sum()) for k, m in needed.items())
+        rec_have = sum(int(filled.get(k, nothing).sum()) for k in self.recommended)
+        share = rec_have / (len(self.recommended) * n) if self.recommended else None
         return round(have / need, 4) if need else None, round(share, 4) if share is not None else None

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-from rapidfuzz import fuzz, process
-
-from ..form.model import Sheet
+from ..form.model import Sheet, column_letter
 from ..form.normalize import clean_text
 from .records import WorkbookData
 
@@ -24,7 +21,6 @@ def header_key(text: Any) -> str:
     return clean_text(text).replace(" ", "").strip("*＊").strip()
 
 
-
 def best_header_row(rows: list[list[Any]], titles: set[str], expected: int) -> tuple[int, int]:
     """(0-based index, matches) of the row that looks most like the header row."""
     best = (expected - 1, -1)
@@ -33,7 +29,6 @@ def best_header_row(rows: list[list[Any]], titles: set[str], expected: int) -> t
         if hits > best[1] or (hits == best[1] and i == expected - 1):
             best = (i, hits)
     return best
-
 
 
 def map_headers(data: WorkbookData, spec: Sheet, name: str, header: list[Any]) -> dict[str, int]:
@@ -52,7 +47,7 @@ def map_headers(data: WorkbookData, spec: Sheet, name: str, header: list[Any]) -
             continue
         if f.key in mapped:
             if key not in seen:
-                data.add("HEADER_DUPLICATE", sheet=name, row=spec.header_row, column=get_column_letter(ci + 1), value=f.title)
+                data.add("HEADER_DUPLICATE", sheet=name, row=spec.header_row, column=column_letter(ci + 1), value=f.title)
                 seen[key] = ci
             continue
         mapped[f.key] = ci
@@ -60,6 +55,8 @@ def map_headers(data: WorkbookData, spec: Sheet, name: str, header: list[Any]) -
     remaining = {f.key: header_key(f.title) for f in spec.fields if f.key not in mapped}
     still_unknown = []
     for ci, text in unknown:
+        from rapidfuzz import fuzz, process  # only for a header that is not a title
+
         match = process.extractOne(header_key(text), remaining, scorer=fuzz.ratio, score_cutoff=RENAME_CUTOFF)
         if match:
             key = match[2]
@@ -69,7 +66,7 @@ def map_headers(data: WorkbookData, spec: Sheet, name: str, header: list[Any]) -
                 "HEADER_RENAMED",
                 sheet=name,
                 row=spec.header_row,
-                column=get_column_letter(ci + 1),
+                column=column_letter(ci + 1),
                 value=text,
                 expected=spec.by_key[key].title,
                 field=key,
@@ -78,9 +75,11 @@ def map_headers(data: WorkbookData, spec: Sheet, name: str, header: list[Any]) -
             still_unknown.append((ci, text))
     titles = {f.key: f.title for f in spec.fields}
     for ci, text in still_unknown:
+        from rapidfuzz import fuzz, process
+
         near = process.extractOne(header_key(text), titles, scorer=fuzz.partial_ratio, score_cutoff=50)
         tip = f"（最接近的模板列：“{near[0]}”）" if near else ""
-        data.add("HEADER_UNKNOWN", sheet=name, row=spec.header_row, column=get_column_letter(ci + 1), value=text, expected=tip)
+        data.add("HEADER_UNKNOWN", sheet=name, row=spec.header_row, column=column_letter(ci + 1), value=text, expected=tip)
     moved = out_of_order(spec, mapped)
     for f in spec.fields:
         if f.key not in mapped:
@@ -96,13 +95,12 @@ def map_headers(data: WorkbookData, spec: Sheet, name: str, header: list[Any]) -
                 "HEADER_MOVED",
                 sheet=name,
                 row=spec.header_row,
-                column=get_column_letter(mapped[f.key] + 1),
+                column=column_letter(mapped[f.key] + 1),
                 field=f.key,
                 value=f.position,
                 expected=f.title,
             )
     return mapped
-
 
 
 def out_of_order(spec: Sheet, mapped: dict[str, int]) -> set[str]:

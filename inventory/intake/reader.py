@@ -11,14 +11,12 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from python_calamine import CalamineWorkbook
-
 from ..form.issues import make_issue
 from ..form.model import Form
 from ..template import META_SHEET
 from .records import Record, SheetData, WorkbookData
-from .safeopen import FileProblem, open_safely
-from .sheets import SheetSource, choose_sheets
+from .safeopen import FileProblem, SafeFile, open_safely
+from .sheets import Parser, SheetSource, choose_sheets
 from .tables import read_form, read_table
 
 __all__ = ["Record", "SheetData", "WorkbookData", "read_workbook"]
@@ -32,19 +30,33 @@ class _Reader:
 
     def read(self) -> WorkbookData:
         data = self.data
+        parser = Parser(self.path)
         try:
-            safe = open_safely(self.path)
-        except FileProblem as exc:
-            data.issues.append(exc.issue)
-            data.fatal = True
-            return data
+            try:
+                safe = open_safely(self.path, parser.open, parser.sheet_ok)
+            except FileProblem as exc:
+                data.issues.append(exc.issue)
+                data.fatal = True
+                return data
+            try:
+                if safe.copy is not None:
+                    parser.reopen(safe.copy)
+                self._read_safe(safe, parser)
+            finally:
+                safe.close()
+        finally:
+            parser.close()
+        return data
+
+    def _read_safe(self, safe: SafeFile, parser: Parser) -> None:
+        data = self.data
         try:
             data.size, data.sha256 = safe.size, safe.sha256
             try:
-                wb = CalamineWorkbook.from_path(str(safe.readable_path))
+                source = SheetSource(safe, parser, data)
             except Exception as exc:  # calamine raises its own error types for broken parts
                 raise FileProblem(make_issue("FILE_CORRUPT", value=f"无法解析工作簿（{type(exc).__name__}）")) from exc
-            self._read_all(SheetSource(safe, wb, data))
+            self._read_all(source)
         except FileProblem as exc:
             data.issues.append(replace(exc.issue, file=str(self.path)))
             data.fatal = True
@@ -53,15 +65,13 @@ class _Reader:
                 raise
             data.add("FILE_UNREADABLE", value=f"读取时出错（{type(exc).__name__}）")
             data.fatal = True
-        finally:
-            safe.close()
-        return data
 
     def _read_all(self, source: SheetSource) -> None:
         data, form = self.data, self.form
         if META_SHEET in source.names:
             rows = source.rows(META_SHEET)
             data.meta = {str(r[0]): str(r[1]) for r in rows[:50] if len(r) > 1 and r[0] != ""}
+        source.prefetch([*(s.name for s in form.sheets), *source.names])
         found = choose_sheets(form, source, data)
         self._recognise(found)
         for spec in form.sheets:
@@ -74,7 +84,7 @@ class _Reader:
             if spec.layout == "form":
                 data.sheets[spec.name] = read_form(data, spec, name, rows)
             else:
-                data.sheets[spec.name] = read_table(data, spec, name, rows, merges)
+                data.sheets[spec.name] = read_table(data, spec, name, rows, merges, source.safe.scans[name].booleans)
             source.drop(name)  # the raw rows are no longer needed
 
     def _recognise(self, found: dict[str, str]) -> None:

@@ -17,7 +17,7 @@ import stat
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -40,11 +40,18 @@ NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
-# literal-led patterns (an alternation over the whole sheet would be many times slower); XML allows any
-# whitespace around attributes and either quote, so none of them assumes a single space and double quotes
+# Scanning a sheet costs a few passes over its XML, so each pass is a literal-led pattern or a byte
+# search (an alternation over the whole sheet would be many times slower). XML allows any whitespace
+# around attributes and either quote: the fast pass looks for far references written as office suites
+# write them (r="..."), and any sheet that writes an attribute another way gets the general pattern.
 _FAR_REF = re.compile(rb"""r\s*=\s*["']([A-Za-z]{3,}[0-9]+|[A-Za-z]{0,3}(?:[2-9][0-9]{5}|[0-9]{7,}))["']""")
+_FAR_REF_PLAIN = re.compile(rb'r="([A-Za-z]{3,}[0-9]+|[A-Za-z]{0,3}(?:[2-9][0-9]{5}|[0-9]{7,}))"')
+_SPACED_EQUALS = (re.compile(rb" ="), re.compile(rb"= "))
 _ROW_OPEN = re.compile(rb"<(?:\w{1,16}:)?row[\s>/]")
-_HAS_FORMULA = re.compile(rb"<(?:\w{1,16}:)?f[\s>/]")
+_PREFIXED_ROW = re.compile(rb":row[\s>/]")
+_HAS_FORMULA = (re.compile(rb"<f[\s>/]"), re.compile(rb":f[\s>/]"))
+_MARKUP_DECL = re.compile(rb"<!")
+_BOOLEAN_CELL = re.compile(rb't="b"')
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*>\s*(<f[^>]*/>|<f[^>]*>(.*?)</f>)\s*(<v>[^<]+</v>)?', re.S)
 _UNSAFE = (b"<!DOCTYPE", b"<!ENTITY")
 _SPACE = b" \t\r\n"
@@ -63,6 +70,7 @@ class SheetScan:
     row_count: int = 0  # row elements in the sheet
     far_cell: str | None = None  # the first cell or row beyond the form's area, as written
     formulas_without_value: list[tuple[str, str]] = field(default_factory=list)  # (cell, formula)
+    booleans: bool = False  # may hold TRUE/FALSE cells (which Python would confuse with 1 and 0)
 
     @property
     def needs_sanitizing(self) -> bool:
@@ -144,8 +152,10 @@ def _workbook_sheets(zf: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
-def open_safely(path: Path) -> SafeFile:
-    """Check `path` and return a handle for reading, or raise FileProblem."""
+def open_safely(path: Path, package_ok: Callable[[], None] | None = None, sheet_ok: Callable[[str], None] | None = None) -> SafeFile:
+    """Check `path` and return a handle for reading, or raise FileProblem. `package_ok` is called once
+    the package and every part but the worksheets are proven sane, and `sheet_ok(name)` as each
+    worksheet is (largest first), so the reader can start on them while the rest are scanned."""
     path = Path(path)
     name = str(path)
 
@@ -202,7 +212,14 @@ def open_safely(path: Path) -> SafeFile:
         for info in infos:  # a DTD has no business in an xlsx part (entity expansion attacks), anywhere in it
             if info.filename.endswith((".xml", ".rels")) and info.filename not in sheets and _declares_dtd(zf, info.filename):
                 raise fail("FILE_XML_UNSAFE", f"{info.filename} 含 DOCTYPE/ENTITY")
-        scans = {sheet: scan_sheet(zf, part) for sheet, part in parts.items()}  # worksheets check for DTDs here
+        if package_ok is not None:
+            package_ok()
+        scans: dict[str, SheetScan] = {}
+        for sheet, part in sorted(parts.items(), key=lambda item: -zf.getinfo(item[1]).file_size):
+            scans[sheet] = scan = scan_sheet(zf, part)  # worksheets check for DTDs here
+            if sheet_ok is not None and not scan.needs_sanitizing:
+                sheet_ok(sheet)
+        scans = {sheet: scans[sheet] for sheet in parts}
         digest = hashlib.sha256()
         with path.open("rb") as fh:
             for chunk in iter(lambda: fh.read(1024**2), b""):
@@ -239,7 +256,7 @@ def _inflate(zf: zipfile.ZipFile, part: str, chunk_size: int = 4 * 1024**2, over
 
 
 def _declares_dtd(zf: zipfile.ZipFile, part: str) -> bool:
-    return any(marker in data for data in _inflate(zf, part, overlap=16) for marker in _UNSAFE)
+    return any(_MARKUP_DECL.search(data) and any(marker in data for marker in _UNSAFE) for data in _inflate(zf, part, overlap=16))
 
 
 def _far(ref: bytes) -> bool:
@@ -249,22 +266,38 @@ def _far(ref: bytes) -> bool:
     return len(letters) > 2 or (digits and int(digits) > ROW_LIMIT)
 
 
+def _plain_attributes(data: bytes) -> bool:
+    """True when every attribute in `data` is written name="value" (no single quotes, no whitespace
+    around "="); single bytes are found at memchr speed, so most sheets answer in a few milliseconds."""
+    if b"'" in data or b"\t" in data or b"\r" in data or data.find(b"\n", 256) != -1:
+        return False
+    return not any(p.search(data) for p in _SPACED_EQUALS)
+
+
 def scan_sheet(zf: zipfile.ZipFile, part: str) -> SheetScan:
     """Stream the sheet XML once: declared DTDs, rows, any cell or row far outside the form,
-    formulas without cached values. Every pattern is literal-led, so a sheet costs a few fast scans."""
+    formulas without cached values."""
     scan = SheetScan()
     has_formula = False
     for n, data in enumerate(_inflate(zf, part)):
-        if b"<!" in data and any(marker in data for marker in _UNSAFE):
+        if _MARKUP_DECL.search(data) and any(marker in data for marker in _UNSAFE):
             raise FileProblem(make_issue("FILE_XML_UNSAFE", value=f"{part} 含 DOCTYPE/ENTITY"))
-        scan.row_count += len(_ROW_OPEN.findall(data, 64 if n else 0))  # a chunk repeats the previous one's last 64 bytes
+        start = 64 if n else 0  # a chunk repeats the previous one's last 64 bytes
+        scan.row_count += data.count(b"<row", start) + len(_PREFIXED_ROW.findall(data, start))  # (<rowBreaks> too: a bound)
+        plain = _plain_attributes(data)
+        if not scan.booleans:
+            scan.booleans = not plain or _BOOLEAN_CELL.search(data) is not None
         if scan.far_cell is None:
-            for m in _FAR_REF.finditer(data):
-                if data[m.start() - 1 : m.start()] in (b" ", b"\t", b"\r", b"\n") and _far(m.group(1)):
+            if plain:
+                m = _FAR_REF_PLAIN.search(data)
+                if m and _far(m.group(1)):
                     scan.far_cell = m.group(1).decode()
-                    break
+                elif m:  # a near miss such as r="A150000": look through the rest of the chunk
+                    scan.far_cell = _first_far(data)
+            else:
+                scan.far_cell = _first_far(data)
         if not has_formula:
-            has_formula = _HAS_FORMULA.search(data) is not None
+            has_formula = any(p.search(data) is not None for p in _HAS_FORMULA)
     if has_formula and zf.getinfo(part).file_size <= 64 * 1024**2:
         xml = zf.read(part)
         for m in _FORMULA_CELL.finditer(xml):
@@ -272,6 +305,13 @@ def scan_sheet(zf: zipfile.ZipFile, part: str) -> SheetScan:
                 formula = (m.group(3) or b"").decode("utf-8", "replace")
                 scan.formulas_without_value.append((m.group(1).decode(), formula[:40]))
     return scan
+
+
+def _first_far(data: bytes) -> str | None:
+    for m in _FAR_REF.finditer(data):
+        if data[m.start() - 1 : m.start()] in (b" ", b"\t", b"\r", b"\n") and _far(m.group(1)):
+            return m.group(1).decode()
+    return None
 
 
 _ROW_ELEMENT = re.compile(rb"<(?:\w{1,16}:)?row\b[^>]*?(?:/>|>.*?</(?:\w{1,16}:)?row>)", re.S)

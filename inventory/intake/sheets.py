@@ -7,6 +7,10 @@ is that file's issue (FILE_CORRUPT naming the sheet), never an exception that st
 
 from __future__ import annotations
 
+import ctypes
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
@@ -21,14 +25,103 @@ from .safeopen import ROW_LIMIT, FileProblem, SafeFile
 Merges = list[tuple[tuple[int, int], tuple[int, int]]]
 
 
+NEVER_READ = (LISTS_SHEET, INSTRUCTIONS_SHEET)  # our own template sheets: never data
+
+
+@lru_cache(maxsize=1)
+def _malloc_trim() -> Any:
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        return None
+
+
+def give_back_memory() -> None:
+    """Return freed heap pages to the system (glibc keeps them otherwise, and Python's own object
+    arenas cannot reuse them), so a big sheet's parse does not add to the peak of what follows."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+class Parser:
+    """calamine on a thread of its own. It parses without holding the GIL, so the workbook (shared
+    strings, styles) opens while the worksheets are still being scanned, each worksheet is parsed as
+    soon as its scan has proven it sane, and the reader meanwhile turns earlier sheets into columns.
+    Every call into the workbook runs on this one thread."""
+
+    def __init__(self, path: Path) -> None:
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="calamine")
+        self.path = path
+        self.book: Future[tuple[CalamineWorkbook, list[str], dict[str, bool]]] | None = None
+        self.sheets: dict[str, Future[Any]] = {}
+
+    def open(self) -> None:
+        """The package is sane: start opening the workbook (its sheet list is read with it: once a
+        sheet is being parsed, the workbook may not be touched from another thread)."""
+        path = str(self.path)
+
+        def opened() -> tuple[CalamineWorkbook, list[str], dict[str, bool]]:
+            wb = CalamineWorkbook.from_path(path)
+            return wb, list(wb.sheet_names), {m.name: m.visible == SheetVisibleEnum.Visible for m in wb.sheets_metadata}
+
+        self.book = self.pool.submit(opened)
+
+    def sheet_ok(self, name: str) -> None:
+        """A worksheet's scan found nothing to fear: start parsing it."""
+        if self.book is not None and name not in self.sheets and name not in NEVER_READ:
+            self.sheets[name] = self._submit(name)
+
+    def _submit(self, name: str) -> Future[Any]:
+        book = self.book
+        assert book is not None
+        return self.pool.submit(lambda: book.result()[0].get_sheet_by_name(name))
+
+    def reopen(self, path: Path) -> None:
+        """Read another file instead (the sanitized copy); what was started on the original is dropped."""
+        self.path, self.sheets = path, {}
+        self.open()
+
+    def contents(self) -> tuple[list[str], dict[str, bool]]:
+        """The workbook's sheet names, and whether each is visible."""
+        if self.book is None:
+            self.open()
+        assert self.book is not None
+        _, names, visible = self.book.result()
+        return names, visible
+
+    def sheet(self, name: str) -> Any:
+        return (self.sheets.pop(name, None) or self._submit(name)).result()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def from_a1(rows: list[list[Any]], top: int, left: int) -> list[list[Any]]:
+    """Rows that start at A1, so a row's index is its Excel row - 1 and a cell's its column - 1."""
+    if left:
+        pad = [""] * left
+        rows = [pad + r for r in rows]
+    if top:
+        blank = [""] * (len(rows[0]) if rows else 0)
+        rows = [list(blank) for _ in range(top)] + rows
+    return rows
+
+
 class SheetSource:
     """Each sheet's raw rows, read once on demand; what the scan found becomes issues as it is read."""
 
-    def __init__(self, safe: SafeFile, wb: CalamineWorkbook, data: WorkbookData) -> None:
-        self.safe, self.wb, self.data = safe, wb, data
-        self.names = [n for n in wb.sheet_names if n in safe.sheet_parts]
-        self.visible = {m.name: m.visible == SheetVisibleEnum.Visible for m in wb.sheets_metadata}
+    def __init__(self, safe: SafeFile, parser: Parser, data: WorkbookData) -> None:
+        self.safe, self.parser, self.data = safe, parser, data
+        names, self.visible = parser.contents()
+        self.names = [n for n in names if n in safe.sheet_parts]
         self.cache: dict[str, tuple[list[list[Any]], Merges]] = {}
+
+    def prefetch(self, names: list[str]) -> None:
+        """Parse these sheets, in this order, on the parser thread."""
+        for name in dict.fromkeys(names):
+            if name in self.names:
+                self.parser.sheet_ok(name)
 
     def rows(self, name: str) -> list[list[Any]]:
         return self.read(name)[0]
@@ -36,12 +129,15 @@ class SheetSource:
     def read(self, name: str) -> tuple[list[list[Any]], Merges]:
         if name not in self.cache:
             try:
-                sheet = self.wb.get_sheet_by_name(name)
-                rows = sheet.to_python(skip_empty_area=False)
+                sheet = self.parser.sheet(name)
+                rows = sheet.to_python()  # from the first used cell: asking calamine for A1 on makes it copy the sheet
+                start = sheet.start or (0, 0)
                 merges = list(sheet.merged_cell_ranges or [])
             except Exception as exc:  # calamine raises its own error types for a broken sheet
                 raise FileProblem(make_issue("FILE_CORRUPT", value=f"工作表“{name}”无法解析（{type(exc).__name__}）")) from exc
-            self.cache[name] = (rows, merges)
+            del sheet
+            give_back_memory()  # calamine's copy of the sheet is gone: let the next allocations reuse it
+            self.cache[name] = (from_a1(rows, *start), merges)
         return self.cache[name]
 
     def drop(self, name: str) -> None:

@@ -6,16 +6,18 @@ could not be normalised keeps what was typed and becomes an issue at its cell.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Iterator, Sequence
+from itertools import chain, count
 from typing import Any
 
-from openpyxl.utils import get_column_letter
+import numpy as np
 
 from ..form.issues import CATALOGUE, WARNING
-from ..form.model import Sheet
+from ..form.model import Sheet, column_letter
 from ..form.normalize import Problem, Result, normaliser
 from .headers import best_header_row, header_key, map_headers
-from .records import Record, SheetData, WorkbookData
+from .records import Column, Record, SheetData, WorkbookData
 
 
 def is_notice(problem: Problem) -> bool:
@@ -25,7 +27,6 @@ def is_notice(problem: Problem) -> bool:
 
 def column_normalisers(spec: Sheet) -> dict[str, Callable[[Any], Result]]:
     return {f.key: normaliser(f.type, f.enum) for f in spec.fields}
-
 
 
 def read_form(data: WorkbookData, spec: Sheet, name: str, rows: list[list[Any]]) -> SheetData:
@@ -54,94 +55,117 @@ def read_form(data: WorkbookData, spec: Sheet, name: str, rows: list[list[Any]])
             if not is_notice(problem):
                 raw[f.key] = value
                 bad.add(f.key)
-            data.add(
-                problem.code, sheet=name, row=i + 1, column="B", field=f.key, title=f.title, value=value, expected=problem.expected
-            )
+            data.add(problem.code, sheet=name, row=i + 1, column="B", field=f.key, title=f.title, value=value, expected=problem.expected)
     for f in spec.fields:
         if f.key not in columns:
             data.add("HEADER_MISSING" if f.required else "HEADER_MISSING_OPTIONAL", sheet=name, expected=f.title, field=f.key)
-    sd = SheetData(spec=spec, name=name, columns=columns)
-    sd.records.append(Record(row=spec.first_data_row, values=values, raw=raw, bad=frozenset(bad)))
-    return sd
+    record = Record(row=spec.first_data_row, values=values, raw=raw, bad=frozenset(bad))
+    return SheetData.from_records(spec, name, columns, [record])
 
 
-def read_table(data: WorkbookData, spec: Sheet, name: str, rows: list[list[Any]], merged: list[Any]) -> SheetData:
+def _factorize(cells: Sequence[Any]) -> tuple[list[Any], np.ndarray]:
+    """(distinct cells in first-seen order, each cell's index among them). Python counts True == 1 == 1.0,
+    so cells are keyed by (is it a boolean, value) to keep a TRUE cell apart from a 1 (and FALSE from 0.0)."""
+    keys = [(v.__class__ is bool, v) for v in cells]
+    found = dict.fromkeys(keys)
+    position = {k: i for i, k in enumerate(found)}
+    try:
+        codes = np.fromiter(map(position.__getitem__, keys), dtype=np.int32, count=len(keys))
+    except KeyError:  # a NaN from a crafted file is not equal to itself: give every NaN one code
+        nan = len(position)
+        codes = np.fromiter((position.get(k, nan) for k in keys), dtype=np.int32, count=len(keys))
+        found[(False, math.nan)] = None
+    return [v for _, v in found], codes
+
+
+def _grid_codes(data_rows: list[list[Any]], booleans: bool) -> tuple[list[Any], np.ndarray] | None:
+    """Every cell of a rectangular block as a code into one list of distinct cells, in one pass at C
+    speed (no per-cell Python code); None when the block is ragged or may hold TRUE/FALSE beside a 1
+    or 0 (which Python counts as equal)."""
+    if not data_rows or len(set(map(len, data_rows))) != 1:
+        return None
+    n = len(data_rows) * len(data_rows[0])
+    first_seen: dict[Any, int] = {}  # cell -> where it first occurs (setdefault keeps the first)
+    where = np.fromiter(map(first_seen.setdefault, chain.from_iterable(data_rows), count()), dtype=np.int64, count=n)
+    distinct = list(first_seen)  # (a NaN is not equal to itself: each one stays a cell of its own)
+    if booleans and any(v.__class__ in (int, float, bool) and (v == 0 or v == 1) for v in distinct):
+        return None
+    dense = np.empty(n, dtype=np.int32)
+    dense[np.fromiter(first_seen.values(), dtype=np.int64, count=len(distinct))] = np.arange(len(distinct), dtype=np.int32)
+    return distinct, dense[where].reshape(len(data_rows), len(data_rows[0]))
+
+
+def _column_cells(data_rows: list[list[Any]], mapped: dict[str, int], booleans: bool) -> Iterator[tuple[str, list[Any], np.ndarray]]:
+    """(field, its distinct cells, each row's code) per mapped column."""
+    grid = _grid_codes(data_rows, booleans)
+    if grid is None:
+        width = max(mapped.values(), default=-1) + 1
+        if any(len(r) < width for r in data_rows):  # ragged rows (bounded reader): pad once
+            data_rows = [r + [""] * (width - len(r)) if len(r) < width else r for r in data_rows]
+        for key, ci in mapped.items():
+            yield key, *_factorize([r[ci] for r in data_rows])
+        return
+    distinct, codes = grid
+    local = np.empty(len(distinct), dtype=np.int32)
+    for key, ci in mapped.items():
+        column = codes[:, ci]
+        used = np.flatnonzero(np.bincount(column, minlength=len(distinct)))  # this column's cells, in first-seen order
+        local[used] = np.arange(len(used), dtype=np.int32)
+        yield key, [distinct[c] for c in used.tolist()], local[column]
+
+
+def read_table(data: WorkbookData, spec: Sheet, name: str, rows: list[list[Any]], merged: list[Any], booleans: bool = True) -> SheetData:
     titles = {header_key(f.title) for f in spec.fields}
     header_idx, _ = best_header_row(rows, titles, spec.header_row)
     header = rows[header_idx] if header_idx < len(rows) else []
     mapped = map_headers(data, spec, name, header)
-    columns = {k: get_column_letter(ci + 1) for k, ci in mapped.items()}
+    columns = {k: column_letter(ci + 1) for k, ci in mapped.items()}
     sd = SheetData(spec=spec, name=name, columns=columns)
     first = header_idx + 1  # 0-based index of the first data row
     for (r0, c0), (r1, c1) in merged:
         if r1 >= first:
-            rng = f"{get_column_letter(c0 + 1)}{r0 + 1}:{get_column_letter(c1 + 1)}{r1 + 1}"
-            data.add("CELL_MERGED", sheet=name, row=r0 + 1, column=get_column_letter(c0 + 1), value=rng)
+            rng = f"{column_letter(c0 + 1)}{r0 + 1}:{column_letter(c1 + 1)}{r1 + 1}"
+            data.add("CELL_MERGED", sheet=name, row=r0 + 1, column=column_letter(c0 + 1), value=rng)
     norms = column_normalisers(spec)
-    data_rows = rows[first:]
-    columns_data: list[list[Any]] = []
-    tables: list[dict[Any, Any]] = []
-    problems: dict[str, dict[Any, Any]] = {}
-    width = max(mapped.values(), default=-1) + 1
-    if any(len(r) < width for r in data_rows):  # ragged rows (bounded reader): pad once
-        data_rows = [r + [""] * (width - len(r)) if len(r) < width else r for r in data_rows]
-    keys = []
-    for key, ci in mapped.items():
-        column = [r[ci] for r in data_rows]
-        distinct = set(column)
-        if distinct <= {"", None}:
+    found: dict[str, Column] = {}
+    problems: dict[str, dict[int, Problem]] = {}
+    blank = np.ones(len(rows) - first if len(rows) > first else 0, dtype=bool)
+    for key, distinct, codes in _column_cells(rows[first:], mapped, booleans):
+        if all(v == "" or v is None for v in distinct):
             continue  # an empty column adds nothing to any row
-        keys.append(key)
         fn = norms[key]
-        table: dict[Any, Any] = {"": None, None: None}
-        for value in distinct:  # each distinct value is normalised once
-            if value in table:
-                continue
-            norm, problem = fn(value)
-            table[value] = norm
+        values: list[Any] = []
+        for code, value in enumerate(distinct):  # each distinct value is normalised once
+            norm, problem = (None, None) if value == "" or value is None else fn(value)
+            values.append(norm)
             if problem is not None:
-                problems.setdefault(key, {})[value] = problem
-        columns_data.append(column)
-        tables.append(table)
-    records = sd.records
-    at: list[Record | None] = [None] * len(data_rows)
-    blank_start: int | None = None
-    for i, cells in enumerate(zip(*columns_data, strict=True)):
-        values = {k: n for k, t, v in zip(keys, tables, cells, strict=True) if (n := t[v]) is not None}
-        row_no = first + i + 1
-        if not values:
-            if blank_start is None:
-                blank_start = row_no
-            continue
-        if blank_start is not None:
-            if records:  # a gap between data rows (trailing blanks are never reported)
-                span = f"第 {blank_start} 行" if blank_start == row_no - 1 else f"第 {blank_start}–{row_no - 1} 行"
-                data.add("ROW_BLANK", sheet=name, row=blank_start, value=span)
-            blank_start = None
-        rec = Record(row=row_no, values=values, raw={})
-        records.append(rec)
-        at[i] = rec
+                problems.setdefault(key, {})[code] = problem
+        bad = frozenset(c for c, p in problems.get(key, {}).items() if not is_notice(p))
+        column = Column(codes, values, distinct, bad)
+        blank &= ~column.filled()
+        found[key] = column
+    kept = np.flatnonzero(~blank)
+    sd.rows = (kept + first + 1).tolist()
+    for before, after in zip(sd.rows, sd.rows[1:], strict=False):  # a gap between data rows (trailing blanks are never reported)
+        if after - before > 1:
+            start = before + 1
+            data.add("ROW_BLANK", sheet=name, row=start, value=f"第 {start} 行" if start == after - 1 else f"第 {start}–{after - 1} 行")
+    for key, column in found.items():
+        sd.cells[key] = Column(column.codes[kept], column.values, column.raw, column.bad)
     for key, bad_values in problems.items():  # rare: cells whose value could not be normalised
-        column = columns_data[keys.index(key)]
+        codes = sd.cells[key].codes
         title = spec.by_key[key].title
-        for i, value in enumerate(column):
-            problem = bad_values.get(value) if value != "" else None
-            rec = at[i]
-            if problem is None or rec is None:
-                continue
-            if not is_notice(problem):  # a notice keeps the value it read (e.g. a date from its serial number)
-                rec.raw[key] = value
-                rec.bad = rec.bad | {key}
-            data.add(
-                problem.code,
-                sheet=name,
-                row=rec.row,
-                column=columns[key],
-                field=key,
-                title=title,
-                value=value,
-                expected=problem.expected,
-            )
+        raw = sd.cells[key].raw
+        for code, problem in bad_values.items():
+            for i in np.flatnonzero(codes == code).tolist():
+                data.add(
+                    problem.code,
+                    sheet=name,
+                    row=sd.rows[i],
+                    column=columns[key],
+                    field=key,
+                    title=title,
+                    value=raw[code],
+                    expected=problem.expected,
+                )
     return sd
-
-

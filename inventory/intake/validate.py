@@ -60,7 +60,7 @@ class Validator:
                 issues.extend(check(ctx))
             main = ctx.main
             if main is not None:
-                report.systems = len(main.records)
+                report.systems = len(main)
                 report.completeness, report.completeness_recommended = self.completeness(main)
         report.issues = [link_faq(i) for i in sorted(issues, key=self._order)]
         return report

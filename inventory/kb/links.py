@@ -10,12 +10,13 @@ from dataclasses import replace
 from functools import lru_cache
 
 from ..form.issues import Issue
-from .entries import code_links
 
 
 @lru_cache(maxsize=1)
 def _links() -> dict[str, tuple[str, str]]:
     """Issue code -> (FAQ id, question); empty when the knowledge base cannot be read."""
+    from .entries import code_links  # the entries (YAML, Markdown) load only when a file has issues
+
     try:
         return {code: (e.id, e.question) for code, e in code_links().items()}
     except Exception:  # a broken knowledge base must never stop validation

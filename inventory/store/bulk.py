@@ -17,24 +17,23 @@ def store_rows(conn: Connection, form: Form, submission_id: int, unit_id: int | 
     main = data.sheets.get(form.main.name)
     systems = []
     if main is not None:
-        for rec in main.records:
-            values = rec.values
+        for excel_row, values in main.iter_values():
             row = {c: values.get(c) for c in SYSTEM_COLUMNS}
-            row.update(submission_id=submission_id, unit_id=unit_id, row=rec.row, data=values)
+            row.update(submission_id=submission_id, unit_id=unit_id, row=excel_row, data=values)
             systems.append(row)
     children = []
     for child in form.children:
         sd = data.sheets.get(child.name)
         if sd is None:
             continue
-        for rec in sd.records:
+        for excel_row, values in sd.iter_values():
             children.append(
                 {
                     "submission_id": submission_id,
                     "sheet": child.name,
-                    "row": rec.row,
-                    "system_no": rec.values.get(child.parent_key or ""),
-                    "data": rec.values,
+                    "row": excel_row,
+                    "system_no": values.get(child.parent_key or ""),
+                    "data": values,
                 }
             )
     for table, rows in ((SystemRecord.__table__, systems), (ChildRecord.__table__, children)):

@@ -5,9 +5,20 @@ missing-value highlighting, dropdown lists through defined names, styles, and th
 identifies form, version and unit. It may import the base modules and `inventory.form`.
 """
 
-from .build import build_template, template_filename, write_templates
-from .instructions import INSTRUCTIONS_SHEET
-from .lists import LISTS_SHEET
-from .sheets import META_SHEET
+from typing import TYPE_CHECKING, Any
+
+from .names import INSTRUCTIONS_SHEET, LISTS_SHEET, META_SHEET
+
+if TYPE_CHECKING:
+    from .build import build_template, template_filename, write_templates
 
 __all__ = ["INSTRUCTIONS_SHEET", "LISTS_SHEET", "META_SHEET", "build_template", "template_filename", "write_templates"]
+
+
+def __getattr__(name: str) -> Any:
+    """The builders load openpyxl; reading a return only needs the sheet names, so they load on first use."""
+    if name in ("build_template", "template_filename", "write_templates"):
+        from . import build
+
+        return getattr(build, name)
+    raise AttributeError(name)

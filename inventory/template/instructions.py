@@ -9,6 +9,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..form.model import Form
 from ..form.roster import Unit
+from .names import INSTRUCTIONS_SHEET
 from .styles import (
     BOLD,
     FILL_GROUP,
@@ -24,7 +25,6 @@ from .styles import (
 )
 from .validations import conditional_notes
 
-INSTRUCTIONS_SHEET = "填表说明"
 WIDTHS = (10, 10, 22, 8, 14, 34, 46, 18)
 
 

@@ -12,8 +12,7 @@ from openpyxl.utils import absolute_coordinate, get_column_letter, quote_sheetna
 from openpyxl.workbook.defined_name import DefinedName
 
 from ..form.model import Field
-
-LISTS_SHEET = "_lists"
+from .names import LISTS_SHEET
 
 
 class Lists:

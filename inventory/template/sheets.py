@@ -15,10 +15,9 @@ from .. import __version__
 from ..form.model import Form, Sheet
 from ..form.roster import Unit
 from .lists import Lists
+from .names import META_SHEET
 from .styles import BOLD, CENTER, FILL_GROUP, FILL_MISSING, FILL_TITLE, THIN, TITLE_FONT, WRAP, header_fill
 from .validations import conditional_notes, prompt, validation
-
-META_SHEET = "_meta"
 
 
 def prefill(form: Form, unit: Unit | None) -> dict[str, Any]:
@@ -111,10 +110,8 @@ def table_sheet(wb: Workbook, form: Form, sheet: Sheet, lists: Lists) -> None:
         head.font, head.fill, head.alignment, head.border = BOLD, header_fill(f), CENTER, THIN
         head.comment = Comment(prompt(f, notes.get(f.key, [])), "inventory", width=300, height=140)
         ws.column_dimensions[col].width = f.width
-        if f.number_format != "General":
+        if f.number_format != "General":  # the column's style: every cell a unit types into takes it, no styled empty rows
             ws.column_dimensions[col].number_format = f.number_format
-            for r in range(first, last + 1):
-                ws[f"{col}{r}"].number_format = f.number_format
         dv = validation(f, notes.get(f.key, []), lists)
         ws.add_data_validation(dv)
         dv.add(f"{col}{first}:{col}{last}")

@@ -35,8 +35,15 @@ class Context:
 
     def at(self, sd: SheetData, rec: Record, key: str) -> dict[str, Any]:
         """The location keywords of `make_issue` for field `key` of a table row."""
+        return self._at(sd, rec.row, key)
+
+    def at_row(self, sd: SheetData, i: int, key: str) -> dict[str, Any]:
+        """The same for record `i` of a sheet."""
+        return self._at(sd, sd.rows[i], key)
+
+    def _at(self, sd: SheetData, row: int, key: str) -> dict[str, Any]:
         title = sd.spec.by_key[key].title
-        return {"file": self.file, "sheet": sd.name, "row": rec.row, "column": sd.columns.get(key), "field": key, "title": title}
+        return {"file": self.file, "sheet": sd.name, "row": row, "column": sd.columns.get(key), "field": key, "title": title}
 
 
 Check = Callable[[Context], Iterable[Issue]]

@@ -16,27 +16,32 @@ def check_duplicates(ctx: Context) -> Iterator[Issue]:
         return
     spec = main.spec
 
-    def number(v: dict[str, Any]) -> Any:
-        no = v.get(spec.key or "")
-        return no.upper() if isinstance(no, str) else None
+    def per_row(key: str, of: Callable[[Any], Any]) -> list[Any]:
+        """`of` each record's value of `key`, computed once per distinct value."""
+        col = main.cells.get(key)
+        if col is None:
+            return [of(None)] * len(main)
+        table = [of(v) for v in col.values]
+        return [table[c] for c in col.codes.tolist()]
 
-    def name(v: dict[str, Any]) -> Any:
-        n = v.get(spec.name_field or "")
-        owner = clean_text(v.get("owner_unit", "")).replace(" ", "")
-        return (owner, clean_text(n).replace(" ", "")) if isinstance(n, str) else None
+    def folded(v: Any) -> str:
+        return clean_text(v if v is not None else "").replace(" ", "")
 
-    identities: tuple[tuple[str, str | None, Callable[[dict[str, Any]], Any]], ...] = (
-        ("ROW_DUPLICATE_NO", spec.key, number),
-        ("ROW_DUPLICATE_NAME", spec.name_field, name),
+    numbers = per_row(spec.key or "", lambda no: no.upper() if isinstance(no, str) else None)
+    names = per_row(spec.name_field or "", lambda n: folded(n) if isinstance(n, str) else None)
+    owners = per_row("owner_unit", folded)
+    identities: tuple[tuple[str, str | None, list[Any]], ...] = (
+        ("ROW_DUPLICATE_NO", spec.key, numbers),
+        ("ROW_DUPLICATE_NAME", spec.name_field, [(o, n) if n is not None else None for o, n in zip(owners, names, strict=True)]),
     )
-    for code, key, identity in identities:
+    for code, key, idents in identities:
         if not key:
             continue
         seen: dict[Any, int] = {}
-        for rec in main.records:
-            ident = identity(rec.values)
+        for i, ident in enumerate(idents):
             if ident is None:
                 continue
-            first = seen.setdefault(ident, rec.row)
-            if first != rec.row:
-                yield make_issue(code, value=rec.values.get(key), expected=first, **ctx.at(main, rec, key))
+            row = main.rows[i]
+            first = seen.setdefault(ident, row)
+            if first != row:
+                yield make_issue(code, value=main.value(key, i), expected=first, **ctx.at_row(main, i, key))

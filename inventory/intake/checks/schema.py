@@ -1,13 +1,20 @@
-"""Per-row JSON Schema checks (jsonschema-rs, formats on, every error), mapped to located issues.
+"""JSON Schema checks (jsonschema-rs, formats on, every error), mapped to located issues.
 
-An error inside an `allOf` branch is the `if/then` rule of that branch and carries its `x-rule`
-code; everything else maps by kind (required, enum, type, pattern, format, range, length).
+A table sheet is checked by parts (`form/parts.py`): each property once per distinct value, each
+`if/then` block once per distinct combination of the fields it reads, `required` by column; every
+row with a failing value or combination gets the issue. That yields what validating each row whole
+would, at the cost of the distinct values. An error inside an `allOf` block is the rule of that
+block and carries its `x-rule` code; everything else maps by kind (required, enum, type, pattern,
+format, range, length).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from ...form.issues import Issue, make_issue, rule_issue
 from ...form.model import Sheet
@@ -20,12 +27,89 @@ RANGE_WORDS = {"Minimum": "不小于", "ExclusiveMinimum": "大于", "Maximum": 
 
 def check_schema(ctx: Context) -> Iterator[Issue]:
     for sd in ctx.data.sheets.values():
-        validator = sd.spec.validator
-        for rec in sd.records:
-            for e in validator.iter_errors(rec.values):
-                issue = schema_issue(e, rec, sd, ctx.file)
+        parts = sd.spec.parts if sd.spec.layout == "table" else None
+        if parts is None:
+            validator = sd.spec.validator
+            for rec in sd.records:
+                for e in validator.iter_errors(rec.values):
+                    issue = schema_issue(e, rec, sd, ctx.file)
+                    if issue is not None:
+                        yield issue
+        else:
+            yield from _by_parts(sd, parts, ctx.file)
+
+
+def _by_parts(sd: SheetData, parts: Any, file: str) -> Iterator[Issue]:
+    rows: dict[int, Record] = {}
+
+    def record(i: int) -> Record:
+        rec = rows.get(i)
+        if rec is None:
+            rec = rows[i] = sd.record(i)
+        return rec
+
+    def issues(errors: list[Any], members: np.ndarray) -> Iterator[Issue]:
+        for i in members.tolist():
+            rec = record(i)
+            for e in errors:
+                issue = schema_issue(e, rec, sd, file)
                 if issue is not None:
                     yield issue
+
+    for key, col in sd.cells.items():
+        validator = parts.properties.get(key)
+        if validator is None:
+            continue
+        codes = [c for c, v in enumerate(col.values) if v is not None and c not in col.bad]
+        failing: dict[int, list[Any]] = {}
+        for e in validator.iter_errors([col.values[c] for c in codes]):  # every distinct value in one call
+            path = list(e.instance_path)
+            failing.setdefault(codes[path[0]], []).append(
+                _AsProperty(e.kind, [key, *path[1:]], ["properties", key, *list(e.schema_path)[1:]], e.message)
+            )
+        for code, errors in failing.items():
+            yield from issues(errors, np.flatnonzero(col.codes == code))
+    for key in parts.required:
+        if key not in sd.columns:
+            continue  # the missing column is reported once, not on every row
+        col = sd.cells.get(key)
+        missing = ~col.filled() if col is not None else np.ones(len(sd), dtype=bool)
+        for i in np.flatnonzero(missing).tolist():
+            yield make_issue("CELL_REQUIRED", value=None, **_where(record(i), sd, key, file))
+    everyone = np.arange(len(sd))
+    for branch in parts.branches:
+        if branch.when is None:
+            holds = np.ones(len(sd), dtype=bool)
+        else:  # the condition, once per distinct combination of what it reads
+            inverse, groups = sd.groups(branch.when_reads.values, branch.when_reads.presence)
+            holds = np.fromiter((branch.when.is_valid(g) for g in groups), dtype=bool, count=len(groups))[inverse]
+        for validator, reads, mask in ((branch.then, branch.then_reads, holds), (branch.otherwise, branch.otherwise_reads, ~holds)):
+            if validator is None or not mask.any():
+                continue
+            within = everyone[mask]
+            inverse, groups = sd.groups(reads.values, reads.presence, within)
+            for g, values in enumerate(groups):
+                errors = list(validator.iter_errors(values))
+                if errors:
+                    yield from issues(errors, within[inverse == g])
+
+
+@dataclass(frozen=True)
+class _AsProperty:
+    """An error found in a list of a field's values, as if found in one row's object."""
+
+    kind: Any
+    instance_path: list[Any]
+    schema_path: list[Any]
+    message: str
+
+
+def _where(rec: Record, sd: SheetData, key: str, file: str) -> dict[str, Any]:
+    spec: Sheet = sd.spec
+    columns = sd.columns
+    row = rec.row if spec.layout == "table" else int(columns[key][1:])
+    column = columns[key] if spec.layout == "table" else columns[key].rstrip("0123456789")
+    return {"file": file, "sheet": sd.name, "row": row, "column": column, "field": key, "title": spec.by_key[key].title}
 
 
 def schema_issue(e: Any, rec: Record, sd: SheetData, file: str) -> Issue | None:
@@ -37,10 +121,8 @@ def schema_issue(e: Any, rec: Record, sd: SheetData, file: str) -> Issue | None:
     if key is None or key in rec.bad or key not in columns:
         return None  # a normalisation problem or a missing column is already reported
     f = spec.by_key[key]
-    row = rec.row if spec.layout == "table" else int(columns[key][1:])
-    column = columns[key] if spec.layout == "table" else columns[key].rstrip("0123456789")
     value = rec.shown(key)
-    where = {"file": file, "sheet": sd.name, "row": row, "column": column, "field": key, "title": f.title}
+    where = _where(rec, sd, key, file)
     schema_path = list(e.schema_path)
     if schema_path and schema_path[0] == "allOf":
         rule = spec.rules[int(schema_path[1])]

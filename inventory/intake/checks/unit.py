@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
+
 from ...form.issues import Issue, make_issue
 from ...form.normalize import uscc_check_char, uscc_valid
 from ...form.roster import Unit
@@ -74,30 +76,43 @@ def _template_unit(ctx: Context) -> Iterator[Issue]:
 
 
 def _owners(ctx: Context) -> Iterator[Issue]:
-    """Each system's owner unit: its credit code, and an abbreviation of a roster unit."""
+    """Each system's owner unit: its credit code, and an abbreviation of a roster unit. Each distinct
+    code, and each distinct (owner, build mode) pair, is judged once."""
     main = ctx.main
     if main is None:
         return
     own = ctx.report.unit
-    matches: dict[str, tuple[Unit | None, bool]] = {}
-    for rec in main.records:
-        if "owner_uscc" in main.columns and "owner_uscc" not in rec.bad:
-            issue = uscc_issue(rec.values.get("owner_uscc"), **ctx.at(main, rec, "owner_uscc"))
-            if issue:
-                yield issue
-        owner = rec.values.get("owner_unit")
-        if not isinstance(owner, str) or "owner_unit" not in main.columns:
-            continue
-        if owner not in matches:
-            m = ctx.roster.match(owner)
-            matches[owner] = (m.unit, m.exact)
-        unit, exact = matches[owner]
-        where = ctx.at(main, rec, "owner_unit")
-        if unit is not None and own is not None and unit.name != own.name:  # another unit's system poured in
-            vertical = rec.values.get("build_mode") in VERTICAL
-            yield make_issue("UNIT_OTHER_OWNER", value=owner, expected=unit.name, severity="warning" if vertical else None, **where)
-        elif unit is not None and not exact:  # an abbreviation of a roster unit, named in full
-            yield make_issue("UNIT_ALIAS", value=owner, expected=unit.name, **where)
+    verdicts: dict[int, list[tuple[str, Any, Any, str, str | None]]] = {}  # record -> (code, value, expected, field, severity)
+    codes = main.cells.get("owner_uscc")
+    if "owner_uscc" in main.columns and codes is not None:
+        for c, code in enumerate(codes.values):
+            if c in codes.bad or uscc_issue(code) is None:
+                continue
+            expected = uscc_check_char(code[:17])
+            for i in np.flatnonzero(codes.codes == c).tolist():
+                verdicts.setdefault(i, []).append(("UNIT_USCC_CHECK", code, expected, "owner_uscc", None))
+    if "owner_unit" in main.columns:
+        inverse, groups = main.groups(["owner_unit", "build_mode"])
+        matches: dict[str, tuple[Unit | None, bool]] = {}
+        for g, values in enumerate(groups):
+            owner = values.get("owner_unit")
+            if not isinstance(owner, str):
+                continue
+            if owner not in matches:
+                m = ctx.roster.match(owner)
+                matches[owner] = (m.unit, m.exact)
+            unit, exact = matches[owner]
+            if unit is not None and own is not None and unit.name != own.name:  # another unit's system poured in
+                verdict = ("UNIT_OTHER_OWNER", owner, unit.name, "owner_unit", "warning" if values.get("build_mode") in VERTICAL else None)
+            elif unit is not None and not exact:  # an abbreviation of a roster unit, named in full
+                verdict = ("UNIT_ALIAS", owner, unit.name, "owner_unit", None)
+            else:
+                continue
+            for i in np.flatnonzero(inverse == g).tolist():
+                verdicts.setdefault(i, []).append(verdict)
+    for i in sorted(verdicts):
+        for code, value, expected, key, severity in verdicts[i]:
+            yield make_issue(code, value=value, expected=expected, severity=severity, **ctx.at_row(main, i, key))
 
 
 def check_unit(ctx: Context) -> Iterator[Issue]:

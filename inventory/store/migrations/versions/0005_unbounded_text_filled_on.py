@@ -61,8 +61,8 @@ def _fill_completeness(conn) -> None:  # type: ignore[no-untyped-def]
         rows = conn.execute(sa.text("SELECT row, data FROM system_records WHERE submission_id = :i ORDER BY row"), {"i": sub_id}).all()
         if not rows:
             continue  # a rejected return: its rows were never kept, so how complete it was is unknown
-        sheet = SheetData(spec=form.main, name=form.main.name, columns={})
-        sheet.records = [Record(row=r, values=json.loads(d) if isinstance(d, str) else d, raw={}) for r, d in rows]
+        records = [Record(row=r, values=json.loads(d) if isinstance(d, str) else d, raw={}) for r, d in rows]
+        sheet = SheetData.from_records(form.main, form.main.name, {}, records)
         required, recommended = measure(sheet)
         conn.execute(
             sa.text("UPDATE submissions SET completeness = :c, completeness_recommended = :r WHERE id = :i"),
