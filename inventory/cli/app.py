@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import sys
 from pathlib import Path
@@ -50,7 +49,9 @@ DbOpt = Annotated[
 
 
 def emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    from ..output import json_text
+
+    sys.stdout.write(json_text(data) + "\n")
 
 
 def _version(value: bool) -> None:

@@ -6,12 +6,11 @@ disagree. Values from returns are never trusted (see `inventory.output` and `htm
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from ..form.model import Form
-from ..output import write_text
+from ..output import json_text, write_text
 from .charts import charts
 from .html import to_html
 from .markdown import to_markdown
@@ -26,7 +25,7 @@ def write_report(kind: str, data: dict[str, Any], fmt: str, path: Path | None, f
     title = f"{form.round.get('name', '')} · {TITLES[kind]}"
     meta = report_meta(kind, data, form)
     if fmt == "json":
-        text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+        text = json_text(data)
     elif fmt == "md":
         text = to_markdown(title, meta, report_sections(kind, data, form))
     elif fmt == "html":
