@@ -114,23 +114,33 @@ def _vertical(row: dict[str, Any], mode: str, scope: str, fund: str) -> None:
 
 PROFILES = {
     "l3": lambda r: r.update(mlps_level="第三级", mlps_test_date="2025-03-12", crypto_status="已开展-通过", crypto_date="2025-02-18"),
-    "building": lambda r: [r.pop(k, None) for k in IN_USE_ONLY]
-    and r.update(
-        status="在建",
-        build_stage="系统开发",
-        contract_amount=r["build_amount"],
-        paid_amount=100,
-        contract_sign_date="2024-09-01",
-        contract_end_date="2026-03-31",
-        planned_golive="2026-01",
-        build_start="2024-09",
+    "building": lambda r: (
+        [r.pop(k, None) for k in IN_USE_ONLY]
+        and r.update(
+            status="在建",
+            build_stage="系统开发",
+            contract_amount=r["build_amount"],
+            paid_amount=100,
+            contract_sign_date="2024-09-01",
+            contract_end_date="2026-03-31",
+            planned_golive="2026-01",
+            build_start="2024-09",
+        )
     ),
-    "stopped": lambda r: [r.pop(k, None) for k in ("om_contract_end", "om_fund_source", "om_vendor")]
-    and r.update(status="停用", om_amount=0, om_mode="暂无运维"),
+    "stopped": lambda r: (
+        [r.pop(k, None) for k in ("om_contract_end", "om_fund_source", "om_vendor")]
+        and r.update(status="停用", om_amount=0, om_mode="暂无运维")
+    ),
     "vprov": lambda r: _vertical(r, "上级统建（省垂）", "省市县三级", "省级财政"),
     "vnat": lambda r: _vertical(r, "上级统建（国垂）", "国家垂直", "中央资金"),
     "office": lambda r: r.update(
-        category="办公及内部管理系统", users="政府内部", scope="本单位内部", interconnect="否，无对接", catalogued="否", catalogue_count=0, mounted_count=0
+        category="办公及内部管理系统",
+        users="政府内部",
+        scope="本单位内部",
+        interconnect="否，无对接",
+        catalogued="否",
+        catalogue_count=0,
+        mounted_count=0,
     ),
 }
 
@@ -265,7 +275,9 @@ def main() -> None:
         engine = open_db(f"sqlite:///{Path(tmp) / 'eval.db'}")
         importer = Importer(engine)
         results = [importer.import_file(p) for p in files]
-        rejected = [(r.path.name, sorted({i.code for i in r.report.issues if i.severity == "error"})) for r in results if r.status != "imported"]
+        rejected = [
+            (r.path.name, sorted({i.code for i in r.report.issues if i.severity == "error"})) for r in results if r.status != "imported"
+        ]
         data = Reports(engine).issues()
     s = score(data["findings"], labels)
     s["rejected"] = rejected
@@ -287,7 +299,10 @@ def main() -> None:
     print(f"duplicate findings reported {s['dup_findings']}, correct {s['dup_correct']}")
     for code, names in s["wrong_groups"]:
         print(f"  wrong: {code} {' / '.join(names)}")
-    print(f"hard negatives linked: {len(s['linked_negatives'])}/{len(labels['negatives'])}" + "".join(f"\n  {a} ~ {b}" for a, b in s["linked_negatives"]))
+    print(
+        f"hard negatives linked: {len(s['linked_negatives'])}/{len(labels['negatives'])}"
+        + "".join(f"\n  {a} ~ {b}" for a, b in s["linked_negatives"])
+    )
     print(f"\noverall: recall {s['recall']:.2f} precision {s['precision']:.2f} over {s['seeded']} seeded problems")
 
 

@@ -112,14 +112,19 @@ def build_corpus(folder: Path, good: Path) -> dict[str, tuple[Path, str]]:
         "",  # the veryHidden _meta sheet: read safely, nothing to report
     )
     tab_row = b'<row\tr="1048576"><c\tr="A1048576"\tt="inlineStr"><is><t>x</t></is></c></row></sheetData>'
-    out["tab-far-row.xlsx"] = (rewrite_zip(good, folder / "tab-far-row.xlsx", sheet=part, sheet_sub=(rb"</sheetData>", tab_row)), "SHEET_STRAY_CELLS")
+    out["tab-far-row.xlsx"] = (
+        rewrite_zip(good, folder / "tab-far-row.xlsx", sheet=part, sheet_sub=(rb"</sheetData>", tab_row)),
+        "SHEET_STRAY_CELLS",
+    )
     odd_quotes = b"<row r='60'><c\nr = 'XFD60' t='inlineStr'><is><t>x</t></is></c></row></sheetData>"
     out["far-column-quotes.xlsx"] = (
         rewrite_zip(good, folder / "far-column-quotes.xlsx", sheet=part, sheet_sub=(rb"</sheetData>", odd_quotes)),
         "SHEET_STRAY_CELLS",
     )
     out["late-doctype.xlsx"] = (
-        rewrite_zip(good, folder / "late-doctype.xlsx", sheet=part, sheet_sub=(rb"</sheetData>", b'<!DOCTYPE x [<!ENTITY e "e">]></sheetData>')),
+        rewrite_zip(
+            good, folder / "late-doctype.xlsx", sheet=part, sheet_sub=(rb"</sheetData>", b'<!DOCTYPE x [<!ENTITY e "e">]></sheetData>')
+        ),
         "FILE_XML_UNSAFE",
     )
     out["mismatched-tags.xlsx"] = (

@@ -32,7 +32,10 @@ GAPS = {
         {"mlps_level": "未定级", "mlps_filing": None, "mlps_filing_no": None, "mlps_test_date": None, "mlps_test_result": None},
         "FIND_MLPS_NOT_GRADED",
     ),
-    "未开展密评": ({"mlps_level": "第三级", "crypto_status": "未开展", "crypto_date": None, "disaster_recovery": "是"}, "FIND_CRYPTO_MISSING"),
+    "未开展密评": (
+        {"mlps_level": "第三级", "crypto_status": "未开展", "crypto_date": None, "disaster_recovery": "是"},
+        "FIND_CRYPTO_MISSING",
+    ),
     "自建机房": ({"deploy_location": "本单位自建机房"}, "FIND_NOT_ON_CLOUD"),
     "无备份": ({"backup": "否", "backup_mode": None}, "FIND_NO_BACKUP"),
     "测评超期": ({"mlps_test_date": "2022-05-10"}, "FIND_MLPS_TEST_OVERDUE"),
@@ -101,13 +104,34 @@ def gaps_round(tmp_path_factory, form, roster):
     # department's room, a self-maintained system (no contract), a level-2 system with local backup only
     exempt = {
         "会议室预约": {"category": "办公及内部管理系统", "scope": "本单位内部", "interconnect": "否，无对接", "users": "政府内部"},
-        "省垂使用": {"build_mode": "上级统建（省垂）", "deploy_location": "上级部门机房", "mlps_level": "未定级", "mlps_filing": None,
-                 "mlps_filing_no": None, "mlps_test_date": None, "build_start": None, "build_amount": 0, "fund_source": None,
-                 "om_mode": "上级统一运维", "om_vendor": None, "om_amount": 0, "om_fund_source": None, "total_invest": 0},
+        "省垂使用": {
+            "build_mode": "上级统建（省垂）",
+            "deploy_location": "上级部门机房",
+            "mlps_level": "未定级",
+            "mlps_filing": None,
+            "mlps_filing_no": None,
+            "mlps_test_date": None,
+            "build_start": None,
+            "build_amount": 0,
+            "fund_source": None,
+            "om_mode": "上级统一运维",
+            "om_vendor": None,
+            "om_amount": 0,
+            "om_fund_source": None,
+            "total_invest": 0,
+        },
         "自主运维": {"om_mode": "自主运维", "om_vendor": None, "om_contract_end": "2023-12-31"},
         "二级本地备份": {"backup_mode": "本地"},
-        "已立项未采购": {"status": "在建", "build_stage": "已立项未采购", "contract_amount": 300, "planned_golive": "2026-06",
-                    "golive_date": None, "contract_sign_date": None, "contract_end_date": None, "om_amount": None},
+        "已立项未采购": {
+            "status": "在建",
+            "build_stage": "已立项未采购",
+            "contract_amount": 300,
+            "planned_golive": "2026-06",
+            "golive_date": None,
+            "contract_sign_date": None,
+            "contract_end_date": None,
+            "om_amount": None,
+        },
     }
     for i, (label, changes) in enumerate(exempt.items()):
         systems.append(_apply(copy.deepcopy(base), {**changes, "system_no": f"OK-{i:02d}", "system_name": f"四川省{label}测试系统"}))
@@ -171,7 +195,9 @@ def test_every_rule_carries_its_reasoning(tmp_path):
 
 def _system(unit, owner, name, fn, **values):
     base = {"status": "在用", "category": "业务应用系统", "build_mode": "自行建设", "scope": "省级", "functions": fn}
-    return System(unit=unit, submission_id=1, row=3, values={**base, **values, "system_name": name, "owner_unit": owner, "system_no": name[:6]})
+    return System(
+        unit=unit, submission_id=1, row=3, values={**base, **values, "system_name": name, "owner_unit": owner, "system_no": name[:6]}
+    )
 
 
 def test_duplicates_are_grouped_verticals_counted_once_and_hard_negatives_kept_apart(roster):

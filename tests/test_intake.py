@@ -151,7 +151,9 @@ def test_free_text_is_stored_as_typed(tmp_path, form, unit):
 
     def mutate(rows):
         rows[form.main.name][0]["system_name"] = typed
-        rows[form.main.name][0]["layer"] = rows[form.main.name][0]["layer"][:2] + "\u00a0" + rows[form.main.name][0]["layer"][2:]  # an option
+        rows[form.main.name][0]["layer"] = (
+            rows[form.main.name][0]["layer"][:2] + "\u00a0" + rows[form.main.name][0]["layer"][2:]
+        )  # an option
 
     url = f"sqlite:///{tmp_path / 't.db'}"
     assert run_cli("import", str(make(tmp_path, form, unit, mutate)), "--db", url).returncode == 0
@@ -232,7 +234,9 @@ def test_values_that_pass_validation_always_store(tmp_path, form, roster, db_url
     assert "CELL_RANGE" in codes
     # a sheet name longer than Excel allows, as a crafted file may have it
     crafted = tmp_path / "sheet-name.xlsx"  # and an issue on that sheet, so its name is stored with the issue
-    base = make(tmp_path, form, hr, lambda rows: rows["资金来源"].append({"system_no": "XT-99999", "source": "其他", "amount": 1}), name="base.xlsx")
+    base = make(
+        tmp_path, form, hr, lambda rows: rows["资金来源"].append({"system_no": "XT-99999", "source": "其他", "amount": 1}), name="base.xlsx"
+    )
     with zipfile.ZipFile(base) as zin, zipfile.ZipFile(crafted, "w") as zout:
         for info in zin.infolist():
             data = zin.read(info)
@@ -256,7 +260,12 @@ def test_markup_and_escape_sequences_in_returns_stay_text(tmp_path, form, unit):
     url = f"sqlite:///{tmp_path / 'm.db'}"
     run_cli("import", str(path), "--db", url)
     # and raw escape sequences (clear screen, window title) that only a crafted file can carry
-    escaped = rewrite_zip(path, folder / "esc.xlsx", sheet=main_sheet_part(path), sheet_sub=(rb'(<c r="D5"[^>]*>\s*<is>\s*<t>)', rb"\1_x001B_[2J_x001B_]0;pwned_x0007_"))
+    escaped = rewrite_zip(
+        path,
+        folder / "esc.xlsx",
+        sheet=main_sheet_part(path),
+        sheet_sub=(rb'(<c r="D5"[^>]*>\s*<is>\s*<t>)', rb"\1_x001B_[2J_x001B_]0;pwned_x0007_"),
+    )
     run_cli("import", str(escaped), "--db", url)
     for args in (("report", "issues"), ("report", "inventory", "--format", "table"), ("submissions", "list"), ("validate", str(escaped))):
         for _ in range(2):
@@ -280,7 +289,9 @@ def test_four_first_uses_of_a_new_sqlite_file_at_once(tmp_path):
 
 def test_ctrl_c_at_once_ends_without_a_traceback(tmp_path):
     for delay in (0.05, 0.2, 0.5):
-        proc = subprocess.Popen([sys.executable, "-m", "inventory", "kb", "search", "等保"], stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "inventory", "kb", "search", "等保"], stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
         time.sleep(delay)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
@@ -307,7 +318,9 @@ def test_a_killed_batch_leaves_no_workers_behind(tmp_path, form, roster):
         u = roster.resolve(name)
         values, rows = clean_return(form, u, 300, seed=i)
         write_return(folder / f"{i}.xlsx", form, u, values, rows)
-    proc = subprocess.Popen([sys.executable, "-m", "inventory", "validate", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "inventory", "validate", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     workers: set[int] = set()
     deadline = time.time() + 60
     while time.time() < deadline and len(workers) < 2:
@@ -317,7 +330,9 @@ def test_a_killed_batch_leaves_no_workers_behind(tmp_path, form, roster):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     time.sleep(1.5)
-    alive = {w for w in workers if Path(f"/proc/{w}").exists() and "Z" not in (Path(f"/proc/{w}/stat").read_text().rsplit(")", 1)[1].split()[0])}
+    alive = {
+        w for w in workers if Path(f"/proc/{w}").exists() and "Z" not in (Path(f"/proc/{w}/stat").read_text().rsplit(")", 1)[1].split()[0])
+    }
     assert not alive, alive
 
 

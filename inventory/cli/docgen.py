@@ -110,7 +110,9 @@ def findings_markdown(form: Form) -> str:
         "|---|---|---|---|",
     ]
     for code, m in rules["findings"].items():
-        lines.append(f"| `{code}` | {_cell(m['title'])} | {'错误' if m['severity'] == 'error' else '提醒'} | {m['dimension']}（{m['deduct']}） |")
+        lines.append(
+            f"| `{code}` | {_cell(m['title'])} | {'错误' if m['severity'] == 'error' else '提醒'} | {m['dimension']}（{m['deduct']}） |"
+        )
     lines.append("")
     for code, m in rules["findings"].items():
         lines += [

@@ -11,4 +11,16 @@ from .load import load_form, schema_description
 from .model import Field, Form, SchemaRule, Sheet
 from .roster import Roster, Unit, load_roster
 
-__all__ = ["Field", "Form", "Issue", "Roster", "SchemaRule", "Sheet", "Unit", "load_form", "load_roster", "make_issue", "schema_description"]
+__all__ = [
+    "Field",
+    "Form",
+    "Issue",
+    "Roster",
+    "SchemaRule",
+    "Sheet",
+    "Unit",
+    "load_form",
+    "load_roster",
+    "make_issue",
+    "schema_description",
+]

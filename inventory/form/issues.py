@@ -155,7 +155,13 @@ CATALOGUE: dict[str, Code] = {
                 "有不止一张可见的工作表像“{expected}”：{value}，无法确定以哪一张为准",
                 "请只保留一张（删除复制出来的或旧的那张），再重新报送。",
             ),
-            ("SHEET_HIDDEN", WARNING, "读取了隐藏的工作表", "“{expected}”所在的工作表是隐藏的，已按它读取", "请确认这张表是要报送的内容；不报送的表请删除，不要只是隐藏。"),
+            (
+                "SHEET_HIDDEN",
+                WARNING,
+                "读取了隐藏的工作表",
+                "“{expected}”所在的工作表是隐藏的，已按它读取",
+                "请确认这张表是要报送的内容；不报送的表请删除，不要只是隐藏。",
+            ),
             (
                 "SHEET_HIDDEN_SKIPPED",
                 WARNING,
@@ -323,7 +329,9 @@ RETIRED: dict[str, str] = {
 
 
 def _fmt(template: str, value: Any, expected: Any) -> str:
-    return template.replace("{value}", "" if value is None else str(shown(value))).replace("{expected}", "" if expected is None else str(expected))
+    return template.replace("{value}", "" if value is None else str(shown(value))).replace(
+        "{expected}", "" if expected is None else str(expected)
+    )
 
 
 def location_text(sheet: str | None, row: int | None, column: str | None, title: str | None) -> str:
@@ -388,6 +396,4 @@ def rule_issue(
     value: Any,
 ) -> Issue:
     """An issue raised by a rule declared in `forms/`."""
-    return Issue(
-        code, severity, file, sheet, row, column, field, location_text(sheet, row, column, title) + body, value, hint
-    )
+    return Issue(code, severity, file, sheet, row, column, field, location_text(sheet, row, column, title) + body, value, hint)

@@ -172,7 +172,9 @@ def _date_from_number(value: float, allow_month: bool, expected: str) -> Result:
         return typed, Problem("CELL_DATE", expected)
     n = int(value)
     if 1900 <= n <= 2100:
-        return typed, Problem("CELL_DATE", f"写到{'月' if allow_month else '日'}的日期（只填了年份 {n}），如 {n}-06" + ("" if allow_month else "-30"))
+        return typed, Problem(
+            "CELL_DATE", f"写到{'月' if allow_month else '日'}的日期（只填了年份 {n}），如 {n}-06" + ("" if allow_month else "-30")
+        )
     if 190001 <= n <= 210012 and 1 <= n % 100 <= 12:
         if allow_month:
             return f"{n // 100:04d}-{n % 100:02d}", None

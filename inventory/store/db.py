@@ -200,7 +200,9 @@ def open_db(url: str | None = None, create_missing: bool = True) -> Engine:
     engine = create(url)
     revision = current_revision(engine)
     if revision is None and not create_missing:
-        raise SetupError(f"数据库 {describe(url)} 里还没有任何报送数据。", hint="请先用 `inventory import` 入库，或用 --db 指定正确的数据库。")
+        raise SetupError(
+            f"数据库 {describe(url)} 里还没有任何报送数据。", hint="请先用 `inventory import` 入库，或用 --db 指定正确的数据库。"
+        )
     _check_known(revision, engine)
     if revision != head_revision():
         upgrade(engine)

@@ -120,7 +120,9 @@ class Importer:
         status = REJECTED if report.errors else IMPORTED
 
         def result(status: str, submission_id: int | None, current: bool = False, note: str | None = None) -> ImportResult:
-            return ImportResult(path, unit_name, status, submission_id, report.systems, report.errors, report.warnings, report, current, note)
+            return ImportResult(
+                path, unit_name, status, submission_id, report.systems, report.errors, report.warnings, report, current, note
+            )
 
         if sha is None:  # unreadable: nothing to store
             return result(REJECTED, None)

@@ -61,6 +61,8 @@ def use_submission(engine: Engine, submission_id: int) -> dict[str, Any]:
             if conn.dialect.name == "postgresql":
                 q = q.with_for_update()
             conn.execute(q)
-            conn.execute(update(Submission).where(Submission.unit_id == row.unit_id, Submission.status == ACCEPTED).values(status=SUPERSEDED))
+            conn.execute(
+                update(Submission).where(Submission.unit_id == row.unit_id, Submission.status == ACCEPTED).values(status=SUPERSEDED)
+            )
             conn.execute(update(Submission).where(Submission.id == submission_id).values(status=ACCEPTED))
     return next(r for r in submission_rows(engine) if r["id"] == submission_id)

@@ -25,7 +25,18 @@ depends_on = None
 
 TEXT_COLUMNS = {
     "submissions": ["unit_written", "file_name", "form_version", "operator"],
-    "system_records": ["owner_unit", "system_no", "system_name", "category", "build_mode", "status", "deploy_location", "scope", "mlps_level", "golive_date"],
+    "system_records": [
+        "owner_unit",
+        "system_no",
+        "system_name",
+        "category",
+        "build_mode",
+        "status",
+        "deploy_location",
+        "scope",
+        "mlps_level",
+        "golive_date",
+    ],
     "child_records": ["sheet", "system_no"],
     "issues": ["sheet", "column"],
     "finding_reviews": ["operator"],
