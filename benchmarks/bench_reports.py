@@ -75,7 +75,10 @@ def main() -> None:
     print(f"coverage {float(cov):.2f} s, issues+findings {float(iss):.2f} s, inventory {float(inv):.2f} s")
     print(f"all three: {float(total_s):.2f} s, peak {peak:.0f} MB; {int(findings):,} findings, {dups} duplicate groups")
     steps = [
-        ("coverage + issues + inventory, json and html", WRITE.format(url=url, kinds=("coverage", "issues", "inventory"), formats=("json", "html"))),
+        (
+            "coverage + issues + inventory, json and html",
+            WRITE.format(url=url, kinds=("coverage", "issues", "inventory"), formats=("json", "html")),
+        ),
         ("inventory as xlsx", WRITE.format(url=url, kinds=("inventory",), formats=("xlsx",))),
     ]
     if "--units" in sys.argv:

@@ -41,14 +41,18 @@ def put(cell: Any, value: Any) -> bool:
     return cut
 
 
-def json_text(data: Any) -> str:
-    """JSON as the contract shows it (two-space indent, Chinese as is), at C speed for 100k systems."""
+def json_bytes(data: Any) -> bytes:
+    """JSON as the contract shows it (two-space indent, Chinese as is, UTF-8), at C speed for 100k systems."""
     import orjson
 
     try:
-        return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS, default=str).decode()
+        return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS, default=str)
     except TypeError:  # e.g. an integer beyond 64 bits: the standard library writes it
-        return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+        return json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+
+
+def json_text(data: Any) -> str:
+    return json_bytes(data).decode("utf-8")
 
 
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]()#|~>!"})
@@ -86,10 +90,14 @@ def save_workbook(wb: Any, path: Path) -> Path:
     return path
 
 
-def write_text(path: Path, text: str) -> Path:
+def write_text(path: Path, text: str | bytes) -> Path:
+    """Text (or UTF-8 bytes, written as they are) into a file."""
     try:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(text, encoding="utf-8")
+        if isinstance(text, bytes):
+            Path(path).write_bytes(text)
+        else:
+            Path(path).write_text(text, encoding="utf-8")
     except OSError as exc:
         raise OutputError(f"无法写入 {path}：{exc.strerror or exc}", hint="请确认目标文件夹存在且可写。") from exc
     return Path(path)

@@ -1,10 +1,14 @@
-"""Pictures for docs/填报指南.md: a filled template and a feedback workbook, as a person sees them.
+"""Pictures for the guides, as a person sees them.
 
-Each picture is a copy of a real generated workbook reduced to one sheet and a print area, printed
-to PDF by LibreOffice headless and turned into PNG by pdftoppm. Needs LibreOffice, poppler-utils
-and a Chinese font (Debian: libreoffice-calc-nogui poppler-utils fonts-noto-cjk).
+Workbooks (docs/填报指南.md): a copy of a real generated workbook reduced to one sheet and a print
+area, printed to PDF by LibreOffice headless and turned into PNG by pdftoppm. Needs LibreOffice,
+poppler-utils and a Chinese font (Debian: libreoffice-calc-nogui poppler-utils fonts-noto-cjk).
 
-Usage: python scripts/make_screenshots.py [OUTPUT_DIR]   (default docs/images)
+Reports (docs/操作手册.md, with --reports): the demo's HTML reports opened in headless Chromium
+(the system's, driven by Playwright from the test extra) and photographed, a filter or an opened
+row included where that is what the picture shows.
+
+Usage: python scripts/make_screenshots.py [--reports] [OUTPUT_DIR]   (default docs/images)
 """
 
 from __future__ import annotations
@@ -65,9 +69,56 @@ def _trim(png: Path, margin: int = 12) -> None:
         img.crop((max(left - margin, 0), max(top - margin, 0), min(right + margin, img.width), min(bottom + margin, img.height))).save(png)
 
 
+def report_pictures(out: Path) -> list[Path]:
+    from playwright.sync_api import sync_playwright
+
+    from inventory.demo.run import run_demo
+
+    exe = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if not exe:
+        sys.exit("chromium is missing: apt-get install chromium fonts-noto-cjk")
+    made = []
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
+        reports = run_demo(Path(tmp)).directory / "reports"
+        browser = pw.chromium.launch(executable_path=exe, args=["--no-sandbox", "--disable-gpu"])
+
+        def shot(page_name: str, picture_name: str, height: int, action=None) -> None:  # type: ignore[no-untyped-def]
+            page = browser.new_page(viewport={"width": 1200, "height": height}, device_scale_factor=1)
+            page.goto((reports / page_name).as_uri())
+            if action:
+                action(page)
+            page.screenshot(path=str(out / picture_name))
+            made.append(out / picture_name)
+            page.close()
+
+        def chase(page) -> None:  # type: ignore[no-untyped-def]
+            page.locator("h2", has_text="催报名单").scroll_into_view_if_needed()
+
+        def by_unit(page) -> None:  # type: ignore[no-untyped-def]
+            box = page.locator("div.tbl").filter(has=page.locator("tr.g")).first
+            box.locator("select.f").nth(2).select_option(index=1)
+            box.scroll_into_view_if_needed()
+
+        def unit_page(page) -> None:  # type: ignore[no-untyped-def]
+            page.goto(sorted((reports / "units").glob("*.html"))[0].as_uri())
+
+        shot("coverage.html", "report-coverage.png", 900)
+        shot("coverage.html", "report-chase.png", 700, chase)
+        shot("issues.html", "report-issues-filter.png", 800, by_unit)
+        shot("brief.html", "report-brief.png", 1100)
+        shot("brief.html", "report-unit.png", 1000, unit_page)
+        browser.close()
+    return made
+
+
 def main() -> None:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "docs" / "images"
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    out = Path(args[0]) if args else Path(__file__).resolve().parent.parent / "docs" / "images"
     out.mkdir(parents=True, exist_ok=True)
+    if "--reports" in sys.argv:
+        for p in report_pictures(out):
+            print(p)
+        return
     for tool in ("soffice", "pdftoppm"):
         if not shutil.which(tool):
             sys.exit(f"{tool} is missing: apt-get install libreoffice-calc-nogui poppler-utils fonts-noto-cjk")

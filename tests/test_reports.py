@@ -54,7 +54,13 @@ SEEDS = {
     "孤岛系统": ({"interconnect": "否，无对接", "category": "业务应用系统"}, "FIND_NOT_SHARED"),
     "金额按元系统": ({"build_amount": 3500000, "total_invest": 3600000, "fund_source": "省级财政"}, "FIND_AMOUNT_YUAN"),
     "单备份系统": (
-        {"backup_mode": "本地", "mlps_level": "第三级", "crypto_status": "已开展-通过", "crypto_date": "2025-01-10", "disaster_recovery": "是"},
+        {
+            "backup_mode": "本地",
+            "mlps_level": "第三级",
+            "crypto_status": "已开展-通过",
+            "crypto_date": "2025-01-10",
+            "disaster_recovery": "是",
+        },
         "FIND_NO_BACKUP",
     ),
 }
@@ -261,7 +267,11 @@ def test_exports_neutralise_formulas(filled, form, tmp_path):
     cell = ws[f"{col}{form.main.header_row + 1}"]
     assert cell.value.startswith("=HYPERLINK") and cell.data_type == "s"
     html = write_report("inventory", data, "html", None, form)
-    assert "=HYPERLINK(&quot;http://x.example&quot;" in html and "<script" not in html
+    assert "=HYPERLINK(&quot;http://x.example&quot;" in html
+    data["systems"][2]["values"]["system_name"] = "</script><script>alert(1)</script>"
+    html = write_report("inventory", data, "html", None, form)
+    # the page's own script and its data block only; the name is escaped in the table and in the data
+    assert html.count("<script") == 2 and "alert(1)</script>" not in html
 
 
 def test_every_format_from_the_cli(filled, tmp_path):
@@ -320,3 +330,190 @@ def test_html_report_renders_its_charts_offline(filled, form, tmp_path):
     img = Image.open(shot).convert("RGB")
     colours = {img.getpixel((x, y)) for x in range(0, img.width, 7) for y in range(0, min(img.height, 900), 7)}
     assert (46, 125, 50) in colours or any(abs(r - 46) < 12 and abs(g - 125) < 12 and abs(b - 50) < 12 for r, g, b in colours)
+
+
+def test_shares_round_down_so_nothing_reads_complete_before_it_is():
+    from inventory.report.coverage import share
+    from inventory.report.sections import pct
+
+    assert pct(0.9996) == "99.9%" and pct(1.0) == "100.0%" and pct(0.29) == "29.0%"
+    assert share(9999, 10000) == 0.999 and share(29, 100) == 0.29 and share(3, 3) == 1.0 and share(0, 0) == 0.0
+
+
+def test_coverage_headline_and_chase_list(filled):
+    url, _, _ = filled
+    data = Reports(open_db(url), scope="pilot").coverage()
+    t = data["totals"]
+    assert (t["units_accepted"], t["units_rejected"], t["units_not_submitted"]) == (3, 1, 3)
+    assert t["accepted_share"] == 0.428  # 3/7 rounded down
+    assert data["deadline"] and isinstance(data["days_to_deadline"], int)
+    chase = {c["short_name"]: c for c in data["chase"]}
+    assert set(chase) == {"交通运输厅", "遂宁市", "德阳市", "市场监管局"} - {"市场监管局"} | {
+        u["short_name"] for u in data["units"] if u["status"] == "not_submitted"
+    }
+    assert chase["交通运输厅"]["status"] == "rejected" and "1 处错误" in chase["交通运输厅"]["reason"]
+    # the rejected unit is reached through the contact its own return gave; a silent unit has none
+    assert chase["交通运输厅"]["contact"]["name"] and chase["交通运输厅"]["contact"]["phone"]
+    assert chase["交通运输厅"]["contact_source"] == "最近报送"
+    assert chase["遂宁市"]["contact"]["name"] is None and chase["遂宁市"]["reason"] == "未报送"
+    groups = data["by_group"]
+    assert sum(g["units_not_submitted"] for g in groups.values()) == 3
+
+
+def test_unit_report_covers_systems_findings_duplicates_and_history(filled, roster):
+    url, _, _ = filled
+    reports = Reports(open_db(url))
+    inventory = reports.inventory()
+    hr = reports.unit("人社厅")
+    assert hr["unit"]["name"] == "四川省人力资源和社会保障厅" and hr["status"] == "accepted"
+    assert len(hr["systems"]) == sum(1 for s in inventory["systems"] if s["unit"] == hr["unit"]["name"])
+    assert all(s["recommendation"] in ("保留", "整合", "迁移上云", "升级改造", "关停下线") and s["why"] for s in hr["systems"])
+    kinds = {k["code"]: k for k in hr["findings"]}
+    for _suffix, (_changes, code) in SEEDS.items():
+        assert code in kinds, code
+        assert kinds[code]["action"] and kinds[code]["basis"], code  # what to do and why, from forms/findings.json
+    assert sum(k["count"] for k in kinds.values()) == hr["figures"]["findings"]
+    # the vertical system it shares with 成都 names the other unit
+    shared = [d for d in hr["shared_duplicates"] if d["code"] == "FIND_DUPLICATE_REPORT"]
+    assert shared and shared[0]["others"][0]["unit"] == "成都市人民政府"
+    assert f"系统 {len(hr['systems'])} 个" in hr["summary"] and f"评估发现 {hr['figures']['findings']} 条" in hr["summary"]
+    assert hr["submissions"][0]["status"] == "accepted"
+    tr = reports.unit("交通运输厅")
+    assert tr["status"] == "rejected" and tr["issues"] and "已退回" in tr["summary"] and not tr["systems"]
+    sn = reports.unit("遂宁")
+    assert sn["status"] == "not_submitted" and "尚未报送" in sn["summary"] and sn["submissions"] == []
+
+
+def test_brief_adds_up(filled):
+    url, _, _ = filled
+    reports = Reports(open_db(url), scope="pilot")
+    brief = reports.brief()
+    inventory = reports.inventory()
+    counted = [s for s in inventory["systems"] if s["counted"]]
+    assert brief["systems_counted"] == len(counted) and sum(brief["recommendations"].values()) == len(counted)
+    assert sum(brief["deployment"].values()) == len(counted)
+    assert sum(k["count"] for k in brief["findings_by_kind"]) == brief["findings"] == len(reports.issues()["findings"])
+    groups = {g["id"]: g for g in brief["duplicate_groups"]}
+    by_row = {(s["unit"], s["row"]): s for s in inventory["systems"]}
+    assert groups
+    for g in groups.values():
+        members = [by_row[m["unit"], m["row"]] for m in g["members"]]
+        expected = sum(m["values"].get("build_amount") or 0 for m in members if "FIND_AMOUNT_YUAN" not in m["findings"])
+        assert abs(g["build_amount"] - expected) < 0.01
+    assert brief["units_to_fix"][0]["systems_to_act"] >= brief["units_to_fix"][-1]["systems_to_act"]
+
+
+def test_unit_and_brief_reports_from_the_cli(filled, tmp_path):
+    url, _, _ = filled
+    out = tmp_path / "units"
+    proc = run_cli("report", "unit", "--all", "--scope", "pilot", "-o", str(out), "--db", url)
+    assert proc.returncode == 0, proc.stderr
+    assert len(list(out.glob("*.html"))) == len(list(out.glob("*.xlsx"))) == len(list(out.glob("*.json"))) == 7
+    wb = openpyxl.load_workbook(out / "人力资源社会保障厅-评估报告.xlsx")
+    assert {"说明", "系统评估结果", "评估发现（按类型）", "报送记录"} <= set(wb.sheetnames)
+    one = json.loads(run_cli("report", "unit", "--unit", "成都", "--json", "--db", url).stdout)
+    assert one["unit"]["name"] == "成都市人民政府" and one["systems"]
+    assert run_cli("report", "unit", "--db", url).returncode == 2  # neither --unit nor --all
+    assert run_cli("report", "unit", "--unit", "不存在的单位", "--db", url).returncode == 2
+    brief = json.loads(run_cli("report", "brief", "--json", "--db", url).stdout)
+    assert brief["coverage"]["totals"]["units_accepted"] == 3
+    for fmt in ("html", "xlsx", "md"):
+        assert run_cli("report", "brief", "--format", fmt, "-o", str(tmp_path / f"b.{fmt}"), "--db", url).returncode == 0
+    assert "## 疑似重复建设（按金额）" in (tmp_path / "b.md").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def pages(filled, form, tmp_path_factory):
+    """Every HTML report of the filled database, written as the CLI writes them."""
+    url, _, _ = filled
+    out = tmp_path_factory.mktemp("pages")
+    reports = Reports(open_db(url), scope="pilot")
+    written = {
+        kind: write_report(kind, getattr(reports, kind)(), "html", out / f"{kind}.html", form)
+        for kind in ("coverage", "issues", "inventory", "brief")
+    }
+    written["unit"] = write_report("unit", reports.unit("人社厅"), "html", out / "unit.html", form)
+    return written
+
+
+def _open(browser, path, width=1280):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    seen = {"requests": [], "errors": []}
+    page.on("request", lambda r: seen["requests"].append(r.url) if not r.url.startswith(("file:", "data:")) else None)
+    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+    page.on("console", lambda m: seen["errors"].append(m.text) if m.type == "error" else None)
+    page.goto(path.as_uri())
+    return page, seen
+
+
+@pytest.mark.parametrize("kind", ["coverage", "issues", "inventory", "brief", "unit"])
+def test_each_page_renders_offline_fits_a4_and_its_script_runs(browser, pages, kind):
+    page, seen = _open(browser, pages[kind])
+    assert page.locator("svg.chart").count() >= 1
+    assert page.locator("svg.chart rect.bar").count() >= 2
+    tables = page.locator("div.tbl")
+    assert tables.count() and page.locator("th.sortable").count()  # the script ran under the page's CSP
+    if page.locator(".count").count():
+        assert page.locator(".count").first.text_content().startswith("共")
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 718, "height": 1000})  # A4 less 12 mm margins, at 96 dpi
+    assert page.evaluate("document.documentElement.scrollWidth") <= 718
+    assert seen == {"requests": [], "errors": []}
+    page.close()
+
+
+def test_coverage_page_shows_whom_to_chase_in_the_legends_colours(browser, pages):
+    page, _ = _open(browser, pages["coverage"])
+    figures = page.locator(".fig").all_text_contents()
+    assert any("未报送" in f and f.startswith("3") for f in figures) and any("已退回" in f and f.startswith("1") for f in figures)
+    for status in ("accepted", "rejected", "not_submitted"):  # every status has a visible bar, filled like its legend key
+        bar = page.locator(f'rect.bar[data-status="{status}"]').first
+        legend = page.locator(f'rect.legend[data-status="{status}"]')
+        assert bar.get_attribute("fill") == legend.get_attribute("fill") and float(bar.get_attribute("width")) >= 18
+    chase = page.locator("h2", has_text="催报名单").locator("xpath=following-sibling::div[1]")
+    assert chase.locator("tr.r").count() == 4 and "遂宁市" in chase.text_content()
+    page.close()
+
+
+def test_filters_search_and_sort_work_in_the_page(browser, pages):
+    page, _ = _open(browser, pages["issues"])
+    box = page.locator("div.tbl").filter(has=page.locator("tr.g")).first  # the findings, grouped by kind
+    rows = box.locator("tr.r")
+    total = rows.count()
+    unit = box.locator("select.f").nth(2)
+    unit.select_option("成都市人民政府")
+    shown = box.locator("tr.r:not([hidden])")
+    assert 0 < shown.count() < total
+    assert all("成都市人民政府" in t for t in shown.all_text_contents())
+    assert box.locator(".count").text_content() == f"显示 {shown.count()} / 共 {total} 行"
+    assert box.locator("tr.g:not([hidden])").count() < box.locator("tr.g").count()  # kinds with no row left are hidden
+    box.locator("button.reset").click()
+    box.locator("input.q").fill("不动产")
+    assert 0 < box.locator("tr.r:not([hidden])").count() < total
+    page.close()
+    page, _ = _open(browser, pages["inventory"])
+    box = page.locator("div.tbl").first
+    header = box.locator("th", has_text="综合评分")
+    header.click()
+    column = header.evaluate("th => th.cellIndex")
+    values = box.locator("tr.r").evaluate_all(f"rows => rows.map(r => parseFloat(r.cells[{column}].dataset.v))")
+    assert values == sorted(values) and len(set(values)) > 1
+    header.click()
+    values = box.locator("tr.r").evaluate_all(f"rows => rows.map(r => parseFloat(r.cells[{column}].dataset.v))")
+    assert values == sorted(values, reverse=True)
+    assert box.locator("th").count() <= 12  # key columns only
+    box.locator("tr.r").first.click()  # a click opens every field of the row
+    detail = box.locator("tr.d")
+    assert detail.count() == 1 and detail.locator("dt").count() > 30 and "所属单位" in detail.text_content()
+    box.locator("tr.r").first.click()
+    assert box.locator("tr.d").count() == 0
+    page.close()
+
+
+def test_brief_prints_on_two_pages(browser, pages):
+    import re
+
+    page, _ = _open(browser, pages["brief"], width=794)
+    pdf = page.pdf(format="A4")
+    assert 1 <= len(re.findall(rb"/Type\s*/Page\b", pdf)) <= 2
+    page.close()

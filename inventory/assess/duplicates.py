@@ -56,6 +56,20 @@ class _Groups:
         if why:
             self.links[self.find(b)].append(why)
 
+    def join_all(self, first: int, others: list[int]) -> None:
+        """`join(first, i)` for each i, in one pass (groups of thousands of alike names at 100k systems);
+        the reasons end up in the same order."""
+        parent, links = self.parent, self.links
+        root = self.find(first)
+        for i in others:
+            r = self.find(i)
+            if r != root:
+                parent[r] = root
+                if r in links or root in links:
+                    links[root] = links.pop(r, []) + links.pop(root, [])
+                    if not links[root]:
+                        del links[root]
+
     def components(self) -> list[tuple[list[int], list[dict[str, Any]]]]:
         out: dict[int, list[int]] = defaultdict(list)
         for x in self.parent:
@@ -127,7 +141,11 @@ class _Scorer:
         if name < 0.999 and shared < t["dup_distinct_word_weight"]:
             return None
         if exclusive:
-            return "业务核心相近、各有独有业务词，但业务功能描述高度相似" if name >= t["dup_name_min"] and fn >= t["dup_function_strict"] else None
+            return (
+                "业务核心相近、各有独有业务词，但业务功能描述高度相似"
+                if name >= t["dup_name_min"] and fn >= t["dup_function_strict"]
+                else None
+            )
         if name >= 0.999:
             return "业务核心相同"
         if name >= t["dup_name_contained"]:
@@ -209,8 +227,7 @@ def _link(systems, ma, mb, why, signals, vertical, same_system, provincial, repo
     own_b = own_a if mb is ma else [i for i in mb if i not in vertical and build_ok(systems[i].values) and not prof[i].per_unit]
     own = own_a if mb is ma else list(dict.fromkeys(own_a + own_b))
     if len({same_system.get(i, i) for i in own}) > 1 and len({systems[i].owner for i in own}) > 1:
-        for i in own[1:]:
-            build.join(own[0], i)
+        build.join_all(own[0], own[1:])
         shown = list(dict.fromkeys(systems[i].name for i in (own_a[:1] + own_b[:1] if ma is not mb else own[:3])))
         build.join(own[0], own[0], {"依据": why, **signals, "系统": shown})
     both = ma if mb is ma else ma + mb

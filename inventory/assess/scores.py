@@ -24,5 +24,6 @@ def assess(s: System, rules: dict[str, Any]) -> tuple[dict[str, int], int, str, 
             continue
         if "field" in rule and not all(s.values.get(k) in v for k, v in rule["field"].items()):
             continue
-        return scores, overall, rule["name"], rule["why"]
+        why = rule.get("why_with_findings", rule["why"]) if s.findings else rule["why"]
+        return scores, overall, rule["name"], why
     return scores, overall, "保留", ""

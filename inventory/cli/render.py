@@ -65,6 +65,14 @@ def paths_made(title: str, paths: Iterable[Any]) -> None:
         out.print(f"  {esc(p)}")
 
 
+def folder_made(title: str, folder: Any, paths: list[Any]) -> None:
+    out.print(f"[green]✓[/] {title}：{len(paths)} 个文件，在 {esc(folder)}")
+    for p in paths[:3]:
+        out.print(f"  {esc(p)}")
+    if len(paths) > 3:
+        out.print(f"  …… 另有 {len(paths) - 3} 个")
+
+
 def demo_summary(result: Any) -> None:
     out.print(f"[bold green]演示完成[/]，全部输出在 {esc(result.directory)}")
     out.print(f"  1. 试点单位模板 {len(result.templates)} 份：{esc(result.directory / 'templates')}")
@@ -199,16 +207,24 @@ TERMINAL_COLUMNS = {
     ("coverage", "各单位报送情况"): ["简称", "状态", "系统数", "必填完整率", "建议项完整率", "错误", "提醒", "报送次数"],
     ("inventory", "systems"): ["填报单位", "*系统名称", "*运行状态", "综合评分", "处置建议"],
     ("issues", "评估发现"): ["级别", "单位", "系统", "说明"],
+    ("unit", "系统评估结果"): ["系统名称", "运行状态", "综合评分", "处置建议", "建议依据"],
+    ("unit", "评估发现（按类型）"): ["发现", "级别", "系统", "说明"],
+    ("coverage", "催报名单"): ["单位", "状态", "原因", "联系人", "电话"],
     ("issues", "校验问题（各单位最近一次报送）"): ["单位", "级别", "位置", "问题"],
 }
 
 
 def report_tables(kind: str, data: dict[str, Any], form: Any, limit: int = 60) -> None:
-    from ..report.sections import cell_text, report_meta, report_sections
+    from ..report.layouts import report_sections
+    from ..report.sections import cell_text, report_meta
 
     for line in report_meta(kind, data, form):
         out.print(f"[dim]{esc(line)}[/]")
-    for section in report_sections(kind, data, form):
+    for section in report_sections(kind, data, form, limit=limit):
+        for line in section.text:
+            out.print(esc(line))
+        if not section.columns:
+            continue
         wanted = TERMINAL_COLUMNS.get((kind, "systems" if section.title == form.main.name else section.title))
         keep = [section.columns.index(c) for c in wanted if c in section.columns] if wanted else range(len(section.columns))
         table = Table(title=esc(section.title), title_justify="left")
@@ -216,8 +232,8 @@ def report_tables(kind: str, data: dict[str, Any], form: Any, limit: int = 60) -
             table.add_column(esc(section.columns[i]), overflow="fold")
         for row in section.rows[:limit]:
             table.add_row(*[esc(cell_text(row[i], section.formats.get(i))) for i in keep])
-        if len(section.rows) > limit:
-            table.caption = f"共 {len(section.rows)} 行，只显示前 {limit} 行；用 --format xlsx/html/json 导出全部。"
+        if section.size > limit:
+            table.caption = f"共 {section.size} 行，只显示前 {limit} 行；用 --format xlsx/html/json 导出全部。"
         out.print(table)
 
 

@@ -18,7 +18,15 @@ OutOpt = Annotated[Path | None, typer.Option("-o", "--output", help="输出文�
 
 
 def _report(
-    kind: str, scope: str, fmt: str | None, output: Path | None, as_json: bool, db: str | None, as_of: str | None, default: str = "table"
+    kind: str,
+    scope: str,
+    fmt: str | None,
+    output: Path | None,
+    as_json: bool,
+    db: str | None,
+    as_of: str | None,
+    default: str = "table",
+    unit: str | None = None,
 ) -> None:
     from ..report import SCOPES, Reports
     from ..report.formats import FORMATS, write_report
@@ -30,7 +38,7 @@ def _report(
     if fmt not in FORMATS:
         raise UsageError(f"--format 只能是 {'、'.join(FORMATS)}，收到“{fmt}”。")
     reports = Reports(open_db(db, create_missing=False), as_of=parse_as_of(as_of), scope=scope)
-    data = getattr(reports, kind)()
+    data = reports.unit(unit) if kind == "unit" else getattr(reports, kind)()
     if fmt == "table":
         render.report_tables(kind, data, reports.form)
         return
@@ -63,3 +71,45 @@ def report_inventory(
 ) -> None:
     """系统汇总清单：全部当前系统及其评估发现、评分和处置建议（xlsx 用模板表头，可筛选、可再导入）。"""
     _report("inventory", "all", fmt, output, as_json, db, as_of, default="xlsx")
+
+
+@report_app.command("brief")
+def report_brief(fmt: FormatOpt = None, output: OutOpt = None, as_json: JsonOpt = False, db: DbOpt = None, as_of: AsOfOpt = None) -> None:
+    """领导简报：本轮总数、部署与等保、处置建议、主要发现、重复建设及金额、待处置最多的单位（html 打印不超过两页）。"""
+    _report("brief", "all", fmt, output, as_json, db, as_of, default="html")
+
+
+@report_app.command("unit")
+def report_unit(
+    unit: Annotated[str | None, typer.Option("--unit", help="单位全称或简称；与 --all 二选一。")] = None,
+    every: Annotated[bool, typer.Option("--all", help="为每个应报单位各生成一份报告，写到 -o 文件夹。")] = False,
+    fmt: FormatOpt = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="--unit 时为输出文件；--all 时为输出文件夹（默认“单位评估报告”）。")
+    ] = None,
+    as_json: JsonOpt = False,
+    scope: ScopeOpt = "all",
+    db: DbOpt = None,
+    as_of: AsOfOpt = None,
+) -> None:
+    """单位评估报告：本单位系统的评分和处置建议、按类型的评估发现及整改依据、报送记录、与其他单位疑似重复的系统。"""
+    if bool(unit) == every:
+        raise UsageError(
+            "请用 --unit 指定一个单位，或用 --all 为全部单位生成。", hint="例如 inventory report unit --unit 人社厅 -o 人社厅.html"
+        )
+    if unit:
+        _report("unit", scope, fmt, output, as_json, db, as_of, default="html", unit=unit)
+        return
+    from ..report import SCOPES, Reports
+    from ..report.formats import write_unit_reports
+    from ..store.db import open_db
+
+    if scope not in SCOPES:
+        raise UsageError(f"--scope 只能是 {'、'.join(SCOPES)}，收到“{scope}”。")
+    formats = (fmt,) if fmt else ("html", "xlsx", "json")
+    if any(f not in ("html", "xlsx", "json", "md") for f in formats):
+        raise UsageError(f"--all 时 --format 只能是 html、xlsx、json、md，收到“{fmt}”。")
+    reports = Reports(open_db(db, create_missing=False), as_of=parse_as_of(as_of), scope=scope)
+    folder = output or Path("单位评估报告")
+    written = write_unit_reports(reports, None, folder, formats)
+    render.folder_made(f"已为 {len(written) // len(formats)} 个单位生成评估报告", folder, written)

@@ -94,7 +94,7 @@ def run_demo(directory: Path) -> DemoResult:
     importer = Importer(open_db(result.database), validator, operator="演示")
     result.imports = [importer.import_file(p) for p in result.returns]
     from ..report import Reports
-    from ..report.formats import write_report
+    from ..report.formats import write_report, write_unit_reports
 
     reports = Reports(importer.engine, scope="pilot", form=form, roster=roster)
     for kind, label in (("coverage", "覆盖情况报告"), ("issues", "问题与评估发现报告")):
@@ -104,6 +104,9 @@ def run_demo(directory: Path) -> DemoResult:
     result.outputs["系统汇总清单（xlsx）"] = Path(
         write_report("inventory", reports.inventory(), "xlsx", out / "reports" / "inventory.xlsx", form)
     )
+    result.outputs["领导简报（html）"] = Path(write_report("brief", reports.brief(), "html", out / "reports" / "brief.html", form))
+    write_unit_reports(reports, None, out / "reports" / "units", ("html",))
+    result.outputs["单位评估报告（每个试点单位一份 html）"] = out / "reports" / "units"
     return result
 
 

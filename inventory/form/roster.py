@@ -21,6 +21,9 @@ class Unit:
     level: str
     region_code: str
     pilot: bool
+    contact_name: str = ""  # the office's contact at the unit, when the roster has one (for 催报)
+    contact_phone: str = ""
+    contact_email: str = ""
 
     @property
     def is_city(self) -> bool:
@@ -105,6 +108,9 @@ def load_roster(folder: Path | None = None) -> Roster:
                 level=u["level"],
                 region_code=u["region_code"],
                 pilot=bool(u.get("pilot")),
+                contact_name=str(u.get("contact_name") or ""),
+                contact_phone=str(u.get("contact_phone") or ""),
+                contact_email=str(u.get("contact_email") or ""),
             )
             for u in raw["units"]
         ]

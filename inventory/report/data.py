@@ -55,6 +55,16 @@ class ReportData:
         self.scope = scope
         self.rules = load_rules()
         self.generated_at = dt.datetime.now().replace(microsecond=0).isoformat()
+        self.today = dt.date.today()
+
+    @property
+    def deadline(self) -> dt.date | None:
+        """The round's deadline for returns (报送截止日期), when the round sets one."""
+        value = self.form.round.get("deadline")
+        try:
+            return dt.date.fromisoformat(str(value)) if value else None
+        except ValueError:
+            return None
 
     # -- loading --
     @cached_property

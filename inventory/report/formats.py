@@ -10,31 +10,62 @@ from pathlib import Path
 from typing import Any
 
 from ..form.model import Form
-from ..output import json_text, write_text
+from ..output import json_bytes, json_text, write_text
 from .charts import charts
-from .html import to_html
+from .html import ROW_LIMIT, to_html
+from .layouts import report_sections
 from .markdown import to_markdown
-from .sections import TITLES, report_meta, report_sections
+from .sections import TITLES, report_meta
 from .xlsx import write_xlsx
 
 FORMATS = ("table", "json", "md", "html", "xlsx")
 
 
+def report_title(kind: str, data: dict[str, Any], form: Form) -> str:
+    if kind == "unit":
+        return f"{data['unit']['name']} · {form.round.get('name', '')}{TITLES[kind]}"
+    return f"{form.round.get('name', '')} · {TITLES[kind]}"
+
+
 def write_report(kind: str, data: dict[str, Any], fmt: str, path: Path | None, form: Form) -> str | Path:
     """Render a report; returns the text (no path) or the file written."""
-    title = f"{form.round.get('name', '')} · {TITLES[kind]}"
+    title = report_title(kind, data, form)
     meta = report_meta(kind, data, form)
     if fmt == "json":
+        if path is not None:  # 280 MB for 100k systems: written as encoded, never decoded and encoded again
+            return write_text(Path(path), json_bytes(data) + b"\n")
         text = json_text(data)
     elif fmt == "md":
-        text = to_markdown(title, meta, report_sections(kind, data, form))
+        text = to_markdown(title, meta, report_sections(kind, data, form, limit=ROW_LIMIT))
     elif fmt == "html":
-        text = to_html(title, meta, report_sections(kind, data, form), charts(kind, data))
+        text = to_html(title, meta, report_sections(kind, data, form, limit=ROW_LIMIT), charts(kind, data))
     elif fmt == "xlsx":
         target = path or Path(f"{TITLES[kind]}.xlsx")
-        return write_xlsx(target, title, meta, report_sections(kind, data, form))
+        sections = report_sections(kind, data, form)
+        notes = [t for s in sections for t in s.text if t]
+        return write_xlsx(target, title, meta + (["", *notes] if notes else []), [s for s in sections if s.columns])
     else:
         raise ValueError(fmt)
     if path is None:
         return text
     return write_text(Path(path), text + "\n")
+
+
+def unit_file_stem(data: dict[str, Any]) -> str:
+    """A file name for a unit's report: its short name (roster names hold no path characters)."""
+    name = data["unit"]["short_name"] or data["unit"]["name"]
+    return "".join("_" if ch in '\\/:*?"<>|' else ch for ch in name) + "-评估报告"
+
+
+def write_unit_reports(reports: Any, unit: str | None, folder: Path, formats: tuple[str, ...] = ("html", "xlsx", "json")) -> list[Path]:
+    """Every unit's report (or one unit's) into a folder, one file per unit and format."""
+    from .unit import UnitReports
+
+    units = UnitReports(reports)
+    out = []
+    for name in units.names(unit):
+        data = units.report(name)
+        stem = unit_file_stem(data)
+        for fmt in formats:
+            out.append(write_report("unit", data, fmt, Path(folder) / f"{stem}.{fmt}", reports.form))
+    return out

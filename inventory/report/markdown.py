@@ -16,9 +16,13 @@ def to_markdown(title: str, meta: list[str], sections: list[Section], limit: int
 
     out = [f"# {markdown_text(title)}", "", *[f"- {markdown_text(m)}" for m in meta], ""]
     for s in sections:
-        out += [f"## {s.title}", "", "| " + " | ".join(s.columns) + " |", "|" + "---|" * len(s.columns)]
+        out += [f"## {s.title}", ""]
+        out += [line for t in s.text if t for line in (markdown_text(t), "")]
+        if not s.columns:
+            continue
+        out += ["| " + " | ".join(s.columns) + " |", "|" + "---|" * len(s.columns)]
         out += ["| " + row_text(s, row) + " |" for row in s.rows[:limit]]
-        if len(s.rows) > limit:
-            out.append(f"\n（共 {len(s.rows)} 行，此处只列前 {limit} 行；完整数据请导出 xlsx 或 json。）")
+        if s.size > limit:
+            out.append(f"\n（共 {s.size} 行，此处只列前 {limit} 行；完整数据请导出 xlsx 或 json。）")
         out.append("")
     return "\n".join(out)

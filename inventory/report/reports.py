@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .brief import brief_report
 from .coverage import coverage_report
 from .data import ReportData
 from .inventory import inventory_report
@@ -19,3 +20,12 @@ class Reports(ReportData):
 
     def inventory(self) -> dict[str, Any]:
         return inventory_report(self)
+
+    def brief(self) -> dict[str, Any]:
+        return brief_report(self)
+
+    def unit(self, name: str) -> dict[str, Any]:
+        from .unit import UnitReports
+
+        units = UnitReports(self)
+        return units.report(units.names(name)[0])

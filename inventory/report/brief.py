@@ -1,0 +1,113 @@
+"""The leaders' brief: the round on one or two printed pages, for the 专班 and the leadership.
+
+The round's numbers, systems by deployment, 等保 level and recommendation, the top findings by kind
+and by unit, duplicate groups with their money, and the units with the most to fix.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from .coverage import coverage_report, share
+from .data import ReportData
+from .unit import DUPLICATES, RECOMMENDATIONS, UnitReports
+
+TOP = 10
+
+
+def _amount(v: Any) -> float:
+    try:
+        return float(v) if v not in (None, "") and not isinstance(v, bool) else 0.0
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def brief_report(r: ReportData, units: UnitReports | None = None) -> dict[str, Any]:
+    units = units or UnitReports(r)
+    cov = coverage_report(r)
+    rows = [s for per in units.systems.values() for s in per]
+    counted = [s for s in rows if s["counted"]]
+    values = [s["values"] for s in counted]
+    cloud = set(r.rules["thresholds"]["cloud_locations"])
+    meta = r.rules["findings"]
+    by_kind = Counter(f.code for f in r.findings)
+    units_of: dict[str, set[str]] = {}
+    for f in r.findings:
+        units_of.setdefault(f.code, set()).update(s.unit for s in f.about)
+    kinds = [
+        {"code": c, "title": meta[c]["title"], "severity": meta[c]["severity"], "count": n, "units": len(units_of[c])}
+        for c, n in sorted(by_kind.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    groups = []
+    for f in r.findings:
+        if f.code not in DUPLICATES:
+            continue
+        sure = [s for s in f.about if "FIND_AMOUNT_YUAN" not in s.findings]  # an amount typed in 元 would swamp the sum
+        build = sum(_amount(s.values.get("build_amount")) for s in sure)
+        om = sum(_amount(s.values.get("om_amount")) for s in sure)
+        groups.append(
+            {
+                "id": f.id,
+                "code": f.code,
+                "title": meta[f.code]["title"],
+                "units": sorted({s.unit for s in f.about}),
+                "systems": [s.name for s in f.about],
+                "members": [{"unit": s.unit, "system_name": s.name, "row": s.row} for s in f.about],
+                "build_amount": round(build, 2),
+                "om_amount": round(om, 2),
+                "amount": round(build + om, 2),
+                "amounts_left_out": len(f.about) - len(sure),
+            }
+        )
+    groups.sort(key=lambda g: (-g["amount"], g["id"]))
+    states = r.states
+    to_fix = []
+    for name, st in states.items():
+        mine = units.systems.get(name, [])
+        act = sum(1 for s in mine if s["recommendation"] != "保留")
+        found = len(units.findings.get(name, []))
+        errors = st.latest.errors if st.latest and st.status == "rejected" else 0
+        if act or found or errors:
+            to_fix.append(
+                {
+                    "unit": name,
+                    "short_name": st.unit.short_name,
+                    "status": st.status,
+                    "systems": len(mine),
+                    "systems_to_act": act,
+                    "findings": found,
+                    "errors": errors,
+                }
+            )
+    to_fix.sort(key=lambda u: (-u["systems_to_act"], -u["findings"], -u["errors"], u["unit"]))
+    deploy = Counter(str(v.get("deploy_location") or "未填写") for v in values)
+    mlps = Counter(str(v.get("mlps_level") or "未填写") for v in values)
+    recs = Counter(s["recommendation"] for s in counted)
+    return {
+        "generated_at": r.generated_at,
+        "as_of": r.as_of.isoformat(),
+        "round": r.form.round.get("name", ""),
+        "deadline": cov["deadline"],
+        "days_to_deadline": cov["days_to_deadline"],
+        "coverage": {"totals": cov["totals"], "by_group": cov["by_group"]},
+        "systems": len(rows),
+        "systems_counted": len(counted),
+        "cloud_share": share(sum(n for k, n in deploy.items() if k in cloud), len(values)),
+        "deployment": dict(deploy.most_common()),
+        "mlps_levels": dict(mlps.most_common()),
+        "recommendations": {k: recs[k] for k in RECOMMENDATIONS if recs.get(k)},
+        "findings": len(r.findings),
+        "findings_by_kind": kinds,
+        "findings_by_unit": sorted(
+            ({"unit": n, "short_name": states[n].unit.short_name, "findings": len(fs)} for n, fs in units.findings.items() if n in states),
+            key=lambda u: (-u["findings"], u["unit"]),
+        )[:TOP],
+        "duplicate_groups": groups[:TOP],
+        "duplicate_totals": {
+            "groups": len(groups),
+            "build_amount": round(sum(g["build_amount"] for g in groups), 2),
+            "om_amount": round(sum(g["om_amount"] for g in groups), 2),
+        },
+        "units_to_fix": to_fix[:TOP],
+    }

@@ -1,0 +1,69 @@
+"""The leaders' brief as sections: headline figures, then short tables (top kinds, units, duplicates)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .sections import SEVERITY_NAMES, STATUS_NAMES, Section, pct
+
+
+def money(v: float) -> str:
+    return f"{v:,.1f}"
+
+
+def brief_sections(data: dict[str, Any]) -> list[Section]:
+    t = data["coverage"]["totals"]
+    dup = data["duplicate_totals"]
+    figures = [
+        ("应报单位", t["units_expected"]),
+        ("已接收", f"{t['units_accepted']}（{pct(t.get('accepted_share'))}）"),
+        ("系统数", data["systems_counted"]),
+        ("政务云部署率", pct(data["cloud_share"])),
+        ("评估发现", data["findings"]),
+        ("疑似重复组", dup["groups"]),
+        ("重复组涉及金额（万元）", money(dup["build_amount"] + dup["om_amount"])),
+    ]
+    if data.get("days_to_deadline") is not None:
+        days = data["days_to_deadline"]
+        figures.append(("距截止日" if days >= 0 else "已超过截止日", f"{abs(days)} 天"))
+    recs = "，".join(f"{k} {n} 个" for k, n in data["recommendations"].items())
+    top = data["findings_by_kind"][0] if data["findings_by_kind"] else None
+    text = [
+        f"本轮应报 {t['units_expected']} 个单位，已接收 {t['units_accepted']} 个、已退回 {t.get('units_rejected', 0)} 个、未报送 {t.get('units_not_submitted', 0)} 个；"
+        f"汇总系统 {data['systems_counted']} 个（不含重复报送），部署在政务云的占 {pct(data['cloud_share'])}。",
+        f"处置建议：{recs}。" if recs else "",
+        f"评估发现 {data['findings']} 条，最多的是“{top['title']}”（{top['count']} 条，涉及 {top['units']} 个单位）。" if top else "",
+    ]
+    kinds = [[k["title"], SEVERITY_NAMES[k["severity"]], k["count"], k["units"]] for k in data["findings_by_kind"][:10]]
+    groups = [
+        [
+            g["title"],
+            "、".join(g["units"]),
+            "、".join(g["systems"][:4]) + ("…" if len(g["systems"]) > 4 else ""),
+            g["build_amount"],
+            g["om_amount"],
+        ]
+        for g in data["duplicate_groups"]
+    ]
+    fix = [
+        [u["unit"], STATUS_NAMES[u["status"]], u["systems"], u["systems_to_act"], u["findings"], u["errors"]] for u in data["units_to_fix"]
+    ]
+    return [
+        Section("本轮概况", ["项目", "数值"], [list(f) for f in figures], widths=[22, 18], figures=figures, text=[x for x in text if x]),
+        Section("主要评估发现", ["发现", "级别", "条数", "涉及单位"], kinds, widths=[36, 6, 8, 10]),
+        Section(
+            "疑似重复建设（按金额）",
+            ["类型", "涉及单位", "系统", "建设金额（万元）", "年度运维（万元）"],
+            groups,
+            formats={3: "#,##0.0", 4: "#,##0.0"},
+            widths=[20, 36, 50, 14, 14],
+            text=[
+                f"共 {dup['groups']} 组，建设金额合计 {money(dup['build_amount'])} 万元，年度运维合计 {money(dup['om_amount'])} 万元；下表列金额最大的 {len(groups)} 组。疑似按“元”填写的金额不计入合计。"
+            ]
+            if dup["groups"]
+            else ["未发现疑似重复建设。"],
+        ),
+        Section(
+            "待处置最多的单位", ["单位", "报送状态", "系统数", "需处置系统", "评估发现", "待改错误"], fix, widths=[30, 8, 8, 10, 10, 10]
+        ),
+    ]

@@ -1,0 +1,183 @@
+"""Each unit's own assessment report: its systems with score and recommendation, its findings by
+kind with what to do and why, its returns, the duplicates it shares with other units, and a
+summary written from the figures. What the office sends back to every unit after a round."""
+
+from __future__ import annotations
+
+from collections import Counter
+from functools import cached_property
+from typing import Any
+
+from ..assess import Finding
+from ..errors import UsageError
+from .coverage import share
+from .data import ReportData
+from .inventory import inventory_report
+
+SUBMISSION_STATES = {"accepted": "已接收", "rejected": "已退回", "superseded": "已被新报送替代"}
+RECOMMENDATIONS = ("保留", "整合", "迁移上云", "升级改造", "关停下线")
+DUPLICATES = ("FIND_DUPLICATE_BUILD", "FIND_DUPLICATE_REPORT")
+
+
+class UnitReports:
+    """The data every unit report draws on, computed once for the round (so `--all` costs one pass)."""
+
+    def __init__(self, r: ReportData) -> None:
+        self.r = r
+
+    @cached_property
+    def systems(self) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        for s in inventory_report(self.r)["systems"]:
+            out.setdefault(s["unit"], []).append(s)
+        return out
+
+    @cached_property
+    def findings(self) -> dict[str, list[Finding]]:
+        out: dict[str, list[Finding]] = {}
+        for f in self.r.findings:
+            for unit in dict.fromkeys(s.unit for s in f.about) if f.about else [f.unit]:
+                out.setdefault(unit or "", []).append(f)
+        return out
+
+    @cached_property
+    def issues(self) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        for i in self.r.latest_issues():
+            out.setdefault(i["unit"], []).append(i)
+        return out
+
+    def names(self, unit: str | None) -> list[str]:
+        """The units asked for: one by any of its names, or every unit in scope."""
+        if unit is None:
+            return list(self.r.states)
+        found = self.r.roster.resolve(unit)
+        if found.name not in self.r.states:
+            raise UsageError(f"单位“{found.name}”不在本次统计范围内。")
+        return [found.name]
+
+    def report(self, name: str) -> dict[str, Any]:
+        r, st = self.r, self.r.states[name]
+        meta = r.rules["findings"]
+        systems = self.systems.get(name, [])
+        findings = self.findings.get(name, [])
+        by_kind: dict[str, list[Finding]] = {}
+        for f in findings:
+            by_kind.setdefault(f.code, []).append(f)
+        kinds = [
+            {
+                "code": code,
+                "title": meta[code]["title"],
+                "severity": meta[code]["severity"],
+                "count": len(items),
+                "action": meta[code].get("action", ""),
+                "basis": meta[code].get("basis", ""),
+                "items": [
+                    {"id": f.id, "system": f.system, "message": f.message, "evidence": f.evidence}
+                    | ({"review": f.review} if f.review else {})
+                    for f in items
+                ],
+            }
+            for code, items in sorted(by_kind.items(), key=lambda kv: (meta[kv[0]]["severity"] != "error", -len(kv[1]), kv[0]))
+        ]
+        fig = _figures(systems, findings, st.latest)
+        return {
+            "generated_at": r.generated_at,
+            "as_of": r.as_of.isoformat(),
+            "round": r.form.round.get("name", ""),
+            "deadline": r.deadline.isoformat() if r.deadline else None,
+            "unit": {"name": name, "short_name": st.unit.short_name, "kind": st.unit.kind, "group": st.unit.group, "pilot": st.unit.pilot},
+            "status": st.status,
+            "figures": fig,
+            "summary": summary(st.unit.short_name, st.status, fig, r),
+            "submissions": [
+                {
+                    "id": s.id,
+                    "file_name": s.file_name,
+                    "received_at": s.received_at.replace(microsecond=0).isoformat(),
+                    "status": s.status,
+                    "systems": s.systems,
+                    "errors": s.errors,
+                    "warnings": s.warnings,
+                }
+                for s in st.submissions
+            ],
+            "issues": self.issues.get(name, []),
+            "systems": [_system(s, meta) for s in systems],
+            "findings": kinds,
+            "shared_duplicates": [_shared(f, name, meta) for f in findings if f.code in DUPLICATES],
+        }
+
+
+def _system(s: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
+    v = s["values"]
+    return {
+        "system_no": v.get("system_no"),
+        "system_name": v.get("system_name"),
+        "owner_unit": v.get("owner_unit"),
+        "status": v.get("status"),
+        "deploy_location": v.get("deploy_location"),
+        "mlps_level": v.get("mlps_level"),
+        "score": s["score"],
+        "recommendation": s["recommendation"],
+        "why": s["why"],
+        "findings": [meta[c]["title"] for c in s["findings"]],
+        "row": s["row"],
+    }
+
+
+def _shared(f: Finding, name: str, meta: dict[str, Any]) -> dict[str, Any]:
+    mine = [s for s in f.about if s.unit == name]
+    others = [s for s in f.about if s.unit != name]
+    return {
+        "id": f.id,
+        "code": f.code,
+        "title": meta[f.code]["title"],
+        "systems": [s.name for s in mine],
+        "others": [{"unit": s.unit, "owner_unit": s.owner, "system_name": s.name} for s in others],
+        "message": f.message,
+    }
+
+
+def _figures(systems: list[dict[str, Any]], findings: list[Finding], latest: Any) -> dict[str, Any]:
+    recs = Counter(s["recommendation"] for s in systems)
+    scores = [s["score"] for s in systems]
+    return {
+        "systems": len(systems),
+        "findings": len(findings),
+        "findings_error": sum(1 for f in findings if f.severity == "error"),
+        "systems_with_findings": sum(1 for s in systems if s["findings"]),
+        "average_score": round(sum(scores) / len(scores), 1) if scores else None,
+        "recommendations": {k: recs[k] for k in RECOMMENDATIONS if recs.get(k)},
+        "shared_duplicates": sum(1 for f in findings if f.code in DUPLICATES),
+        "errors": latest.errors if latest else 0,
+        "warnings": latest.warnings if latest else 0,
+        "completeness": share(latest.completeness or 0.0, 1) if latest else 0.0,
+    }
+
+
+def summary(short: str, status: str, fig: dict[str, Any], r: ReportData) -> str:
+    """A paragraph the unit can read first, written from its figures only."""
+    if status == "not_submitted":
+        due = f"请于 {r.deadline.isoformat()} 前报送" if r.deadline else "请尽快报送"
+        return f"截至 {r.today.isoformat()}，{short}尚未报送本轮摸底评估表，{due}。"
+    parts = []
+    if status == "rejected":
+        parts.append(f"{short}最近一次报送有 {fig['errors']} 处错误，已退回，请按问题清单修改后重新报送；以下评估以已接收的报送为准。")
+    if not fig["systems"]:
+        parts.append("本单位目前没有已接收的系统，暂无评估结果。")
+        return "".join(parts)
+    parts.append(f"{short}本轮共报送系统 {fig['systems']} 个，平均综合评分 {fig['average_score']} 分。")
+    if fig["findings"]:
+        parts.append(f"评估发现 {fig['findings']} 条，涉及 {fig['systems_with_findings']} 个系统")
+        parts.append(f"，其中需优先处理的 {fig['findings_error']} 条。" if fig["findings_error"] else "。")
+    else:
+        parts.append("未发现需要处置的问题。")
+    recs = [f"{k} {n} 个" for k, n in fig["recommendations"].items() if k != "保留"]
+    if recs:
+        parts.append(f"处置建议：{'，'.join(recs)}；其余系统建议保留。")
+    if fig["shared_duplicates"]:
+        parts.append(f"有 {fig['shared_duplicates']} 组系统与其他单位的系统疑似重复，请与相关单位核实是否整合或共用。")
+    if fig["warnings"]:
+        parts.append(f"报送中另有 {fig['warnings']} 条提醒，建议核对。")
+    return "".join(parts)

@@ -1,0 +1,106 @@
+"""A unit's own report as sections: summary, systems, findings by kind, shared duplicates, returns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .sections import SEVERITY_NAMES, STATUS_NAMES, Section, pct
+
+SUBMISSION_STATES = {"accepted": "已接收", "rejected": "已退回", "superseded": "已被新报送替代"}
+
+
+def unit_sections(data: dict[str, Any]) -> list[Section]:
+    fig = data["figures"]
+    figures = [
+        ("报送状态", STATUS_NAMES[data["status"]]),
+        ("系统数", fig["systems"]),
+        ("平均综合评分", "" if fig["average_score"] is None else fig["average_score"]),
+        ("评估发现", fig["findings"]),
+        ("需处置的系统", sum(n for k, n in fig["recommendations"].items() if k != "保留")),
+        ("疑似重复", fig["shared_duplicates"]),
+    ]
+    systems = [
+        [
+            s["system_no"],
+            s["system_name"],
+            s["owner_unit"],
+            s["status"],
+            s["deploy_location"],
+            s["mlps_level"],
+            s["score"],
+            s["recommendation"],
+            s["why"],
+            "、".join(s["findings"]),
+        ]
+        for s in data["systems"]
+    ]
+    findings = [
+        [k["title"], SEVERITY_NAMES[k["severity"]], k["action"], k["basis"], i["system"], i["message"]]
+        for k in data["findings"]
+        for i in k["items"]
+    ]
+    shared = [
+        [
+            d["title"],
+            "、".join(d["systems"]),
+            "、".join(sorted({o["unit"] for o in d["others"]})),
+            "、".join(f"{o['unit']}：{o['system_name']}" for o in d["others"][:12]),
+        ]
+        for d in data["shared_duplicates"]
+    ]
+    history = [
+        [
+            h["received_at"][:16].replace("T", " "),
+            h["file_name"],
+            SUBMISSION_STATES.get(h["status"], h["status"]),
+            h["systems"],
+            h["errors"],
+            h["warnings"],
+        ]
+        for h in data["submissions"]
+    ]
+    issues = [
+        [SEVERITY_NAMES[i["severity"]], i["sheet"], f"{i['column'] or ''}{i['row'] or ''}", i["message"], i["hint"], i["code"]]
+        for i in data["issues"]
+    ]
+    out = [
+        Section("概况", ["项目", "数值"], [list(f) for f in figures], widths=[16, 14], figures=figures, text=[data["summary"]]),
+        Section(
+            "系统评估结果",
+            ["系统编号", "系统名称", "所属单位", "运行状态", "部署位置", "等保定级", "综合评分", "处置建议", "建议依据", "评估发现"],
+            systems,
+            widths=[12, 30, 24, 8, 14, 10, 8, 10, 24, 40],
+            filters=(7, 3),
+            text=["综合评分按合规性、集约性、共享性、应用成效、经济性、安全性六个维度计算，满分 100 分；处置建议及其依据见各行。"],
+        ),
+        Section(
+            "评估发现（按类型）",
+            ["发现", "级别", "怎么办", "政策依据", "系统", "说明"],
+            findings,
+            widths=[28, 6, 40, 40, 30, 50],
+            group=(0, 1, 2, 3),
+            text=[] if findings else ["本单位没有评估发现。"],
+        ),
+    ]
+    if shared:
+        out.append(
+            Section(
+                "与其他单位疑似重复的系统",
+                ["发现", "本单位系统", "涉及单位", "对方系统"],
+                shared,
+                widths=[24, 40, 30, 60],
+                text=["以下系统与其他单位的系统业务相近，请与对方单位核实：确属重复的，研究整合或共用；不属重复的，请在回复中说明区别。"],
+            )
+        )
+    out.append(Section("报送记录", ["报送时间", "文件", "状态", "系统数", "错误", "提醒"], history, widths=[17, 36, 14, 8, 6, 6]))
+    if issues:
+        out.append(
+            Section(
+                "最近一次报送的校验问题",
+                ["级别", "工作表", "位置", "问题", "怎么改", "编码"],
+                issues,
+                widths=[6, 12, 8, 60, 40, 24],
+                text=[f"必填完整率 {pct(fig['completeness'])}。错误须修改后重新报送；提醒请核对，确认无误的可不修改。"],
+            )
+        )
+    return out
