@@ -112,9 +112,10 @@ class Importer:
         for path, report in zip(paths, validate_many(paths, self.validator, workers), strict=True):
             yield self.store(Path(path), report, dry_run)
 
-    def store(self, path: Path, report: FileReport, dry_run: bool = False) -> ImportResult:
+    def store(self, path: Path, report: FileReport, dry_run: bool = False, name: str | None = None) -> ImportResult:
         """Store a validated file: all of it or nothing. A database that stays busy fails this file
-        (status `failed`, nothing stored) and the batch goes on."""
+        (status `failed`, nothing stored) and the batch goes on. `name` is the file's name as the
+        unit gave it, when it is kept under another (an upload to the portal)."""
         sha = (report.data.sha256 if report.data else None) or _sha256(path)
         unit_name = report.unit.name if report.unit else None
         status = REJECTED if report.errors else IMPORTED
@@ -130,14 +131,14 @@ class Importer:
             with self.engine.connect() as conn, paused_gc():
                 trans = conn.begin()
                 try:
-                    stored = self._store(conn, path, report, sha, status)
+                    stored = self._store(conn, path, report, sha, status, name)
                 finally:
                     trans.rollback()
             return result(stored.status, None, stored.current, stored.note and stored.note.split("；如确要")[0])
         for attempt in range(RETRIES):
             try:
                 with self.engine.begin() as conn, paused_gc():
-                    stored = self._store(conn, path, report, sha, status)
+                    stored = self._store(conn, path, report, sha, status, name)
                 return result(stored.status, stored.id, stored.current, stored.note)
             except (IntegrityError, OperationalError) as exc:  # lost a race: look again
                 if self._busy(exc):
@@ -158,7 +159,7 @@ class Importer:
         text = str(exc.orig).lower() if exc.orig else str(exc).lower()
         return isinstance(exc, IntegrityError) or any(w in text for w in ("deadlock", "locked", "serializ", "busy"))
 
-    def _store(self, conn: Connection, path: Path, report: FileReport, sha: str, status: str) -> _Stored:
+    def _store(self, conn: Connection, path: Path, report: FileReport, sha: str, status: str, name: str | None = None) -> _Stored:
         unit_id = None
         if report.unit is not None:
             q = select(Unit.id).where(Unit.name == report.unit.name)
@@ -192,7 +193,7 @@ class Importer:
             .values(
                 unit_id=unit_id,
                 unit_written=report.unit_written,
-                file_name=path.name,
+                file_name=name or path.name,
                 sha256=sha,
                 size=size,
                 form_id=self.validator.form.id,

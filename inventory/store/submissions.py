@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from .models import Submission, Unit
 
 
-def submission_rows(engine: Engine, unit: str | None = None) -> list[dict[str, Any]]:
-    """The submission history, newest first (for `inventory submissions list`)."""
+def submission_rows(engine: Engine, unit: str | None = None, submission_id: int | None = None) -> list[dict[str, Any]]:
+    """The submission history, newest first (for `inventory submissions list`); one unit's, or one submission."""
     q = (
         select(Submission, Unit.name)
         .join(Unit, Submission.unit_id == Unit.id, isouter=True)
@@ -19,6 +19,11 @@ def submission_rows(engine: Engine, unit: str | None = None) -> list[dict[str, A
     )
     if unit:
         q = q.where(Unit.name == unit)
+    if submission_id is not None:
+        q = q.where(Submission.id == submission_id)
+    from .decisions import REVIEW_NAMES, latest, review_state
+
+    decisions = latest(engine, [submission_id] if submission_id is not None else None)
     with Session(engine) as session:
         out = []
         for s, unit_name in session.execute(q).all():
@@ -38,6 +43,9 @@ def submission_rows(engine: Engine, unit: str | None = None) -> list[dict[str, A
                     "warnings": s.warnings,
                     "as_of": s.as_of.isoformat() if s.as_of else None,
                     "filled_on": s.filled_on.isoformat() if s.filled_on else None,
+                    "review": review_state(s.status, decisions.get(s.id)),
+                    "review_name": REVIEW_NAMES[review_state(s.status, decisions.get(s.id))],
+                    "review_comment": (decisions.get(s.id) or {}).get("comment"),
                 }
             )
     return out
@@ -66,3 +74,24 @@ def use_submission(engine: Engine, submission_id: int) -> dict[str, Any]:
             )
             conn.execute(update(Submission).where(Submission.id == submission_id).values(status=ACCEPTED))
     return next(r for r in submission_rows(engine) if r["id"] == submission_id)
+
+
+def submission_issues(engine: Engine, submission_id: int) -> list[dict[str, Any]]:
+    """The issues stored with a submission, in the order validation found them."""
+    from .models import IssueRecord
+
+    q = select(IssueRecord).where(IssueRecord.submission_id == submission_id).order_by(IssueRecord.id)
+    with engine.connect() as conn:
+        return [
+            {k: getattr(r, k) for k in ("id", "code", "severity", "sheet", "row", "column", "field", "message", "value", "hint")}
+            for r in conn.execute(q)
+        ]
+
+
+def submission_systems(engine: Engine, submission_id: int) -> list[dict[str, Any]]:
+    """The stored system rows of a submission (their values as stored), in file order."""
+    from .models import SystemRecord
+
+    q = select(SystemRecord.row, SystemRecord.data).where(SystemRecord.submission_id == submission_id).order_by(SystemRecord.row)
+    with engine.connect() as conn:
+        return [{"row": r.row, **(r.data or {})} for r in conn.execute(q)]

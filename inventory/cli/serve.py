@@ -1,0 +1,44 @@
+"""`inventory serve`: the web portal on the same library and database as the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import UsageError
+from .app import DbOpt, app
+from .render import out
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option("--host", help="监听地址；只在本机用时保持 127.0.0.1，放在反向代理后面时也一样。")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="端口。")] = 8000,
+    db: DbOpt = None,
+    workers: Annotated[int, typer.Option("--workers", help="工作进程数；多人共用 PostgreSQL 时可设为 CPU 核数。")] = 1,
+    files: Annotated[Path | None, typer.Option("--files", help="保存上传原文件和会话密钥的文件夹（默认在 SQLite 数据库旁）。")] = None,
+    secure_cookies: Annotated[
+        bool, typer.Option("--secure-cookies", help="只通过 HTTPS 发送登录 Cookie（反向代理提供 HTTPS 时打开）。")
+    ] = False,
+    smtp: Annotated[str | None, typer.Option("--smtp", help="发催报邮件用的 SMTP 服务器，如 mail.example.gov.cn:25。")] = None,
+    max_upload_mb: Annotated[float, typer.Option("--max-upload-mb", help="单个上传文件的大小上限（MB）。")] = 20,
+) -> None:
+    """启动填报平台（网页）：单位登录后下载模板、上传报表、看问题并重报；项目办审核、催报、下载报告。"""
+    from ..store.db import resolve_url
+    from ..web.config import Settings, default_files
+    from ..web.server import prepare, run
+
+    if workers < 1 or not (0 < port < 65536) or max_upload_mb <= 0:
+        raise UsageError("--workers 至少为 1，--port 在 1～65535 之间，--max-upload-mb 大于 0。")
+    url = resolve_url(db)
+    settings = Settings(
+        db=url, files=files or default_files(url), secure_cookies=secure_cookies, max_upload=int(max_upload_mb * 1024 * 1024), smtp=smtp
+    )
+    first = prepare(settings)
+    if first:
+        out.print(f"[bold green]已创建第一个管理员账号[/]：用户名 [bold]{first[0]}[/]，密码 [bold]{first[1]}[/]")
+        out.print("这个密码只显示这一次，请立即登录并在“设置密码”中修改。")
+    out.print(f"填报平台已启动：http://{host}:{port}/  （按 Ctrl+C 停止）")
+    run(settings, host, port, workers)

@@ -1,0 +1,217 @@
+"""Portal accounts: units, reviewers and admins; passwords hashed with argon2id; one-time codes.
+
+A unit's account is made when the office first issues it a code. A code is shown once, stored only
+as a hash, used once and expires; signing in with it asks the unit to set a password. Nothing here
+knows about HTTP: the web app calls these functions, and so could a script.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
+
+from ..errors import UsageError
+from .models import AccessCode, Account, Unit
+
+ROLES = ("unit", "reviewer", "admin")
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud over the phone
+CODE_DAYS = 14
+MIN_PASSWORD = 10
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _aware(t: dt.datetime) -> dt.datetime:
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)  # SQLite gives naive datetimes back
+
+
+def _hasher():  # type: ignore[no-untyped-def]
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()  # argon2id with the library's current parameters
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def _code_hash(code: str) -> str:
+    """Codes are random (59 bits) and short-lived: a plain hash suffices, and makes lookup direct."""
+    return hashlib.sha256(code.replace("-", "").strip().upper().encode()).hexdigest()
+
+
+def new_code() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def as_dict(a: Account, unit: str | None = None) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "username": a.username,
+        "role": a.role,
+        "unit": unit,
+        "unit_id": a.unit_id,
+        "active": a.active,
+        "has_password": a.password_hash is not None,
+        "pw": _aware(a.password_set_at).isoformat() if a.password_set_at else "-",  # changes with the password
+    }
+
+
+def check_password_rule(password: str) -> None:
+    if len(password) < MIN_PASSWORD or password.isdigit() or password.isalpha():
+        raise UsageError(f"密码至少 {MIN_PASSWORD} 位，且不能全是数字或全是字母。")
+
+
+def create_account(engine: Engine, username: str, role: str, unit: str | None = None, password: str | None = None) -> dict[str, Any]:
+    if role not in ROLES:
+        raise UsageError(f"角色只能是 {'、'.join(ROLES)}。")
+    username = username.strip()
+    if not username or len(username) > 100:
+        raise UsageError("用户名不能为空，最长 100 个字符。")
+    if password is not None:
+        check_password_rule(password)
+    with Session(engine) as s, s.begin():
+        if s.scalar(select(Account.id).where(Account.username == username)):
+            raise UsageError(f"用户名“{username}”已存在。")
+        unit_id = None
+        if role == "unit":
+            unit_id = s.scalar(select(Unit.id).where(Unit.name == unit))
+            if unit_id is None:
+                raise UsageError(f"名册中没有单位“{unit}”。")
+        a = Account(
+            username=username,
+            role=role,
+            unit_id=unit_id,
+            password_hash=hash_password(password) if password else None,
+            created_at=_now(),
+            password_set_at=_now() if password else None,
+        )
+        s.add(a)
+        s.flush()
+        return as_dict(a, unit)
+
+
+def ensure_admin(engine: Engine) -> tuple[str, str] | None:
+    """The first admin, made on the portal's first start: (username, password), shown once; None when
+    an admin exists already."""
+    with Session(engine) as s:
+        if s.scalar(select(Account.id).where(Account.role == "admin")):
+            return None
+    password = f"{secrets.token_urlsafe(12)}-{secrets.randbelow(900) + 100}"  # letters, digits and a dash
+    create_account(engine, "admin", "admin", password=password)
+    return "admin", password
+
+
+def authenticate(engine: Engine, username: str, password: str) -> dict[str, Any] | None:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    with Session(engine) as s, s.begin():
+        a = s.scalar(select(Account).where(Account.username == username.strip()))
+        if a is None or not a.active or not a.password_hash:
+            _hasher().hash(password)  # the same work whether or not the account exists
+            return None
+        try:
+            _hasher().verify(a.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        if _hasher().check_needs_rehash(a.password_hash):
+            a.password_hash = hash_password(password)
+        return account(engine, a.id, session=s)
+
+
+def account(engine: Engine, account_id: int, session: Session | None = None) -> dict[str, Any] | None:
+    s = session or Session(engine)
+    try:
+        row = s.execute(
+            select(Account, Unit.name).join(Unit, Account.unit_id == Unit.id, isouter=True).where(Account.id == account_id)
+        ).first()
+        return as_dict(row[0], row[1]) if row and row[0].active else None
+    finally:
+        if session is None:
+            s.close()
+
+
+def accounts(engine: Engine) -> list[dict[str, Any]]:
+    with Session(engine) as s:
+        rows = s.execute(
+            select(Account, Unit.name).join(Unit, Account.unit_id == Unit.id, isouter=True).order_by(Account.role, Account.username)
+        )
+        return [as_dict(a, name) for a, name in rows]
+
+
+def issue_code(engine: Engine, unit: str, created_by: str | None, days: int = CODE_DAYS) -> dict[str, Any]:
+    """A new one-time code for a unit's account (made on first issue). Earlier unused codes are revoked."""
+    with Session(engine) as s, s.begin():
+        unit_row = s.execute(select(Unit.id, Unit.short_name).where(Unit.name == unit)).first()
+        if unit_row is None:
+            raise UsageError(f"名册中没有单位“{unit}”。")
+        a = s.scalar(select(Account).where(Account.unit_id == unit_row.id, Account.role == "unit"))
+        if a is None:
+            a = Account(username=unit_row.short_name, role="unit", unit_id=unit_row.id, created_at=_now())
+            if s.scalar(select(Account.id).where(Account.username == a.username)):
+                a.username = unit
+            s.add(a)
+            s.flush()
+        a.active = True
+        s.execute(update(AccessCode).where(AccessCode.account_id == a.id, AccessCode.used_at.is_(None)).values(revoked=True))
+        code = new_code()
+        expires = _now() + dt.timedelta(days=days)
+        s.add(AccessCode(account_id=a.id, code_hash=_code_hash(code), expires_at=expires, created_by=created_by, created_at=_now()))
+        return {"unit": unit, "username": a.username, "account_id": a.id, "code": code, "expires_at": expires.isoformat(timespec="minutes")}
+
+
+def redeem_code(engine: Engine, code: str) -> dict[str, Any] | None:
+    """The account a valid code signs in, the code spent; None for a wrong, used, revoked or expired code."""
+    with Session(engine) as s, s.begin():
+        q = select(AccessCode).where(AccessCode.code_hash == _code_hash(code))
+        if s.get_bind().dialect.name == "postgresql":
+            q = q.with_for_update()
+        c = s.scalar(q)
+        if c is None or c.used_at is not None or c.revoked or _aware(c.expires_at) < _now():
+            return None
+        c.used_at = _now()
+        return account(engine, c.account_id, session=s)
+
+
+def set_password(engine: Engine, account_id: int, password: str) -> None:
+    check_password_rule(password)
+    with Session(engine) as s, s.begin():
+        a = s.get(Account, account_id)
+        if a is None:
+            raise UsageError("账号不存在。")
+        a.password_hash = hash_password(password)
+        a.password_set_at = _now()
+
+
+def revoke(engine: Engine, account_id: int) -> None:
+    """Close an account: it can no longer sign in, its codes are void, and its sessions end (checked per request)."""
+    with Session(engine) as s, s.begin():
+        a = s.get(Account, account_id)
+        if a is None:
+            raise UsageError("账号不存在。")
+        a.active = False
+        s.execute(update(AccessCode).where(AccessCode.account_id == account_id, AccessCode.used_at.is_(None)).values(revoked=True))
+
+
+def reset_password(engine: Engine, account_id: int, created_by: str | None) -> dict[str, Any]:
+    """Clear an account's password and issue a fresh code (a unit that forgot its password)."""
+    with Session(engine) as s, s.begin():
+        row = s.execute(
+            select(Account, Unit.name).join(Unit, Account.unit_id == Unit.id, isouter=True).where(Account.id == account_id)
+        ).first()
+        if row is None:
+            raise UsageError("账号不存在。")
+        a, unit = row
+        if a.role != "unit":
+            raise UsageError("只有单位账号用一次性登录码重置；项目办账号请由管理员重新创建。")
+        a.password_hash = None
+        a.password_set_at = None
+    return issue_code(engine, unit, created_by)

@@ -1,0 +1,96 @@
+"""The portal as an ASGI application: settings in, routes, sessions, errors rendered in Chinese."""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from . import auth_routes, office_routes, unit_routes
+from .config import Settings
+from .pages import page
+
+SESSION_HOURS = 8
+log = logging.getLogger("inventory.web")
+
+
+def create_app(settings: Settings) -> Starlette:
+    from ..form.load import load_form
+    from ..form.roster import load_roster
+    from ..intake.validate import Validator
+    from ..store.db import open_db
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        titles = {401: "请先登录", 403: "没有权限", 404: "找不到页面", 405: "不支持的操作", 413: "文件太大"}
+        return page(request, "error.html", titles.get(exc.status_code, "出错了"), status_code=exc.status_code, message=exc.detail)
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.exception("portal error on %s", request.url.path)
+        return page(
+            request, "error.html", "出错了", status_code=500, message="服务器处理这个请求时出错，请稍后再试；一直出错请联系项目办。"
+        )
+
+    app = Starlette(
+        routes=[
+            *auth_routes.routes,
+            *unit_routes.routes,
+            *office_routes.routes,
+            Mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"),
+        ],
+        middleware=[
+            Middleware(
+                SessionMiddleware,
+                secret_key=settings.secret(),
+                session_cookie="inventory_session",
+                max_age=SESSION_HOURS * 3600,
+                same_site="lax",
+                https_only=settings.secure_cookies,
+            )
+        ],
+        exception_handlers={HTTPException: http_error, 500: server_error},
+        max_body_size=2 * settings.max_upload + (1 << 20),  # a backstop; uploads get a clear answer below it
+    )
+    state = app.state
+    state.settings = settings
+    state.engine = open_db(settings.db)
+    state.form = load_form()
+    state.roster = load_roster()
+    state.validator = Validator(state.form, state.roster)
+    state.report_cache = {}
+    state.field_titles = {f.key: f.header.lstrip("*") for s in state.form.sheets for f in s.fields}
+    state.kb = _kb
+    state.faq_links = _faq_links
+    return app
+
+
+@cache
+def _kb() -> Any:
+    from ..kb.search import KnowledgeBase
+
+    return KnowledgeBase.load()
+
+
+@cache
+def _faq_links() -> dict[str, dict[str, str]]:
+    from ..kb.entries import code_links
+
+    try:
+        return {code: {"id": e.id, "question": e.question} for code, e in code_links().items()}
+    except Exception:  # a broken knowledge base never stops the portal
+        return {}
+
+
+def app_from_env() -> Starlette:
+    """For uvicorn's worker processes (`inventory serve --workers N`): settings from the environment."""
+    return create_app(Settings.from_env())

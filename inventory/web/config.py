@@ -1,0 +1,67 @@
+"""The portal's settings: from `inventory serve`'s options or, for extra worker processes, the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+MAX_UPLOAD_MB = 20
+
+
+@dataclass
+class Settings:
+    db: str  # the database URL
+    files: Path  # originals as received, and the session secret
+    secure_cookies: bool = False  # set behind HTTPS: the session cookie is then never sent in clear
+    max_upload: int = MAX_UPLOAD_MB * 1024 * 1024
+    smtp: str | None = None  # host[:port] for 催报 reminders; none: reminders are not offered
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        from ..store.db import resolve_url
+
+        db = resolve_url(os.environ.get("INVENTORY_DB"))
+        files = os.environ.get("INVENTORY_FILES")
+        return cls(
+            db=db,
+            files=Path(files) if files else default_files(db),
+            secure_cookies=os.environ.get("INVENTORY_SECURE_COOKIES") == "1",
+            max_upload=int(float(os.environ.get("INVENTORY_MAX_UPLOAD_MB", MAX_UPLOAD_MB)) * 1024 * 1024),
+            smtp=os.environ.get("INVENTORY_SMTP") or None,
+        )
+
+    def to_env(self) -> dict[str, str]:
+        env = {"INVENTORY_DB": self.db, "INVENTORY_FILES": str(self.files), "INVENTORY_MAX_UPLOAD_MB": str(self.max_upload / 1024 / 1024)}
+        if self.secure_cookies:
+            env["INVENTORY_SECURE_COOKIES"] = "1"
+        if self.smtp:
+            env["INVENTORY_SMTP"] = self.smtp
+        return env
+
+    def secret(self) -> str:
+        """The key that signs session cookies: from INVENTORY_SECRET, else made once and kept beside the files."""
+        if os.environ.get("INVENTORY_SECRET"):
+            return os.environ["INVENTORY_SECRET"]
+        path = self.files / "session.key"
+        self.files.mkdir(parents=True, exist_ok=True)
+        try:  # the first worker to start makes it; the others read it
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+
+
+def default_files(db: str) -> Path:
+    """Beside a SQLite database (inventory.db -> inventory-files/); else in the current folder."""
+    url = make_url(db)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        p = Path(url.database)
+        return p.with_name(p.stem + "-files")
+    return Path("inventory-files")

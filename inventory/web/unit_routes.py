@@ -1,0 +1,229 @@
+"""A unit's pages: its status and history, its template, uploading a return, its problems and
+feedback, its own assessment report. Every page is about the signed-in unit only: no unit is ever
+named in a URL, and a submission of another unit is answered as if it did not exist."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import uuid
+from io import BytesIO
+from pathlib import Path, PurePath
+from typing import Any
+
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from ..store.decisions import REVIEW_NAMES, latest, questions, review_state
+from ..store.importer import Importer
+from ..store.submissions import submission_issues, submission_rows
+from .pages import flash, page, with_names
+from .reporting import XLSX, original_path, report_response
+from .security import audit, checked_form, current, requires
+
+
+def display_name(name: str) -> str:
+    """The file's name as the unit gave it, for showing only (never used as a path)."""
+    base = PurePath(name.replace("\\", "/")).name
+    base = "".join(ch for ch in base if ch.isprintable())[:200]
+    return base or "上传的文件.xlsx"
+
+
+def own_submission(request: Request) -> dict[str, Any]:
+    """The submission in the URL, if it is the signed-in unit's; 404 otherwise (another unit's
+    submissions are not even confirmed to exist)."""
+    user = current(request)
+    try:
+        sid = int(request.path_params["sid"])
+    except ValueError:
+        raise HTTPException(404, "没有这份报送。") from None
+    rows = submission_rows(request.app.state.engine, submission_id=sid)
+    if not rows or rows[0]["unit"] != user["unit"]:
+        raise HTTPException(404, "没有这份报送。")
+    return with_names(rows)[0]
+
+
+@requires("unit")
+async def unit_home(request: Request) -> Response:
+    user = current(request)
+    engine = request.app.state.engine
+    history = with_names(submission_rows(engine, user["unit"]))
+    current_sub = next((h for h in history if h["status"] == "accepted"), None) or (history[0] if history else None)
+    decision = latest(engine, [current_sub["id"]]).get(current_sub["id"]) if current_sub else None
+    state = review_state(current_sub["status"], decision) if current_sub else "not_submitted"
+    deadline = request.app.state.form.round.get("deadline")
+    return page(
+        request,
+        "unit_home.html",
+        user["unit"],
+        unit=user["unit"],
+        history=history,
+        current=current_sub,
+        decision=decision,
+        state=state,
+        state_name=REVIEW_NAMES.get(state, "未报送"),
+        deadline=deadline,
+        questions=questions(engine, user["unit"]),
+        max_mb=round(request.app.state.settings.max_upload / 1024 / 1024),
+    )
+
+
+@requires("unit")
+async def template(request: Request) -> Response:
+    from ..template.build import build_template, template_filename
+
+    user = current(request)
+    form, unit = request.app.state.form, request.app.state.roster.get(user["unit"])
+    buffer = BytesIO()
+    await run_in_threadpool(lambda: build_template(form, unit).save(buffer))
+    audit(request, "template_download")
+    name = template_filename(form, unit)
+    return Response(buffer.getvalue(), media_type=XLSX, headers={"Content-Disposition": _disposition(name)})
+
+
+def _disposition(name: str) -> str:
+    from urllib.parse import quote
+
+    return f"attachment; filename=\"return.xlsx\"; filename*=UTF-8''{quote(name)}"
+
+
+@requires("unit")
+async def upload(request: Request) -> Response:
+    settings = request.app.state.settings
+    length = request.headers.get("content-length", "")
+    if not length.isdigit() or int(length) > settings.max_upload + 64 * 1024:  # checked before anything is read
+        audit(request, "upload_refused", detail=f"size {length or '?'}")
+        flash(
+            request,
+            f"文件太大（上限 {round(settings.max_upload / 1024 / 1024)} MB），或浏览器没有说明大小。请确认上传的是填好的模板。",
+            "error",
+        )
+        return RedirectResponse("/unit", status_code=303)
+    form = await checked_form(request, max_files=1, max_fields=4)
+    sent = form.get("file")
+    if not isinstance(sent, UploadFile) or not sent.filename:
+        flash(request, "请选择要上传的文件。", "error")
+        return RedirectResponse("/unit", status_code=303)
+    name = display_name(sent.filename)
+    incoming = settings.files / "incoming"
+    incoming.mkdir(parents=True, exist_ok=True)
+    path = incoming / f"{uuid.uuid4().hex}.xlsx"
+    size = 0
+    with open(path, "wb") as out:
+        while chunk := await sent.read(1 << 20):
+            size += len(chunk)
+            if size > settings.max_upload:
+                break
+            out.write(chunk)
+    if size > settings.max_upload:
+        path.unlink(missing_ok=True)
+        flash(request, f"文件太大（上限 {round(settings.max_upload / 1024 / 1024)} MB）。", "error")
+        return RedirectResponse("/unit", status_code=303)
+    user = current(request)
+    outcome = await run_in_threadpool(receive, request.app.state, path, name, user)
+    audit(request, "upload", target=str(outcome.get("submission_id") or ""), detail=f"{name}：{outcome['status']}")
+    if outcome["status"] == "refused":
+        return page(request, "unit_refused.html", "未接收", file_name=name, reason=outcome["reason"], issues=outcome["issues"])
+    if outcome["status"] == "failed":
+        flash(request, "数据库正忙，这份文件没有保存。请稍后再上传一次。", "error")
+        return RedirectResponse("/unit", status_code=303)
+    if outcome["status"] == "unchanged":
+        flash(request, "这个文件和之前上传的一模一样，结果见下。", "info")
+    return RedirectResponse(f"/unit/submissions/{outcome['submission_id']}", status_code=303)
+
+
+def receive(state: Any, path: Path, name: str, user: dict[str, Any]) -> dict[str, Any]:
+    """Validate an upload with the CLI's validator, keep the original as received, store it as a
+    submission of the signed-in unit. A return filled in for another unit is refused, not stored."""
+    report = state.validator.validate(path)
+    sha = (report.data.sha256 if report.data else None) or hashlib.sha256(path.read_bytes()).hexdigest()
+    kept = state.settings.files / "originals" / f"{sha}.xlsx"
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    if kept.exists():
+        path.unlink()
+    else:
+        os.replace(path, kept)
+    unit = state.roster.get(user["unit"])
+    if report.unit is not None and report.unit.name != unit.name:
+        issues = [dict(i.as_dict(), id=n) for n, i in enumerate(report.issues)]
+        return {
+            "status": "refused",
+            "reason": f"这份报表的填报单位是“{report.unit.name}”，不是本单位（{unit.name}）。请上传本单位的报表；代其他单位报送的，请由该单位自己上传。",
+            "issues": issues,
+        }
+    if report.unit is None:
+        report.unit = unit  # an unreadable or unnamed return still belongs to who sent it
+    result = Importer(state.engine, state.validator, operator=user["username"]).store(kept, report, name=name)
+    return {"status": result.status, "submission_id": result.submission_id}
+
+
+@requires("unit")
+async def submission(request: Request) -> Response:
+    sub = own_submission(request)
+    engine = request.app.state.engine
+    decision = latest(engine, [sub["id"]]).get(sub["id"])
+    issues = submission_issues(engine, sub["id"])
+    sub["issues_count"] = len(issues)
+    links = request.app.state.faq_links()
+    fields = request.app.state.field_titles
+    for i in issues:
+        i["faq"] = links.get(i["code"])
+        i["field_title"] = fields.get(i["field"])
+    return page(request, "unit_submission.html", f"报送 {sub['id']}", sub=sub, issues=issues, decision=decision, note=None)
+
+
+@requires("unit")
+async def original(request: Request) -> Response:
+    sub = own_submission(request)
+    path = original_path(request, sub["sha256"])
+    if not path.exists():
+        raise HTTPException(404, "原文件不在服务器上（可能是从命令行入库的）。")
+    audit(request, "original_download", target=str(sub["id"]))
+    return FileResponse(path, media_type=XLSX, filename=sub["file_name"])
+
+
+@requires("unit")
+async def feedback(request: Request) -> Response:
+    from ..intake.feedback import write_feedback
+
+    sub = own_submission(request)
+    path = original_path(request, sub["sha256"])
+    if not path.exists():
+        raise HTTPException(404, "原文件不在服务器上，无法生成反馈表。")
+    state = request.app.state
+    folder = Path(tempfile.mkdtemp(prefix="feedback-", dir=state.settings.files))
+    copy = folder / "return.xlsx"  # our name: the unit's file name never becomes a path
+    shutil.copyfile(path, copy)
+
+    def make() -> Path:
+        return write_feedback(state.validator.validate(copy), state.form, folder / "out")
+
+    made = await run_in_threadpool(make)
+    audit(request, "feedback_download", target=str(sub["id"]))
+    shown = PurePath(display_name(sub["file_name"])).stem + "-反馈表.xlsx"
+    return FileResponse(made, media_type=XLSX, filename=shown, background=BackgroundTask(shutil.rmtree, folder, True))
+
+
+@requires("unit")
+async def my_report(request: Request) -> Response:
+    user = current(request)
+    audit(request, "report_view", target="unit")
+    return await report_response(request, "unit", "html", unit=user["unit"])
+
+
+routes = [
+    Route("/unit", unit_home),
+    Route("/unit/template", template),
+    Route("/unit/upload", upload, methods=["POST"]),
+    Route("/unit/submissions/{sid}", submission),
+    Route("/unit/submissions/{sid}/original", original),
+    Route("/unit/submissions/{sid}/feedback", feedback),
+    Route("/unit/report", my_report),
+]

@@ -1,0 +1,278 @@
+"""The portal through its HTTP interface: the unit's and the office's flows, who may see what,
+CSRF, sessions, sign-in limits and hostile uploads. (The same flow in a real browser against
+`inventory serve` is in test_portal_browser.py.)"""
+
+from __future__ import annotations
+
+import re
+
+import openpyxl
+import pytest
+from conftest import run_cli
+from starlette.testclient import TestClient
+
+from inventory.demo.synth import clean_return, write_return
+from inventory.store import accounts
+from inventory.store.audit import entries
+from inventory.web import Settings, create_app
+from inventory.web.server import prepare
+
+
+def token(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+class Browser:
+    """A TestClient that posts forms the way the pages do (with the page's CSRF token)."""
+
+    def __init__(self, app):
+        self.c = TestClient(app, base_url="http://portal.test", follow_redirects=True)
+
+    def get(self, path, **kw):
+        return self.c.get(path, **kw)
+
+    def post(self, path, data=None, files=None, page="/", **kw):
+        data = {"csrf": token(self.c.get(page).text), **(data or {})}
+        return self.c.post(path, data=data, files=files, **kw)
+
+    def login(self, username, password):
+        return self.post("/login", {"username": username, "password": password}, page="/login")
+
+
+@pytest.fixture
+def portal(tmp_path, form, roster, db_url):
+    """The portal on SQLite and on PostgreSQL, with an admin signed in and two units signed in."""
+    settings = Settings(db=db_url, files=tmp_path / "files", max_upload=2 * 1024 * 1024)
+    admin = prepare(settings)
+    app = create_app(settings)
+    office = Browser(app)
+    assert office.login(*admin).url.path == "/office"
+    units = {}
+    for short in ("人社厅", "成都"):
+        unit = roster.resolve(short)
+        issued = accounts.issue_code(app.state.engine, unit.name, "test")
+        b = Browser(app)
+        r = b.post("/login/code", {"code": issued["code"].lower()}, page="/login")
+        assert r.url.path == "/password"
+        r = b.post("/password", {"new": "temp-pass-1234", "again": "temp-pass-1234"}, page="/password")
+        assert r.url.path == "/unit", r.text
+        units[short] = b
+    return app, office, units, tmp_path, admin
+
+
+def make_return(tmp_path, form, roster, short, name, broken=False, seed=1):
+    unit = roster.resolve(short)
+    values, rows = clean_return(form, unit, 8, seed=seed)
+    if broken:
+        rows[form.main.name][0]["layer"] = "应用"  # not one of the list's options
+    return write_return(tmp_path / name, form, unit, values, rows)
+
+
+def upload(b, path, name=None):
+    with open(path, "rb") as f:
+        return b.post("/unit/upload", files={"file": (name or path.name, f, "application/octet-stream")}, page="/unit")
+
+
+def sid_of(r) -> int:
+    return int(r.url.path.rsplit("/", 1)[1])
+
+
+def test_a_unit_submits_fixes_is_returned_and_accepted(portal, form, roster):
+    app, office, units, tmp, _ = portal
+    hr = units["人社厅"]
+    page = hr.get("/unit").text
+    assert "四川省人力资源和社会保障厅" in page and "未报送" in page
+    t = hr.get("/unit/template")
+    assert t.status_code == 200 and "attachment" in t.headers["content-disposition"]
+    (tmp / "t.xlsx").write_bytes(t.content)
+    assert "单位信息" in openpyxl.load_workbook(tmp / "t.xlsx").sheetnames
+    # a return with an error: stored as sent back, the problem shown with where and how to fix it
+    bad = upload(hr, make_return(tmp, form, roster, "人社厅", "人社厅-第1次.xlsx", broken=True))
+    assert "/unit/submissions/" in bad.url.path and "这份报表未被接收" in bad.text
+    assert "系统清单" in bad.text and "怎么改" in bad.text
+    fb = hr.get(f"/unit/submissions/{sid_of(bad)}/feedback")
+    assert fb.status_code == 200 and fb.content[:2] == b"PK"
+    original = hr.get(f"/unit/submissions/{sid_of(bad)}/original")
+    assert original.content == (tmp / "人社厅-第1次.xlsx").read_bytes()  # kept as received
+    good = upload(hr, make_return(tmp, form, roster, "人社厅", "人社厅-第2次.xlsx"))
+    assert "校验通过，已接收，等待项目办审核" in good.text
+    first = sid_of(good)
+    # the office sees it waiting, returns it with a comment on the whole and on nothing else
+    assert f"/office/submissions/{first}" in office.get("/office").text
+    review = office.get(f"/office/submissions/{first}").text
+    assert "系统（8 个）" in review
+    r = office.post(
+        f"/office/submissions/{first}/decision",
+        {"decision": "returned", "comment": "请补充3个系统的运维金额"},
+        page=f"/office/submissions/{first}",
+    )
+    assert "退回修改" in r.text
+    home = hr.get("/unit").text
+    assert "请补充3个系统的运维金额" in home and "退回修改" in home
+    again = upload(hr, make_return(tmp, form, roster, "人社厅", "人社厅-第3次.xlsx", seed=2))
+    second = sid_of(again)
+    assert second != first
+    r = office.post(f"/office/submissions/{second}/decision", {"decision": "approved"}, page=f"/office/submissions/{second}")
+    assert "已通过" in r.text
+    assert "已通过" in hr.get("/unit").text
+    # the CLI shows the same states
+    listed = {
+        s["id"]: s for s in __import__("json").loads(run_cli("submissions", "list", "--json", "--db", app.state.settings.db).stdout)
+    }
+    assert listed[first]["review"] == "returned" and listed[second]["review"] == "approved" and listed[sid_of(bad)]["review"] == "rejected"
+
+
+def test_no_unit_reaches_another_units_data(portal, form, roster):
+    app, _office, units, tmp, _ = portal
+    hr, cd = units["人社厅"], units["成都"]
+    mine = sid_of(upload(hr, make_return(tmp, form, roster, "人社厅", "hr.xlsx")))
+    for path in (f"/unit/submissions/{mine}", f"/unit/submissions/{mine}/original", f"/unit/submissions/{mine}/feedback"):
+        assert hr.get(path).status_code == 200, path
+        assert cd.get(path).status_code == 404, path  # not even confirmed to exist
+    assert "hr.xlsx" not in cd.get("/unit").text
+    # every office route refuses a unit
+    office_paths = [
+        "/office",
+        "/office/submissions",
+        f"/office/submissions/{mine}",
+        f"/office/submissions/{mine}/original",
+        "/office/units",
+        "/office/reports",
+        "/office/reports/coverage.html",
+        "/office/reports/inventory.xlsx",
+        "/office/reports/unit/1.html",
+        "/office/questions",
+        "/office/accounts",
+        "/office/audit",
+    ]
+    for path in office_paths:
+        assert cd.get(path).status_code == 403, path
+    for path, data in (
+        (f"/office/submissions/{mine}/decision", {"decision": "approved"}),
+        ("/office/units/1/code", {}),
+        ("/office/accounts/1/revoke", {}),
+        ("/office/remind", {}),
+        ("/office/questions/1/answer", {"answer": "x"}),
+        ("/office/accounts", {"username": "x", "role": "admin", "password": "long-enough-1"}),
+    ):
+        assert cd.post(path, data, page="/unit").status_code == 403, path
+    # anonymous: every page sends to sign-in, every action is refused
+    anon = Browser(app)
+    for path in ["/unit", f"/unit/submissions/{mine}", "/unit/template", "/unit/report", "/faq", *office_paths]:
+        r = anon.c.get(path, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/login", path
+    assert anon.post("/unit/upload", {}, page="/login").status_code == 401
+    # a reviewer is not an admin
+    accounts.create_account(app.state.engine, "reviewer1", "reviewer", password="review-pass-123")
+    rev = Browser(app)
+    rev.login("reviewer1", "review-pass-123")
+    assert rev.get("/office").status_code == 200 and rev.get(f"/office/submissions/{mine}").status_code == 200
+    assert rev.get("/office/audit").status_code == 403 and rev.get("/office/accounts").status_code == 403
+    assert rev.get("/unit").status_code == 403
+
+
+def test_forms_need_the_pages_token_and_origin(portal):
+    app, _office, units, _, _ = portal
+    hr = units["人社厅"]
+    assert hr.c.post("/questions", data={"question": "怎么填"}).status_code == 403  # no token
+    assert hr.c.post("/questions", data={"question": "怎么填", "csrf": "forged"}).status_code == 403
+    good = token(hr.get("/unit").text)
+    r = hr.c.post("/questions", data={"question": "怎么填", "csrf": good}, headers={"origin": "http://evil.example"})
+    assert r.status_code == 403
+    assert hr.c.post("/questions", data={"question": "怎么填", "csrf": good}).status_code == 200
+    # session cookie is HttpOnly and SameSite
+    cookie = Browser(app).c.get("/login").headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+    # pages forbid scripts and framing
+    csp = hr.get("/unit").headers["content-security-policy"]
+    assert "script-src 'none'" in csp and "frame-ancestors 'none'" in csp
+
+
+def test_sign_in_limits_codes_and_sessions(portal, roster):
+    app, _office, units, _, admin = portal
+    b = Browser(app)
+    for _ in range(5):
+        assert "用户名或密码不对" in b.login("admin", "wrong-password").text
+    assert "登录失败次数过多" in b.login(*admin).text  # even the right password waits now
+    assert any(e["action"] == "login_failed" and e["address"] for e in entries(app.state.engine))
+    # a code works once, and not after it expired
+    engine = app.state.engine
+    issued = accounts.issue_code(engine, roster.resolve("德阳").name, "test")
+    assert accounts.redeem_code(engine, issued["code"]) is not None
+    assert accounts.redeem_code(engine, issued["code"]) is None
+    old = accounts.issue_code(engine, roster.resolve("德阳").name, "test", days=-1)
+    assert accounts.redeem_code(engine, old["code"]) is None
+    first = accounts.issue_code(engine, roster.resolve("德阳").name, "test")
+    accounts.issue_code(engine, roster.resolve("德阳").name, "test")  # a new code voids the unused one
+    assert accounts.redeem_code(engine, first["code"]) is None
+    # passwords are stored as argon2id hashes
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        hashes = [h for (h,) in conn.execute(text("select password_hash from accounts where password_hash is not null"))]
+    assert hashes and all(h.startswith("$argon2id$") for h in hashes)
+    # a revoked account's open session ends at once; so does every other session after a password change
+    hr = units["人社厅"]
+    hr_id = next(a["id"] for a in accounts.accounts(engine) if a["unit"] == roster.resolve("人社厅").name)
+    other = Browser(app)
+    other.login("人力资源社会保障厅", "temp-pass-1234")
+    assert other.get("/unit").url.path == "/unit"
+    hr.post("/password", {"old": "temp-pass-1234", "new": "new-pass-5678", "again": "new-pass-5678"}, page="/password")
+    assert hr.get("/unit").url.path == "/unit" and other.get("/unit").url.path == "/login"
+    accounts.revoke(engine, hr_id)
+    assert hr.get("/unit").url.path == "/login"
+
+
+def test_hostile_and_wrong_uploads(portal, form, roster):
+    app, _office, units, tmp, _ = portal
+    hr = units["人社厅"]
+    # too big: refused before it is read, nothing stored
+    big = tmp / "big.xlsx"
+    big.write_bytes(b"PK" + b"0" * (3 * 1024 * 1024))
+    r = upload(hr, big)
+    assert "文件太大" in r.text and "big.xlsx" not in r.text
+    # not a workbook at all: a clear message, kept as a return that was sent back, no server error
+    junk = tmp / "junk.xlsx"
+    junk.write_bytes(b"this is not a spreadsheet")
+    r = upload(hr, junk, name="../../etc/passwd.xlsx")
+    assert r.status_code == 200 and "这份报表未被接收" in r.text and "passwd.xlsx" in r.text
+    assert not (tmp / "etc").exists() and not list((tmp / "files").rglob("passwd*"))
+    # another unit's return poured into this account: refused, not stored
+    theirs = make_return(tmp, form, roster, "成都", "成都.xlsx")
+    r = upload(hr, theirs)
+    assert "不是本单位" in r.text and "成都市人民政府" in r.text
+    rows = __import__("json").loads(run_cli("submissions", "list", "--json", "--db", app.state.settings.db).stdout)
+    assert [s["file_name"] for s in rows] == ["passwd.xlsx"]
+
+
+def test_faq_and_questions(portal):
+    _app, office, units, _, _ = portal
+    hr = units["人社厅"]
+    page = hr.get("/faq", params={"q": "等保怎么填"}).text
+    assert "/faq/security-mlps-level" in page
+    assert hr.get("/faq/security-mlps-level").status_code == 200
+    hr.post("/questions", {"question": "运维合同还没签怎么填？"}, page="/unit")
+    page = office.get("/office/questions").text
+    assert "运维合同还没签怎么填" in page
+    qid = re.search(r"/office/questions/(\d+)/answer", page).group(1)
+    office.post(f"/office/questions/{qid}/answer", {"answer": "先填计划签订日期，并在备注说明。"}, page="/office/questions")
+    assert "先填计划签订日期" in hr.get("/unit").text
+
+
+def test_office_downloads_every_report_and_issues_codes(portal, form, roster):
+    app, office, units, tmp, _ = portal
+    upload(units["人社厅"], make_return(tmp, form, roster, "人社厅", "hr.xlsx"))
+    for kind in ("coverage", "issues", "inventory", "brief"):
+        for fmt in ("html", "xlsx", "json", "md"):
+            r = office.get(f"/office/reports/{kind}.{fmt}")
+            assert r.status_code == 200 and len(r.content) > 300, (kind, fmt)
+    html = office.get("/office/reports/coverage.html")
+    assert "sha256-" in html.headers["content-security-policy"] and "催报名单" in html.text
+    page = office.get("/office/units").text
+    unit_id = re.findall(r"/office/units/(\d+)/code", page)[0]
+    r = office.post(f"/office/units/{unit_id}/code", page="/office/units")
+    code = re.search(r'class="code">([A-Z0-9-]{14})<', r.text).group(1)
+    assert accounts.redeem_code(app.state.engine, code) is not None
+    assert units["人社厅"].get("/unit/report").status_code == 200
+    actions = {e["action"] for e in entries(app.state.engine)}
+    assert {"login", "login_code", "password_set", "upload", "report_download", "code_issued"} <= actions
