@@ -116,9 +116,7 @@ def test_a_unit_submits_fixes_is_returned_and_accepted(portal, form, roster):
     assert "已通过" in r.text
     assert "已通过" in hr.get("/unit").text
     # the CLI shows the same states
-    listed = {
-        s["id"]: s for s in __import__("json").loads(run_cli("submissions", "list", "--json", "--db", app.state.settings.db).stdout)
-    }
+    listed = {s["id"]: s for s in __import__("json").loads(run_cli("submissions", "list", "--json", "--db", app.state.settings.db).stdout)}
     assert listed[first]["review"] == "returned" and listed[second]["review"] == "approved" and listed[sid_of(bad)]["review"] == "rejected"
 
 
@@ -276,3 +274,54 @@ def test_office_downloads_every_report_and_issues_codes(portal, form, roster):
     assert units["人社厅"].get("/unit/report").status_code == 200
     actions = {e["action"] for e in entries(app.state.engine)}
     assert {"login", "login_code", "password_set", "upload", "report_download", "code_issued"} <= actions
+
+
+class _Smtp:
+    """A minimal SMTP server on localhost that keeps what it receives (no network beyond loopback)."""
+
+    def __init__(self):
+        import socketserver
+        import threading
+
+        self.messages: list[str] = []
+        outer = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self):
+                self.wfile.write(b"220 test\r\n")
+                while line := self.rfile.readline():
+                    cmd = line.decode("utf-8", "replace").strip().upper()
+                    if cmd.startswith("DATA"):
+                        self.wfile.write(b"354 go\r\n")
+                        body = []
+                        while (part := self.rfile.readline()) not in (b".\r\n", b""):
+                            body.append(part)
+                        outer.messages.append(b"".join(body).decode("utf-8", "replace"))
+                        self.wfile.write(b"250 ok\r\n")
+                    elif cmd.startswith("QUIT"):
+                        self.wfile.write(b"221 bye\r\n")
+                        return
+                    else:
+                        self.wfile.write(b"250 ok\r\n")
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.address = f"127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def test_reminders_go_to_units_to_chase_that_have_an_address(tmp_path, form, roster):
+    smtp = _Smtp()
+    settings = Settings(db=f"sqlite:///{tmp_path / 'r.db'}", files=tmp_path / "files", smtp=smtp.address)
+    admin = prepare(settings)
+    app = create_app(settings)
+    office = Browser(app)
+    office.login(*admin)
+    issued = accounts.issue_code(app.state.engine, roster.resolve("人社厅").name, "test")
+    hr = Browser(app)
+    hr.post("/login/code", {"code": issued["code"]}, page="/login")
+    hr.post("/password", {"new": "temp-pass-1234", "again": "temp-pass-1234"}, page="/password")
+    upload(hr, make_return(tmp_path, form, roster, "人社厅", "bad.xlsx", broken=True))  # sent back: to chase, with its contact
+    r = office.post("/office/remind", page="/office")
+    assert "已发送催报邮件 1 封" in r.text
+    assert len(smtp.messages) == 1 and "@sc.gov.cn" in smtp.messages[0]
+    smtp.server.shutdown()
