@@ -14,10 +14,11 @@ from conftest import libreoffice_roundtrip, run_cli
 from corpus import build_corpus
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from inventory.demo.synth import clean_return, fill_workbook, write_return
+from inventory.demo.synth import clean_return, write_return
 from inventory.intake.validate import Validator
 from inventory.output import save_workbook
 from inventory.template import build_template
+from inventory.template.fill import fill_workbook
 
 
 @pytest.fixture(scope="module")

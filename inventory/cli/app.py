@@ -47,6 +47,12 @@ DbOpt = Annotated[
     typer.Option("--db", help="数据库地址；默认取环境变量 INVENTORY_DB，再默认为当前文件夹的 inventory.db（SQLite）。", metavar="URL"),
 ]
 
+RoundOpt = Annotated[
+    str | None, typer.Option("--round", help="调查轮次代号（见 `inventory round list`）；默认为当前开放的轮次。", metavar="KEY")
+]
+round_app = typer.Typer(help="调查轮次：开启新一轮、关闭、查看。", no_args_is_help=True)
+app.add_typer(round_app, name="round")
+
 
 def emit_json(data: Any) -> None:
     from ..output import json_text

@@ -11,7 +11,7 @@ from ..errors import UsageError
 from ..form.load import load_form, schema_description
 from ..form.roster import load_roster
 from . import render
-from .app import JsonOpt, emit_json, schema_app, template_app, units_app
+from .app import DbOpt, JsonOpt, emit_json, schema_app, template_app, units_app
 
 
 @units_app.command("list")
@@ -45,6 +45,8 @@ def template_build(
     unit: Annotated[str | None, typer.Option("--unit", help="为该单位生成预填模板（全称、简称均可）。")] = None,
     pilot: Annotated[bool, typer.Option("--pilot", help="为7个试点单位各生成一份。")] = False,
     all_units: Annotated[bool, typer.Option("--all", help="为名册中每个单位各生成一份。")] = False,
+    prefill: Annotated[bool, typer.Option("--prefill", help="填入各单位上一次已接收的报送（新一轮只需确认或修改）。")] = False,
+    db: DbOpt = None,
 ) -> None:
     """生成 Excel 填报模板：下拉列表、输入提示、必填标记和缺项标红，Excel/WPS/LibreOffice 通用。"""
     from ..output import save_workbook
@@ -53,6 +55,23 @@ def template_build(
     if sum([bool(unit), pilot, all_units]) > 1:
         raise UsageError("--unit、--pilot 和 --all 只能选一个。")
     form, roster = load_form(), load_roster()
+    if prefill:
+        from ..store.db import open_db
+        from ..store.submissions import last_return
+        from ..template.fill import prefilled_template
+
+        engine = open_db(db, create_missing=False)
+        units = [roster.resolve(unit)] if unit else list(roster.pilots() if pilot else roster)
+        folder = output if (output and (pilot or all_units or output.is_dir())) else None
+        made, filled = [], 0
+        for u in units:
+            last = last_return(engine, u.name)
+            wb = prefilled_template(form, u, last[0], last[1]) if last else build_template(form, u)
+            filled += bool(last)
+            target = (folder or Path("templates" if (pilot or all_units) else ".")) / template_filename(form, u)
+            made.append(save_workbook(wb, output if output and not folder and unit else target))
+        render.paths_made(f"已生成模板（{filled} 个单位预填了上一次的报送）", made)
+        return
     if pilot or all_units:
         folder = output or Path("templates")
         if folder.exists() and not folder.is_dir():

@@ -10,7 +10,7 @@ import typer
 
 from ..errors import UsageError
 from . import render
-from .app import AsOfOpt, DbOpt, JsonOpt, parse_as_of, report_app
+from .app import AsOfOpt, DbOpt, JsonOpt, RoundOpt, parse_as_of, report_app
 
 ScopeOpt = Annotated[str, typer.Option("--scope", help="统计范围：all（全部单位）或 pilot（试点单位）。")]
 FormatOpt = Annotated[str | None, typer.Option("--format", help="输出格式：table、json、md、html、xlsx。")]
@@ -27,6 +27,7 @@ def _report(
     as_of: str | None,
     default: str = "table",
     unit: str | None = None,
+    round_key: str | None = None,
 ) -> None:
     from ..report import SCOPES, Reports
     from ..report.formats import FORMATS, write_report
@@ -37,7 +38,7 @@ def _report(
     fmt = "json" if as_json else (fmt or (output.suffix.lstrip(".").lower() if output and output.suffix else default))
     if fmt not in FORMATS:
         raise UsageError(f"--format 只能是 {'、'.join(FORMATS)}，收到“{fmt}”。")
-    reports = Reports(open_db(db, create_missing=False), as_of=parse_as_of(as_of), scope=scope)
+    reports = Reports(open_db(db, create_missing=False), as_of=parse_as_of(as_of), scope=scope, round_key=round_key)
     data = reports.unit(unit) if kind == "unit" else getattr(reports, kind)()
     if fmt == "table":
         render.report_tables(kind, data, reports.form)
@@ -51,32 +52,56 @@ def _report(
 
 @report_app.command("coverage")
 def report_coverage(
-    scope: ScopeOpt = "all", fmt: FormatOpt = None, output: OutOpt = None, as_json: JsonOpt = False, db: DbOpt = None, as_of: AsOfOpt = None
+    scope: ScopeOpt = "all",
+    fmt: FormatOpt = None,
+    output: OutOpt = None,
+    as_json: JsonOpt = False,
+    db: DbOpt = None,
+    as_of: AsOfOpt = None,
+    round_key: RoundOpt = None,
 ) -> None:
-    """报送覆盖情况：每个应报单位的状态、系统数、完整率、问题数和报送次数。"""
-    _report("coverage", scope, fmt, output, as_json, db, as_of)
+    """报送覆盖情况：每个应报单位的状态、系统数、完整率、问题数和报送次数，以及催报名单。"""
+    _report("coverage", scope, fmt, output, as_json, db, as_of, round_key=round_key)
 
 
 @report_app.command("issues")
 def report_issues(
-    scope: ScopeOpt = "all", fmt: FormatOpt = None, output: OutOpt = None, as_json: JsonOpt = False, db: DbOpt = None, as_of: AsOfOpt = None
+    scope: ScopeOpt = "all",
+    fmt: FormatOpt = None,
+    output: OutOpt = None,
+    as_json: JsonOpt = False,
+    db: DbOpt = None,
+    as_of: AsOfOpt = None,
+    round_key: RoundOpt = None,
 ) -> None:
     """问题与评估发现：各单位最近报送的校验问题，以及未上云、等保/密评缺口、僵尸系统、重复建设等发现。"""
-    _report("issues", scope, fmt, output, as_json, db, as_of)
+    _report("issues", scope, fmt, output, as_json, db, as_of, round_key=round_key)
 
 
 @report_app.command("inventory")
 def report_inventory(
-    fmt: FormatOpt = None, output: OutOpt = None, as_json: JsonOpt = False, db: DbOpt = None, as_of: AsOfOpt = None
+    fmt: FormatOpt = None,
+    output: OutOpt = None,
+    as_json: JsonOpt = False,
+    db: DbOpt = None,
+    as_of: AsOfOpt = None,
+    round_key: RoundOpt = None,
 ) -> None:
     """系统汇总清单：全部当前系统及其评估发现、评分和处置建议（xlsx 用模板表头，可筛选、可再导入）。"""
-    _report("inventory", "all", fmt, output, as_json, db, as_of, default="xlsx")
+    _report("inventory", "all", fmt, output, as_json, db, as_of, default="xlsx", round_key=round_key)
 
 
 @report_app.command("brief")
-def report_brief(fmt: FormatOpt = None, output: OutOpt = None, as_json: JsonOpt = False, db: DbOpt = None, as_of: AsOfOpt = None) -> None:
+def report_brief(
+    fmt: FormatOpt = None,
+    output: OutOpt = None,
+    as_json: JsonOpt = False,
+    db: DbOpt = None,
+    as_of: AsOfOpt = None,
+    round_key: RoundOpt = None,
+) -> None:
     """领导简报：本轮总数、部署与等保、处置建议、主要发现、重复建设及金额、待处置最多的单位（html 打印不超过两页）。"""
-    _report("brief", "all", fmt, output, as_json, db, as_of, default="html")
+    _report("brief", "all", fmt, output, as_json, db, as_of, default="html", round_key=round_key)
 
 
 @report_app.command("unit")
@@ -91,6 +116,7 @@ def report_unit(
     scope: ScopeOpt = "all",
     db: DbOpt = None,
     as_of: AsOfOpt = None,
+    round_key: RoundOpt = None,
 ) -> None:
     """单位评估报告：本单位系统的评分和处置建议、按类型的评估发现及整改依据、报送记录、与其他单位疑似重复的系统。"""
     if bool(unit) == every:
@@ -98,7 +124,7 @@ def report_unit(
             "请用 --unit 指定一个单位，或用 --all 为全部单位生成。", hint="例如 inventory report unit --unit 人社厅 -o 人社厅.html"
         )
     if unit:
-        _report("unit", scope, fmt, output, as_json, db, as_of, default="html", unit=unit)
+        _report("unit", scope, fmt, output, as_json, db, as_of, default="html", unit=unit, round_key=round_key)
         return
     from ..report import SCOPES, Reports
     from ..report.formats import write_unit_reports
@@ -109,7 +135,38 @@ def report_unit(
     formats = (fmt,) if fmt else ("html", "xlsx", "json")
     if any(f not in ("html", "xlsx", "json", "md") for f in formats):
         raise UsageError(f"--all 时 --format 只能是 html、xlsx、json、md，收到“{fmt}”。")
-    reports = Reports(open_db(db, create_missing=False), as_of=parse_as_of(as_of), scope=scope)
+    reports = Reports(open_db(db, create_missing=False), as_of=parse_as_of(as_of), scope=scope, round_key=round_key)
     folder = output or Path("单位评估报告")
     written = write_unit_reports(reports, None, folder, formats)
     render.folder_made(f"已为 {len(written) // len(formats)} 个单位生成评估报告", folder, written)
+
+
+@report_app.command("changes")
+def report_changes(
+    from_key: Annotated[str, typer.Option("--from", help="较早的轮次代号。", show_default=False)],
+    to_key: Annotated[str | None, typer.Option("--to", help="较晚的轮次代号；默认为当前开放的轮次。")] = None,
+    fmt: FormatOpt = None,
+    output: OutOpt = None,
+    as_json: JsonOpt = False,
+    db: DbOpt = None,
+) -> None:
+    """两轮之间的变化：每个单位新增、停用、变化（旧值 → 新值）的系统，以及没有标记停用就不见了的系统。"""
+    from ..report.changes import changes_report
+    from ..report.formats import FORMATS, write_report
+    from ..store.db import open_db
+
+    fmt = "json" if as_json else (fmt or (output.suffix.lstrip(".").lower() if output and output.suffix else "table"))
+    if fmt not in FORMATS:
+        raise UsageError(f"--format 只能是 {'、'.join(FORMATS)}，收到“{fmt}”。")
+    from ..form.load import load_form
+
+    form = load_form()
+    data = changes_report(open_db(db, create_missing=False), from_key, to_key, form)
+    if fmt == "table":
+        render.report_tables("changes", data, form)
+        return
+    result = write_report("changes", data, fmt, output, form)
+    if isinstance(result, Path):
+        render.paths_made("已生成报告", [result])
+    else:
+        sys.stdout.write(result + "\n")

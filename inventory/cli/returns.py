@@ -67,10 +67,11 @@ def import_(
     from ..intake.validate import Validator
     from ..store.db import open_db
     from ..store.importer import Importer
+    from ..store.rounds import reference_date
 
     files = existing_paths(paths)
     engine = open_db(db)
-    importer = Importer(engine, Validator(as_of=parse_as_of(as_of)), operator=operator)
+    importer = Importer(engine, Validator(as_of=parse_as_of(as_of) or reference_date(engine)), operator=operator)
     results = []
     with render.progress(len(files), "入库" if not dry_run else "预演") as bar:
         task = bar.add_task("", total=len(files))

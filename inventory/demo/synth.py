@@ -20,6 +20,7 @@ from ..form.normalize import USCC_CHARS, uscc_check_char
 from ..form.roster import Unit
 from ..output import save_workbook
 from ..template import build_template
+from ..template.fill import fill_workbook
 
 DOMAINS: dict[str, list[str]] = {
     "人力资源社会保障厅": [
@@ -271,24 +272,6 @@ def child_rows(form: Form, systems: Iterable[dict[str, Any]], rng: random.Random
     names = {c.name for c in form.children}
     out = {"系统对接": interfaces, "资金来源": funding}
     return {k: v for k, v in out.items() if k in names}
-
-
-def fill_workbook(wb: Workbook, form: Form, values: dict[str, Any] | None, rows: dict[str, list[dict[str, Any]]]) -> Workbook:
-    """Write values into a template workbook at the cells the form defines."""
-    if values:
-        ws = wb[form.unit_sheet.name]
-        for f in form.unit_sheet.fields:
-            if f.key in values:
-                ws[f.position] = values[f.key]
-    for sheet_name, records in rows.items():
-        spec = form.by_name[sheet_name]
-        ws = wb[sheet_name]
-        for i, rec in enumerate(records):
-            r = spec.first_data_row + i
-            for f in spec.fields:
-                if f.key in rec and rec[f.key] is not None:
-                    ws[f"{f.position}{r}"] = rec[f.key]
-    return wb
 
 
 def write_return(path: Path, form: Form, unit: Unit | None, values: dict[str, Any] | None, rows: dict[str, list[dict[str, Any]]]) -> Path:

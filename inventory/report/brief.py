@@ -87,7 +87,7 @@ def brief_report(r: ReportData, units: UnitReports | None = None) -> dict[str, A
     return {
         "generated_at": r.generated_at,
         "as_of": r.as_of.isoformat(),
-        "round": r.form.round.get("name", ""),
+        "round": r.round_name,
         "deadline": cov["deadline"],
         "days_to_deadline": cov["days_to_deadline"],
         "coverage": {"totals": cov["totals"], "by_group": cov["by_group"]},

@@ -46,6 +46,7 @@ def coverage_report(r: ReportData) -> dict[str, Any]:
     return {
         "generated_at": r.generated_at,
         "scope": r.scope,
+        "round": {"key": r.round["key"], "name": r.round["name"]} if r.round else None,
         "as_of": r.as_of.isoformat(),
         "deadline": deadline.isoformat() if deadline else None,
         "days_to_deadline": (deadline - r.today).days if deadline else None,

@@ -46,21 +46,35 @@ class UnitState:
 
 class ReportData:
     def __init__(
-        self, engine: Engine, as_of: dt.date | None = None, scope: str = "all", form: Form | None = None, roster: Roster | None = None
+        self,
+        engine: Engine,
+        as_of: dt.date | None = None,
+        scope: str = "all",
+        form: Form | None = None,
+        roster: Roster | None = None,
+        round_key: str | None = None,
     ) -> None:
+        from ..store.rounds import pick
+
         self.engine = engine
         self.form = form or load_form()
         self.roster = roster or load_roster()
-        self.as_of = as_of or self.form.as_of
+        self.round = pick(engine, round_key)  # the open round unless one is named
+        round_as_of = dt.date.fromisoformat(self.round["as_of"]) if self.round and self.round["as_of"] else None
+        self.as_of = as_of or round_as_of or self.form.as_of
         self.scope = scope
         self.rules = load_rules()
         self.generated_at = dt.datetime.now().replace(microsecond=0).isoformat()
         self.today = dt.date.today()
 
     @property
+    def round_name(self) -> str:
+        return self.round["name"] if self.round else str(self.form.round.get("name", ""))
+
+    @property
     def deadline(self) -> dt.date | None:
         """The round's deadline for returns (报送截止日期), when the round sets one."""
-        value = self.form.round.get("deadline")
+        value = self.round["deadline"] if self.round and self.round["deadline"] else self.form.round.get("deadline")
         try:
             return dt.date.fromisoformat(str(value)) if value else None
         except ValueError:
@@ -77,6 +91,8 @@ class ReportData:
                 .join(Unit, Submission.unit_id == Unit.id)
                 .order_by(Submission.received_at.desc(), Submission.id.desc())
             )
+            if self.round is not None:
+                q = q.where(Submission.round_id == self.round["id"])
             for sub, name in session.execute(q).all():
                 if name in states:
                     session.expunge(sub)

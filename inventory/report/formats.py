@@ -15,7 +15,7 @@ from .charts import charts
 from .html import ROW_LIMIT, to_html
 from .layouts import report_sections
 from .markdown import to_markdown
-from .sections import TITLES, report_meta
+from .sections import TITLES, report_meta, round_name
 from .xlsx import write_xlsx
 
 FORMATS = ("table", "json", "md", "html", "xlsx")
@@ -23,8 +23,8 @@ FORMATS = ("table", "json", "md", "html", "xlsx")
 
 def report_title(kind: str, data: dict[str, Any], form: Form) -> str:
     if kind == "unit":
-        return f"{data['unit']['name']} · {form.round.get('name', '')}{TITLES[kind]}"
-    return f"{form.round.get('name', '')} · {TITLES[kind]}"
+        return f"{data['unit']['name']} · {round_name(data, form)}{TITLES[kind]}"
+    return f"{round_name(data, form)} · {TITLES[kind]}"
 
 
 def write_report(kind: str, data: dict[str, Any], fmt: str, path: Path | None, form: Form) -> str | Path:

@@ -31,6 +31,7 @@ def inventory_report(r: ReportData) -> dict[str, Any]:
     return {
         "generated_at": r.generated_at,
         "as_of": r.as_of.isoformat(),
+        "round": {"key": r.round["key"], "name": r.round["name"]} if r.round else None,
         "fields": titles,
         "systems": rows,
         "summary": _recommendation_summary(rows),

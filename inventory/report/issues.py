@@ -13,6 +13,7 @@ def issues_report(r: ReportData) -> dict[str, Any]:
     return {
         "generated_at": r.generated_at,
         "scope": r.scope,
+        "round": {"key": r.round["key"], "name": r.round["name"]} if r.round else None,
         "as_of": r.as_of.isoformat(),
         "issues": issues,
         "findings": [f.as_dict() for f in r.findings],

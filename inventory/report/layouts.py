@@ -7,7 +7,7 @@ from typing import Any
 from ..form.assessment import load_findings
 from ..form.model import Form
 from .brief_sections import brief_sections
-from .sections import Section, coverage_sections, inventory_sections, issues_sections
+from .sections import Section, changes_sections, coverage_sections, inventory_sections, issues_sections
 from .unit_sections import unit_sections
 
 
@@ -21,4 +21,6 @@ def report_sections(kind: str, data: dict[str, Any], form: Form, limit: int | No
         return unit_sections(data)
     if kind == "brief":
         return brief_sections(data)
+    if kind == "changes":
+        return changes_sections(data)
     return inventory_sections(data, form, limit)

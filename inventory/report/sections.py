@@ -17,6 +17,7 @@ TITLES = {
     "inventory": "政务信息系统汇总清单",
     "unit": "单位评估报告",
     "brief": "摸底评估简报",
+    "changes": "两轮变化",
 }
 KEY_FIELDS = ("system_no", "system_name", "owner_unit", "status", "deploy_location", "mlps_level")  # the inventory page's columns
 
@@ -280,12 +281,24 @@ def inventory_sections(data: dict[str, Any], form: Form, limit: int | None = Non
     ]
 
 
+def round_name(data: dict[str, Any], form: Form) -> str:
+    """The round a report is about: as the data says (rounds in the database), else the form's settings."""
+    r = data.get("round")
+    if isinstance(r, dict):
+        return str(r.get("name") or "")
+    return str(r) if r else str(form.round.get("name", ""))
+
+
 def report_meta(kind: str, data: dict[str, Any], form: Form) -> list[str]:
     scope = {"all": "全部单位", "pilot": "试点单位"}.get(data.get("scope", "all"), "")
     return [
-        f"调查轮次：{form.round.get('name', '')}",
+        f"调查轮次：{round_name(data, form)}",
         f"数据统计截止日期：{data.get('as_of', '')}",
-        {"inventory": "范围：各单位当前已接收的报送", "unit": f"单位：{data.get('unit', {}).get('name', '')}"}.get(kind, f"范围：{scope}"),
+        {
+            "inventory": "范围：各单位当前已接收的报送",
+            "unit": f"单位：{data.get('unit', {}).get('name', '')}",
+            "changes": f"比较：{data.get('from', {}).get('name', '')} → {data.get('to', {}).get('name', '')}",
+        }.get(kind, f"范围：{scope}"),
         f"生成时间：{data.get('generated_at', '')[:16].replace('T', ' ')}",
     ]
 
@@ -297,3 +310,56 @@ def cell_text(v: Any, fmt: str | None) -> str:
     if fmt and "%" in fmt and isinstance(v, (int, float)):
         return pct(v)
     return "、".join(map(str, v)) if isinstance(v, list) else str(v)
+
+
+def changes_sections(data: dict[str, Any]) -> list[Section]:
+    t = data["totals"]
+    figures = [
+        ("新增", t["added"]),
+        ("停用", t["retired"]),
+        ("有变化", t["changed"]),
+        ("未标记就不见了", t["vanished"]),
+        ("无变化", t["unchanged"]),
+    ]
+    summary = [
+        [u["unit"], len(u["added"]), len(u["retired"]), len(u["changed"]), len(u["vanished"]), u["unchanged"]] for u in data["units"]
+    ]
+
+    def listing(kind: str) -> list[list[Any]]:
+        return [[u["unit"], s["system_no"], s["system_name"], s["status"]] for u in data["units"] for s in u[kind]]
+
+    fields = [
+        [u["unit"], s["system_no"], s["system_name"], f["title"], f["old"], f["new"]]
+        for u in data["units"]
+        for s in u["changed"]
+        for f in s["fields"]
+    ]
+    cols = ["单位", "系统编号", "系统名称", "运行状态"]
+    return [
+        Section(
+            "总体情况",
+            ["项目", "系统数"],
+            [list(f) for f in figures],
+            figures=figures,
+            text=[f"从“{data['from']['name']}”到“{data['to']['name']}”。"],
+        ),
+        Section("各单位变化", ["单位", "新增", "停用", "有变化", "未标记就不见了", "无变化"], summary, widths=[30, 8, 8, 8, 14, 8]),
+        Section(
+            "未标记停用就不见了的系统",
+            cols,
+            listing("vanished"),
+            widths=[30, 14, 36, 10],
+            text=["上一轮报送、本轮既没有填报也没有标记“停用”的系统：请向单位核实是漏报、已停用还是已并入其他系统。"],
+        ),
+        Section("新增的系统", cols, listing("added"), widths=[30, 14, 36, 10], filters=(0,)),
+        Section("本轮停用的系统", cols, listing("retired"), widths=[30, 14, 36, 10]),
+        Section(
+            "变化的字段", ["单位", "系统编号", "系统名称", "字段", "原值", "新值"], fields, widths=[30, 14, 36, 20, 30, 30], filters=(0, 3)
+        ),
+        Section(
+            "上一轮报送、本轮未报送的单位",
+            ["单位", "上一轮系统数"],
+            [[u["unit"], u["systems"]] for u in data["not_resubmitted"]],
+            widths=[30, 14],
+        ),
+    ]

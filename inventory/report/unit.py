@@ -84,7 +84,7 @@ class UnitReports:
         return {
             "generated_at": r.generated_at,
             "as_of": r.as_of.isoformat(),
-            "round": r.form.round.get("name", ""),
+            "round": r.round_name,
             "deadline": r.deadline.isoformat() if r.deadline else None,
             "unit": {"name": name, "short_name": st.unit.short_name, "kind": st.unit.kind, "group": st.unit.group, "pilot": st.unit.pilot},
             "status": st.status,

@@ -12,14 +12,17 @@ from ..form.model import Form
 from .models import SYSTEM_COLUMNS, ChildRecord, SystemRecord
 
 
-def store_rows(conn: Connection, form: Form, submission_id: int, unit_id: int | None, data: Any) -> None:
-    """A return's system and child rows, in the current transaction."""
+def store_rows(
+    conn: Connection, form: Form, submission_id: int, unit_id: int | None, data: Any, keys: dict[int, str] | None = None
+) -> None:
+    """A return's system and child rows, in the current transaction; `keys` gives each system row its
+    identity across returns (see `identity.py`)."""
     main = data.sheets.get(form.main.name)
     systems = []
     if main is not None:
         for excel_row, values in main.iter_values():
             row = {c: values.get(c) for c in SYSTEM_COLUMNS}
-            row.update(submission_id=submission_id, unit_id=unit_id, row=excel_row, data=values)
+            row.update(submission_id=submission_id, unit_id=unit_id, row=excel_row, data=values, system_key=(keys or {}).get(excel_row))
             systems.append(row)
     children = []
     for child in form.children:

@@ -25,7 +25,9 @@ from ..intake.result import FileReport
 from ..intake.validate import Validator, validate_many
 from .bulk import store_rows
 from .db import explain
+from .identity import match_systems
 from .models import ACCEPTED, REJECTED, SUPERSEDED, IssueRecord, Submission, Unit
+from .rounds import current_id as current_round
 
 IMPORTED, UNCHANGED, FAILED = "imported", "unchanged", "failed"
 RETRIES = 8
@@ -174,11 +176,18 @@ class Importer:
         unit_values = {k: _json_value(v) for k, v in unit_sheet.records[0].values.items()} if unit_sheet and unit_sheet.records else None
         filled_on = _day((unit_values or {}).get("fill_date"))
         accepted = status == IMPORTED and unit_id is not None
+        round_id = current_round(conn)
         row_status, current, note = (ACCEPTED if accepted else REJECTED), False, None
+        matched = None
+        if accepted and data is not None:  # before anything changes: compared with the unit's previous return
+            main = data.sheets.get(self.validator.form.main.name)
+            matched = match_systems(conn, unit_id, list(main.iter_values()) if main is not None else [])
         if accepted:
-            # one rule for which return is current: its own 填报日期, then arrival; an older return never wins
+            # one rule for which return is current in its round: its own 填报日期, then arrival; an older return never wins
             cur = conn.execute(
-                select(Submission.id, Submission.filled_on).where(Submission.unit_id == unit_id, Submission.status == ACCEPTED)
+                select(Submission.id, Submission.filled_on).where(
+                    Submission.unit_id == unit_id, Submission.status == ACCEPTED, Submission.round_id == round_id
+                )
             ).first()
             if cur is None or filled_on is None or cur.filled_on is None or filled_on >= cur.filled_on:
                 if cur is not None:
@@ -198,6 +207,7 @@ class Importer:
                 size=size,
                 form_id=self.validator.form.id,
                 form_version=report.form_version,
+                round_id=round_id,
                 received_at=dt.datetime.now(dt.UTC),
                 operator=self.operator,
                 status=row_status,
@@ -230,10 +240,12 @@ class Importer:
         if issues:
             conn.execute(insert(IssueRecord), issues)
         if accepted and data is not None:  # an older return keeps its rows too, so the office can make it current
-            self._store_rows(conn, new_id, unit_id, data)
+            self._store_rows(conn, new_id, unit_id, data, matched.keys if matched else None)
         if note:
             note += f"；如确要以它为准，请运行 inventory submissions use {new_id}"
+        elif matched is not None:
+            note = matched.note()
         return _Stored(new_id, status, current, note)
 
-    def _store_rows(self, conn: Connection, submission_id: int, unit_id: int | None, data: Any) -> None:
-        store_rows(conn, self.validator.form, submission_id, unit_id, data)
+    def _store_rows(self, conn: Connection, submission_id: int, unit_id: int | None, data: Any, keys: dict[int, str] | None = None) -> None:
+        store_rows(conn, self.validator.form, submission_id, unit_id, data, keys)

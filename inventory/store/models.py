@@ -22,6 +22,24 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON}
 
 
+class Round(Base):
+    """A survey round (2025 试点, 2025 全省, 2026 年度更新): its form version, scope, reference date,
+    deadline and whether it is open. Submissions belong to a round; at most one round is open."""
+
+    __tablename__ = "rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(60), unique=True)  # short, for --round
+    name: Mapped[str] = mapped_column(Text)
+    form_version: Mapped[str | None] = mapped_column(String(40))
+    scope: Mapped[str] = mapped_column(String(12), default="all")  # all | pilot
+    as_of: Mapped[dt.date | None] = mapped_column(Date)
+    deadline: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open | closed
+    opened_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class Unit(Base):
     __tablename__ = "units"
 
@@ -39,10 +57,11 @@ class Unit(Base):
 class Submission(Base):
     __tablename__ = "submissions"
     __table_args__ = (
-        # at most one current (accepted) submission per unit, whatever runs at the same time
+        # at most one current (accepted) submission per unit and round, whatever runs at the same time
         Index(
             "uq_submissions_current",
             "unit_id",
+            "round_id",
             unique=True,
             sqlite_where=text("status = 'accepted'"),
             postgresql_where=text("status = 'accepted'"),
@@ -69,6 +88,7 @@ class Submission(Base):
     completeness: Mapped[float | None] = mapped_column(Float)  # revision 0003
     completeness_recommended: Mapped[float | None] = mapped_column(Float)
     filled_on: Mapped[dt.date | None] = mapped_column(Date)  # revision 0005: the return's own 填报日期
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"))  # revision 0007
 
     unit: Mapped[Unit | None] = relationship(back_populates="submissions")
 
@@ -94,6 +114,7 @@ class SystemRecord(Base):
     om_amount: Mapped[float | None] = mapped_column(Float)
     mlps_level: Mapped[str | None] = mapped_column(Text)
     golive_date: Mapped[str | None] = mapped_column(Text)
+    system_key: Mapped[str | None] = mapped_column(String(24))  # revision 0007: the same system across rounds
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
@@ -126,7 +147,9 @@ class IssueRecord(Base):
     hint: Mapped[str | None] = mapped_column(Text)
 
 
-SYSTEM_COLUMNS = [c.name for c in SystemRecord.__table__.columns if c.name not in ("id", "submission_id", "unit_id", "row", "data")]
+SYSTEM_COLUMNS = [
+    c.name for c in SystemRecord.__table__.columns if c.name not in ("id", "submission_id", "unit_id", "row", "data", "system_key")
+]
 
 
 class FindingReview(Base):

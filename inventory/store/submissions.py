@@ -95,3 +95,32 @@ def submission_systems(engine: Engine, submission_id: int) -> list[dict[str, Any
     q = select(SystemRecord.row, SystemRecord.data).where(SystemRecord.submission_id == submission_id).order_by(SystemRecord.row)
     with engine.connect() as conn:
         return [{"row": r.row, **(r.data or {})} for r in conn.execute(q)]
+
+
+def last_return(engine: Engine, unit: str) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]], int] | None:
+    """A unit's latest stored return (the current one of the latest round it reported in): its unit
+    values, its rows per sheet as stored, and its submission id. None when it has none."""
+    from sqlalchemy import case
+
+    from .models import ACCEPTED, ChildRecord, SystemRecord
+
+    with engine.connect() as conn:
+        sub = conn.execute(
+            select(Submission.id, Submission.unit_values)
+            .join(Unit, Submission.unit_id == Unit.id)
+            .where(Unit.name == unit, Submission.status == ACCEPTED)
+            .order_by(Submission.round_id.desc(), case((Submission.status == ACCEPTED, 0), else_=1), Submission.id.desc())
+            .limit(1)
+        ).first()
+        if sub is None:
+            return None
+        rows: dict[str, list[dict[str, Any]]] = {}
+        for (data,) in conn.execute(select(SystemRecord.data).where(SystemRecord.submission_id == sub.id).order_by(SystemRecord.row)):
+            rows.setdefault("", []).append(data)
+        for sheet, data in conn.execute(
+            select(ChildRecord.sheet, ChildRecord.data)
+            .where(ChildRecord.submission_id == sub.id)
+            .order_by(ChildRecord.sheet, ChildRecord.row)
+        ):
+            rows.setdefault(sheet, []).append(data)
+    return sub.unit_values or {}, rows, sub.id

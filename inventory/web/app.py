@@ -67,6 +67,14 @@ def create_app(settings: Settings) -> Starlette:
     state.form = load_form()
     state.roster = load_roster()
     state.validator = Validator(state.form, state.roster)
+    validators = {None: state.validator}
+
+    def validator_for(as_of: Any) -> Validator:
+        if as_of not in validators:
+            validators[as_of] = Validator(state.form, state.roster, as_of=as_of)
+        return validators[as_of]
+
+    state.validator_for = validator_for
     state.report_cache = {}
     state.field_titles = {f.key: f.header.lstrip("*") for s in state.form.sheets for f in s.fields}
     state.kb = _kb

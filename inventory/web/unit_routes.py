@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from ..store.decisions import REVIEW_NAMES, latest, questions, review_state
 from ..store.importer import Importer
+from ..store.rounds import reference_date
 from ..store.submissions import submission_issues, submission_rows
 from .pages import flash, page, with_names
 from .reporting import XLSX, original_path, report_response
@@ -77,12 +78,15 @@ async def unit_home(request: Request) -> Response:
 
 @requires("unit")
 async def template(request: Request) -> Response:
+    from ..store.submissions import last_return
     from ..template.build import build_template, template_filename
+    from ..template.fill import prefilled_template
 
     user = current(request)
     form, unit = request.app.state.form, request.app.state.roster.get(user["unit"])
+    last = last_return(request.app.state.engine, unit.name)  # the unit's last accepted return, to confirm or change
     buffer = BytesIO()
-    await run_in_threadpool(lambda: build_template(form, unit).save(buffer))
+    await run_in_threadpool(lambda: (prefilled_template(form, unit, last[0], last[1]) if last else build_template(form, unit)).save(buffer))
     audit(request, "template_download")
     name = template_filename(form, unit)
     return Response(buffer.getvalue(), media_type=XLSX, headers={"Content-Disposition": _disposition(name)})
@@ -142,7 +146,8 @@ async def upload(request: Request) -> Response:
 def receive(state: Any, path: Path, name: str, user: dict[str, Any]) -> dict[str, Any]:
     """Validate an upload with the CLI's validator, keep the original as received, store it as a
     submission of the signed-in unit. A return filled in for another unit is refused, not stored."""
-    report = state.validator.validate(path)
+    validator = state.validator_for(reference_date(state.engine))  # the open round's reference date
+    report = validator.validate(path)
     sha = (report.data.sha256 if report.data else None) or hashlib.sha256(path.read_bytes()).hexdigest()
     kept = state.settings.files / "originals" / f"{sha}.xlsx"
     kept.parent.mkdir(parents=True, exist_ok=True)
@@ -160,7 +165,7 @@ def receive(state: Any, path: Path, name: str, user: dict[str, Any]) -> dict[str
         }
     if report.unit is None:
         report.unit = unit  # an unreadable or unnamed return still belongs to who sent it
-    result = Importer(state.engine, state.validator, operator=user["username"]).store(kept, report, name=name)
+    result = Importer(state.engine, validator, operator=user["username"]).store(kept, report, name=name)
     return {"status": result.status, "submission_id": result.submission_id}
 
 

@@ -1,0 +1,76 @@
+"""Round commands: list the survey rounds, open a new one, close one."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from . import render
+from .app import DbOpt, JsonOpt, emit_json, parse_as_of, round_app
+
+
+@round_app.command("list")
+def round_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """列出调查轮次：代号、名称、表单版本、范围、数据统计截止日期、报送截止日期、状态。"""
+    from ..store.db import open_db
+    from ..store.rounds import rounds
+
+    rows = rounds(open_db(db, create_missing=False))
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table(title="调查轮次", title_justify="left")
+    for col in ("代号", "名称", "表单版本", "范围", "数据统计截止", "报送截止", "状态"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(
+            render.esc(r["key"]),
+            render.esc(r["name"]),
+            render.esc(r["form_version"] or ""),
+            "试点单位" if r["scope"] == "pilot" else "全部单位",
+            r["as_of"] or "",
+            r["deadline"] or "",
+            "[green]开放[/]" if r["status"] == "open" else "已关闭",
+        )
+    render.out.print(table)
+
+
+@round_app.command("open")
+def round_open(
+    key: Annotated[str, typer.Argument(help="轮次代号，如 2026。", show_default=False)],
+    name: Annotated[str, typer.Option("--name", help="轮次名称，如“2026年度更新”。", show_default=False)],
+    as_of: Annotated[str, typer.Option("--as-of", help="数据统计截止日期 YYYY-MM-DD。", show_default=False)],
+    deadline: Annotated[str | None, typer.Option("--deadline", help="报送截止日期 YYYY-MM-DD。")] = None,
+    scope: Annotated[str, typer.Option("--scope", help="应报范围：all（全部单位）或 pilot（试点单位）。")] = "all",
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """开启新一轮调查：此后入库的报表都属于这一轮，原来开放的轮次随之关闭。"""
+    from ..form.load import load_form
+    from ..store.db import open_db
+    from ..store.rounds import open_round
+
+    r = open_round(open_db(db), key, name, parse_as_of(as_of), parse_as_of(deadline), scope, load_form().version)
+    if as_json:
+        emit_json(r)
+    else:
+        render.out.print(f"[green]✓[/] 已开启轮次 {render.esc(r['key'])}（{render.esc(r['name'])}），数据统计截止 {r['as_of']}")
+
+
+@round_app.command("close")
+def round_close(
+    key: Annotated[str | None, typer.Argument(help="轮次代号；不给时关闭当前开放的轮次。")] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """关闭一轮调查（关闭后仍可出报告；新入库的报表归入最近的轮次）。"""
+    from ..store.db import open_db
+    from ..store.rounds import close_round
+
+    r = close_round(open_db(db, create_missing=False), key)
+    if as_json:
+        emit_json(r)
+    else:
+        render.out.print(f"[green]✓[/] 已关闭轮次 {render.esc(r['key'])}")

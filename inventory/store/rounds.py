@@ -1,0 +1,106 @@
+"""Survey rounds: open one, close it, pick one. A round's settings (reference date, deadline,
+scope, form version) are data in the database, so the same tool serves the pilot, the province-wide
+roll-out and every yearly update."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select, update
+
+from ..errors import UsageError
+from .models import Round
+
+SCOPES = ("all", "pilot")
+
+
+def as_dict(r: Any) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "key": r.key,
+        "name": r.name,
+        "form_version": r.form_version,
+        "scope": r.scope,
+        "as_of": r.as_of.isoformat() if r.as_of else None,
+        "deadline": r.deadline.isoformat() if r.deadline else None,
+        "status": r.status,
+        "opened_at": r.opened_at.isoformat(timespec="minutes") if r.opened_at else None,
+        "closed_at": r.closed_at.isoformat(timespec="minutes") if r.closed_at else None,
+    }
+
+
+def rounds(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        return [as_dict(r) for r in conn.execute(select(Round).order_by(Round.id))]
+
+
+def current_id(conn: Connection) -> int | None:
+    """The open round (new returns go there); the latest round when all are closed."""
+    open_id = conn.scalar(select(Round.id).where(Round.status == "open").order_by(Round.id.desc()))
+    return open_id if open_id is not None else conn.scalar(select(Round.id).order_by(Round.id.desc()))
+
+
+def pick(engine: Engine, key: str | None = None) -> dict[str, Any] | None:
+    """A round by its key; without one, the open round (or the latest). None in a database without rounds."""
+    with engine.connect() as conn:
+        if key is None:
+            rid = current_id(conn)
+            row = conn.execute(select(Round).where(Round.id == rid)).first() if rid is not None else None
+        else:
+            row = conn.execute(select(Round).where(Round.key == key)).first()
+            if row is None:
+                known = "、".join(conn.scalars(select(Round.key).order_by(Round.id)))
+                raise UsageError(f"没有调查轮次“{key}”。", hint=f"已有的轮次：{known or '无'}（`inventory round list`）。")
+    return as_dict(row) if row is not None else None
+
+
+def reference_date(engine: Engine) -> dt.date | None:
+    """The open round's 数据统计截止日期: what new returns are checked against."""
+    r = pick(engine)
+    return dt.date.fromisoformat(r["as_of"]) if r and r["as_of"] else None
+
+
+def previous(engine: Engine, round_id: int) -> dict[str, Any] | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(Round).where(Round.id < round_id).order_by(Round.id.desc())).first()
+    return as_dict(row) if row is not None else None
+
+
+def open_round(
+    engine: Engine,
+    key: str,
+    name: str,
+    as_of: dt.date | None,
+    deadline: dt.date | None = None,
+    scope: str = "all",
+    form_version: str | None = None,
+) -> dict[str, Any]:
+    """Open a new round; the round open until now is closed (returns go to one round at a time)."""
+    key = key.strip()
+    if not key or len(key) > 60:
+        raise UsageError("轮次代号不能为空，最长 60 个字符，例如 2026。")
+    if scope not in SCOPES:
+        raise UsageError(f"--scope 只能是 {'、'.join(SCOPES)}。")
+    if as_of and deadline and deadline < as_of:
+        raise UsageError("报送截止日期不能早于数据统计截止日期。")
+    now = dt.datetime.now(dt.UTC)
+    with engine.begin() as conn:
+        if conn.scalar(select(Round.id).where(Round.key == key)) is not None:
+            raise UsageError(f"轮次“{key}”已经存在。")
+        conn.execute(update(Round).where(Round.status == "open").values(status="closed", closed_at=now))
+        conn.execute(
+            Round.__table__.insert().values(
+                key=key, name=name, form_version=form_version, scope=scope, as_of=as_of, deadline=deadline, status="open", opened_at=now
+            )
+        )
+    return pick(engine, key)
+
+
+def close_round(engine: Engine, key: str | None = None) -> dict[str, Any]:
+    r = pick(engine, key)
+    if r is None:
+        raise UsageError("数据库里还没有调查轮次。")
+    with engine.begin() as conn:
+        conn.execute(update(Round).where(Round.id == r["id"]).values(status="closed", closed_at=dt.datetime.now(dt.UTC)))
+    return pick(engine, r["key"])

@@ -1,0 +1,46 @@
+"""Values written into a template at the cells the form defines: a unit's return from last time, so
+that in the next round it confirms instead of retyping (and the demo's synthetic returns)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openpyxl import Workbook
+
+from ..form.model import Form
+
+
+def cell_value(v: Any) -> Any:
+    """A stored value as a person would have typed it: several choices joined by 、."""
+    if isinstance(v, list):
+        return "、".join(str(x) for x in v)
+    return v
+
+
+def fill_workbook(wb: Workbook, form: Form, values: dict[str, Any] | None, rows: dict[str, list[dict[str, Any]]]) -> Workbook:
+    """Write values into a template workbook at the cells the form defines."""
+    if values:
+        ws = wb[form.unit_sheet.name]
+        for f in form.unit_sheet.fields:
+            if values.get(f.key) is not None:
+                ws[f.position] = cell_value(values[f.key])
+    for sheet_name, records in rows.items():
+        spec = form.by_name.get(sheet_name)
+        if spec is None:
+            continue
+        ws = wb[sheet_name]
+        for i, rec in enumerate(records):
+            r = spec.first_data_row + i
+            for f in spec.fields:
+                if f.key in rec and rec[f.key] is not None:
+                    ws[f"{f.position}{r}"] = cell_value(rec[f.key])
+    return wb
+
+
+def prefilled_template(form: Form, unit: Any, values: dict[str, Any], rows: dict[str, list[dict[str, Any]]]) -> Workbook:
+    """The unit's template with its last return in place: unit information and every system and
+    child row as stored. `rows` keys are sheet names ("" for the system sheet)."""
+    from .build import build_template
+
+    by_sheet = {(k or form.main.name): v for k, v in rows.items()}
+    return fill_workbook(build_template(form, unit), form, values, by_sheet)
