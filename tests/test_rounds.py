@@ -31,7 +31,9 @@ def test_two_rounds_prefilled_confirmed_and_changes(tmp_path, form, roster, db_u
     rounds = cli_json("round", "list", "--db", db_url)
     assert len(rounds) == 1 and rounds[0]["status"] == "open"  # an existing database moves into a first round
     r1 = rounds[0]["key"]
-    opened = cli_json("round", "open", "2026", "--name", "2026年度更新", "--as-of", "2026-06-30", "--deadline", "2026-10-31", "--db", db_url)
+    opened = cli_json(
+        "round", "open", "2026", "--name", "2026年度更新", "--as-of", "2026-06-30", "--deadline", "2026-10-31", "--db", db_url
+    )
     assert opened["status"] == "open" and [r["status"] for r in cli_json("round", "list", "--db", db_url)] == ["closed", "open"]
 
     out = tmp_path / "t2"
@@ -80,14 +82,23 @@ def test_two_rounds_prefilled_confirmed_and_changes(tmp_path, form, roster, db_u
     changes = cli_json("report", "changes", "--from", r1, "--db", db_url)
     by_unit = {u["unit"]: u for u in changes["units"]}
     assert set(by_unit) == {units["人社厅"].name, units["成都"].name}
-    assert by_unit[units["人社厅"].name] == {"unit": units["人社厅"].name, "added": [], "retired": [], "vanished": [], "changed": [], "unchanged": 6}
+    assert by_unit[units["人社厅"].name] == {
+        "unit": units["人社厅"].name,
+        "added": [],
+        "retired": [],
+        "vanished": [],
+        "changed": [],
+        "unchanged": 6,
+    }
     c = by_unit[units["成都"].name]
     assert [s["system_name"] for s in c["added"]] == ["成都市城市安全风险监测预警平台"]
     assert [s["system_name"] for s in c["retired"]] == [retired]
     assert [s["system_name"] for s in c["vanished"]] == [dropped]
     fields = {s["system_name"]: {(f["field"], f["old"], f["new"]) for f in s["fields"]} for s in c["changed"]}
     assert set(fields) == {changed_a, changed_b}
-    assert {f for f, _, _ in fields[changed_a]} == {"om_amount"} and ("om_amount", fields[changed_a].copy().pop()[1], "88.5") in fields[changed_a]
+    assert {f for f, _, _ in fields[changed_a]} == {"om_amount"} and ("om_amount", fields[changed_a].copy().pop()[1], "88.5") in fields[
+        changed_a
+    ]
     assert {(f, new) for f, _, new in fields[changed_b]} == {("deploy_location", "本单位自建机房")}
     assert c["unchanged"] == 7 - 1 - 1 - 2  # seven systems in round 1, minus dropped, retired and two changed
     assert changes["not_resubmitted"] == [{"unit": units["德阳"].name, "systems": 8}]
@@ -97,5 +108,10 @@ def test_two_rounds_prefilled_confirmed_and_changes(tmp_path, form, roster, db_u
     assert now["round"]["key"] == "2026" and now["totals"]["units_accepted"] == 2 and now["as_of"] == "2026-06-30"
     assert before["round"]["key"] == r1 and before["totals"]["units_accepted"] == 3
     for fmt in ("md", "html", "xlsx"):
-        assert run_cli("report", "changes", "--from", r1, "--to", "2026", "--format", fmt, "-o", str(tmp_path / f"c.{fmt}"), "--db", db_url).returncode == 0
+        assert (
+            run_cli(
+                "report", "changes", "--from", r1, "--to", "2026", "--format", fmt, "-o", str(tmp_path / f"c.{fmt}"), "--db", db_url
+            ).returncode
+            == 0
+        )
     assert run_cli("report", "changes", "--from", "1999", "--db", db_url).returncode == 2

@@ -18,9 +18,10 @@ from ..store.rounds import pick
 RETIRED = "停用"
 
 
-def _systems(engine: Engine, round_id: int) -> dict[str, dict[str, dict[str, Any]]]:
-    """unit -> system key -> values, from each unit's current return in the round."""
-    out: dict[str, dict[str, dict[str, Any]]] = {}
+def _systems(engine: Engine, round_id: int) -> dict[str, dict[str, Any]]:
+    """unit -> system key -> its stored values as JSON text (parsed only where two rounds differ), from
+    each unit's current return in the round."""
+    out: dict[str, dict[str, Any]] = {}
     q = (
         select(Unit.name, SystemRecord.id, SystemRecord.system_key, type_coerce(SystemRecord.data, String))
         .join(Submission, SystemRecord.submission_id == Submission.id)
@@ -30,9 +31,12 @@ def _systems(engine: Engine, round_id: int) -> dict[str, dict[str, dict[str, Any
     )
     with engine.connect() as conn:
         for unit, rid, key, data in conn.execute(q):
-            values = orjson.loads(data) if isinstance(data, (str, bytes)) else data
-            out.setdefault(unit, {})[key or f"r{rid}"] = values
+            out.setdefault(unit, {})[key or f"r{rid}"] = data
     return out
+
+
+def _values(data: Any) -> dict[str, Any]:
+    return orjson.loads(data) if isinstance(data, (str, bytes)) else data
 
 
 def _text(v: Any) -> str:
@@ -60,11 +64,15 @@ def changes_report(engine: Engine, from_key: str, to_key: str | None, form: Form
         if unit not in new_all:
             continue  # listed under not_resubmitted
         entry: dict[str, Any] = {"unit": unit, "added": [], "retired": [], "vanished": [], "changed": [], "unchanged": 0}
-        for key, values in new.items():
-            before = old.get(key)
-            if before is None:
-                entry["added"].append(_brief(values))
+        for key, raw in new.items():
+            raw_before = old.get(key)
+            if raw_before is None:
+                entry["added"].append(_brief(_values(raw)))
                 continue
+            if raw_before == raw:  # the same stored text: nothing to compare
+                entry["unchanged"] += 1
+                continue
+            values, before = _values(raw), _values(raw_before)
             fields = [
                 {"field": k, "title": titles.get(k, k), "old": _text(before.get(k)), "new": _text(values.get(k))}
                 for k in sorted(set(before) | set(values), key=lambda k: order.get(k, len(order)))
@@ -76,7 +84,8 @@ def changes_report(engine: Engine, from_key: str, to_key: str | None, form: Form
                 entry["changed"].append({**_brief(values), "fields": fields})
             else:
                 entry["unchanged"] += 1
-        entry["vanished"] = [_brief(v) for k, v in old.items() if k not in new and v.get("status") != RETIRED]
+        dropped = (_values(v) for k, v in old.items() if k not in new)
+        entry["vanished"] = [_brief(v) for v in dropped if v.get("status") != RETIRED]
         units.append(entry)
     gone = sorted(set(old_all) - set(new_all))
     return {
