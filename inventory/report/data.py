@@ -16,10 +16,12 @@ from sqlalchemy import Engine, String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from ..assess import Finding, System, duplicate_findings, load_rules, system_findings
+from ..assess.crosscheck import reference_findings
 from ..form.load import Form, load_form
 from ..form.roster import Roster, load_roster
 from ..gcpause import paused_gc
 from ..store.models import ACCEPTED, IssueRecord, Submission, SystemRecord, Unit
+from ..store.references import reference_rows
 
 SCOPES = ("all", "pilot")
 
@@ -129,6 +131,9 @@ class ReportData:
         with paused_gc():
             found = system_findings(systems, self.rules, self.as_of)
             found += duplicate_findings(systems, self.rules, self.roster)
+            refs = reference_rows(self.engine)
+            if refs:  # checked against the lists the province holds, once they are loaded
+                found += reference_findings(systems, refs, self.rules, self.roster)
         reviews = latest_reviews(self.engine)
         for f in found:
             review = reviews.get(f.id)

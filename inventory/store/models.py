@@ -251,3 +251,20 @@ class Question(Base):
     answer: Mapped[str | None] = mapped_column(Text)
     answered_by: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReferenceRow(Base):
+    """A row of a list the province holds (政务云租户台账, 等保备案清单, 项目库), to check self-reports against."""
+
+    __tablename__ = "reference_rows"
+    __table_args__ = (Index("ix_reference_kind", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # cloud | mlps | projects
+    unit: Mapped[str | None] = mapped_column(Text)  # as the list writes it
+    system_name: Mapped[str | None] = mapped_column(Text)
+    system_no: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)  # the mapped fields, and the row as the list has it
+    source: Mapped[str | None] = mapped_column(Text)  # the file's name
+    row: Mapped[int | None] = mapped_column(Integer)  # its row in that file
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

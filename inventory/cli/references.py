@@ -1,0 +1,57 @@
+"""Reference list commands: load a list the province holds, see which are loaded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from . import render
+from .app import DbOpt, JsonOpt, app, emit_json
+
+reference_app = typer.Typer(help="参考清单（政务云租户台账、等保备案清单、项目库）：导入后与单位自报交叉核对。", no_args_is_help=True)
+app.add_typer(reference_app, name="reference")
+
+
+@reference_app.command("import")
+def reference_import(
+    kind: Annotated[
+        str, typer.Argument(help="清单种类：cloud（政务云租户台账）、mlps（等保备案清单）、projects（项目库）。", show_default=False)
+    ],
+    path: Annotated[Path, typer.Argument(help="CSV 或 xlsx 文件；列名对应见 forms/references.json。", show_default=False)],
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """导入一份参考清单（整份替换同类的上一份）；此后的报告带上交叉核对发现（漏报候选、未在租户台账、备案编号查无、金额差异）。"""
+    from ..store.db import open_db
+    from ..store.references import import_reference
+
+    if not path.is_file():
+        from ..errors import UsageError
+
+        raise UsageError(f"找不到文件 {path}。")
+    done = import_reference(open_db(db), kind, path)
+    if as_json:
+        emit_json(done)
+    else:
+        render.out.print(f"[green]✓[/] 已导入{render.esc(done['title'])} {done['rows']} 行（{render.esc(done['source'])}）")
+
+
+@reference_app.command("list")
+def reference_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """列出已导入的参考清单及行数。"""
+    from ..store.db import open_db
+    from ..store.references import reference_summary
+
+    rows = reference_summary(open_db(db, create_missing=False))
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table(title="参考清单", title_justify="left")
+    for col in ("种类", "名称", "行数", "来源文件"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["kind"], render.esc(r["title"]), str(r["rows"]), render.esc(r["source"] or "（未导入）"))
+    render.out.print(table)
