@@ -31,6 +31,16 @@ def test_two_rounds_prefilled_confirmed_and_changes(tmp_path, form, roster, db_u
     rounds = cli_json("round", "list", "--db", db_url)
     assert len(rounds) == 1 and rounds[0]["status"] == "open"  # an existing database moves into a first round
     r1 = rounds[0]["key"]
+    # the office decides for three of 成都's systems in round 1; the recommendation stays beside it
+    cd_first = [r.values for r in read_workbook(first[1], form).sheets[form.main.name].records]
+    decisions = {cd_first[2]["system_name"]: "关停下线", cd_first[4]["system_name"]: "迁移上云", cd_first[0]["system_name"]: "升级改造"}
+    for name, decision in decisions.items():
+        done = cli_json("disposition", "set", "--unit", "成都", "--system", name, "--decision", decision, "--due", "2026-06-30", "--responsible", "成都市数据局", "--db", db_url)
+        assert done["decision"] == decision
+    inv = cli_json("report", "inventory", "--db", db_url)
+    row = next(s for s in inv["systems"] if s["values"]["system_name"] == cd_first[2]["system_name"])
+    assert row["disposition"]["decision"] == "关停下线" and row["recommendation"] in ("保留", "整合", "迁移上云", "升级改造", "关停下线")
+    assert run_cli("disposition", "set", "--unit", "成都", "--system", "没有这个系统", "--decision", "保留", "--db", db_url).returncode == 2
     opened = cli_json(
         "round", "open", "2026", "--name", "2026年度更新", "--as-of", "2026-06-30", "--deadline", "2026-10-31", "--db", db_url
     )
@@ -102,6 +112,11 @@ def test_two_rounds_prefilled_confirmed_and_changes(tmp_path, form, roster, db_u
     assert {(f, new) for f, _, new in fields[changed_b]} == {("deploy_location", "本单位自建机房")}
     assert c["unchanged"] == 7 - 1 - 1 - 2  # seven systems in round 1, minus dropped, retired and two changed
     assert changes["not_resubmitted"] == [{"unit": units["德阳"].name, "systems": 8}]
+    # round 1's decisions, followed up: the retired one is done; the one to move to the cloud is not (unless it already was)
+    progress = {d["system_name"]: d["progress"] for d in changes["decisions"]}
+    assert progress[retired] == "已落实" and progress[changed_a] == "待核实"
+    moved = cd_first[4]
+    assert progress[moved["system_name"]] == ("已落实" if moved.get("deploy_location") in ("省级政务云", "市（州）级政务云", "上级部门机房") else "未落实")
     # reports follow the round: the open round by default, an earlier one by --round
     now = cli_json("report", "coverage", "--db", db_url)
     before = cli_json("report", "coverage", "--round", r1, "--db", db_url)

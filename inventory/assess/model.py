@@ -21,6 +21,7 @@ class System:
     values: dict[str, Any]
     findings: list[str] = field(default_factory=list)  # finding codes
     counted: bool = True  # False for a copy of a system another unit reports (counted once)
+    key: str = ""  # the system's identity across returns and rounds
     name: str = field(init=False)
     owner: str = field(init=False)  # the unit that owns it (a department of a city's return), else the return's unit
 

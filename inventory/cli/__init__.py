@@ -8,7 +8,7 @@ other subpackage.
 
 # isort: off
 from .app import app, main
-from . import forms, returns, reports, rounds, references, findings, faq, serve, demo  # noqa: F401  (registering the commands)
+from . import forms, returns, reports, rounds, references, findings, dispositions, faq, serve, demo  # noqa: F401  (registering the commands)
 
 # isort: on
 

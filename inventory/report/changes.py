@@ -88,6 +88,7 @@ def changes_report(engine: Engine, from_key: str, to_key: str | None, form: Form
         entry["vanished"] = [_brief(v) for v in dropped if v.get("status") != RETIRED]
         units.append(entry)
     gone = sorted(set(old_all) - set(new_all))
+    follow_up = _follow_up(engine, old_round["id"], old_all, new_all)
     return {
         "generated_at": dt.datetime.now().replace(microsecond=0).isoformat(),
         "from": old_round,
@@ -96,6 +97,44 @@ def changes_report(engine: Engine, from_key: str, to_key: str | None, form: Form
         "as_of": new_round["as_of"],
         "units": units,
         "not_resubmitted": [{"unit": u, "systems": len(old_all[u])} for u in gone],
+        "decisions": follow_up,
         "totals": {k: sum(len(u[k]) for u in units) for k in ("added", "retired", "vanished", "changed")}
         | {"unchanged": sum(u["unchanged"] for u in units)},
     }
+
+
+CLOUD = ("省级政务云", "市（州）级政务云", "上级部门机房")
+
+
+def _follow_up(engine: Engine, round_id: int, old_all: dict[str, Any], new_all: dict[str, Any]) -> list[dict[str, Any]]:
+    """How the earlier round's 处置决定 were carried out, as far as the later return shows it."""
+    from ..store.dispositions import latest
+
+    out = []
+    for key, d in latest(engine, round_id).items():
+        unit = d["unit"]
+        raw = new_all.get(unit, {}).get(key)
+        now = _values(raw) if raw is not None else None
+        status = now.get("status") if now else None
+        if d["decision"] in ("关停下线", "整合"):
+            progress = "已落实" if now is None or status == RETIRED else ("未落实" if d["decision"] == "关停下线" else "待核实")
+        elif d["decision"] == "迁移上云":
+            progress = "已落实" if now and now.get("deploy_location") in CLOUD else "未落实"
+        elif d["decision"] == "升级改造":
+            progress = "待核实"
+        else:
+            progress = "—"
+        if unit not in new_all:
+            progress = "本轮未报送"
+        out.append(
+            {
+                "unit": unit,
+                "system_name": d["system_name"],
+                "decision": d["decision"],
+                "due": d["due"],
+                "responsible": d["responsible"],
+                "progress": progress,
+                "now": {"status": status, "deploy_location": now.get("deploy_location") if now else None} if now else None,
+            }
+        )
+    return out

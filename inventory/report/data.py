@@ -110,13 +110,13 @@ class ReportData:
         data_text = type_coerce(SystemRecord.data, String)  # parsed here with orjson: much faster
         with self.engine.connect() as conn, paused_gc():
             q = (
-                select(SystemRecord.submission_id, SystemRecord.row, data_text)
+                select(SystemRecord.submission_id, SystemRecord.row, data_text, SystemRecord.system_key, SystemRecord.id)
                 .where(SystemRecord.submission_id.in_(list(ids)))
                 .order_by(SystemRecord.submission_id, SystemRecord.row)
             )
-            for sub_id, row, data in conn.execute(q):
+            for sub_id, row, data, key, rid in conn.execute(q):
                 values = orjson.loads(data) if isinstance(data, (str, bytes)) else data
-                out.append(System(unit=ids[sub_id], submission_id=sub_id, row=row, values=values))
+                out.append(System(unit=ids[sub_id], submission_id=sub_id, row=row, values=values, key=key or f"r{rid}"))
         return out
 
     @cached_property

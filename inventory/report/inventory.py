@@ -9,7 +9,10 @@ from .data import ReportData
 
 
 def inventory_report(r: ReportData) -> dict[str, Any]:
+    from ..store.dispositions import latest
+
     _ = r.findings  # attaches finding codes to every system
+    decided = latest(r.engine, r.round["id"] if r.round else None)
     titles = {f.key: f.title for f in r.form.main.fields}
     rows = []
     for s in r.systems:
@@ -26,6 +29,7 @@ def inventory_report(r: ReportData) -> dict[str, Any]:
                 "recommendation": recommendation,
                 "why": why,
                 "counted": s.counted,
+                "disposition": decided.get(s.key),  # the office's decision, beside the recommendation
             }
         )
     return {

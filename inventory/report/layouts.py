@@ -7,7 +7,8 @@ from typing import Any
 from ..form.assessment import load_findings
 from ..form.model import Form
 from .brief_sections import brief_sections
-from .sections import Section, changes_sections, coverage_sections, inventory_sections, issues_sections
+from .changes_sections import changes_sections
+from .sections import Section, coverage_sections, inventory_sections, issues_sections
 from .unit_sections import unit_sections
 
 

@@ -241,7 +241,11 @@ def _evidence(v: Any) -> str:
 def inventory_sections(data: dict[str, Any], form: Form, limit: int | None = None) -> list[Section]:
     """The consolidated inventory, on the template's own headers so it can be filtered and re-imported."""
     fields = form.main.fields
-    extra = ["填报单位", "综合评分", "处置建议", "建议依据", "评估发现", *data["systems"][0]["scores"]] if data["systems"] else []
+    extra = (
+        ["填报单位", "综合评分", "处置建议", "建议依据", "评估发现", *data["systems"][0]["scores"], "处置决定", "完成期限", "责任单位"]
+        if data["systems"]
+        else []
+    )
     columns = [f.header for f in fields] + extra
     band = [form.groups.get(f.group, f.group) for f in fields] + ["评估"] * len(extra)
     formats = {i: f.number_format for i, f in enumerate(fields) if f.number_format != "General"}
@@ -257,6 +261,7 @@ def inventory_sections(data: dict[str, Any], form: Form, limit: int | None = Non
             s["why"],
             "、".join(titles.get(c, c) for c in s["findings"]),
             *s["scores"].values(),
+            *((d["decision"], d["due"], d["responsible"]) if (d := s.get("disposition")) else (None, None, None)),
         ]
 
     systems = data["systems"]
@@ -271,9 +276,9 @@ def inventory_sections(data: dict[str, Any], form: Form, limit: int | None = Non
             columns,
             rows,
             formats=formats,
-            widths=[f.width for f in fields] + [28, 8, 10, 24, 40] + [8] * 6,
+            widths=[f.width for f in fields] + [28, 8, 10, 24, 40] + [8] * 6 + [10, 11, 20],
             band=band,
-            show=(n, *key, n + 1, n + 2, n + 4) if extra else None,
+            show=(n, *key, n + 1, n + 2, len(columns) - 3, n + 4) if extra else None,
             filters=(n, *(at[k] for k in ("status", "deploy_location") if k in at), n + 2) if extra else (),
             total=len(data["systems"]),
         ),
@@ -310,56 +315,3 @@ def cell_text(v: Any, fmt: str | None) -> str:
     if fmt and "%" in fmt and isinstance(v, (int, float)):
         return pct(v)
     return "、".join(map(str, v)) if isinstance(v, list) else str(v)
-
-
-def changes_sections(data: dict[str, Any]) -> list[Section]:
-    t = data["totals"]
-    figures = [
-        ("新增", t["added"]),
-        ("停用", t["retired"]),
-        ("有变化", t["changed"]),
-        ("未标记就不见了", t["vanished"]),
-        ("无变化", t["unchanged"]),
-    ]
-    summary = [
-        [u["unit"], len(u["added"]), len(u["retired"]), len(u["changed"]), len(u["vanished"]), u["unchanged"]] for u in data["units"]
-    ]
-
-    def listing(kind: str) -> list[list[Any]]:
-        return [[u["unit"], s["system_no"], s["system_name"], s["status"]] for u in data["units"] for s in u[kind]]
-
-    fields = [
-        [u["unit"], s["system_no"], s["system_name"], f["title"], f["old"], f["new"]]
-        for u in data["units"]
-        for s in u["changed"]
-        for f in s["fields"]
-    ]
-    cols = ["单位", "系统编号", "系统名称", "运行状态"]
-    return [
-        Section(
-            "总体情况",
-            ["项目", "系统数"],
-            [list(f) for f in figures],
-            figures=figures,
-            text=[f"从“{data['from']['name']}”到“{data['to']['name']}”。"],
-        ),
-        Section("各单位变化", ["单位", "新增", "停用", "有变化", "未标记就不见了", "无变化"], summary, widths=[30, 8, 8, 8, 14, 8]),
-        Section(
-            "未标记停用就不见了的系统",
-            cols,
-            listing("vanished"),
-            widths=[30, 14, 36, 10],
-            text=["上一轮报送、本轮既没有填报也没有标记“停用”的系统：请向单位核实是漏报、已停用还是已并入其他系统。"],
-        ),
-        Section("新增的系统", cols, listing("added"), widths=[30, 14, 36, 10], filters=(0,)),
-        Section("本轮停用的系统", cols, listing("retired"), widths=[30, 14, 36, 10]),
-        Section(
-            "变化的字段", ["单位", "系统编号", "系统名称", "字段", "原值", "新值"], fields, widths=[30, 14, 36, 20, 30, 30], filters=(0, 3)
-        ),
-        Section(
-            "上一轮报送、本轮未报送的单位",
-            ["单位", "上一轮系统数"],
-            [[u["unit"], u["systems"]] for u in data["not_resubmitted"]],
-            widths=[30, 14],
-        ),
-    ]

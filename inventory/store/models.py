@@ -268,3 +268,24 @@ class ReferenceRow(Base):
     source: Mapped[str | None] = mapped_column(Text)  # the file's name
     row: Mapped[int | None] = mapped_column(Integer)  # its row in that file
     imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Disposition(Base):
+    """The office's decision for a system (保留 / 整合 / 迁移上云 / 升级改造 / 关停下线), with a target date,
+    the unit responsible and a note. Kept beside the tool's recommendation, never over it; the latest
+    per system and round holds, and the next round reports how it was carried out."""
+
+    __tablename__ = "dispositions"
+    __table_args__ = (Index("ix_dispositions_system", "system_key", "round_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"))
+    system_key: Mapped[str] = mapped_column(String(24))
+    unit: Mapped[str | None] = mapped_column(Text)
+    system_name: Mapped[str | None] = mapped_column(Text)
+    decision: Mapped[str] = mapped_column(String(12))
+    due: Mapped[dt.date | None] = mapped_column(Date)
+    responsible: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    operator: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
