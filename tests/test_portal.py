@@ -272,6 +272,15 @@ def test_office_downloads_every_report_and_issues_codes(portal, form, roster):
     code = re.search(r'class="code">([A-Z0-9-]{14})<', r.text).group(1)
     assert accounts.redeem_code(app.state.engine, code) is not None
     assert units["人社厅"].get("/unit/report").status_code == 200
+    # with a second round, the change report is one more download
+    from inventory.store.rounds import open_round
+
+    assert office.get("/office/reports/changes.html").status_code == 404
+    open_round(app.state.engine, "next", "下一轮", None)
+    upload(units["人社厅"], make_return(tmp, form, roster, "人社厅", "hr2.xlsx", seed=5))
+    assert "与上一轮相比的变化" in office.get("/office/reports").text
+    changes = office.get("/office/reports/changes.html")
+    assert changes.status_code == 200 and "两轮变化" in changes.text and "四川省人力资源和社会保障厅" in changes.text
     actions = {e["action"] for e in entries(app.state.engine)}
     assert {"login", "login_code", "password_set", "upload", "report_download", "code_issued"} <= actions
 

@@ -35,7 +35,22 @@ def test_two_rounds_prefilled_confirmed_and_changes(tmp_path, form, roster, db_u
     cd_first = [r.values for r in read_workbook(first[1], form).sheets[form.main.name].records]
     decisions = {cd_first[2]["system_name"]: "关停下线", cd_first[4]["system_name"]: "迁移上云", cd_first[0]["system_name"]: "升级改造"}
     for name, decision in decisions.items():
-        done = cli_json("disposition", "set", "--unit", "成都", "--system", name, "--decision", decision, "--due", "2026-06-30", "--responsible", "成都市数据局", "--db", db_url)
+        done = cli_json(
+            "disposition",
+            "set",
+            "--unit",
+            "成都",
+            "--system",
+            name,
+            "--decision",
+            decision,
+            "--due",
+            "2026-06-30",
+            "--responsible",
+            "成都市数据局",
+            "--db",
+            db_url,
+        )
         assert done["decision"] == decision
     inv = cli_json("report", "inventory", "--db", db_url)
     row = next(s for s in inv["systems"] if s["values"]["system_name"] == cd_first[2]["system_name"])
@@ -116,7 +131,9 @@ def test_two_rounds_prefilled_confirmed_and_changes(tmp_path, form, roster, db_u
     progress = {d["system_name"]: d["progress"] for d in changes["decisions"]}
     assert progress[retired] == "已落实" and progress[changed_a] == "待核实"
     moved = cd_first[4]
-    assert progress[moved["system_name"]] == ("已落实" if moved.get("deploy_location") in ("省级政务云", "市（州）级政务云", "上级部门机房") else "未落实")
+    assert progress[moved["system_name"]] == (
+        "已落实" if moved.get("deploy_location") in ("省级政务云", "市（州）级政务云", "上级部门机房") else "未落实"
+    )
     # reports follow the round: the open round by default, an earlier one by --round
     now = cli_json("report", "coverage", "--db", db_url)
     before = cli_json("report", "coverage", "--round", r1, "--db", db_url)
@@ -130,3 +147,59 @@ def test_two_rounds_prefilled_confirmed_and_changes(tmp_path, form, roster, db_u
             == 0
         )
     assert run_cli("report", "changes", "--from", "1999", "--db", db_url).returncode == 2
+
+
+def test_an_older_form_versions_headers_and_options_are_read_as_todays(tmp_path, form, roster):
+    """forms/versions.json says what was renamed; a return of that version and a value stored from it
+    are both read as today's, with a notice, never by hand."""
+    import shutil
+
+    from inventory.form.load import load_form
+    from inventory.intake.validate import Validator
+    from inventory.template import META_SHEET
+    from inventory.template.fill import prefilled_template
+
+    folder = tmp_path / "forms"
+    shutil.copytree(form.folder, folder)
+    (folder / "versions.json").write_text(
+        json.dumps(
+            {
+                "versions": {
+                    "2025.2": {
+                        "headers": {"系统编码": "system_no"},
+                        "options": {"deploy_location": {"政务云（省级）": "省级政务云"}, "networks": {"政务外网": "电子政务外网"}},
+                    }
+                }
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    newer = load_form(folder)
+    assert "2025.2" in newer.accepted_versions
+    unit = roster.resolve("人社厅")
+    values, rows = clean_return(newer, unit, 5, seed=9)
+    path = write_return(tmp_path / "old.xlsx", newer, unit, values, rows)
+    wb = openpyxl.load_workbook(path)
+    meta = wb[META_SHEET]
+    for row in meta.iter_rows():
+        if row[0].value == "form_version":
+            row[1].value = "2025.2"
+    ws = wb[newer.main.name]
+    col = {f.key: f.position for f in newer.main.fields}
+    ws[f"{col['system_no']}{newer.main.header_row}"] = "系统编码"
+    ws[f"{col['deploy_location']}{newer.main.first_data_row}"] = "政务云（省级）"
+    ws[f"{col['networks']}{newer.main.first_data_row + 1}"] = "政务外网、业务专网"
+    wb.save(path)
+    report = Validator(newer, roster).validate(path)
+    codes = [i.code for i in report.issues]
+    assert report.errors == 0, [i.message for i in report.issues if i.severity == "error"]
+    assert "FORM_OLD_VERSION" in codes and codes.count("VALUE_OLD_VERSION") == 2 and "HEADER_RENAMED" not in codes
+    records = report.data.sheets[newer.main.name].records
+    assert records[0].values["deploy_location"] == "省级政务云" and "电子政务外网" in records[1].values["networks"]
+    assert all(r.values.get("system_no") for r in records)
+    # a value stored from that version pre-fills as today's option
+    stored = {**rows[newer.main.name][0], "deploy_location": "政务云（省级）", "networks": ["政务外网"]}
+    sheet = prefilled_template(newer, unit, values, {"": [stored]}, "2025.2")[newer.main.name]
+    assert sheet[f"{col['deploy_location']}{newer.main.first_data_row}"].value == "省级政务云"
+    assert sheet[f"{col['networks']}{newer.main.first_data_row}"].value == "电子政务外网"

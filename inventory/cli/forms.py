@@ -66,7 +66,7 @@ def template_build(
         made, filled = [], 0
         for u in units:
             last = last_return(engine, u.name)
-            wb = prefilled_template(form, u, last[0], last[1]) if last else build_template(form, u)
+            wb = prefilled_template(form, u, *last) if last else build_template(form, u)
             filled += bool(last)
             target = (folder or Path("templates" if (pilot or all_units) else ".")) / template_filename(form, u)
             made.append(save_workbook(wb, output if output and not folder and unit else target))

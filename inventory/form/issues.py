@@ -180,6 +180,13 @@ CATALOGUE: dict[str, Code] = {
             ("HEADER_MISSING", ERROR, "缺少必填列", "缺少必填列“{expected}”", "请不要删除模板中的列；" + FRESH),
             ("HEADER_MISSING_OPTIONAL", WARNING, "缺少列", "缺少列“{expected}”", "请不要删除模板中的列。"),
             ("HEADER_RENAMED", WARNING, "表头被改动", "表头“{value}”与模板不同，已按“{expected}”读取", "请不要修改模板的表头文字。"),
+            (
+                "VALUE_OLD_VERSION",
+                WARNING,
+                "旧版本的选项",
+                "“{value}”是旧版模板的选项，已按新版的“{expected}”读取",
+                "以后请用新版模板；这一项不用改。",
+            ),
             ("HEADER_MOVED", WARNING, "列位置变动", "“{expected}”列应在 {value} 列，已按表头读取", "请不要插入、删除或移动模板中的列。"),
             (
                 "HEADER_UNKNOWN",

@@ -181,6 +181,26 @@ class Form:
     def by_name(self) -> dict[str, Sheet]:
         return {s.name: s for s in self.sheets}
 
+    @cached_property
+    def versions(self) -> dict[str, Any]:
+        """What changed since each earlier accepted version (`forms/versions.json`): old headers and old
+        options, per field, read as today's. A return of an older version and a stored value from an
+        older round both go through it, so nothing is mapped by hand."""
+        import json
+
+        path = self.folder / "versions.json"
+        if not path.exists():
+            return {}
+        return json.loads(path.read_text(encoding="utf-8")).get("versions", {})
+
+    def old_headers(self, version: str | None) -> dict[str, str]:
+        """An older version's header text -> today's field key."""
+        return dict(self.versions.get(version or "", {}).get("headers", {}))
+
+    def old_options(self, version: str | None) -> dict[str, dict[str, str]]:
+        """field key -> {an older version's option: today's option}."""
+        return {k: dict(v) for k, v in self.versions.get(version or "", {}).get("options", {}).items()}
+
     @property
     def main(self) -> Sheet:
         """The sheet with one row per system."""

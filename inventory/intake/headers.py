@@ -31,9 +31,12 @@ def best_header_row(rows: list[list[Any]], titles: set[str], expected: int) -> t
     return best
 
 
-def map_headers(data: WorkbookData, spec: Sheet, name: str, header: list[Any]) -> dict[str, int]:
-    """Field key -> 0-based column index, reporting drift."""
+def map_headers(data: WorkbookData, spec: Sheet, name: str, header: list[Any], old: dict[str, str] | None = None) -> dict[str, int]:
+    """Field key -> 0-based column index, reporting drift. `old` adds an older form version's headers."""
     exact = {header_key(f.title): f for f in spec.fields}
+    for text, key in (old or {}).items():
+        if key in spec.by_key:
+            exact.setdefault(header_key(text), spec.by_key[key])
     mapped: dict[str, int] = {}
     unknown: list[tuple[int, str]] = []
     seen: dict[str, int] = {}

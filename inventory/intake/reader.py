@@ -84,8 +84,15 @@ class _Reader:
             if spec.layout == "form":
                 data.sheets[spec.name] = read_form(data, spec, name, rows)
             else:
-                data.sheets[spec.name] = read_table(data, spec, name, rows, merges, source.safe.scans[name].booleans)
+                data.sheets[spec.name] = read_table(data, spec, name, rows, merges, source.safe.scans[name].booleans, self._old())
             source.drop(name)  # the raw rows are no longer needed
+
+    def _old(self) -> tuple[dict[str, str], dict[str, dict[str, str]]] | None:
+        """An accepted older version's renamed headers and options (forms/versions.json), or None."""
+        version = self.data.meta.get("form_version")
+        if not version or version == self.form.version or version not in self.form.accepted_versions:
+            return None
+        return self.form.old_headers(version), self.form.old_options(version)
 
     def _recognise(self, found: dict[str, str]) -> None:
         data, form = self.data, self.form

@@ -7,6 +7,7 @@ could not be normalised keeps what was typed and becomes an issue at its cell.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterator, Sequence
 from itertools import chain, count
 from typing import Any
@@ -18,6 +19,13 @@ from ..form.model import Sheet, column_letter
 from ..form.normalize import Problem, Result, normaliser
 from .headers import best_header_row, header_key, map_headers
 from .records import Column, Record, SheetData, WorkbookData
+
+_ITEMS = re.compile(r"([、,，;；])")
+
+
+def rename_options(value: str, renamed: dict[str, str]) -> str:
+    """A cell's options (one, or several joined by 、), each renamed as the newer form calls it."""
+    return "".join(renamed.get(part.strip(), part) for part in _ITEMS.split(value))
 
 
 def is_notice(problem: Problem) -> bool:
@@ -114,11 +122,21 @@ def _column_cells(data_rows: list[list[Any]], mapped: dict[str, int], booleans: 
         yield key, [distinct[c] for c in used.tolist()], local[column]
 
 
-def read_table(data: WorkbookData, spec: Sheet, name: str, rows: list[list[Any]], merged: list[Any], booleans: bool = True) -> SheetData:
-    titles = {header_key(f.title) for f in spec.fields}
+def read_table(
+    data: WorkbookData,
+    spec: Sheet,
+    name: str,
+    rows: list[list[Any]],
+    merged: list[Any],
+    booleans: bool = True,
+    old: tuple[dict[str, str], dict[str, dict[str, str]]] | None = None,
+) -> SheetData:
+    """A table sheet as columns. `old` is an older form version's (headers, options), read as today's."""
+    old_headers, old_options = old or ({}, {})
+    titles = {header_key(f.title) for f in spec.fields} | {header_key(h) for h, k in old_headers.items() if k in spec.by_key}
     header_idx, _ = best_header_row(rows, titles, spec.header_row)
     header = rows[header_idx] if header_idx < len(rows) else []
-    mapped = map_headers(data, spec, name, header)
+    mapped = map_headers(data, spec, name, header, old_headers)
     columns = {k: column_letter(ci + 1) for k, ci in mapped.items()}
     sd = SheetData(spec=spec, name=name, columns=columns)
     first = header_idx + 1  # 0-based index of the first data row
@@ -135,7 +153,19 @@ def read_table(data: WorkbookData, spec: Sheet, name: str, rows: list[list[Any]]
             continue  # an empty column adds nothing to any row
         fn = norms[key]
         values: list[Any] = []
+        renamed = old_options.get(key)
         for code, value in enumerate(distinct):  # each distinct value is normalised once
+            if renamed and isinstance(value, str) and (today := rename_options(value, renamed)) != value:
+                data.add(
+                    "VALUE_OLD_VERSION",
+                    sheet=name,
+                    column=column_letter(mapped[key] + 1),
+                    field=key,
+                    title=spec.by_key[key].title,
+                    value=value,
+                    expected=today,
+                )
+                value = today
             norm, problem = (None, None) if value == "" or value is None else fn(value)
             values.append(norm)
             if problem is not None:

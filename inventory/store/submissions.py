@@ -97,16 +97,16 @@ def submission_systems(engine: Engine, submission_id: int) -> list[dict[str, Any
         return [{"row": r.row, **(r.data or {})} for r in conn.execute(q)]
 
 
-def last_return(engine: Engine, unit: str) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]], int] | None:
+def last_return(engine: Engine, unit: str) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]], str | None] | None:
     """A unit's latest stored return (the current one of the latest round it reported in): its unit
-    values, its rows per sheet as stored, and its submission id. None when it has none."""
+    values, its rows per sheet as stored, and the form version it was filled in. None when it has none."""
     from sqlalchemy import case
 
     from .models import ACCEPTED, ChildRecord, SystemRecord
 
     with engine.connect() as conn:
         sub = conn.execute(
-            select(Submission.id, Submission.unit_values)
+            select(Submission.id, Submission.unit_values, Submission.form_version)
             .join(Unit, Submission.unit_id == Unit.id)
             .where(Unit.name == unit, Submission.status == ACCEPTED)
             .order_by(Submission.round_id.desc(), case((Submission.status == ACCEPTED, 0), else_=1), Submission.id.desc())
@@ -123,4 +123,4 @@ def last_return(engine: Engine, unit: str) -> tuple[dict[str, Any], dict[str, li
             .order_by(ChildRecord.sheet, ChildRecord.row)
         ):
             rows.setdefault(sheet, []).append(data)
-    return sub.unit_values or {}, rows, sub.id
+    return sub.unit_values or {}, rows, sub.form_version

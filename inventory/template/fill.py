@@ -37,10 +37,27 @@ def fill_workbook(wb: Workbook, form: Form, values: dict[str, Any] | None, rows:
     return wb
 
 
-def prefilled_template(form: Form, unit: Any, values: dict[str, Any], rows: dict[str, list[dict[str, Any]]]) -> Workbook:
+def prefilled_template(
+    form: Form, unit: Any, values: dict[str, Any], rows: dict[str, list[dict[str, Any]]], version: str | None = None
+) -> Workbook:
     """The unit's template with its last return in place: unit information and every system and
-    child row as stored. `rows` keys are sheet names ("" for the system sheet)."""
+    child row as stored, options renamed since `version` (the form it was filled in) as today's.
+    `rows` keys are sheet names ("" for the system sheet)."""
     from .build import build_template
 
-    by_sheet = {(k or form.main.name): v for k, v in rows.items()}
-    return fill_workbook(build_template(form, unit), form, values, by_sheet)
+    renamed = form.old_options(version) if version and version != form.version else {}
+
+    def today(rec: dict[str, Any]) -> dict[str, Any]:
+        if not renamed:
+            return rec
+        out = dict(rec)
+        for key, old in renamed.items():
+            v = out.get(key)
+            if isinstance(v, list):
+                out[key] = [old.get(x, x) for x in v]
+            elif isinstance(v, str):
+                out[key] = old.get(v, v)
+        return out
+
+    by_sheet = {(k or form.main.name): [today(r) for r in v] for k, v in rows.items()}
+    return fill_workbook(build_template(form, unit), form, today(values), by_sheet)

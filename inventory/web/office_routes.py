@@ -188,12 +188,34 @@ async def revoke(request: Request) -> Response:
 
 @requires(*OFFICE)
 async def reports_page(request: Request) -> Response:
-    return page(request, "reports.html", "报告下载", kinds=list(REPORT_KINDS.items()), formats=REPORT_FORMATS)
+    from ..store.rounds import rounds
+
+    kinds = list(REPORT_KINDS.items())
+    if len(rounds(request.app.state.engine)) > 1:
+        kinds.append(("changes", "与上一轮相比的变化"))
+    return page(request, "reports.html", "报告下载", kinds=kinds, formats=REPORT_FORMATS)
+
+
+async def changes_response(request: Request, fmt: str) -> Response:
+    """The change report from the round before the current one to the current one."""
+    from ..report.changes import changes_report
+    from ..store.rounds import pick, previous
+
+    engine, form = request.app.state.engine, request.app.state.form
+    now = pick(engine)
+    before = previous(engine, now["id"]) if now else None
+    if before is None:
+        raise HTTPException(404, "只有一轮调查，还没有变化可比。")
+    audit(request, "report_download", target=f"changes.{fmt}")
+    data = await run_in_threadpool(changes_report, engine, before["key"], now["key"], form)
+    return await report_response(request, "changes", fmt, data=data)
 
 
 @requires(*OFFICE)
 async def report(request: Request) -> Response:
     kind, fmt = request.path_params["kind"], request.path_params["fmt"]
+    if kind == "changes" and fmt in REPORT_FORMATS:
+        return await changes_response(request, fmt)
     if kind not in REPORT_KINDS or fmt not in REPORT_FORMATS:
         raise HTTPException(404, "没有这种报告。")
     audit(request, "report_download", target=f"{kind}.{fmt}")

@@ -14,11 +14,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from ..store.models import ACCEPTED, FindingReview, Submission
+from ..store.models import ACCEPTED, FindingReview, Round, Submission
 from .security import HEADERS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REPORT_KINDS = {"coverage": "报送覆盖情况（含催报名单）", "issues": "问题与评估发现", "inventory": "系统汇总清单", "brief": "领导简报"}
+FILE_NAMES = {**REPORT_KINDS, "unit": "单位评估报告", "changes": "两轮变化"}
 
 
 def original_path(request: Request, sha: str) -> Path:
@@ -35,6 +36,7 @@ def reports(request: Request) -> Any:
             conn.scalar(select(func.max(Submission.id))),
             conn.scalar(select(func.count()).select_from(Submission).where(Submission.status == ACCEPTED)),
             conn.scalar(select(func.max(FindingReview.id))),
+            tuple(conn.execute(select(Round.id, Round.status)).all()),  # a round opened or closed
         )
     cached = state.report_cache
     if cached.get("key") != key:
@@ -43,15 +45,16 @@ def reports(request: Request) -> Any:
     return cached["reports"]
 
 
-async def report_response(request: Request, kind: str, fmt: str, unit: str | None = None) -> Response:
+async def report_response(request: Request, kind: str, fmt: str, unit: str | None = None, data: dict[str, Any] | None = None) -> Response:
     """A report, made now from the current data: html shown in the browser (its own script allowed
     by hash, nothing else), the other formats downloaded."""
     from ..report.formats import write_report
     from ..report.html import script
 
-    r = reports(request)
     form = request.app.state.form
-    data = await run_in_threadpool(r.unit, unit) if kind == "unit" else await run_in_threadpool(getattr(r, kind))
+    if data is None:
+        r = reports(request)
+        data = await run_in_threadpool(r.unit, unit) if kind == "unit" else await run_in_threadpool(getattr(r, kind))
     if fmt == "html":
         text = await run_in_threadpool(write_report, kind, data, "html", None, form)
         csp = f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src {script()[1]}; frame-ancestors 'none'"
@@ -60,5 +63,5 @@ async def report_response(request: Request, kind: str, fmt: str, unit: str | Non
     made = Path(await run_in_threadpool(write_report, kind, data, fmt, folder / f"report.{fmt}", form))
     media = {"xlsx": XLSX, "json": "application/json", "md": "text/markdown; charset=utf-8"}[fmt]
     return FileResponse(
-        made, media_type=media, filename=f"{REPORT_KINDS.get(kind, kind)}.{fmt}", background=BackgroundTask(shutil.rmtree, folder, True)
+        made, media_type=media, filename=f"{FILE_NAMES.get(kind, kind)}.{fmt}", background=BackgroundTask(shutil.rmtree, folder, True)
     )

@@ -86,7 +86,7 @@ async def template(request: Request) -> Response:
     form, unit = request.app.state.form, request.app.state.roster.get(user["unit"])
     last = last_return(request.app.state.engine, unit.name)  # the unit's last accepted return, to confirm or change
     buffer = BytesIO()
-    await run_in_threadpool(lambda: (prefilled_template(form, unit, last[0], last[1]) if last else build_template(form, unit)).save(buffer))
+    await run_in_threadpool(lambda: (prefilled_template(form, unit, *last) if last else build_template(form, unit)).save(buffer))
     audit(request, "template_download")
     name = template_filename(form, unit)
     return Response(buffer.getvalue(), media_type=XLSX, headers={"Content-Disposition": _disposition(name)})
