@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -66,15 +68,17 @@ def markdown_text(value: Any) -> str:
     return html.escape(text, quote=False).translate(_MD_SPECIAL).replace("\n", " ").replace("\r", " ")
 
 
-def save_workbook(wb: Any, path: Path) -> Path:
-    """Save an openpyxl workbook atomically."""
+@contextmanager
+def atomic_file(path: Path, suffix: str = ".xlsx") -> Iterator[str]:
+    """A temporary file beside `path` that becomes `path` only when the block completes: a reader
+    never sees half a file, and a failure leaves the old one. Errors become a clear OutputError."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(suffix=suffix, dir=path.parent)
         os.close(fd)
         try:
-            wb.save(tmp)
+            yield tmp
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(tmp, 0o666 & ~umask)
@@ -87,7 +91,13 @@ def save_workbook(wb: Any, path: Path) -> Path:
             f"无法写入 {path}：{exc.strerror or exc}",
             hint="请确认目标文件夹存在且可写，文件没有在 Excel/WPS 中打开。",
         ) from exc
-    return path
+
+
+def save_workbook(wb: Any, path: Path) -> Path:
+    """Save an openpyxl workbook atomically."""
+    with atomic_file(path) as tmp:
+        wb.save(tmp)
+    return Path(path)
 
 
 def write_text(path: Path, text: str | bytes) -> Path:

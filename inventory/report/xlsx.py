@@ -11,9 +11,7 @@ and the cut is reported on the 说明 sheet.
 
 from __future__ import annotations
 
-import os
 import queue
-import tempfile
 import threading
 import zipfile
 from pathlib import Path
@@ -21,9 +19,8 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from ..chars import shown
-from ..errors import OutputError
 from ..form.model import column_letter
-from ..output import CUT_MARK, EXCEL_CELL_MAX
+from ..output import CUT_MARK, EXCEL_CELL_MAX, atomic_file
 from .sections import Section
 
 NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
@@ -176,37 +173,20 @@ def _names(sections: list[Section]) -> list[str]:
 
 
 def write_xlsx(path: Path, title: str, meta: list[str], sections: list[Section]) -> Path:
-    path = Path(path)
     styles, text = _Styles(sections), _Text()
     names = ["说明", *_names(sections)]
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
-        os.close(fd)
-        try:
-            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-                for i, (s, name) in enumerate(zip(sections, names[1:], strict=True), start=2):
-                    with zf.open(f"xl/worksheets/sheet{i}.xml", "w", force_zip64=True) as raw:
-                        out = _Utf8(raw)
-                        try:
-                            _sheet(out, s, name, styles, text)
-                        finally:
-                            out.close()
-                zf.writestr("xl/worksheets/sheet1.xml", _about(title, meta, text))
-                zf.writestr("xl/styles.xml", styles.xml())
-                _package(zf, names)
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    except OSError as exc:
-        raise OutputError(
-            f"无法写入 {path}：{exc.strerror or exc}", hint="请确认目标文件夹存在且可写，文件没有在 Excel/WPS 中打开。"
-        ) from exc
-    return path
+    with atomic_file(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for i, (s, name) in enumerate(zip(sections, names[1:], strict=True), start=2):
+            with zf.open(f"xl/worksheets/sheet{i}.xml", "w", force_zip64=True) as raw:
+                out = _Utf8(raw)
+                try:
+                    _sheet(out, s, name, styles, text)
+                finally:
+                    out.close()
+        zf.writestr("xl/worksheets/sheet1.xml", _about(title, meta, text))
+        zf.writestr("xl/styles.xml", styles.xml())
+        _package(zf, names)
+    return Path(path)
 
 
 class _Utf8:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from ..errors import UsageError
@@ -19,7 +19,7 @@ from ..store.decisions import REVIEW_NAMES, answer, decide, history, questions
 from ..store.models import ACCEPTED, Unit
 from ..store.submissions import submission_issues, submission_rows, submission_systems
 from .pages import flash, page, with_names
-from .reporting import REPORT_KINDS, XLSX, original_path, report_response, reports
+from .reporting import REPORT_KINDS, original_response, report_response, reports
 from .security import OFFICE, audit, checked_form, current, requires
 
 REPORT_FORMATS = ("html", "xlsx", "json", "md")
@@ -120,12 +120,7 @@ async def decision(request: Request) -> Response:
 
 @requires(*OFFICE)
 async def original(request: Request) -> Response:
-    sub = _submission(request)
-    path = original_path(request, sub["sha256"])
-    if not path.exists():
-        raise HTTPException(404, "原文件不在服务器上（可能是从命令行入库的）。")
-    audit(request, "original_download", target=str(sub["id"]))
-    return FileResponse(path, media_type=XLSX, filename=sub["file_name"])
+    return original_response(request, _submission(request))
 
 
 def _units(request: Request) -> list[dict[str, Any]]:

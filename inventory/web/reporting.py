@@ -22,6 +22,19 @@ REPORT_KINDS = {"coverage": "报送覆盖情况（含催报名单）", "issues":
 FILE_NAMES = {**REPORT_KINDS, "unit": "单位评估报告", "changes": "两轮变化"}
 
 
+def original_response(request: Request, sub: dict[str, Any]) -> Response:
+    """A submission's file as it was received (kept under its SHA-256, handed back under its own name)."""
+    from starlette.exceptions import HTTPException
+
+    from .security import audit
+
+    path = original_path(request, sub["sha256"])
+    if not path.exists():
+        raise HTTPException(404, "原文件不在服务器上（可能是从命令行入库的）。")
+    audit(request, "original_download", target=str(sub["id"]))
+    return FileResponse(path, media_type=XLSX, filename=sub["file_name"])
+
+
 def original_path(request: Request, sha: str) -> Path:
     return request.app.state.settings.files / "originals" / f"{sha}.xlsx"
 

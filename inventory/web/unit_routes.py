@@ -26,7 +26,7 @@ from ..store.importer import Importer
 from ..store.rounds import reference_date
 from ..store.submissions import submission_issues, submission_rows
 from .pages import flash, page, with_names
-from .reporting import XLSX, original_path, report_response
+from .reporting import XLSX, original_path, original_response, report_response
 from .security import audit, checked_form, current, requires
 
 
@@ -186,12 +186,7 @@ async def submission(request: Request) -> Response:
 
 @requires("unit")
 async def original(request: Request) -> Response:
-    sub = own_submission(request)
-    path = original_path(request, sub["sha256"])
-    if not path.exists():
-        raise HTTPException(404, "原文件不在服务器上（可能是从命令行入库的）。")
-    audit(request, "original_download", target=str(sub["id"]))
-    return FileResponse(path, media_type=XLSX, filename=sub["file_name"])
+    return original_response(request, own_submission(request))
 
 
 @requires("unit")
