@@ -378,6 +378,13 @@ def test_unit_report_covers_systems_findings_duplicates_and_history(filled, rost
     assert shared and shared[0]["others"][0]["unit"] == "成都市人民政府"
     assert f"系统 {len(hr['systems'])} 个" in hr["summary"] and f"评估发现 {hr['figures']['findings']} 条" in hr["summary"]
     assert hr["submissions"][0]["status"] == "accepted"
+    nr = reports.unit("自然资源厅")  # a group finding names the unit's own system, not the group's first
+    build = next(k for k in nr["findings"] if k["code"] == "FIND_DUPLICATE_BUILD")
+    assert [i["system"] for i in build["items"]] == ["四川省不动产登记管理信息系统"]
+    cd = reports.unit("成都")
+    own = {x["system_name"] for x in cd["systems"]}
+    build = next(k for k in cd["findings"] if k["code"] == "FIND_DUPLICATE_BUILD")
+    assert "成都市不动产登记服务平台" in [i["system"] for i in build["items"]] and all(i["system"] in own for i in build["items"])
     tr = reports.unit("交通运输厅")
     assert tr["status"] == "rejected" and tr["issues"] and "已退回" in tr["summary"] and not tr["systems"]
     sn = reports.unit("遂宁")

@@ -73,7 +73,7 @@ class UnitReports:
                 "action": meta[code].get("action", ""),
                 "basis": meta[code].get("basis", ""),
                 "items": [
-                    {"id": f.id, "system": f.system, "message": f.message, "evidence": f.evidence}
+                    {"id": f.id, "system": _own(f, name), "message": f.message, "evidence": f.evidence}
                     | ({"review": f.review} if f.review else {})
                     for f in items
                 ],
@@ -107,6 +107,12 @@ class UnitReports:
             "findings": kinds,
             "shared_duplicates": [_shared(f, name, meta) for f in findings if f.code in DUPLICATES],
         }
+
+
+def _own(f: Finding, name: str) -> str | None:
+    """The finding's system as this unit knows it: its own member of a group, not the group's first."""
+    mine = list(dict.fromkeys(s.name for s in f.about if s.unit == name))
+    return "、".join(mine) if mine else f.system
 
 
 def _system(s: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:

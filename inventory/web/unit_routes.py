@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from ..store.decisions import REVIEW_NAMES, latest, questions, review_state
 from ..store.importer import Importer
-from ..store.rounds import reference_date
+from ..store.rounds import pick, reference_date
 from ..store.submissions import submission_issues, submission_rows
 from .pages import flash, page, with_names
 from .reporting import XLSX, original_path, original_response, report_response
@@ -59,7 +59,8 @@ async def unit_home(request: Request) -> Response:
     current_sub = next((h for h in history if h["status"] == "accepted"), None) or (history[0] if history else None)
     decision = latest(engine, [current_sub["id"]]).get(current_sub["id"]) if current_sub else None
     state = review_state(current_sub["status"], decision) if current_sub else "not_submitted"
-    deadline = request.app.state.form.round.get("deadline")
+    now = pick(engine)  # the open round's deadline; the form's before rounds were kept
+    deadline = (now or {}).get("deadline") or request.app.state.form.round.get("deadline")
     return page(
         request,
         "unit_home.html",
