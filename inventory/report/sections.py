@@ -9,7 +9,7 @@ from typing import Any
 from ..form.assessment import load_findings
 from ..form.model import Form
 
-STATUS_NAMES = {"accepted": "已接收", "rejected": "已退回", "not_submitted": "未报送"}
+STATUS_NAMES = {"accepted": "已接收", "rejected": "已退回", "not_submitted": "未报送", "superseded": "已被替代"}
 SEVERITY_NAMES = {"error": "错误", "warning": "提醒"}
 TITLES = {
     "coverage": "报送覆盖情况",

@@ -14,7 +14,6 @@ from .coverage import share
 from .data import ReportData
 from .inventory import inventory_report
 
-SUBMISSION_STATES = {"accepted": "已接收", "rejected": "已退回", "superseded": "已被新报送替代"}
 RECOMMENDATIONS = ("保留", "整合", "迁移上云", "升级改造", "关停下线")
 DUPLICATES = ("FIND_DUPLICATE_BUILD", "FIND_DUPLICATE_REPORT")
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, String, case, select, type_coerce
+from sqlalchemy import Connection, Text, case, cast, select
 
 from ..form.normalize import clean_text
 from .models import ACCEPTED, SUPERSEDED, Submission, SystemRecord
@@ -32,13 +32,27 @@ class Matched:
         return f"与上一次报送（报送号 {self.previous}）相比：无变化 {self.unchanged} 个，有变化 {self.changed} 个，新增 {self.added} 个，未再填报 {self.missing} 个"
 
 
-def _canon(values: dict[str, Any]) -> bytes:
-    """Values as stored (JSON, keys sorted), so a return read now compares with one stored before."""
+def _canon(values: Any) -> bytes:
+    """Values as JSON with keys sorted, so a return read now compares with one stored another way."""
+    if isinstance(values, (str, bytes)):
+        values = orjson.loads(values)
     return orjson.dumps(orjson.loads(orjson.dumps(values, default=str)), option=orjson.OPT_SORT_KEYS)
 
 
-def _name(values: dict[str, Any]) -> str:
-    return clean_text(str(values.get("system_name") or ""))
+def _same(stored: Any, values: dict[str, Any]) -> bool:
+    """Whether a stored row holds these values. The store writes rows with orjson in the form's field
+    order, so an unchanged row is the same text (a fast comparison for 100k rows); only rows whose text
+    differs are parsed and compared with keys sorted (another form version, another writer)."""
+    try:
+        if isinstance(stored, (str, bytes)) and orjson.dumps(values).decode() == (stored.decode() if isinstance(stored, bytes) else stored):
+            return True
+    except TypeError:
+        pass
+    return _canon(stored) == _canon(values)
+
+
+def _name(text: Any) -> str:
+    return clean_text(str(text or ""))
 
 
 def match_systems(conn: Connection, unit_id: int | None, rows: list[tuple[int, dict[str, Any]]]) -> Matched:
@@ -51,26 +65,29 @@ def match_systems(conn: Connection, unit_id: int | None, rows: list[tuple[int, d
             .order_by(Submission.round_id.desc(), case((Submission.status == ACCEPTED, 0), else_=1), Submission.id.desc())
             .limit(1)
         )
-    by_no: dict[str, tuple[str, bytes]] = {}
-    by_name: dict[str, tuple[str, bytes]] = {}
-    if prior is not None:
+    by_no: dict[str, tuple[str, Any]] = {}
+    by_name: dict[str, tuple[str, Any]] = {}
+    if prior is not None:  # matched on the typed columns; the stored text (as written: json, not jsonb) is kept, not parsed
         out.previous = prior
-        q = select(SystemRecord.system_key, SystemRecord.id, type_coerce(SystemRecord.data, String)).where(
-            SystemRecord.submission_id == prior
-        )
-        for key, rid, data in conn.execute(q):
-            values = orjson.loads(data) if isinstance(data, (str, bytes)) else data
-            entry = (key or f"r{rid}", _canon(values))
-            if values.get("system_no"):
-                by_no.setdefault(str(values["system_no"]), entry)
-            by_name.setdefault(_name(values), entry)
+        q = select(
+            SystemRecord.system_key,
+            SystemRecord.id,
+            SystemRecord.system_no,
+            SystemRecord.system_name,
+            cast(SystemRecord.data, Text),
+        ).where(SystemRecord.submission_id == prior)
+        for key, rid, number, name, data in conn.execute(q):
+            entry = (key or f"r{rid}", data)
+            if number:
+                by_no.setdefault(str(number), entry)
+            by_name.setdefault(_name(name), entry)
     used: set[str] = set()
     for excel_row, values in rows:
-        hit = by_no.get(str(values.get("system_no") or "")) or by_name.get(_name(values))
+        hit = by_no.get(str(values.get("system_no") or "")) or by_name.get(_name(values.get("system_name")))
         if hit is not None and hit[0] not in used:
             used.add(hit[0])
             out.keys[excel_row] = hit[0]
-            if hit[1] == _canon(values):
+            if _same(hit[1], values):
                 out.unchanged += 1
             else:
                 out.changed += 1

@@ -9,12 +9,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from ..report.sections import pct
+from ..report.sections import STATUS_NAMES, pct
 from .security import HEADERS, csrf_token, current
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.globals["pct"] = pct
-STATUS_NAMES = {"accepted": "已接收", "rejected": "已退回", "not_submitted": "未报送", "superseded": "已被替代"}
 templates.env.globals["status_names"] = STATUS_NAMES
 
 
