@@ -203,3 +203,65 @@ def test_an_older_form_versions_headers_and_options_are_read_as_todays(tmp_path,
     sheet = prefilled_template(newer, unit, values, {"": [stored]}, "2025.2")[newer.main.name]
     assert sheet[f"{col['deploy_location']}{newer.main.first_data_row}"].value == "省级政务云"
     assert sheet[f"{col['networks']}{newer.main.first_data_row}"].value == "电子政务外网"
+
+
+def test_change_marks_are_checked_against_the_previous_return(tmp_path, form, roster):
+    """本轮情况: a pre-filled row is coloured and its mark left for the unit; a mark that disagrees with
+    what changed is a warning kept with the return; 已停用 on a system still 在用 is an error; a return
+    made before the column existed reads without a missing-column warning."""
+    sqlite_url = f"sqlite:///{tmp_path / 'marks.db'}"
+    unit = roster.resolve("人社厅")
+    values, rows = clean_return(form, unit, 6, seed=71)
+    first = write_return(tmp_path / "r1.xlsx", form, unit, values, rows)
+    assert cli_json("import", str(first), "--db", sqlite_url)["files"][0]["status"] == "imported"
+    cli_json("round", "open", "2026", "--name", "2026年度更新", "--as-of", "2026-06-30", "--db", sqlite_url)
+    path = tmp_path / "t2.xlsx"
+    assert run_cli("template", "build", "--unit", "人社厅", "--prefill", "--db", sqlite_url, "-o", str(path)).returncode == 0
+    wb = openpyxl.load_workbook(path)
+    ws = wb[form.main.name]
+    col = {f.key: f.position for f in form.main.fields}
+    top = form.main.first_data_row
+    assert ws[f"{col['change_mark']}{form.main.header_row}"].value == "本轮情况"
+    assert ws[f"{col['system_name']}{top}"].fill.fgColor.rgb.endswith("FFF2CC")  # carried over, and shown so
+    assert ws[f"{col['system_name']}{top + 6}"].fill.fgColor.rgb in (None, "00000000")  # the row for a new system is not
+    assert all(ws[f"{col['change_mark']}{top + i}"].value is None for i in range(6))  # the unit says it anew
+    ws[f"{col['change_mark']}{top}"] = "无变化"  # ... but its 运维金额 changed
+    ws[f"{col['om_amount']}{top}"] = 123.4
+    ws[f"{col['change_mark']}{top + 1}"] = "有变化"  # ... and nothing changed
+    ws[f"{col['change_mark']}{top + 2}"] = "无变化"  # true
+    ws[f"{col['change_mark']}{top + 3}"] = "已停用"  # with 运行状态 still as it was
+    ws[f"{col['status']}{top + 3}"] = "在用"
+    for f in form.main.fields:  # two new systems, copies of the first with their own number and name
+        ws[f"{f.position}{top + 6}"] = ws[f"{f.position}{top}"].value
+        ws[f"{f.position}{top + 7}"] = ws[f"{f.position}{top}"].value
+    ws[f"{col['system_no']}{top + 6}"], ws[f"{col['system_name']}{top + 6}"] = "XT-NEW-01", "四川省就业创业补贴网上申领系统"
+    ws[f"{col['change_mark']}{top + 6}"] = "新增"
+    ws[f"{col['system_no']}{top + 7}"], ws[f"{col['system_name']}{top + 7}"] = "XT-NEW-02", "四川省技能人才评价管理系统"
+    edited = tmp_path / "r2.xlsx"
+    wb.save(edited)
+    proc = run_cli("validate", str(edited), "--as-of", "2026-06-30", "--json")
+    codes = [i["code"] for f in json.loads(proc.stdout)["files"] for i in f["issues"]]
+    assert proc.returncode == 1 and codes.count("RULE_CHANGE_MARK_RETIRED") == 1  # self-contradictory: an error
+
+    ws[f"{col['status']}{top + 3}"] = "停用"
+    wb.save(edited)
+    result = cli_json("import", str(edited), "--db", sqlite_url)["files"][0]
+    assert result["status"] == "imported" and result["warnings"] >= 3
+    issues = cli_json("report", "issues", "--db", sqlite_url)["issues"]
+    marks = {(i["code"], i["row"]) for i in issues if i["code"].startswith("MARK_")}
+    assert marks == {("MARK_UNCHANGED_BUT_CHANGED", top), ("MARK_CHANGED_BUT_SAME", top + 1), ("MARK_KNOWN_BUT_NEW", top + 7)}
+    said = next(i for i in issues if i["code"] == "MARK_UNCHANGED_BUT_CHANGED")
+    assert "运维" in said["message"] and said["column"] == col["change_mark"] and "本轮情况" not in said["message"].split("改了：")[1]
+    changes = cli_json("report", "changes", "--from", cli_json("round", "list", "--db", sqlite_url)[0]["key"], "--db", sqlite_url)
+    entry = changes["units"][0]
+    assert [s["system_name"] for s in entry["changed"]] == [ws[f"{col['system_name']}{top}"].value]  # the mark is not a change
+    assert entry["changed"][0]["mark"] == "无变化" and {f["field"] for f in entry["changed"][0]["fields"]} == {"om_amount"}
+    assert len(entry["retired"]) == 1 and entry["unchanged"] == 4 and len(entry["added"]) == 2
+
+    # a return filled in before the column existed: the column deleted, the file still reads clean
+    old = openpyxl.load_workbook(first)
+    old[form.main.name].delete_cols(openpyxl.utils.column_index_from_string(col["change_mark"]))
+    old.save(tmp_path / "old.xlsx")
+    proc = run_cli("validate", str(tmp_path / "old.xlsx"), "--json")
+    assert proc.returncode == 0
+    assert not [i for f in json.loads(proc.stdout)["files"] for i in f["issues"] if i["code"].startswith("HEADER_")]

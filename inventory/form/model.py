@@ -72,6 +72,18 @@ class Field:
         return f"*{self.title}" if self.required else self.title
 
     @property
+    def change_mark(self) -> bool:
+        """The column where a unit says how a pre-filled system stands this round (无变化 / 有变化 / 已停用 /
+        新增): its own statement, kept apart from the system's data when two returns are compared."""
+        return bool(self.schema.get("x-change-mark"))
+
+    @property
+    def optional_column(self) -> bool:
+        """A column added without a new form version: a return filled in before it existed reads without
+        a warning that the column is missing."""
+        return self.change_mark or bool(self.schema.get("x-optional-column"))
+
+    @property
     def number_format(self) -> str:
         return FIELD_TYPES[self.type]
 
@@ -205,6 +217,11 @@ class Form:
     def main(self) -> Sheet:
         """The sheet with one row per system."""
         return next(s for s in self.sheets if s.key)
+
+    @property
+    def change_mark(self) -> str | None:
+        """The key of the system sheet's 本轮情况 column, if the form has one."""
+        return next((f.key for f in self.main.fields if f.change_mark), None)
 
     @property
     def unit_sheet(self) -> Sheet:

@@ -85,7 +85,7 @@ def map_headers(data: WorkbookData, spec: Sheet, name: str, header: list[Any], o
         data.add("HEADER_UNKNOWN", sheet=name, row=spec.header_row, column=column_letter(ci + 1), value=text, expected=tip)
     moved = out_of_order(spec, mapped)
     for f in spec.fields:
-        if f.key not in mapped:
+        if f.key not in mapped and not f.optional_column:
             data.add(
                 "HEADER_MISSING" if f.required else "HEADER_MISSING_OPTIONAL",
                 sheet=name,

@@ -65,7 +65,7 @@ def read_form(data: WorkbookData, spec: Sheet, name: str, rows: list[list[Any]])
                 bad.add(f.key)
             data.add(problem.code, sheet=name, row=i + 1, column="B", field=f.key, title=f.title, value=value, expected=problem.expected)
     for f in spec.fields:
-        if f.key not in columns:
+        if f.key not in columns and not f.optional_column:
             data.add("HEADER_MISSING" if f.required else "HEADER_MISSING_OPTIONAL", sheet=name, expected=f.title, field=f.key)
     record = Record(row=spec.first_data_row, values=values, raw=raw, bad=frozenset(bad))
     return SheetData.from_records(spec, name, columns, [record])

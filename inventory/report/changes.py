@@ -57,6 +57,7 @@ def changes_report(engine: Engine, from_key: str, to_key: str | None, form: Form
         raise UsageError(f"--from 和 --to 是同一个轮次（{old_round['key']}）。")
     titles = {f.key: f.header.lstrip("*") for f in form.main.fields}
     order = {f.key: i for i, f in enumerate(form.main.fields)}
+    mark = form.change_mark  # the unit's own 本轮情况: shown beside a change, never counted as one
     old_all, new_all = _systems(engine, old_round["id"]), _systems(engine, new_round["id"])
     units = []
     for unit in sorted(set(old_all) | set(new_all)):
@@ -76,12 +77,13 @@ def changes_report(engine: Engine, from_key: str, to_key: str | None, form: Form
             fields = [
                 {"field": k, "title": titles.get(k, k), "old": _text(before.get(k)), "new": _text(values.get(k))}
                 for k in sorted(set(before) | set(values), key=lambda k: order.get(k, len(order)))
-                if _text(before.get(k)) != _text(values.get(k))
+                if k != mark and _text(before.get(k)) != _text(values.get(k))
             ]
+            said = {"mark": values[mark]} if mark and values.get(mark) else {}
             if values.get("status") == RETIRED and before.get("status") != RETIRED:
-                entry["retired"].append({**_brief(values), "fields": fields})  # marked 停用 this round
+                entry["retired"].append({**_brief(values), **said, "fields": fields})  # marked 停用 this round
             elif fields:
-                entry["changed"].append({**_brief(values), "fields": fields})
+                entry["changed"].append({**_brief(values), **said, "fields": fields})
             else:
                 entry["unchanged"] += 1
         dropped = (_values(v) for k, v in old.items() if k not in new)

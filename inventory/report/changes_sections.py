@@ -24,7 +24,7 @@ def changes_sections(data: dict[str, Any]) -> list[Section]:
         return [[u["unit"], s["system_no"], s["system_name"], s["status"]] for u in data["units"] for s in u[kind]]
 
     fields = [
-        [u["unit"], s["system_no"], s["system_name"], f["title"], f["old"], f["new"]]
+        [u["unit"], s["system_no"], s["system_name"], s.get("mark") or "", f["title"], f["old"], f["new"]]
         for u in data["units"]
         for s in u["changed"]
         for f in s["fields"]
@@ -49,7 +49,12 @@ def changes_sections(data: dict[str, Any]) -> list[Section]:
         Section("新增的系统", cols, listing("added"), widths=[30, 14, 36, 10], filters=(0,)),
         Section("本轮停用的系统", cols, listing("retired"), widths=[30, 14, 36, 10]),
         Section(
-            "变化的字段", ["单位", "系统编号", "系统名称", "字段", "原值", "新值"], fields, widths=[30, 14, 36, 20, 30, 30], filters=(0, 3)
+            "变化的字段",
+            ["单位", "系统编号", "系统名称", "单位标注", "字段", "原值", "新值"],
+            fields,
+            widths=[30, 14, 36, 10, 20, 30, 30],
+            filters=(0, 3, 4),
+            text=["“单位标注”是单位在“本轮情况”列的选择；标为“无变化”却有改动的，入库时已提醒单位核对。"],
         ),
         Section(
             "上一轮报送、本轮未报送的单位",

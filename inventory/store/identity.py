@@ -11,6 +11,8 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Text, case, cast, select
 
+from ..form.issues import Issue, make_issue
+from ..form.model import Form
 from ..form.normalize import clean_text
 from .models import ACCEPTED, SUPERSEDED, Submission, SystemRecord
 
@@ -23,6 +25,7 @@ class Matched:
     changed: int = 0
     added: int = 0
     missing: int = 0  # systems of the previous return this one no longer lists
+    marks: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)  # (code, Excel row, message values)
 
     def note(self) -> str | None:
         if self.previous is None:
@@ -32,30 +35,44 @@ class Matched:
         return f"与上一次报送（报送号 {self.previous}）相比：无变化 {self.unchanged} 个，有变化 {self.changed} 个，新增 {self.added} 个，未再填报 {self.missing} 个"
 
 
-def _canon(values: Any) -> bytes:
+def _canon(values: Any, skip: str | None = None) -> bytes:
     """Values as JSON with keys sorted, so a return read now compares with one stored another way."""
     if isinstance(values, (str, bytes)):
         values = orjson.loads(values)
-    return orjson.dumps(orjson.loads(orjson.dumps(values, default=str)), option=orjson.OPT_SORT_KEYS)
+    values = orjson.loads(orjson.dumps(values, default=str))
+    values.pop(skip, None)
+    return orjson.dumps(values, option=orjson.OPT_SORT_KEYS)
 
 
-def _same(stored: Any, values: dict[str, Any]) -> bool:
-    """Whether a stored row holds these values. The store writes rows with orjson in the form's field
-    order, so an unchanged row is the same text (a fast comparison for 100k rows); only rows whose text
-    differs are parsed and compared with keys sorted (another form version, another writer)."""
+def _same(stored: Any, values: dict[str, Any], skip: str | None = None) -> bool:
+    """Whether a stored row holds these values (the unit's 本轮情况, `skip`, left out). The store writes
+    rows with orjson in the form's field order, so an unchanged row is the same text (a fast comparison
+    for 100k rows); only rows whose text differs are parsed and compared with keys sorted (another form
+    version, another writer, a mark)."""
     try:
         if isinstance(stored, (str, bytes)) and orjson.dumps(values).decode() == (stored.decode() if isinstance(stored, bytes) else stored):
             return True
     except TypeError:
         pass
-    return _canon(stored) == _canon(values)
+    return _canon(stored, skip) == _canon(values, skip)
+
+
+def _differ(stored: Any, values: dict[str, Any], skip: str | None) -> list[str]:
+    """The keys whose values differ, in the new row's order then the old one's."""
+    old, new = orjson.loads(_canon(stored, skip)), orjson.loads(_canon(values, skip))
+    return [k for k in dict.fromkeys([*new, *old]) if old.get(k) != new.get(k)]
 
 
 def _name(text: Any) -> str:
     return clean_text(str(text or ""))
 
 
-def match_systems(conn: Connection, unit_id: int | None, rows: list[tuple[int, dict[str, Any]]]) -> Matched:
+UNCHANGED, CHANGED, NEW = "无变化", "有变化", "新增"
+
+
+def match_systems(conn: Connection, unit_id: int | None, rows: list[tuple[int, dict[str, Any]]], mark: str | None = None) -> Matched:
+    """Keys for a new return's systems, what changed since the unit's previous return, and where the
+    unit's own 本轮情况 (the `mark` field) disagrees with what changed."""
     out = Matched()
     prior = None
     if unit_id is not None:
@@ -65,8 +82,8 @@ def match_systems(conn: Connection, unit_id: int | None, rows: list[tuple[int, d
             .order_by(Submission.round_id.desc(), case((Submission.status == ACCEPTED, 0), else_=1), Submission.id.desc())
             .limit(1)
         )
-    by_no: dict[str, tuple[str, Any]] = {}
-    by_name: dict[str, tuple[str, Any]] = {}
+    by_no: dict[str, tuple[str, Any, str]] = {}
+    by_name: dict[str, tuple[str, Any, str]] = {}
     if prior is not None:  # matched on the typed columns; the stored text (as written: json, not jsonb) is kept, not parsed
         out.previous = prior
         q = select(
@@ -77,23 +94,56 @@ def match_systems(conn: Connection, unit_id: int | None, rows: list[tuple[int, d
             cast(SystemRecord.data, Text),
         ).where(SystemRecord.submission_id == prior)
         for key, rid, number, name, data in conn.execute(q):
-            entry = (key or f"r{rid}", data)
+            entry = (key or f"r{rid}", data, f"{number or ''} {name or ''}".strip())
             if number:
                 by_no.setdefault(str(number), entry)
             by_name.setdefault(_name(name), entry)
     used: set[str] = set()
     for excel_row, values in rows:
+        said = values.get(mark) if mark else None
         hit = by_no.get(str(values.get("system_no") or "")) or by_name.get(_name(values.get("system_name")))
         if hit is not None and hit[0] not in used:
             used.add(hit[0])
             out.keys[excel_row] = hit[0]
-            if _same(hit[1], values):
+            if _same(hit[1], values, mark):
                 out.unchanged += 1
+                if said == CHANGED:
+                    out.marks.append(("MARK_CHANGED_BUT_SAME", excel_row, {"value": said}))
             else:
                 out.changed += 1
+                if said == UNCHANGED:
+                    out.marks.append(("MARK_UNCHANGED_BUT_CHANGED", excel_row, {"fields": _differ(hit[1], values, mark)}))
+            if said == NEW:
+                out.marks.append(("MARK_NEW_BUT_KNOWN", excel_row, {"value": said, "expected": hit[2]}))
         else:
             out.keys[excel_row] = uuid.uuid4().hex[:16]
             out.added += 1 if prior is not None else 0
+            if prior is not None and said and said != NEW:
+                out.marks.append(("MARK_KNOWN_BUT_NEW", excel_row, {"value": said}))
     if prior is not None:
-        out.missing = len({k for k, _ in by_name.values()} | {k for k, _ in by_no.values()}) - len(used)
+        out.missing = len({k for k, *_ in by_name.values()} | {k for k, *_ in by_no.values()}) - len(used)
+    return out
+
+
+def mark_issues(form: Form, report: Any, matched: Matched) -> list[Issue]:
+    """Where a return's 本轮情况 disagrees with what changed since the unit's previous return: warnings,
+    kept with the return's own issues (the file alone cannot tell)."""
+    main = report.data.sheets.get(form.main.name) if report.data else None
+    column = main.columns.get(form.change_mark) if main is not None and form.change_mark else None
+    titles = {f.key: f.title for f in form.main.fields}
+    out = []
+    for code, row, said in matched.marks:
+        value = "、".join(titles.get(k, k) for k in said["fields"]) if "fields" in said else said.get("value")
+        out.append(
+            make_issue(
+                code,
+                file=report.path.name,
+                sheet=form.main.name,
+                row=row,
+                column=column,
+                field=form.change_mark,
+                value=value,
+                expected=said.get("expected"),
+            )
+        )
     return out

@@ -13,19 +13,20 @@ import datetime as dt
 import hashlib
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
+from ..form.issues import Issue
 from ..gcpause import paused_gc
 from ..intake.result import FileReport
 from ..intake.validate import Validator, validate_many
 from .bulk import store_rows
 from .db import explain
-from .identity import match_systems
+from .identity import mark_issues, match_systems
 from .models import ACCEPTED, REJECTED, SUPERSEDED, IssueRecord, Submission, Unit
 from .rounds import current_id as current_round
 
@@ -66,6 +67,7 @@ class _Stored:
     status: str
     current: bool
     note: str | None
+    found: list[Issue] = field(default_factory=list)  # warnings from the comparison with the previous return
 
 
 _UNCHANGED_NOTES = {
@@ -100,6 +102,24 @@ def _json_value(value: Any) -> Any:
     return str(value)
 
 
+def _issue_rows(submission_id: int, issues: list[Issue]) -> list[dict[str, Any]]:
+    return [
+        {
+            "submission_id": submission_id,
+            "code": i.code,
+            "severity": i.severity,
+            "sheet": i.sheet,
+            "row": i.row,
+            "column": i.column,
+            "field": i.field,
+            "message": i.message,
+            "value": None if i.value is None else str(i.value),
+            "hint": i.hint,
+        }
+        for i in issues
+    ]
+
+
 class Importer:
     def __init__(self, engine: Engine, validator: Validator | None = None, operator: str | None = None) -> None:
         self.engine = engine
@@ -122,10 +142,11 @@ class Importer:
         unit_name = report.unit.name if report.unit else None
         status = REJECTED if report.errors else IMPORTED
 
-        def result(status: str, submission_id: int | None, current: bool = False, note: str | None = None) -> ImportResult:
-            return ImportResult(
-                path, unit_name, status, submission_id, report.systems, report.errors, report.warnings, report, current, note
-            )
+        def result(
+            status: str, submission_id: int | None, current: bool = False, note: str | None = None, found: list[Issue] | None = None
+        ) -> ImportResult:
+            full = replace(report, issues=[*report.issues, *found]) if found else report
+            return ImportResult(path, unit_name, status, submission_id, full.systems, full.errors, full.warnings, full, current, note)
 
         if sha is None:  # unreadable: nothing to store
             return result(REJECTED, None)
@@ -136,12 +157,12 @@ class Importer:
                     stored = self._store(conn, path, report, sha, status, name)
                 finally:
                     trans.rollback()
-            return result(stored.status, None, stored.current, stored.note and stored.note.split("；如确要")[0])
+            return result(stored.status, None, stored.current, stored.note and stored.note.split("；如确要")[0], stored.found)
         for attempt in range(RETRIES):
             try:
                 with self.engine.begin() as conn, paused_gc():
                     stored = self._store(conn, path, report, sha, status, name)
-                return result(stored.status, stored.id, stored.current, stored.note)
+                return result(stored.status, stored.id, stored.current, stored.note, stored.found)
             except (IntegrityError, OperationalError) as exc:  # lost a race: look again
                 if self._busy(exc):
                     return result(FAILED, None, note=explain(exc).message)
@@ -181,7 +202,7 @@ class Importer:
         matched = None
         if accepted and data is not None:  # before anything changes: compared with the unit's previous return
             main = data.sheets.get(self.validator.form.main.name)
-            matched = match_systems(conn, unit_id, list(main.iter_values()) if main is not None else [])
+            matched = match_systems(conn, unit_id, list(main.iter_values()) if main is not None else [], self.validator.form.change_mark)
         if accepted:
             # one rule for which return is current in its round: its own 填报日期, then arrival; an older return never wins
             cur = conn.execute(
@@ -196,6 +217,7 @@ class Importer:
             else:
                 row_status = SUPERSEDED
                 note = f"填报日期 {filled_on} 早于当前报送（报送号 {cur.id}，填报日期 {cur.filled_on}），已存档，不替代当前报送"
+        found = mark_issues(self.validator.form, report, matched) if matched else []
         size = report.data.size if report.data and report.data.size else (path.stat().st_size if path.exists() else 0)
         new_id = conn.scalar(
             insert(Submission)
@@ -213,7 +235,7 @@ class Importer:
                 status=row_status,
                 systems=report.systems,
                 errors=report.errors,
-                warnings=report.warnings,
+                warnings=report.warnings + len(found),
                 as_of=self.validator.as_of,
                 unit_values=unit_values,
                 completeness=report.completeness,
@@ -222,21 +244,7 @@ class Importer:
             )
             .returning(Submission.id)
         )
-        issues = [
-            {
-                "submission_id": new_id,
-                "code": i.code,
-                "severity": i.severity,
-                "sheet": i.sheet,
-                "row": i.row,
-                "column": i.column,
-                "field": i.field,
-                "message": i.message,
-                "value": None if i.value is None else str(i.value),
-                "hint": i.hint,
-            }
-            for i in report.issues
-        ]
+        issues = _issue_rows(new_id, [*report.issues, *found])
         if issues:
             conn.execute(insert(IssueRecord), issues)
         if accepted and data is not None:  # an older return keeps its rows too, so the office can make it current
@@ -245,7 +253,7 @@ class Importer:
             note += f"；如确要以它为准，请运行 inventory submissions use {new_id}"
         elif matched is not None:
             note = matched.note()
-        return _Stored(new_id, status, current, note)
+        return _Stored(new_id, status, current, note, found)
 
     def _store_rows(self, conn: Connection, submission_id: int, unit_id: int | None, data: Any, keys: dict[int, str] | None = None) -> None:
         store_rows(conn, self.validator.form, submission_id, unit_id, data, keys)

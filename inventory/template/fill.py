@@ -8,6 +8,7 @@ from typing import Any
 from openpyxl import Workbook
 
 from ..form.model import Form
+from .styles import FILL_PREFILLED
 
 
 def cell_value(v: Any) -> Any:
@@ -17,8 +18,12 @@ def cell_value(v: Any) -> Any:
     return v
 
 
-def fill_workbook(wb: Workbook, form: Form, values: dict[str, Any] | None, rows: dict[str, list[dict[str, Any]]]) -> Workbook:
-    """Write values into a template workbook at the cells the form defines."""
+def fill_workbook(
+    wb: Workbook, form: Form, values: dict[str, Any] | None, rows: dict[str, list[dict[str, Any]]], marked: bool = False
+) -> Workbook:
+    """Write values into a template workbook at the cells the form defines. `marked`: every cell of a
+    written row gets the pre-filled colour (and its column's number format), so a unit sees at once
+    what was carried over from its last return."""
     if values:
         ws = wb[form.unit_sheet.name]
         for f in form.unit_sheet.fields:
@@ -32,8 +37,11 @@ def fill_workbook(wb: Workbook, form: Form, values: dict[str, Any] | None, rows:
         for i, rec in enumerate(records):
             r = spec.first_data_row + i
             for f in spec.fields:
+                cell = ws[f"{f.position}{r}"]
                 if f.key in rec and rec[f.key] is not None:
-                    ws[f"{f.position}{r}"] = cell_value(rec[f.key])
+                    cell.value = cell_value(rec[f.key])
+                if marked:
+                    cell.fill, cell.number_format = FILL_PREFILLED, f.number_format
     return wb
 
 
@@ -59,5 +67,10 @@ def prefilled_template(
                 out[key] = old.get(v, v)
         return out
 
-    by_sheet = {(k or form.main.name): [today(r) for r in v] for k, v in rows.items()}
-    return fill_workbook(build_template(form, unit), form, today(values), by_sheet)
+    mark = form.change_mark  # last round's 本轮情况 is not carried over: the unit says it anew
+
+    def fresh(rec: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in today(rec).items() if k != mark}
+
+    by_sheet = {(k or form.main.name): [fresh(r) for r in v] for k, v in rows.items()}
+    return fill_workbook(build_template(form, unit), form, today(values), by_sheet, marked=True)

@@ -15,6 +15,7 @@ from .styles import (
     FILL_GROUP,
     FILL_MISSING,
     FILL_OPTIONAL,
+    FILL_PREFILLED,
     FILL_RECOMMENDED,
     FILL_REQUIRED,
     FILL_TITLE,
@@ -85,7 +86,7 @@ def write_instructions(ws: Worksheet, form: Form, unit: Unit | None) -> None:
     w.numbered("二、填报范围", ins.get("scope", []))
     w.numbered("三、填报步骤", ins.get("steps", []))
     w.heading("四、颜色说明")
-    fills = [FILL_REQUIRED, FILL_RECOMMENDED, FILL_OPTIONAL, FILL_MISSING]
+    fills = [FILL_REQUIRED, FILL_RECOMMENDED, FILL_OPTIONAL, FILL_MISSING, FILL_PREFILLED]
     for (sample, meaning), fill in zip(ins.get("legend", []), fills, strict=False):
         ws.cell(row=w.row, column=1, value=sample).fill = fill
         ws.merge_cells(start_row=w.row, start_column=1, end_row=w.row, end_column=2)

@@ -12,6 +12,7 @@ FILL_OPTIONAL = PatternFill("solid", fgColor="EDEDED")
 FILL_GROUP = PatternFill("solid", fgColor="D9E1F2")
 FILL_MISSING = PatternFill("solid", fgColor="FF9999", bgColor="FF9999")
 FILL_TITLE = PatternFill("solid", fgColor="1F4E78")
+FILL_PREFILLED = PatternFill("solid", fgColor="FFF2CC")  # a row carried over from the unit's last return
 BOLD = Font(bold=True)
 RED_BOLD = Font(bold=True, color="C00000")
 TITLE_FONT = Font(bold=True, size=14, color="FFFFFF")
