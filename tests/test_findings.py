@@ -257,6 +257,17 @@ def test_reviews_hold_while_the_evidence_holds(tmp_path, form, roster, db_url):
     values["contact_name"] = "另一位联系人"
     assert run_cli("import", str(write_return(tmp_path / "v2.xlsx", form, unit, values, rows)), "--db", db_url).returncode == 0
     assert [f["state"] for f in listed()] == ["dismissed"]
+    # a new round: the review carries on while the evidence holds; one made in the new round stays there
+    first_round = json.loads(run_cli("round", "list", "--json", "--db", db_url).stdout)[0]["key"]
+    assert run_cli("round", "open", "2026", "--name", "2026年度更新", "--as-of", "2026-06-30", "--db", db_url).returncode == 0
+    values["contact_name"] = "第三位联系人"
+    assert run_cli("import", str(write_return(tmp_path / "v2b.xlsx", form, unit, values, rows)), "--db", db_url).returncode == 0
+    assert [f["state"] for f in listed()] == ["dismissed"]
+    done = run_cli("findings", "confirm", finding["id"][:6], "--reason", "复核：应迁移", "--json", "--db", db_url)
+    assert json.loads(done.stdout)["reviewed"][0]["round_id"] is not None
+    assert [f["state"] for f in listed()] == ["confirmed"]
+    earlier = run_cli("findings", "list", "--json", "--round", first_round, "--code", "FIND_NOT_ON_CLOUD", "--db", db_url)
+    assert [f["state"] for f in json.loads(earlier.stdout)["findings"]] == ["dismissed"]
     # the evidence changes: the finding is open again
     target["deploy_location"] = "托管机房（运营商或第三方）"
     assert run_cli("import", str(write_return(tmp_path / "v3.xlsx", form, unit, values, rows)), "--db", db_url).returncode == 0

@@ -7,16 +7,16 @@ from typing import Annotated
 import typer
 
 from . import render
-from .app import AsOfOpt, DbOpt, JsonOpt, emit_json, findings_app, parse_as_of
+from .app import AsOfOpt, DbOpt, JsonOpt, RoundOpt, emit_json, findings_app, parse_as_of
 
 IdsArg = Annotated[list[str], typer.Argument(help="发现的编号（`findings list` 中的“编号”，至少写前4位），可写多个。", show_default=False)]
 
 
-def _reports(db: str | None, as_of: str | None):  # type: ignore[no-untyped-def]
+def _reports(db: str | None, as_of: str | None, round_key: str | None = None):  # type: ignore[no-untyped-def]
     from ..report import Reports
     from ..store.db import open_db
 
-    return Reports(open_db(db, create_missing=False), as_of=parse_as_of(as_of))
+    return Reports(open_db(db, create_missing=False), as_of=parse_as_of(as_of), round_key=round_key)
 
 
 @findings_app.command("list")
@@ -27,11 +27,12 @@ def findings_list(
     as_json: JsonOpt = False,
     db: DbOpt = None,
     as_of: AsOfOpt = None,
+    round_key: RoundOpt = None,
 ) -> None:
     """列出评估发现及其审核状态（待审核、已确认、已排除、已整改）和编号。"""
     from ..report.review import list_findings
 
-    rows = list_findings(_reports(db, as_of), state, unit, code)
+    rows = list_findings(_reports(db, as_of, round_key), state, unit, code)
     if as_json:
         emit_json({"findings": rows})
     else:

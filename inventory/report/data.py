@@ -134,7 +134,7 @@ class ReportData:
             refs = reference_rows(self.engine)
             if refs:  # checked against the lists the province holds, once they are loaded
                 found += reference_findings(systems, refs, self.rules, self.roster)
-        reviews = latest_reviews(self.engine)
+        reviews = latest_reviews(self.engine, self.round["id"] if self.round else None)
         for f in found:
             review = reviews.get(f.id)
             if review and review["fingerprint"] == f.fingerprint:

@@ -46,4 +46,4 @@ def review_findings(r: ReportData, ids: list[str], state: str, reason: str | Non
     if state == "dismissed" and not (reason or "").strip():
         raise UsageError("排除一条发现时必须写明理由。", hint="加 --reason “理由”，例如“已获批暂缓整合”。")
     chosen = pick(r.all_findings, ids)
-    return record_reviews(r.engine, chosen, state, reason, operator)
+    return record_reviews(r.engine, chosen, state, reason, operator, r.round["id"] if r.round else None)

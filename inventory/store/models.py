@@ -172,6 +172,7 @@ class FindingReview(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     operator: Mapped[str | None] = mapped_column(Text)
     reviewed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"))  # revision 0010
 
 
 # -- the portal (revision 0006) --

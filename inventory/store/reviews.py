@@ -10,15 +10,18 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, or_, select
 
 from .models import FindingReview
 
 STATES = {"confirmed": "已确认", "dismissed": "已排除", "fixed": "已整改"}
 
 
-def record_reviews(engine: Engine, findings: Iterable[Any], state: str, reason: str | None, operator: str | None) -> list[dict[str, Any]]:
-    """Store one review per finding, all or nothing; returns what was recorded."""
+def record_reviews(
+    engine: Engine, findings: Iterable[Any], state: str, reason: str | None, operator: str | None, round_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Store one review per finding, all or nothing, in the round whose findings were reviewed; returns
+    what was recorded."""
     if state not in STATES:
         raise ValueError(state)
     now = dt.datetime.now(dt.UTC)
@@ -33,6 +36,7 @@ def record_reviews(engine: Engine, findings: Iterable[Any], state: str, reason: 
             "reason": reason,
             "operator": operator,
             "reviewed_at": now,
+            "round_id": round_id,
         }
         for f in findings
     ]
@@ -42,9 +46,12 @@ def record_reviews(engine: Engine, findings: Iterable[Any], state: str, reason: 
     return [{k: v.isoformat() if isinstance(v, dt.datetime) else v for k, v in r.items()} for r in rows]
 
 
-def latest_reviews(engine: Engine) -> dict[str, dict[str, Any]]:
-    """Finding id -> its latest review."""
+def latest_reviews(engine: Engine, round_id: int | None = None) -> dict[str, dict[str, Any]]:
+    """Finding id -> its latest review, as it stood in round `round_id`: a review made in that round or
+    an earlier one carries on (while the evidence is the same); one made later does not reach back."""
     q = select(FindingReview).order_by(FindingReview.reviewed_at, FindingReview.id)
+    if round_id is not None:
+        q = q.where(or_(FindingReview.round_id.is_(None), FindingReview.round_id <= round_id))
     out: dict[str, dict[str, Any]] = {}
     with engine.connect() as conn:
         for r in conn.execute(q).mappings():
@@ -54,5 +61,6 @@ def latest_reviews(engine: Engine) -> dict[str, dict[str, Any]]:
                 "operator": r["operator"],
                 "reviewed_at": r["reviewed_at"].isoformat() if r["reviewed_at"] else None,
                 "fingerprint": r["fingerprint"],
+                "round_id": r["round_id"],
             }
     return out
