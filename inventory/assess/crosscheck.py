@@ -11,7 +11,7 @@ from collections import defaultdict
 from typing import Any
 
 from ..form.normalize import clean_text
-from .duplicates import _reader
+from .duplicates import name_reader
 from .findings import applies_to, system_subject
 from .model import Finding, System
 
@@ -22,7 +22,7 @@ class _Index:
     """Systems by unit (the return's unit and the owner unit) and, within a unit, by number and name."""
 
     def __init__(self, systems: list[System], roster: Any) -> None:
-        self.reader = _reader(roster)
+        self.reader = name_reader(roster)
         self.roster = roster
         self.by_unit: dict[str, list[System]] = defaultdict(list)
         for s in systems:

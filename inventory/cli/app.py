@@ -115,6 +115,9 @@ def main() -> None:
     if DEBUG:
         sys.argv = [a for a in sys.argv if a != "--debug"]
         os.environ["INVENTORY_DEBUG"] = "1"  # the library re-raises what it would turn into a file's issue
+    from . import load_commands
+
+    load_commands(sys.argv[1:])
     try:
         rc = app(standalone_mode=False)  # click returns the exit code of typer.Exit here
     except InventoryError as exc:

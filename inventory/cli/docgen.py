@@ -170,7 +170,10 @@ def cli_markdown() -> str:
     import typer
     from typer.testing import CliRunner
 
+    from . import load_commands
     from .app import app
+
+    load_commands()
 
     env = {"COLUMNS": "100", "TERMINAL_WIDTH": "100", "NO_COLOR": "1", "TERM": "dumb"}
     saved = {k: os.environ.get(k) for k in env}
