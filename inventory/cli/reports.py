@@ -38,7 +38,8 @@ def _report(
     fmt = "json" if as_json else (fmt or (output.suffix.lstrip(".").lower() if output and output.suffix else default))
     if fmt not in FORMATS:
         raise UsageError(f"--format 只能是 {'、'.join(FORMATS)}，收到“{fmt}”。")
-    reports = Reports(open_db(db, create_missing=False), as_of=parse_as_of(as_of), scope=scope, round_key=round_key)
+    lean = fmt == "xlsx"  # the workbook writer holds every row: repeated texts kept once
+    reports = Reports(open_db(db, create_missing=False), as_of=parse_as_of(as_of), scope=scope, round_key=round_key, lean=lean)
     data = reports.unit(unit) if kind == "unit" else getattr(reports, kind)()
     if fmt == "table":
         render.report_tables(kind, data, reports.form)

@@ -24,6 +24,7 @@ from ..store.models import ACCEPTED, IssueRecord, Submission, SystemRecord, Unit
 from ..store.references import reference_rows
 
 SCOPES = ("all", "pilot")
+REPEATED_TYPES = ("enum", "bool", "date", "month", "uscc")  # texts that repeat across systems
 
 
 @dataclass
@@ -55,7 +56,10 @@ class ReportData:
         form: Form | None = None,
         roster: Roster | None = None,
         round_key: str | None = None,
+        lean: bool = False,
     ) -> None:
+        """`lean`: each repeated short text (an option, a date, the owner unit) is kept once, not once per
+        system: ~0.7 s more to load 100k systems, ~270 MB less memory (for the xlsx writer)."""
         from ..store.rounds import pick
 
         self.engine = engine
@@ -65,6 +69,7 @@ class ReportData:
         round_as_of = dt.date.fromisoformat(self.round["as_of"]) if self.round and self.round["as_of"] else None
         self.as_of = as_of or round_as_of or self.form.as_of
         self.scope = scope
+        self.lean = lean
         self.rules = load_rules()
         self.generated_at = dt.datetime.now().replace(microsecond=0).isoformat()
         self.today = dt.date.today()
@@ -114,8 +119,14 @@ class ReportData:
                 .where(SystemRecord.submission_id.in_(list(ids)))
                 .order_by(SystemRecord.submission_id, SystemRecord.row)
             )
+            shared: dict[str, str] = {}
+            repeated = [f.key for f in self.form.main.fields if f.type in REPEATED_TYPES or f.key == "owner_unit"] if self.lean else []
             for sub_id, row, data, key, rid in conn.execute(q):
                 values = orjson.loads(data) if isinstance(data, (str, bytes)) else data
+                for k in repeated:
+                    v = values.get(k)
+                    if v.__class__ is str:
+                        values[k] = shared.setdefault(v, v)
                 out.append(System(unit=ids[sub_id], submission_id=sub_id, row=row, values=values, key=key or f"r{rid}"))
         return out
 
