@@ -1,6 +1,7 @@
 """Reading a system name for what business it does (`forms/names.json`).
 
-A name such as “德阳市公共资源交易平台（二期）” is read into: its bracketed tags (二期), its level
+A name such as “德阳市公共资源交易平台（二期）” is read into: its bracketed tags (二期; a tag that is
+a known business term or programme, such as （智慧工地）, also counts as a business word), its level
 (national / provincial / none), a comparable full form, and its set of business words
 ({公共资源交易}): the region, the level, the phase, the owner unit's own business words and
 generic words (系统, 平台, 管理 …) removed, synonyms and abbreviations folded to one spelling,
@@ -46,6 +47,7 @@ class NameReader:
         self.canon = {w: group[0] for group in rules["synonyms"] for w in group}
         self.per_unit = frozenset(self.canon.get(w, w) for w in rules["per_unit_cores"])
         self.weak = frozenset(self.canon.get(w, w) for w in rules.get("weak_words", ()))
+        self.terms = frozenset(self.canon.get(w, w) for w in rules["words"])  # a bracket tag naming one says what the system does
         self.jieba = jieba.Tokenizer()
         for w in {*rules["words"], *self.canon, *rules["per_unit_cores"]}:
             self.jieba.add_word(w, freq=200000)
@@ -105,7 +107,7 @@ class NameReader:
         base = _BRACKETS.sub("", text)
         level = next((k for k, ws in self.levels.items() if base.startswith(ws)), None)
         core = _PHASE.sub("", self.prefix.sub("", base)) or base
-        words = self.words(core)
+        words = self.words(core) | {w for t in tags for w in self.words(t) if w in self.terms}
         per_unit = bool(words) and words <= self.per_unit
         return NameProfile(full=base, level=level, words=words, owner_words=frozenset(), tags=tags, per_unit=per_unit)
 
