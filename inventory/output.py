@@ -108,12 +108,14 @@ def save_workbook(wb: Any, path: Path) -> Path:
     return Path(path)
 
 
-def write_text(path: Path, text: str | bytes) -> Path:
-    """Text (or UTF-8 bytes, written as they are) into a file."""
+def write_text(path: Path, text: str | bytes, end: bytes = b"") -> Path:
+    """Text (or UTF-8 bytes, written as they are, then `end`: no copy of 200 MB to add a newline) into a file."""
     try:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         if isinstance(text, bytes):
-            Path(path).write_bytes(text)
+            with Path(path).open("wb") as fh:
+                fh.write(text)
+                fh.write(end)
         else:
             Path(path).write_text(text, encoding="utf-8")
     except OSError as exc:

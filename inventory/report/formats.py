@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..form.model import Form
+from ..gcpause import paused_gc
 from ..output import json_bytes, json_text, write_text
 from .charts import charts
 from .html import ROW_LIMIT, to_html
@@ -29,11 +30,16 @@ def report_title(kind: str, data: dict[str, Any], form: Form) -> str:
 
 def write_report(kind: str, data: dict[str, Any], fmt: str, path: Path | None, form: Form) -> str | Path:
     """Render a report; returns the text (no path) or the file written."""
+    with paused_gc():  # rows of cells for 100k systems, no cycles among them
+        return _write_report(kind, data, fmt, path, form)
+
+
+def _write_report(kind: str, data: dict[str, Any], fmt: str, path: Path | None, form: Form) -> str | Path:
     title = report_title(kind, data, form)
     meta = report_meta(kind, data, form)
     if fmt == "json":
         if path is not None:  # 280 MB for 100k systems: written as encoded, never decoded and encoded again
-            return write_text(Path(path), json_bytes(data) + b"\n")
+            return write_text(Path(path), json_bytes(data), end=b"\n")
         text = json_text(data)
     elif fmt == "md":
         text = to_markdown(title, meta, report_sections(kind, data, form, limit=ROW_LIMIT))
