@@ -7,16 +7,13 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
-from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -71,19 +68,36 @@ def explain(exc: BaseException, url: str = "") -> SetupError:
     return SetupError(f"{where}出错：{summary}", hint="请检查数据库地址和服务状态；加 --debug 可看详细信息。")
 
 
-def _alembic_config(connection: object) -> Config:
+def _alembic_config(connection: object) -> Any:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = connection
     return cfg
 
 
+_REVISION = re.compile(r"^(down_revision|revision)\s*=\s*[\"']([^\"']+)[\"']", re.M)
+
+
+@lru_cache(maxsize=1)
+def _revisions() -> tuple[frozenset[str], str]:
+    """(every revision the migration scripts define, the head), read from the scripts' headers: a
+    database already at the head opens without importing Alembic (~0.25 s)."""
+    known, parents = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        for kind, value in _REVISION.findall(path.read_text(encoding="utf-8")):
+            (known if kind == "revision" else parents).add(value)
+    heads = known - parents
+    return frozenset(known), max(heads) if heads else ""
+
+
 def head_revision() -> str:
-    return ScriptDirectory.from_config(_alembic_config(None)).get_current_head() or ""
+    return _revisions()[1]
 
 
 def known_revisions() -> set[str]:
-    return {s.revision for s in ScriptDirectory.from_config(_alembic_config(None)).walk_revisions()}
+    return set(_revisions()[0])
 
 
 def create(url: str) -> Engine:
@@ -147,6 +161,10 @@ def _schema_lock(engine: Engine) -> Iterator[None]:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision` and the units table in step with the roster."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.util.exc import CommandError
+
     try:
         with _schema_lock(engine), engine.begin() as conn:
             if conn.dialect.name == "postgresql":
@@ -168,9 +186,12 @@ def _check_known(revision: str | None, engine: Engine) -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at (Alembic's version table), None for an empty one."""
     try:
         with engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            return conn.scalar(text("SELECT version_num FROM alembic_version"))
     except SQLAlchemyError as exc:
         raise explain(exc, engine.url.render_as_string(hide_password=True)) from exc
 
