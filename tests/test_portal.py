@@ -118,6 +118,12 @@ def test_a_unit_submits_fixes_is_returned_and_accepted(portal, form, roster):
     # the CLI shows the same states
     listed = {s["id"]: s for s in __import__("json").loads(run_cli("submissions", "list", "--json", "--db", app.state.settings.db).stdout)}
     assert listed[first]["review"] == "returned" and listed[second]["review"] == "approved" and listed[sid_of(bad)]["review"] == "rejected"
+    # a new round: the same file sent again is this round's return, and its original still downloads
+    db = app.state.settings.db
+    assert run_cli("round", "open", "2026", "--name", "2026年度更新", "--as-of", "2026-06-30", "--db", db).returncode == 0
+    resent = upload(hr, tmp / "人社厅-第3次.xlsx")
+    assert sid_of(resent) not in (first, second) and "一模一样" not in resent.text
+    assert hr.get(f"/unit/submissions/{sid_of(resent)}/original").content == (tmp / "人社厅-第3次.xlsx").read_bytes()
 
 
 def test_no_unit_reaches_another_units_data(portal, form, roster):

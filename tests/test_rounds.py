@@ -265,3 +265,22 @@ def test_change_marks_are_checked_against_the_previous_return(tmp_path, form, ro
     proc = run_cli("validate", str(tmp_path / "old.xlsx"), "--json")
     assert proc.returncode == 0
     assert not [i for f in json.loads(proc.stdout)["files"] for i in f["issues"] if i["code"].startswith("HEADER_")]
+
+
+def test_last_rounds_file_sent_again_is_this_rounds_return(tmp_path, form, roster):
+    """A unit with nothing to change may send last year's file as it is: in the new round it is a new
+    return (confirmed, counted as submitted); the same file twice in one round is still 'unchanged'."""
+    db = f"sqlite:///{tmp_path / 'again.db'}"
+    unit = roster.resolve("德阳")
+    values, rows = clean_return(form, unit, 4, seed=12)
+    path = write_return(tmp_path / "德阳.xlsx", form, unit, values, rows)
+    assert cli_json("import", str(path), "--db", db)["files"][0]["status"] == "imported"
+    assert cli_json("import", str(path), "--db", db)["files"][0]["status"] == "unchanged"
+    cli_json("round", "open", "2026", "--name", "2026年度更新", "--as-of", "2026-06-30", "--db", db)
+    again = cli_json("import", str(path), "--db", db)["files"][0]
+    assert again["status"] == "imported" and again["current"] and "均已确认无变化" in again["note"]
+    assert cli_json("report", "coverage", "--db", db)["totals"]["units_accepted"] == 1
+    assert cli_json("import", str(path), "--db", db)["files"][0]["status"] == "unchanged"
+    subs = cli_json("submissions", "list", "--db", db)
+    assert [s["status"] for s in subs] == ["accepted", "accepted"]  # one current return in each round
+    assert subs[0]["sha256"] != subs[1]["sha256"]

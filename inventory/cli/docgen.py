@@ -190,7 +190,7 @@ def cli_markdown() -> str:
             "进度条和出错说明写到标准错误。文件里的内容（系统名称、文件名等）在终端里一律按原文显示，不会被当作格式或链接，"
             "看不见的控制字符显示为 ⟨U+001B⟩ 这样的记号。",
             "",
-            "入库 JSON 中每个文件的 `status` 是 imported（已入库）、unchanged（同一文件已导入过）、rejected（有错误被退回）"
+            "入库 JSON 中每个文件的 `status` 是 imported（已入库）、unchanged（同一文件在本轮已导入过；上一轮的文件原样再报，算本轮的新报送）、rejected（有错误被退回）"
             "或 failed（数据库一直被占用，没有写入，可稍后重试）；`current` 表示它是否成为该单位的当前报送，`note` 说明原因。",
             "报告类命令（report、submissions list、findings）不会新建数据库：找不到数据库时报错退出（退出码 3）。",
             "",

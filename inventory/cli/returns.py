@@ -63,7 +63,7 @@ def import_(
     operator: Annotated[str | None, typer.Option("--operator", help="操作人，记入报送记录。")] = None,
     as_of: AsOfOpt = None,
 ) -> None:
-    """校验并入库：每个文件一个事务，要么全部入库要么都不入；同一内容再次导入为“未变化”。"""
+    """校验并入库：每个文件一个事务，要么全部入库要么都不入；同一内容在同一轮再次导入为“未变化”。"""
     from ..intake.validate import Validator
     from ..store.db import open_db
     from ..store.importer import Importer

@@ -46,6 +46,7 @@ class ImportResult:
     report: FileReport
     current: bool = False  # it is now the unit's current return
     note: str | None = None  # why it is not current, or why it failed
+    stored_as: str | None = None  # the submission's content key (the file's sha256, or its key in a later round)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -68,12 +69,19 @@ class _Stored:
     current: bool
     note: str | None
     found: list[Issue] = field(default_factory=list)  # warnings from the comparison with the previous return
+    key: str | None = None  # the content key it is stored under
 
 
 _UNCHANGED_NOTES = {
     REJECTED: "同一文件已导入过，当时因有错误被退回",
     SUPERSEDED: "同一文件已导入过，现已不是当前报送；如要以它为准，请用 inventory submissions use",
 }
+
+
+def _round_key(sha: str, round_id: int | None) -> str:
+    """The key of a file whose same bytes were received in an earlier round: in this round it is a
+    new return (a unit confirming that nothing changed may send last year's file again)."""
+    return hashlib.sha256(f"{sha}:round:{round_id}".encode()).hexdigest()
 
 
 def _day(value: Any) -> dt.date | None:
@@ -143,10 +151,12 @@ class Importer:
         status = REJECTED if report.errors else IMPORTED
 
         def result(
-            status: str, submission_id: int | None, current: bool = False, note: str | None = None, found: list[Issue] | None = None
+            status: str, submission_id: int | None, current: bool = False, note: str | None = None, stored: Any = None
         ) -> ImportResult:
+            found = stored.found if stored is not None else None
             full = replace(report, issues=[*report.issues, *found]) if found else report
-            return ImportResult(path, unit_name, status, submission_id, full.systems, full.errors, full.warnings, full, current, note)
+            key = stored.key if stored is not None else None
+            return ImportResult(path, unit_name, status, submission_id, full.systems, full.errors, full.warnings, full, current, note, key)
 
         if sha is None:  # unreadable: nothing to store
             return result(REJECTED, None)
@@ -157,12 +167,12 @@ class Importer:
                     stored = self._store(conn, path, report, sha, status, name)
                 finally:
                     trans.rollback()
-            return result(stored.status, None, stored.current, stored.note and stored.note.split("；如确要")[0], stored.found)
+            return result(stored.status, None, stored.current, stored.note and stored.note.split("；如确要")[0], stored)
         for attempt in range(RETRIES):
             try:
                 with self.engine.begin() as conn, paused_gc():
                     stored = self._store(conn, path, report, sha, status, name)
-                return result(stored.status, stored.id, stored.current, stored.note, stored.found)
+                return result(stored.status, stored.id, stored.current, stored.note, stored)
             except (IntegrityError, OperationalError) as exc:  # lost a race: look again
                 if self._busy(exc):
                     return result(FAILED, None, note=explain(exc).message)
@@ -189,15 +199,20 @@ class Importer:
             if conn.dialect.name == "postgresql":
                 q = q.with_for_update()
             unit_id = conn.scalar(q)
-        existing = conn.execute(select(Submission.id, Submission.status).where(Submission.sha256 == sha)).first()
+        round_id = current_round(conn)
+        key = _round_key(sha, round_id)
+        seen = conn.execute(
+            select(Submission.id, Submission.status, Submission.round_id, Submission.sha256).where(Submission.sha256.in_((sha, key)))
+        ).all()
+        existing = next((r for r in seen if r.round_id == round_id or r.sha256 == key), None)
         if existing:
             return _Stored(existing.id, UNCHANGED, existing.status == ACCEPTED, _UNCHANGED_NOTES.get(existing.status))
+        key = key if seen else sha  # the same bytes sent again in a later round are that round's return
         data = report.data
         unit_sheet = data.sheets.get(self.validator.form.unit_sheet.name) if data else None
         unit_values = {k: _json_value(v) for k, v in unit_sheet.records[0].values.items()} if unit_sheet and unit_sheet.records else None
         filled_on = _day((unit_values or {}).get("fill_date"))
         accepted = status == IMPORTED and unit_id is not None
-        round_id = current_round(conn)
         row_status, current, note = (ACCEPTED if accepted else REJECTED), False, None
         matched = None
         if accepted and data is not None:  # before anything changes: compared with the unit's previous return
@@ -225,7 +240,7 @@ class Importer:
                 unit_id=unit_id,
                 unit_written=report.unit_written,
                 file_name=name or path.name,
-                sha256=sha,
+                sha256=key,
                 size=size,
                 form_id=self.validator.form.id,
                 form_version=report.form_version,
@@ -253,7 +268,7 @@ class Importer:
             note += f"；如确要以它为准，请运行 inventory submissions use {new_id}"
         elif matched is not None:
             note = matched.note()
-        return _Stored(new_id, status, current, note, found)
+        return _Stored(new_id, status, current, note, found, key)
 
     def _store_rows(self, conn: Connection, submission_id: int, unit_id: int | None, data: Any, keys: dict[int, str] | None = None) -> None:
         store_rows(conn, self.validator.form, submission_id, unit_id, data, keys)

@@ -167,6 +167,10 @@ def receive(state: Any, path: Path, name: str, user: dict[str, Any]) -> dict[str
     if report.unit is None:
         report.unit = unit  # an unreadable or unnamed return still belongs to who sent it
     result = Importer(state.engine, validator, operator=user["username"]).store(kept, report, name=name)
+    if result.stored_as and result.stored_as != sha:  # last round's file sent again: kept under this round's key too
+        again = kept.with_name(f"{result.stored_as}.xlsx")
+        if not again.exists():
+            os.link(kept, again)
     return {"status": result.status, "submission_id": result.submission_id}
 
 
