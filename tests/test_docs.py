@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 from inventory.cli.docgen import generated_docs
 
@@ -53,3 +54,20 @@ def test_guides_exist_and_their_pictures_are_there():
     assert len(images) >= 3
     for rel in images:
         assert (ROOT / "docs" / rel).stat().st_size > 10_000, rel
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["valdate", "x.xlsx"], "没有命令“valdate”。是不是想写“validate”？"),
+        (["round", "open", "2026"], "缺少选项 --name。"),
+        (["validate"], "缺少参数 文件或文件夹。"),
+        (["report", "coverage", "--bogus"], "没有选项 --bogus。"),
+        (["report", "inventory", "--format"], "选项 --format 后面要写一个值。"),
+        (["kb", "search", "等保", "多余", "的"], "多出了参数：多余 的。"),
+    ],
+)
+def test_usage_errors_are_in_chinese(args, said):
+    proc = run_cli(*args)
+    assert proc.returncode == 2 and said in proc.stderr, proc.stderr
+    assert "Usage:" not in proc.stderr and "Error" not in proc.stderr and "Traceback" not in proc.stderr

@@ -131,10 +131,12 @@ def main() -> None:
         sys.exit(130)
     except Exception as exc:  # click usage errors (typer vendors click), database failures, anything unexpected
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            from .usage import usage_line, usage_text
+
             ctx = getattr(exc, "ctx", None)
             if ctx is not None:
-                render.err.print(ctx.get_usage(), markup=False, highlight=False)
-            render.err.print(f"[red]用法错误：[/]{render.esc(exc.format_message())}")
+                render.err.print(usage_line(ctx), markup=False, highlight=False)
+            render.err.print(f"[red]用法错误：[/]{render.esc(usage_text(exc))}")
             render.err.print("[yellow]建议：[/]加 --help 查看该命令的用法。")
             sys.exit(ExitCode.USAGE)
         if DEBUG:

@@ -22,7 +22,7 @@ def _kb(kb_dir: Path | None):  # type: ignore[no-untyped-def]
 
 @kb_app.command("search")
 def kb_search(
-    query: Annotated[str, typer.Argument(help="问题或关键词，如“等保怎么填”“万元”。", show_default=False)],
+    query: Annotated[str, typer.Argument(help="问题或关键词，如“等保怎么填”“万元”。", show_default=False, metavar="问题")],
     limit: Annotated[int, typer.Option("--limit", min=1, max=50, help="最多返回几条。")] = 3,
     as_json: JsonOpt = False,
     kb_dir: KbDirOpt = None,
@@ -37,7 +37,7 @@ def kb_search(
 
 @kb_app.command("show")
 def kb_show(
-    entry_id: Annotated[str, typer.Argument(help="条目编号，如 money-unit。", show_default=False)],
+    entry_id: Annotated[str, typer.Argument(help="条目编号，如 money-unit。", show_default=False, metavar="条目编号")],
     kb_dir: KbDirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

@@ -9,7 +9,10 @@ import typer
 from . import render
 from .app import AsOfOpt, DbOpt, JsonOpt, RoundOpt, emit_json, findings_app, parse_as_of
 
-IdsArg = Annotated[list[str], typer.Argument(help="发现的编号（`findings list` 中的“编号”，至少写前4位），可写多个。", show_default=False)]
+IdsArg = Annotated[
+    list[str],
+    typer.Argument(help="发现的编号（`findings list` 中的“编号”，至少写前4位），可写多个。", show_default=False, metavar="编号..."),
+]
 
 
 def _reports(db: str | None, as_of: str | None, round_key: str | None = None):  # type: ignore[no-untyped-def]

@@ -18,9 +18,12 @@ app.add_typer(reference_app, name="reference")
 @reference_app.command("import")
 def reference_import(
     kind: Annotated[
-        str, typer.Argument(help="清单种类：cloud（政务云租户台账）、mlps（等保备案清单）、projects（项目库）。", show_default=False)
+        str,
+        typer.Argument(
+            help="清单种类：cloud（政务云租户台账）、mlps（等保备案清单）、projects（项目库）。", show_default=False, metavar="种类"
+        ),
     ],
-    path: Annotated[Path, typer.Argument(help="CSV 或 xlsx 文件；列名对应见 forms/references.json。", show_default=False)],
+    path: Annotated[Path, typer.Argument(help="CSV 或 xlsx 文件；列名对应见 forms/references.json。", show_default=False, metavar="文件")],
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

@@ -15,7 +15,10 @@ from .app import AsOfOpt, DbOpt, JsonOpt, app, db_app, emit_json, existing_paths
 
 @app.command()
 def validate(
-    paths: Annotated[list[Path], typer.Argument(help="要校验的文件或文件夹（文件夹中的每个 Excel 文件）。", show_default=False)],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="要校验的文件或文件夹（文件夹中的每个 Excel 文件）。", show_default=False, metavar="文件或文件夹..."),
+    ],
     as_json: JsonOpt = False,
     feedback: Annotated[Path | None, typer.Option("--feedback", help="为有问题的文件各写一份反馈工作簿到该文件夹。")] = None,
     as_of: AsOfOpt = None,
@@ -56,7 +59,7 @@ def validate(
 
 @app.command("import")
 def import_(
-    paths: Annotated[list[Path], typer.Argument(help="要入库的文件或文件夹。", show_default=False)],
+    paths: Annotated[list[Path], typer.Argument(help="要入库的文件或文件夹。", show_default=False, metavar="文件或文件夹...")],
     db: DbOpt = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="只校验并报告入库结果，不写数据库。")] = False,
     as_json: JsonOpt = False,
@@ -109,7 +112,7 @@ def submissions_list(
 
 @submissions_app.command("use")
 def submissions_use(
-    submission_id: Annotated[int, typer.Argument(help="要作为当前报送的报送号。", show_default=False)],
+    submission_id: Annotated[int, typer.Argument(help="要作为当前报送的报送号。", show_default=False, metavar="报送号")],
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

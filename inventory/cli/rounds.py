@@ -39,7 +39,7 @@ def round_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
 
 @round_app.command("open")
 def round_open(
-    key: Annotated[str, typer.Argument(help="轮次代号，如 2026。", show_default=False)],
+    key: Annotated[str, typer.Argument(help="轮次代号，如 2026。", show_default=False, metavar="代号")],
     name: Annotated[str, typer.Option("--name", help="轮次名称，如“2026年度更新”。", show_default=False)],
     as_of: Annotated[str, typer.Option("--as-of", help="数据统计截止日期 YYYY-MM-DD。", show_default=False)],
     deadline: Annotated[str | None, typer.Option("--deadline", help="报送截止日期 YYYY-MM-DD。")] = None,
@@ -61,7 +61,7 @@ def round_open(
 
 @round_app.command("close")
 def round_close(
-    key: Annotated[str | None, typer.Argument(help="轮次代号；不给时关闭当前开放的轮次。")] = None,
+    key: Annotated[str | None, typer.Argument(help="轮次代号；不给时关闭当前开放的轮次。", metavar="代号")] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

@@ -1,0 +1,69 @@
+"""Command-line usage errors in Chinese. The command line framework (typer, over click) words its
+errors in English; each kind is put into Chinese here, the names of options and values kept as typed."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_VALUE = [
+    (re.compile(r"^'?(.*?)'? is not a valid integer( range)?\.?$"), "“{0}”不是整数"),
+    (re.compile(r"^'?(.*?)'? is not a valid float( range)?\.?$"), "“{0}”不是数字"),
+    (re.compile(r"^'?(.*?)'? is not one of (.*?)\.?$"), "“{0}”不是可选值（可选：{1}）"),
+    (re.compile(r"^(?:File|Path|Directory) '(.*?)' does not exist\.?$"), "找不到“{0}”"),
+    (re.compile(r"^(?:File|Path|Directory) '(.*?)' is a directory\.?$"), "“{0}”是文件夹，这里要一个文件"),
+    (re.compile(r"^(?:File|Path|Directory) '(.*?)' is a file\.?$"), "“{0}”是文件，这里要一个文件夹"),
+]
+_MESSAGE = [
+    (re.compile(r"^No such command '(.*?)'\.(?: Did you mean '(.*?)'\?)?$"), "没有命令“{0}”。"),
+    (re.compile(r"^Option '(.*?)' requires an argument\.?$"), "选项 {0} 后面要写一个值。"),
+    (re.compile(r"^Option '(.*?)' requires (\d+) arguments\.?$"), "选项 {0} 后面要写 {1} 个值。"),
+    (re.compile(r"^Got unexpected extra argument(?:s|\(s\))? \((.*)\)$"), "多出了参数：{0}。"),
+    (re.compile(r"^Missing command\.?$"), "缺少子命令。"),
+]
+
+
+def _hint(exc: Any) -> str:
+    hint = getattr(exc, "param_hint", None)
+    if hint is None and getattr(exc, "param", None) is not None:
+        hint = exc.param.get_error_hint(exc.ctx)
+    if isinstance(hint, (list, tuple)):
+        hint = " / ".join(hint)
+    return str(hint or "").replace("'", "").strip("{}").removesuffix("...").rstrip("}")
+
+
+def _value(message: str) -> str:
+    for pattern, text in _VALUE:
+        m = pattern.match(message.strip())
+        if m:
+            return text.format(*(g.replace("'", "") if g else "" for g in m.groups()))
+    return message
+
+
+def usage_text(exc: Any) -> str:
+    """What was wrong with the command line, in Chinese."""
+    kind = type(exc).__name__
+    if kind == "MissingParameter":
+        what = "参数" if getattr(getattr(exc, "param", None), "param_type_name", "") == "argument" else "选项"
+        return f"缺少{what} {_hint(exc)}。"
+    if kind == "NoSuchOption":
+        text = f"没有选项 {exc.option_name}。"
+        if exc.possibilities:
+            text += f"是不是想写：{'、'.join(sorted(exc.possibilities))}？"
+        return text
+    if kind == "BadParameter":
+        hint = _hint(exc)
+        return f"{hint} 的值不对：{_value(exc.message)}。" if hint else f"值不对：{_value(exc.message)}。"
+    message = str(getattr(exc, "message", "") or "")
+    for pattern, text in _MESSAGE:
+        m = pattern.match(message)
+        if m:
+            out = text.format(*(g or "" for g in m.groups()))
+            if kind == "UsageError" and m.re is _MESSAGE[0][0] and m.group(2):
+                out += f"是不是想写“{m.group(2)}”？"
+            return out
+    return exc.format_message()
+
+
+def usage_line(ctx: Any) -> str:
+    return ctx.get_usage().replace("Usage:", "用法：", 1)
