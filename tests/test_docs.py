@@ -71,3 +71,11 @@ def test_usage_errors_are_in_chinese(args, said):
     proc = run_cli(*args)
     assert proc.returncode == 2 and said in proc.stderr, proc.stderr
     assert "Usage:" not in proc.stderr and "Error" not in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_help_pages_are_in_chinese():
+    page = run_cli("report", "coverage", "--help").stdout
+    assert "选项" in page and "显示本帮助并退出" in page and "[默认：all]" in page
+    assert "Options" not in page and "Show this message" not in page
+    group = run_cli("report")  # a group without a command: its help page, nothing else
+    assert "命令" in group.stdout and "用法错误" not in group.stderr

@@ -116,8 +116,11 @@ def main() -> None:
         sys.argv = [a for a in sys.argv if a != "--debug"]
         os.environ["INVENTORY_DEBUG"] = "1"  # the library re-raises what it would turn into a file's issue
     from . import load_commands
+    from .usage import help_in_chinese, shows_help
 
     load_commands(sys.argv[1:])
+    if shows_help(sys.argv[1:]):
+        help_in_chinese()
     try:
         rc = app(standalone_mode=False)  # click returns the exit code of typer.Exit here
     except InventoryError as exc:
@@ -133,10 +136,13 @@ def main() -> None:
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
             from .usage import usage_line, usage_text
 
+            said = usage_text(exc)
+            if not said:  # a group named without a command: its help page was the answer
+                sys.exit(ExitCode.USAGE)
             ctx = getattr(exc, "ctx", None)
             if ctx is not None:
                 render.err.print(usage_line(ctx), markup=False, highlight=False)
-            render.err.print(f"[red]用法错误：[/]{render.esc(usage_text(exc))}")
+            render.err.print(f"[red]用法错误：[/]{render.esc(said)}")
             render.err.print("[yellow]建议：[/]加 --help 查看该命令的用法。")
             sys.exit(ExitCode.USAGE)
         if DEBUG:

@@ -172,8 +172,10 @@ def cli_markdown() -> str:
 
     from . import load_commands
     from .app import app
+    from .usage import help_in_chinese
 
     load_commands()
+    help_in_chinese()
 
     env = {"COLUMNS": "100", "TERMINAL_WIDTH": "100", "NO_COLOR": "1", "TERM": "dumb"}
     saved = {k: os.environ.get(k) for k in env}

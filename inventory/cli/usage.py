@@ -41,8 +41,10 @@ def _value(message: str) -> str:
 
 
 def usage_text(exc: Any) -> str:
-    """What was wrong with the command line, in Chinese."""
+    """What was wrong with the command line, in Chinese ("" when the help page already said it)."""
     kind = type(exc).__name__
+    if kind == "NoArgsIsHelpError":
+        return ""
     if kind == "MissingParameter":
         what = "参数" if getattr(getattr(exc, "param", None), "param_type_name", "") == "argument" else "选项"
         return f"缺少{what} {_hint(exc)}。"
@@ -67,3 +69,39 @@ def usage_text(exc: Any) -> str:
 
 def usage_line(ctx: Any) -> str:
     return ctx.get_usage().replace("Usage:", "用法：", 1)
+
+
+GROUPS = {"units", "schema", "template", "submissions", "db", "report", "findings", "kb", "round", "reference", "disposition"}
+
+
+def shows_help(argv: list[str]) -> bool:
+    """Whether this command line ends in a help page (asked for, or a group named without a command)."""
+    words = [a for a in argv if not a.startswith("-")]
+    return not argv or "-h" in argv or "--help" in argv or (len(words) == 1 and words[0] in GROUPS)
+
+
+def help_in_chinese() -> None:
+    """The help page's headings and markers in Chinese (typer's rich renderer reads these names when
+    it draws; importing it costs ~50 ms, so only a command line that shows help pays it)."""
+    import typer.rich_utils as ru
+
+    ru.ARGUMENTS_PANEL_TITLE, ru.OPTIONS_PANEL_TITLE, ru.COMMANDS_PANEL_TITLE, ru.ERRORS_PANEL_TITLE = "参数", "选项", "命令", "错误"
+    ru.DEFAULT_STRING, ru.REQUIRED_LONG_STRING, ru.ENVVAR_STRING = "[默认：{}]", "[必填]", "[环境变量：{}]"
+    ru.ABORTED_TEXT = "已中止。"
+    try:  # the --help line itself: the help option is made when a page is drawn, from this factory
+        from typer._click import decorators
+    except ImportError:  # another typer: the line stays in English
+        return
+    made = decorators.help_option
+
+    def help_option(names: list[str]) -> Any:
+        attach = made(names)
+
+        def apply(command: Any) -> Any:
+            command = attach(command)
+            command.params[-1].help = "显示本帮助并退出。"
+            return command
+
+        return apply
+
+    decorators.help_option = help_option
