@@ -235,6 +235,11 @@ def test_hostile_and_wrong_uploads(portal, form, roster):
     big.write_bytes(b"PK" + b"0" * (3 * 1024 * 1024))
     r = upload(hr, big)
     assert "文件太大" in r.text and "big.xlsx" not in r.text
+    # a body far over the limit on any form: the framework's backstop, answered in Chinese
+    r = hr.c.post("/login", content=b"x" * (6 * 1024 * 1024), headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 413 and "超出了填报平台的上限" in r.text and "Content Too Large" not in r.text
+    r = hr.get("/no/such/page")
+    assert r.status_code == 404 and "没有这个页面" in r.text and "Not Found" not in r.text
     # not a workbook at all: a clear message, kept as a return that was sent back, no server error
     junk = tmp / "junk.xlsx"
     junk.write_bytes(b"this is not a spreadsheet")

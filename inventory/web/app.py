@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from functools import cache
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 
 from . import auth_routes, office_routes, unit_routes
 from .config import Settings
+from .limits import TOO_LARGE, BodyLimit
 from .pages import page
 
 SESSION_HOURS = 8
@@ -33,7 +35,15 @@ def create_app(settings: Settings) -> Starlette:
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         titles = {401: "请先登录", 403: "没有权限", 404: "找不到页面", 405: "不支持的操作", 413: "文件太大"}
-        return page(request, "error.html", titles.get(exc.status_code, "出错了"), status_code=exc.status_code, message=exc.detail)
+        said = {  # the framework's own English reasons, said in Chinese
+            404: "没有这个页面，请从首页重新进入。",
+            405: "这个页面不能这样打开，请从首页重新进入。",
+            413: TOO_LARGE,
+        }
+        message = exc.detail
+        if message == HTTPStatus(exc.status_code).phrase:
+            message = said.get(exc.status_code, "请求没有完成，请返回首页重试。")
+        return page(request, "error.html", titles.get(exc.status_code, "出错了"), status_code=exc.status_code, message=message)
 
     async def server_error(request: Request, exc: Exception) -> Response:
         log.exception("portal error on %s", request.url.path)
@@ -49,6 +59,7 @@ def create_app(settings: Settings) -> Starlette:
             Mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"),
         ],
         middleware=[
+            Middleware(BodyLimit, max_body_size=2 * settings.max_upload + (1 << 20)),  # a backstop; uploads get a clearer answer
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret(),
@@ -56,10 +67,9 @@ def create_app(settings: Settings) -> Starlette:
                 max_age=SESSION_HOURS * 3600,
                 same_site="lax",
                 https_only=settings.secure_cookies,
-            )
+            ),
         ],
         exception_handlers={HTTPException: http_error, 500: server_error},
-        max_body_size=2 * settings.max_upload + (1 << 20),  # a backstop; uploads get a clear answer below it
     )
     state = app.state
     state.settings = settings
