@@ -1,6 +1,6 @@
 """FAQ search quality: recall@3, MRR and "no good match" accuracy, per query kind.
 
-Usage: python benchmarks/bench_kb_quality.py [dev|heldout|heldout2] [--kb-dir DIR] [--html] [--json] [--misses]
+Usage: python benchmarks/bench_kb_quality.py [dev|heldout|heldout2|heldout3] [--kb-dir DIR] [--html] [--json] [--misses]
 
 - dev: tests/kb_queries.yaml, written beside the entries (tuning may look at it);
 - heldout: benchmarks/kb/heldout.yaml, written from the topic list only (never used for tuning).
@@ -25,6 +25,7 @@ SETS = {
     "dev": ROOT / "tests" / "kb_queries.yaml",
     "heldout": ROOT / "benchmarks" / "kb" / "heldout.yaml",
     "heldout2": ROOT / "benchmarks" / "kb" / "heldout2.yaml",
+    "heldout3": ROOT / "benchmarks" / "kb" / "heldout3.yaml",
 }
 
 
