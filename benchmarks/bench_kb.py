@@ -103,15 +103,15 @@ def cold_cli(cache: str) -> float:
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
-    groups, stop, dictionary = extras(None)
+    groups, stop, fillers, dictionary = extras(None)
     shipped = load_entries()
     t = time.perf_counter()
-    small = KnowledgeBase(shipped, groups, stop, dictionary)
+    small = KnowledgeBase(shipped, groups, stop, dictionary, fillers=fillers)
     print(f"lexical index build, shipped KB ({len(shipped)} entries): {time.perf_counter() - t:.3f} s")
     latency(small, f"{len(shipped)} entries")
     big_entries = generated(n)
     t = time.perf_counter()
-    big = KnowledgeBase(big_entries, groups, stop, dictionary)
+    big = KnowledgeBase(big_entries, groups, stop, dictionary, fillers=fillers)
     print(f"lexical index build, {n:,} generated entries: {time.perf_counter() - t:.2f} s")
     t = time.perf_counter()
     assert big.semantic is not None

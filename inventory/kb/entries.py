@@ -111,14 +111,17 @@ def load_entries(folder: Path | None = None, known_codes: set[str] | None = None
     return entries
 
 
-def extras(folder: Path | None) -> tuple[list[list[str]], set[str], Path | None]:
+def extras(folder: Path | None) -> tuple[list[list[str]], set[str], list[str], Path | None]:
+    """(synonym groups, stopwords, filler words, the jieba dictionary) of a knowledge base folder."""
     folder = Path(folder) if folder else data_dir("kb")
     shipped = data_dir("kb")
     syn_path = folder / "_synonyms.yaml" if (folder / "_synonyms.yaml").exists() else shipped / "_synonyms.yaml"
     raw = yaml.safe_load(syn_path.read_text(encoding="utf-8")) or {}
     dictionary = folder / "_dict.txt" if (folder / "_dict.txt").exists() else shipped / "_dict.txt"
     groups = [[str(w) for w in g] for g in raw.get("synonyms", [])]
-    return groups, {str(w) for w in raw.get("stopwords", [])}, dictionary if dictionary.exists() else None
+    stopwords = {str(w) for w in raw.get("stopwords", [])}
+    fillers = [str(w) for w in raw.get("fillers", [])]
+    return groups, stopwords, fillers, dictionary if dictionary.exists() else None
 
 
 @lru_cache(maxsize=4)

@@ -9,6 +9,8 @@ needed to import the package: the encoder loads on the first search.
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import hashlib
 import os
 import pickle
@@ -75,7 +77,11 @@ class Encoder:
                 ready.unlink(missing_ok=True)
         model.encode("预热")  # loads the tokenizer and the weights
         if ready is not None:
-            _write(ready, pickle.dumps((model._sp, model._backend), protocol=5))
+            backend = copy.copy(model._backend)
+            if hasattr(backend, "_threadpool"):  # threadpoolctl's handle to the BLAS library cannot be pickled
+                backend._threadpool = None
+            with contextlib.suppress(pickle.PicklingError, AttributeError, TypeError):  # then it loads from its wheel each time
+                _write(ready, pickle.dumps((model._sp, backend), protocol=5))
         return model
 
     def encode(self, texts: list[str]) -> np.ndarray:
@@ -133,9 +139,9 @@ class SemanticIndex:
             _write(path, buffer.getvalue())
         return vectors
 
-    def scores(self, query: str) -> np.ndarray:
-        """Cosine similarity of the query with each entry's closest question or alias."""
-        q = self.encoder.encode([query])[0]
+    def scores(self, *wordings: str) -> np.ndarray:
+        """Cosine similarity of the closest wording of the query with each entry's closest question or alias."""
+        queries = self.encoder.encode(list(wordings))
         best = np.full(self.size, -1.0, dtype=np.float32)
-        np.maximum.at(best, self.owners, (self.vectors @ q) * self.weights)
+        np.maximum.at(best, self.owners, (self.vectors @ queries.T).max(axis=1) * self.weights)
         return best
