@@ -3,7 +3,8 @@
 Usage: python benchmarks/bench_kb_quality.py [dev|heldout|heldout2|heldout3] [--kb-dir DIR] [--html] [--json] [--misses]
 
 - dev: tests/kb_queries.yaml, written beside the entries (tuning may look at it);
-- heldout: benchmarks/kb/heldout.yaml, written from the topic list only (never used for tuning).
+- heldout, heldout2, heldout3: benchmarks/kb/*.yaml, written from the topic list only, each before the
+  retrieval changes that followed it (never used for tuning).
 `--html` measures the offline page's own search in headless Chromium on the same set.
 """
 

@@ -231,6 +231,32 @@ def test_duplicates_are_grouped_verticals_counted_once_and_hard_negatives_kept_a
     assert "城市管理" in build.message and build.evidence["关联依据"][0]["依据"]
 
 
+def test_names_that_differ_in_how_they_say_one_system_are_linked(roster):
+    edu, hrss, nc, dy, ls = (roster.resolve(n).name for n in ("教育厅", "人力资源社会保障厅", "南充", "德阳", "乐山"))
+    vnat = {"build_mode": "上级统建（国垂）", "scope": "国家垂直"}
+    systems = [
+        # a national system: the province names it 全国…, the city's copy does not
+        _system(edu, edu, "全国中小学生学籍信息管理系统（四川）", "使用部级系统办理学籍注册", **vnat),
+        _system(nc, "南充市教育局", "中小学生学籍管理系统", "使用国家系统办理本市学籍变动", **vnat),
+        # words between the halves of a term (应急指挥 / 应急管理综合指挥)
+        _system(nc, "南充市应急管理局", "南充市应急指挥综合平台", "突发事件接报和资源调度"),
+        _system(ls, "乐山市应急管理局", "乐山市应急管理综合指挥平台", "应急值守和指挥调度"),
+        # a provincial system and a city's 省垂 copy, each name with a word the other lacks (核心 / 经办)
+        _system(hrss, hrss, "四川省金保工程社会保险核心业务系统", "参保登记和待遇核发", scope="省市县三级"),
+        _system(dy, "德阳市人力资源和社会保障局", "金保工程社保经办系统（德阳）", "使用省集中系统办理", build_mode="上级统建（省垂）"),
+    ]
+    found = duplicate_findings(systems, load_rules(), roster)
+    groups = sorted((f.code, sorted(m["系统名称"] for m in f.evidence["系统"])) for f in found)
+    assert groups == [
+        ("FIND_DUPLICATE_BUILD", ["乐山市应急管理综合指挥平台", "南充市应急指挥综合平台"]),
+        ("FIND_DUPLICATE_REPORT", ["中小学生学籍管理系统", "全国中小学生学籍信息管理系统（四川）"]),
+        ("FIND_DUPLICATE_REPORT", ["四川省金保工程社会保险核心业务系统", "金保工程社保经办系统（德阳）"]),
+    ]
+    # the same 省垂 rule does not link a copy to a provincial system of another business
+    other = [systems[5], _system(hrss, hrss, "四川省社会保险基金监管系统", "社保基金运行监管", scope="省市县三级")]
+    assert duplicate_findings(other, load_rules(), roster) == []
+
+
 def test_reviews_hold_while_the_evidence_holds(tmp_path, form, roster, db_url):
     unit = roster.resolve("人社厅")
     values, rows = clean_return(form, unit, 2, seed=8)

@@ -135,18 +135,20 @@ class _Scorer:
         exclusive = any(soft(x, a.owner_words) >= strong for x in rest_a) and any(soft(x, b.owner_words) >= strong for x in rest_b)
         return score, exclusive, sorted(shared_words), shared
 
-    def linked(self, name: float, exclusive: bool, fn: float, shared: float) -> str | None:
+    def linked(self, name: float, exclusive: bool, fn: float, shared: float, upstream: bool = False) -> str | None:
         """The rule that links two names, or None. Sharing only a word found in many names (交通, 审批)
-        is not enough unless the names are otherwise the same."""
+        is not enough unless the names are otherwise the same. `upstream`: one side is a 上级统建 copy and
+        the other a system its builder level runs (a provincial unit's, or one used at several levels),
+        where two names of one system often differ by a word each (核心业务 / 经办)."""
         t = self.t
         if name < 0.999 and shared < t["dup_distinct_word_weight"]:
             return None
         if exclusive:
-            return (
-                "业务核心相近、各有独有业务词，但业务功能描述高度相似"
-                if name >= t["dup_name_min"] and fn >= t["dup_function_strict"]
-                else None
-            )
+            if name >= t["dup_name_min"] and fn >= t["dup_function_strict"]:
+                return "业务核心相近、各有独有业务词，但业务功能描述高度相似"
+            if upstream and name >= t["dup_name_min"] and shared >= 2 * t["dup_distinct_word_weight"]:
+                return "上级统建系统与建设层级的系统有两个以上相同业务词"
+            return None
         if name >= 0.999:
             return "业务核心相同"
         if name >= t["dup_name_contained"]:
@@ -158,6 +160,12 @@ class _Scorer:
 
 def _vertical(v: dict[str, Any]) -> bool:
     return v.get("build_mode") in VERTICAL or v.get("scope") == "国家垂直"
+
+
+def _national(profile: NameProfile, v: dict[str, Any]) -> bool:
+    """A national system: its name says so (全国…, 国家…), or it is reported as 国垂 (a city's copy often
+    drops the 全国 from the name)."""
+    return profile.level == "national" or v.get("build_mode") == VERTICAL[0] or v.get("scope") == "国家垂直"
 
 
 def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any) -> list[Finding]:
@@ -188,7 +196,7 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
     by_words: dict[tuple[frozenset[str], frozenset[str], bool], list[int]] = defaultdict(list)
     for i in idx:
         if prof[i].words:
-            by_words[(prof[i].words, prof[i].owner_words, prof[i].level == "national")].append(i)
+            by_words[(prof[i].words, prof[i].owner_words, _national(prof[i], systems[i].values))].append(i)
     reps = list(by_words)
     index: dict[str, list[int]] = defaultdict(list)
     for r, (words, _, _) in enumerate(reps):
@@ -202,6 +210,7 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
     for key, members in by_words.items():
         candidates.append((members, members, "业务核心相同", {"名称相似度": 1.0, "相同业务词": sorted(key[0])}))
     involved = {by_words[reps[r]][0] for pair in pairs for r in pair}
+    builders = {i for i in idx if i not in vertical and (systems[i].unit in provincial or systems[i].values.get("scope") in MULTI_LEVEL)}
     fns = _Functions({i: str(systems[i].values.get("functions") or "") for i in involved})
     for ra, rb in pairs:
         if reps[ra][2] != reps[rb][2]:
@@ -210,7 +219,10 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
         pa, pb = prof[ma[0]], prof[mb[0]]
         score, exclusive, shared, weight = scorer.name(pa, pb)
         fn = fns(ma[0], mb[0])
-        why = scorer.linked(score, exclusive, fn, weight)
+        upstream = (any(i in vertical for i in ma) and any(i in builders for i in mb)) or (
+            any(i in vertical for i in mb) and any(i in builders for i in ma)
+        )
+        why = scorer.linked(score, exclusive, fn, weight, upstream)
         if why:
             signals = {"名称相似度": round(score, 2), "业务功能相似度": round(fn, 2), "相同业务词": shared}
             if exclusive:

@@ -48,6 +48,9 @@ class NameReader:
         self.per_unit = frozenset(self.canon.get(w, w) for w in rules["per_unit_cores"])
         self.weak = frozenset(self.canon.get(w, w) for w in rules.get("weak_words", ()))
         self.terms = frozenset(self.canon.get(w, w) for w in rules["words"])  # a bracket tag naming one says what the system does
+        # a four-character term whose halves are words (应急指挥 = 应急 + 指挥) is still that term when a name
+        # puts words between its halves (应急管理综合指挥平台)
+        self.split_terms = {t: (t[:2], t[2:]) for t in self.terms if len(t) == 4 and t.isalpha()}
         self.jieba = jieba.Tokenizer()
         for w in {*rules["words"], *self.canon, *rules["per_unit_cores"]}:
             self.jieba.add_word(w, freq=200000)
@@ -69,14 +72,23 @@ class NameReader:
         """Business words of a piece of name text (cached: names repeat their cores)."""
         hit = self._words.get(text)
         if hit is None:
-            out = set()
+            out: list[str] = []
             for token in self.jieba.lcut(text, HMM=False):
                 w = self.canon.get(token, token)
                 if len(w) < 2 or w.isdigit() or self.is_generic(w):
                     continue
-                out.add(w)
-            hit = self._words[text] = frozenset(out)
+                out.append(w)
+            hit = self._words[text] = frozenset(self._join_split_terms(out))
         return hit
+
+    def _join_split_terms(self, words: list[str]) -> list[str]:
+        """Words in name order, with the two halves of a term (in that order, apart) read as the term."""
+        if len(words) < 2:
+            return words
+        for term, (head, tail) in self.split_terms.items():
+            if head in words and tail in words and words.index(head) < words.index(tail):
+                words = [term if w == head else w for w in words if w != tail]
+        return words
 
     def owner_words(self, owner: str) -> frozenset[str]:
         """What an owner unit's name says about its business: 德阳市交通运输局 -> {交通运输}."""
