@@ -77,5 +77,7 @@ def test_help_pages_are_in_chinese():
     page = run_cli("report", "coverage", "--help").stdout
     assert "选项" in page and "显示本帮助并退出" in page and "[默认：all]" in page
     assert "Options" not in page and "Show this message" not in page
+    assert "report coverage [选项]" in page and "用法：" in page and "Usage" not in page and "[OPTIONS]" not in page
     group = run_cli("report")  # a group without a command: its help page, nothing else
     assert "命令" in group.stdout and "用法错误" not in group.stderr
+    assert "report [选项] 命令 [参数]..." in group.stdout

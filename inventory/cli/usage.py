@@ -67,8 +67,20 @@ def usage_text(exc: Any) -> str:
     return exc.format_message()
 
 
+_PLACEHOLDERS = {"[OPTIONS]": "[选项]", "COMMAND [ARGS]...": "命令 [参数]..."}
+
+
+def _usage_in_chinese(text: str) -> str:
+    if not text.startswith("Usage:"):
+        return text
+    text = "用法：" + text[len("Usage:") :].lstrip(" ")
+    for english, chinese in _PLACEHOLDERS.items():
+        text = text.replace(english, chinese)
+    return text
+
+
 def usage_line(ctx: Any) -> str:
-    return ctx.get_usage().replace("Usage:", "用法：", 1)
+    return _usage_in_chinese(ctx.get_usage())
 
 
 GROUPS = {"units", "schema", "template", "submissions", "db", "report", "findings", "kb", "round", "reference", "disposition"}
@@ -88,6 +100,9 @@ def help_in_chinese() -> None:
     ru.ARGUMENTS_PANEL_TITLE, ru.OPTIONS_PANEL_TITLE, ru.COMMANDS_PANEL_TITLE, ru.ERRORS_PANEL_TITLE = "参数", "选项", "命令", "错误"
     ru.DEFAULT_STRING, ru.REQUIRED_LONG_STRING, ru.ENVVAR_STRING = "[默认：{}]", "[必填]", "[环境变量：{}]"
     ru.ABORTED_TEXT = "已中止。"
+    plain = ru.highlighter
+    ru.OptionHighlighter.highlights = [*ru.OptionHighlighter.highlights, r"(?P<usage>用法：)"]
+    ru.highlighter = lambda text: plain(_usage_in_chinese(text) if isinstance(text, str) else text)  # the first line of a page
     try:  # the --help line itself: the help option is made when a page is drawn, from this factory
         from typer._click import decorators
     except ImportError:  # another typer: the line stays in English
