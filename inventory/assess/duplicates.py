@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -228,30 +229,48 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
             if exclusive:
                 signals["各自独有"] = [sorted(pa.words - pb.words), sorted(pb.words - pa.words)]
             candidates.append((ma, mb, why, signals))
+    own = {i for i in idx if i not in vertical and not prof[i].per_unit and build_ok(systems[i].values)}
+    linker = _Linker(systems, vertical, builders, own, same_system, report, build)
     for ma, mb, why, signals in candidates:
-        _link(systems, ma, mb, why, signals, vertical, same_system, provincial, report, build, build_ok, prof)
-    out = [*_report_findings(systems, report, vertical, provincial, meta), *_build_findings(systems, build, meta)]
-    return out
+        linker.link(ma, mb, why, signals)
+    return [*_report_findings(systems, report, vertical, provincial, meta), *_build_findings(systems, build, meta)]
 
 
-def _link(systems, ma, mb, why, signals, vertical, same_system, provincial, report, build, build_ok, prof) -> None:  # type: ignore[no-untyped-def]
-    """Join two sets of alike systems: copies of a 上级统建 system into report groups, own builds into build groups."""
-    own_a = [i for i in ma if i not in vertical and build_ok(systems[i].values) and not prof[i].per_unit]
-    own_b = own_a if mb is ma else [i for i in mb if i not in vertical and build_ok(systems[i].values) and not prof[i].per_unit]
-    own = own_a if mb is ma else list(dict.fromkeys(own_a + own_b))
-    if len({same_system.get(i, i) for i in own}) > 1 and len({systems[i].owner for i in own}) > 1:
-        build.join_all(own[0], own[1:])
-        shown = list(dict.fromkeys(systems[i].name for i in (own_a[:1] + own_b[:1] if ma is not mb else own[:3])))
-        build.join(own[0], own[0], {"依据": why, **signals, "系统": shown})
-    both = ma if mb is ma else ma + mb
-    copies = [i for i in both if i in vertical]
-    if not copies:
-        return
-    builders = [i for i in both if i not in vertical and (systems[i].unit in provincial or systems[i].values.get("scope") in MULTI_LEVEL)]
-    hub = (builders or copies)[0]
-    for i in copies + builders:
-        if systems[i].owner != systems[hub].owner:
-            report.join(hub, i, {"依据": f"上级统建系统重复填报（{why}）", **signals, "系统": [systems[hub].name, systems[i].name]})
+LINKS_KEPT = 10  # reasons kept per group for its evidence (only the first ten are shown)
+
+
+@dataclass
+class _Linker:
+    """Joins sets of alike systems: copies of a 上级统建 system into report groups, own builds into build groups."""
+
+    systems: list[System]
+    vertical: set[int]  # 上级统建 copies
+    builders: set[int]  # systems of the builder level: a provincial unit's, or one used at several levels
+    own: set[int]  # systems that can be built twice (not copies, not of a kind every unit has)
+    same_system: dict[int, int]
+    report: _Groups = field(default_factory=_Groups)
+    build: _Groups = field(default_factory=_Groups)
+
+    def link(self, ma: list[int], mb: list[int], why: str, signals: dict[str, Any]) -> None:
+        systems, own_set = self.systems, self.own
+        own_a = [i for i in ma if i in own_set]
+        own_b = own_a if mb is ma else [i for i in mb if i in own_set]
+        own = own_a if mb is ma else list(dict.fromkeys(own_a + own_b))
+        if len({self.same_system.get(i, i) for i in own}) > 1 and len({systems[i].owner for i in own}) > 1:
+            self.build.join_all(own[0], own[1:])
+            shown = list(dict.fromkeys(systems[i].name for i in (own_a[:1] + own_b[:1] if ma is not mb else own[:3])))
+            self.build.join(own[0], own[0], {"依据": why, **signals, "系统": shown})
+        both = ma if mb is ma else ma + mb
+        copies = [i for i in both if i in self.vertical]
+        if not copies:
+            return
+        builders = [i for i in both if i in self.builders]
+        hub = (builders or copies)[0]
+        others = [i for i in copies + builders if systems[i].owner != systems[hub].owner]
+        for i in others[:LINKS_KEPT]:
+            self.report.join(hub, i, {"依据": f"上级统建系统重复填报（{why}）", **signals, "系统": [systems[hub].name, systems[i].name]})
+        if len(others) > LINKS_KEPT:
+            self.report.join_all(hub, others[LINKS_KEPT:])
 
 
 def _members(systems: list[System], members: list[int]) -> list[dict[str, Any]]:
