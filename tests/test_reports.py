@@ -376,6 +376,7 @@ def test_unit_report_covers_systems_findings_duplicates_and_history(filled, rost
     # the vertical system it shares with 成都 names the other unit
     shared = [d for d in hr["shared_duplicates"] if d["code"] == "FIND_DUPLICATE_REPORT"]
     assert shared and shared[0]["others"][0]["unit"] == "成都市人民政府"
+    assert "成都市人民政府" in shared[0]["other_units"] and shared[0]["others_total"] == len(shared[0]["others"])
     assert f"系统 {len(hr['systems'])} 个" in hr["summary"] and f"评估发现 {hr['figures']['findings']} 条" in hr["summary"]
     assert hr["submissions"][0]["status"] == "accepted"
     nr = reports.unit("自然资源厅")  # a group finding names the unit's own system, not the group's first
@@ -524,3 +525,18 @@ def test_brief_prints_on_two_pages(browser, pages):
     pdf = page.pdf(format="A4")
     assert 1 <= len(re.findall(rb"/Type\s*/Page\b", pdf)) <= 2
     page.close()
+
+
+def test_a_large_group_names_every_other_unit_but_lists_a_few_systems():
+    from inventory.assess import Finding, System
+    from inventory.report.unit import OTHERS_LISTED, _shared
+
+    about = [System(f"单位{i % 40}", 1, i, {"system_name": f"系统{i}"}) for i in range(500)]
+    f = Finding("FIND_DUPLICATE_BUILD", "warning", None, "系统0", "重复建设", {}, ("x",), about=about)
+    by_unit: dict = {}
+    for s in about:
+        by_unit.setdefault(s.unit, []).append(s)
+    d = _shared(f, "单位0", by_unit, {"FIND_DUPLICATE_BUILD": {"title": "疑似重复建设"}})
+    assert len(d["systems"]) == 13 and len(d["other_units"]) == 39 and "单位0" not in d["other_units"]
+    assert len(d["others"]) == OTHERS_LISTED and d["others_total"] == 487
+    assert all(o["unit"] != "单位0" for o in d["others"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -42,7 +43,7 @@ class Finding:
     review: dict[str, Any] | None = None  # the office's review, when it still holds
     about: list[System] = field(default_factory=list, repr=False, compare=False)  # the systems it concerns
 
-    @property
+    @cached_property
     def id(self) -> str:
         """Stable across re-submissions: the kind and what it is about (not the evidence)."""
         return hashlib.sha1("|".join((self.code, *self.subject)).encode()).hexdigest()[:12]

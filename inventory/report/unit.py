@@ -8,7 +8,7 @@ from collections import Counter
 from functools import cached_property
 from typing import Any
 
-from ..assess import Finding
+from ..assess import Finding, System
 from ..errors import UsageError
 from .coverage import share
 from .data import ReportData
@@ -23,6 +23,7 @@ class UnitReports:
 
     def __init__(self, r: ReportData) -> None:
         self.r = r
+        self._members: dict[int, dict[str, list[System]]] = {}
 
     @cached_property
     def systems(self) -> dict[str, list[dict[str, Any]]]:
@@ -35,9 +36,19 @@ class UnitReports:
     def findings(self) -> dict[str, list[Finding]]:
         out: dict[str, list[Finding]] = {}
         for f in self.r.findings:
-            for unit in dict.fromkeys(s.unit for s in f.about) if f.about else [f.unit]:
+            for unit in self.members(f) if f.about else [f.unit]:
                 out.setdefault(unit or "", []).append(f)
         return out
+
+    def members(self, f: Finding) -> dict[str, list[System]]:
+        """A finding's systems by unit, worked out once (a duplicate group can hold thousands)."""
+        key = id(f)
+        hit = self._members.get(key)
+        if hit is None:
+            hit = self._members[key] = {}
+            for s in f.about:
+                hit.setdefault(s.unit, []).append(s)
+        return hit
 
     @cached_property
     def issues(self) -> dict[str, list[dict[str, Any]]]:
@@ -72,7 +83,7 @@ class UnitReports:
                 "action": meta[code].get("action", ""),
                 "basis": meta[code].get("basis", ""),
                 "items": [
-                    {"id": f.id, "system": _own(f, name), "message": f.message, "evidence": f.evidence}
+                    {"id": f.id, "system": _own(f, self.members(f).get(name, [])), "message": f.message, "evidence": f.evidence}
                     | ({"review": f.review} if f.review else {})
                     for f in items
                 ],
@@ -104,13 +115,13 @@ class UnitReports:
             "issues": self.issues.get(name, []),
             "systems": [_system(s, meta) for s in systems],
             "findings": kinds,
-            "shared_duplicates": [_shared(f, name, meta) for f in findings if f.code in DUPLICATES],
+            "shared_duplicates": [_shared(f, name, self.members(f), meta) for f in findings if f.code in DUPLICATES],
         }
 
 
-def _own(f: Finding, name: str) -> str | None:
-    """The finding's system as this unit knows it: its own member of a group, not the group's first."""
-    mine = list(dict.fromkeys(s.name for s in f.about if s.unit == name))
+def _own(f: Finding, systems: list[System]) -> str | None:
+    """The finding's system as this unit knows it (`systems`: the unit's own members of a group), not the group's first."""
+    mine = list(dict.fromkeys(s.name for s in systems))
     return "、".join(mine) if mine else f.system
 
 
@@ -131,15 +142,20 @@ def _system(s: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _shared(f: Finding, name: str, meta: dict[str, Any]) -> dict[str, Any]:
-    mine = [s for s in f.about if s.unit == name]
-    others = [s for s in f.about if s.unit != name]
+OTHERS_LISTED = 30  # systems of the other units named in a unit's report (all their units are named)
+
+
+def _shared(f: Finding, name: str, by_unit: dict[str, list[System]], meta: dict[str, Any]) -> dict[str, Any]:
+    other_units = sorted(u for u in by_unit if u != name)
+    others = [s for u in other_units for s in by_unit[u][:OTHERS_LISTED]][:OTHERS_LISTED]
     return {
         "id": f.id,
         "code": f.code,
         "title": meta[f.code]["title"],
-        "systems": [s.name for s in mine],
+        "systems": [s.name for s in by_unit.get(name, [])],
+        "other_units": other_units,
         "others": [{"unit": s.unit, "owner_unit": s.owner, "system_name": s.name} for s in others],
+        "others_total": sum(len(by_unit[u]) for u in other_units),
         "message": f.message,
     }
 

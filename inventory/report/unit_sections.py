@@ -43,8 +43,9 @@ def unit_sections(data: dict[str, Any]) -> list[Section]:
         [
             d["title"],
             "、".join(d["systems"]),
-            "、".join(sorted({o["unit"] for o in d["others"]})),
-            "、".join(f"{o['unit']}：{o['system_name']}" for o in d["others"][:12]),
+            "、".join(d["other_units"]),
+            "、".join(f"{o['unit']}：{o['system_name']}" for o in d["others"][:12])
+            + (f" 等 {d['others_total']} 个" if d["others_total"] > 12 else ""),
         ]
         for d in data["shared_duplicates"]
     ]
