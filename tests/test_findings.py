@@ -252,6 +252,18 @@ def test_names_that_differ_in_how_they_say_one_system_are_linked(roster):
         ("FIND_DUPLICATE_REPORT", ["中小学生学籍管理系统", "全国中小学生学籍信息管理系统（四川）"]),
         ("FIND_DUPLICATE_REPORT", ["四川省金保工程社会保险核心业务系统", "金保工程社保经办系统（德阳）"]),
     ]
+    # synonyms (森林草原防灭火 / 森林防火), a dictionary word ending in a generic one (指挥系统), and names that
+    # differ only in words for what a system does (指挥 / 监测预警) are one business; an earthquake system is not
+    pzh, dz = (roster.resolve(n).name for n in ("攀枝花市", "达州市"))
+    fire = [
+        _system(pzh, "攀枝花市应急管理局", "攀枝花市森林草原防灭火指挥系统", "火情监测和扑救调度"),
+        _system(dz, "达州市林业局", "达州市森林防火监测预警平台", "林区火情视频监测和预警发布"),
+        _system(dz, "达州市防震减灾中心", "达州市地震监测预警系统", "地震烈度速报和预警发布"),
+    ]
+    found = duplicate_findings(fire, load_rules(), roster)
+    assert [sorted(m["系统名称"] for m in f.evidence["系统"]) for f in found] == [
+        ["攀枝花市森林草原防灭火指挥系统", "达州市森林防火监测预警平台"]
+    ]
     # the same 省垂 rule does not link a copy to a provincial system of another business
     other = [systems[5], _system(hrss, hrss, "四川省社会保险基金监管系统", "社保基金运行监管", scope="省市县三级")]
     assert duplicate_findings(other, load_rules(), roster) == []

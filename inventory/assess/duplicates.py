@@ -116,10 +116,11 @@ class _Scorer:
         self.t = t
         self.weak = weak
 
-    def name(self, a: NameProfile, b: NameProfile) -> tuple[float, bool, list[str], float]:
+    def name(self, a: NameProfile, b: NameProfile) -> tuple[float, bool, list[str], float, bool]:
         """(how much of the smaller name's business the other holds, whether each has a strong word the
-        other lacks, the shared words, their weight). Words that only repeat the owner unit's business,
-        and words for what a system does rather than what it is about (监管, 预警), weigh little."""
+        other lacks, the shared words, their weight, whether every word they do not share is weak).
+        Words that only repeat the owner unit's business, and words for what a system does rather than
+        what it is about (监管, 预警), weigh little."""
         w, factor, weak = self.weight, self.t["dup_owner_word_weight"], self.weak
         shared_words = a.words & b.words
         rest_a, rest_b = a.words - shared_words, b.words - shared_words
@@ -134,9 +135,10 @@ class _Scorer:
         score = shared / (lo + self.t["dup_extra_word_weight"] * (hi - lo)) if lo else 0.0
         strong = self.t["dup_distinct_word_weight"]
         exclusive = any(soft(x, a.owner_words) >= strong for x in rest_a) and any(soft(x, b.owner_words) >= strong for x in rest_b)
-        return score, exclusive, sorted(shared_words), shared
+        weak_rest = all(x in weak or x in a.owner_words for x in rest_a) and all(x in weak or x in b.owner_words for x in rest_b)
+        return score, exclusive, sorted(shared_words), shared, weak_rest
 
-    def linked(self, name: float, exclusive: bool, fn: float, shared: float, upstream: bool = False) -> str | None:
+    def linked(self, name: float, exclusive: bool, fn: float, shared: float, upstream: bool = False, weak_rest: bool = False) -> str | None:
         """The rule that links two names, or None. Sharing only a word found in many names (交通, 审批)
         is not enough unless the names are otherwise the same. `upstream`: one side is a 上级统建 copy and
         the other a system its builder level runs (a provincial unit's, or one used at several levels),
@@ -152,6 +154,8 @@ class _Scorer:
             return None
         if name >= 0.999:
             return "业务核心相同"
+        if weak_rest and name >= t["dup_name_min"]:
+            return "业务核心词相同，其余只是监管、预警一类说做什么的词"
         if name >= t["dup_name_contained"]:
             return "一方的业务核心包含在另一方中"
         if name >= t["dup_name_min"] and fn >= t["dup_function_min"]:
@@ -218,12 +222,12 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
             continue  # a national system is not a provincial one of the same business
         ma, mb = by_words[reps[ra]], by_words[reps[rb]]
         pa, pb = prof[ma[0]], prof[mb[0]]
-        score, exclusive, shared, weight = scorer.name(pa, pb)
+        score, exclusive, shared, weight, weak_rest = scorer.name(pa, pb)
         fn = fns(ma[0], mb[0])
         upstream = (any(i in vertical for i in ma) and any(i in builders for i in mb)) or (
             any(i in vertical for i in mb) and any(i in builders for i in ma)
         )
-        why = scorer.linked(score, exclusive, fn, weight, upstream)
+        why = scorer.linked(score, exclusive, fn, weight, upstream, weak_rest)
         if why:
             signals = {"名称相似度": round(score, 2), "业务功能相似度": round(fn, 2), "相同业务词": shared}
             if exclusive:

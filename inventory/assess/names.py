@@ -44,6 +44,7 @@ class NameReader:
         self.prefix = re.compile("^(?:" + "|".join(map(re.escape, sorted({*region, *levels}, key=len, reverse=True))) + ")+")
         self.unit_suffix = re.compile("(?:" + "|".join(map(re.escape, rules["unit_words"])) + ")$")
         self.generic = frozenset(rules["generic_words"])
+        self.generic_ends = sorted((g for g in self.generic if len(g) >= 2), key=len, reverse=True)
         self.canon = {w: group[0] for group in rules["synonyms"] for w in group}
         self.per_unit = frozenset(self.canon.get(w, w) for w in rules["per_unit_cores"])
         self.weak = frozenset(self.canon.get(w, w) for w in rules.get("weak_words", ()))
@@ -77,9 +78,19 @@ class NameReader:
                 w = self.canon.get(token, token)
                 if len(w) < 2 or w.isdigit() or self.is_generic(w):
                     continue
-                out.append(w)
+                out.append(self._without_generic_end(w))
             hit = self._words[text] = frozenset(self._join_split_terms(out))
         return hit
+
+    def _without_generic_end(self, word: str) -> str:
+        """A dictionary word that ends in a generic one is its business part (指挥系统 -> 指挥)."""
+        if word in self.terms:
+            return word
+        for g in self.generic_ends:
+            if word.endswith(g) and len(word) - len(g) >= 2:
+                rest = word[: -len(g)]
+                return self.canon.get(rest, rest)
+        return word
 
     def _join_split_terms(self, words: list[str]) -> list[str]:
         """Words in name order, with the two halves of a term (in that order, apart) read as the term."""
