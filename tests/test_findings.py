@@ -264,6 +264,24 @@ def test_names_that_differ_in_how_they_say_one_system_are_linked(roster):
     assert [sorted(m["系统名称"] for m in f.evidence["系统"]) for f in found] == [
         ["攀枝花市森林草原防灭火指挥系统", "达州市森林防火监测预警平台"]
     ]
+    # two trades' systems of one kind (交通运输 / 城市管理 综合执法) are kept apart, video surveillance is not;
+    # a name made only of its owner's broad line of work (教育) says too little; 公共资源 … 交易 is 公共资源交易
+    jt, cd, dy2 = (roster.resolve(n).name for n in ("交通运输厅", "成都", "德阳"))
+    trades = [
+        _system(jt, jt, "四川省交通运输综合执法信息系统", "路政运政执法办案"),
+        _system(cd, "成都市城市管理委员会", "成都市城市管理综合执法信息系统", "城管执法办案"),
+        _system(cd, "成都市教育局", "成都市智慧教育云平台", "课程资源共享"),
+        _system(dy2, "德阳市教育局", "德阳市智慧教育管理平台", "教育事业统计"),
+        _system(dy2, "德阳市公安局", "德阳市公共安全视频监控联网平台（雪亮工程）", "视频汇聚调阅"),
+        _system(cd, "成都市交通运输局", "成都市交通运输视频监控系统", "干线视频监控"),
+        _system(cd, "成都市公共资源交易服务中心", "成都市公共资源交易平台", "电子招投标"),
+        _system(dy2, "德阳市公共资源交易服务中心", "德阳市公共资源电子交易系统", "电子招投标和开评标"),
+    ]
+    found = duplicate_findings(trades, load_rules(), roster)
+    assert sorted(sorted(m["系统名称"] for m in f.evidence["系统"]) for f in found) == [
+        ["德阳市公共安全视频监控联网平台（雪亮工程）", "成都市交通运输视频监控系统"],
+        ["德阳市公共资源电子交易系统", "成都市公共资源交易平台"],
+    ]
     # the same 省垂 rule does not link a copy to a provincial system of another business
     other = [systems[5], _system(hrss, hrss, "四川省社会保险基金监管系统", "社保基金运行监管", scope="省市县三级")]
     assert duplicate_findings(other, load_rules(), roster) == []

@@ -106,7 +106,7 @@ class _Functions:
 
 
 class _Scorer:
-    def __init__(self, profiles: list[NameProfile], t: dict[str, Any], weak: frozenset[str]) -> None:
+    def __init__(self, profiles: list[NameProfile], t: dict[str, Any], reader: NameReader) -> None:
         df: Counter[str] = Counter()
         for p in profiles:
             df.update(p.words)
@@ -114,7 +114,9 @@ class _Scorer:
         self.weight = {w: math.log(1 + n / d) for w, d in df.items()}
         self.df = df
         self.t = t
-        self.weak = weak
+        self.weak = reader.weak
+        self.terms = reader.terms
+        self.cross_domain = reader.cross_domain
 
     def name(self, a: NameProfile, b: NameProfile) -> tuple[float, bool, list[str], float, bool]:
         """(how much of the smaller name's business the other holds, whether each has a strong word the
@@ -135,6 +137,9 @@ class _Scorer:
         score = shared / (lo + self.t["dup_extra_word_weight"] * (hi - lo)) if lo else 0.0
         strong = self.t["dup_distinct_word_weight"]
         exclusive = any(soft(x, a.owner_words) >= strong for x in rest_a) and any(soft(x, b.owner_words) >= strong for x in rest_b)
+        if not exclusive and not shared_words & self.cross_domain:
+            # each name carries its own owner's line of business (交通运输 / 城市管理 综合执法): two trades' systems
+            exclusive = bool(rest_a & a.owner_words & self.terms) and bool(rest_b & b.owner_words & self.terms)
         weak_rest = all(x in weak or x in a.owner_words for x in rest_a) and all(x in weak or x in b.owner_words for x in rest_b)
         return score, exclusive, sorted(shared_words), shared, weak_rest
 
@@ -197,7 +202,7 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
                 report.join(first, j, {"系统": [a.name, b.name], "依据": "名称相同"})
                 same_system[j] = first
     # candidates: identical business-word sets first, then pairs that share a word not found everywhere
-    scorer = _Scorer([prof[i] for i in idx], t, reader.weak)
+    scorer = _Scorer([prof[i] for i in idx], t, reader)
     by_words: dict[tuple[frozenset[str], frozenset[str], bool], list[int]] = defaultdict(list)
     for i in idx:
         if prof[i].words:
@@ -212,8 +217,10 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
     for rs in index.values():
         pairs.update((a, b) for x, a in enumerate(rs) for b in rs[x + 1 :])
     candidates: list[tuple[list[int], list[int], str, dict[str, Any]]] = []
-    for key, members in by_words.items():
-        candidates.append((members, members, "业务核心相同", {"名称相似度": 1.0, "相同业务词": sorted(key[0])}))
+    for (words, owned, _), members in by_words.items():
+        if words <= owned | reader.weak and not words & reader.terms:
+            continue  # only the owner's broad line of work (an 教育局's 教育, a 民政局's 养老): too little to go on
+        candidates.append((members, members, "业务核心相同", {"名称相似度": 1.0, "相同业务词": sorted(words)}))
     involved = {by_words[reps[r]][0] for pair in pairs for r in pair}
     builders = {i for i in idx if i not in vertical and (systems[i].unit in provincial or systems[i].values.get("scope") in MULTI_LEVEL)}
     fns = _Functions({i: str(systems[i].values.get("functions") or "") for i in involved})

@@ -43,15 +43,21 @@ class NameReader:
         levels = [w for ws in self.levels.values() for w in ws]
         self.prefix = re.compile("^(?:" + "|".join(map(re.escape, sorted({*region, *levels}, key=len, reverse=True))) + ")+")
         self.unit_suffix = re.compile("(?:" + "|".join(map(re.escape, rules["unit_words"])) + ")$")
+        # for an owner's name, only places and levels come off the front (not a department's whole name)
+        areas = sorted({*(w for w in region if not self.unit_suffix.search(w)), *levels}, key=len, reverse=True)
+        self.area_prefix = re.compile("^(?:" + "|".join(map(re.escape, areas)) + ")+")
         self.generic = frozenset(rules["generic_words"])
         self.generic_ends = sorted((g for g in self.generic if len(g) >= 2), key=len, reverse=True)
         self.canon = {w: group[0] for group in rules["synonyms"] for w in group}
         self.per_unit = frozenset(self.canon.get(w, w) for w in rules["per_unit_cores"])
         self.weak = frozenset(self.canon.get(w, w) for w in rules.get("weak_words", ()))
         self.terms = frozenset(self.canon.get(w, w) for w in rules["words"])  # a bracket tag naming one says what the system does
-        # a four-character term whose halves are words (应急指挥 = 应急 + 指挥) is still that term when a name
-        # puts words between its halves (应急管理综合指挥平台)
-        self.split_terms = {t: (t[:2], t[2:]) for t in self.terms if len(t) == 4 and t.isalpha()}
+        self.cross_domain = frozenset(self.canon.get(w, w) for w in rules.get("cross_domain_words", ()))
+        # a term made of two words (应急指挥 = 应急 + 指挥, 公共资源交易 = 公共资源 + 交易) is still that term when a
+        # name puts other words between them (应急管理综合指挥平台, 公共资源电子交易系统)
+        self.split_terms = [
+            (term, term[:k], term[k:]) for term in sorted(self.terms) if term.isalpha() for k in range(2, len(term) - 1)
+        ]
         self.jieba = jieba.Tokenizer()
         for w in {*rules["words"], *self.canon, *rules["per_unit_cores"]}:
             self.jieba.add_word(w, freq=200000)
@@ -96,16 +102,18 @@ class NameReader:
         """Words in name order, with the two halves of a term (in that order, apart) read as the term."""
         if len(words) < 2:
             return words
-        for term, (head, tail) in self.split_terms.items():
-            if head in words and tail in words and words.index(head) < words.index(tail):
+        present = set(words)
+        for term, head, tail in self.split_terms:
+            if head in present and tail in present and words.index(head) < words.index(tail):
                 words = [term if w == head else w for w in words if w != tail]
+                present = set(words)
         return words
 
     def owner_words(self, owner: str) -> frozenset[str]:
         """What an owner unit's name says about its business: 德阳市交通运输局 -> {交通运输}."""
         hit = self._owners.get(owner)
         if hit is None:
-            text = self.prefix.sub("", _PUNCT.sub("", clean_text(owner)))
+            text = self.area_prefix.sub("", _PUNCT.sub("", clean_text(owner)))
             while (shorter := self.unit_suffix.sub("", text)) != text:
                 text = shorter
             hit = self._owners[owner] = self.words(text.replace("和", " ")) if text else frozenset()
