@@ -55,9 +55,7 @@ class NameReader:
         self.cross_domain = frozenset(self.canon.get(w, w) for w in rules.get("cross_domain_words", ()))
         # a term made of two words (应急指挥 = 应急 + 指挥, 公共资源交易 = 公共资源 + 交易) is still that term when a
         # name puts other words between them (应急管理综合指挥平台, 公共资源电子交易系统)
-        self.split_terms = [
-            (term, term[:k], term[k:]) for term in sorted(self.terms) if term.isalpha() for k in range(2, len(term) - 1)
-        ]
+        self.split_terms = [(term, term[:k], term[k:]) for term in sorted(self.terms) if term.isalpha() for k in range(2, len(term) - 1)]
         self.jieba = jieba.Tokenizer()
         for w in {*rules["words"], *self.canon, *rules["per_unit_cores"]}:
             self.jieba.add_word(w, freq=200000)
