@@ -282,6 +282,17 @@ def test_names_that_differ_in_how_they_say_one_system_are_linked(roster):
         ["德阳市公共安全视频监控联网平台（雪亮工程）", "成都市交通运输视频监控系统"],
         ["德阳市公共资源电子交易系统", "成都市公共资源交易平台"],
     ]
+    # a word jieba does not know (林长制) is still a word; a 国垂 copy is one system even when its only
+    # business word is the owner's own line of work (退役军人)
+    ya, bz, vet = (roster.resolve(n).name for n in ("雅安市", "巴中市", "退役军人厅"))
+    unknown = [
+        _system(ya, "雅安市林业局", "雅安市林长制智慧管理平台", "林长巡林履职"),
+        _system(bz, "巴中市林业局", "巴中市林长制信息系统", "林长巡林和问题整改"),
+        _system(vet, vet, "全国退役军人信息管理系统（四川）", "使用部级系统", **vnat),
+        _system(bz, "巴中市退役军人事务局", "退役军人信息管理系统", "使用国家系统", **vnat),
+    ]
+    found = duplicate_findings(unknown, load_rules(), roster)
+    assert sorted((f.code, len(f.about)) for f in found) == [("FIND_DUPLICATE_BUILD", 2), ("FIND_DUPLICATE_REPORT", 2)]
     # the same 省垂 rule does not link a copy to a provincial system of another business
     other = [systems[5], _system(hrss, hrss, "四川省社会保险基金监管系统", "社保基金运行监管", scope="省市县三级")]
     assert duplicate_findings(other, load_rules(), roster) == []

@@ -218,8 +218,8 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
         pairs.update((a, b) for x, a in enumerate(rs) for b in rs[x + 1 :])
     candidates: list[tuple[list[int], list[int], str, dict[str, Any]]] = []
     for (words, owned, _), members in by_words.items():
-        if words <= owned | reader.weak and not words & reader.terms:
-            continue  # only the owner's broad line of work (an 教育局's 教育, a 民政局's 养老): too little to go on
+        if words <= owned | reader.weak and not words & reader.terms and not any(i in vertical for i in members):
+            continue  # only the owner's broad line of work (an 教育局's 教育), and no 上级统建 copy: too little to go on
         candidates.append((members, members, "业务核心相同", {"名称相似度": 1.0, "相同业务词": sorted(words)}))
     involved = {by_words[reps[r]][0] for pair in pairs for r in pair}
     builders = {i for i in idx if i not in vertical and (systems[i].unit in provincial or systems[i].values.get("scope") in MULTI_LEVEL)}

@@ -78,13 +78,29 @@ class NameReader:
         hit = self._words.get(text)
         if hit is None:
             out: list[str] = []
-            for token in self.jieba.lcut(text, HMM=False):
+            for token in self._tokens(text):
                 w = self.canon.get(token, token)
                 if len(w) < 2 or w.isdigit() or self.is_generic(w):
                     continue
                 out.append(self._without_generic_end(w))
             hit = self._words[text] = frozenset(self._join_split_terms(out))
         return hit
+
+    def _tokens(self, text: str) -> list[str]:
+        """jieba's words, with a run of single characters it does not know (林/长/制) kept as one word."""
+        out: list[str] = []
+        run = ""
+        for token in self.jieba.lcut(text, HMM=False):
+            if len(token) == 1 and token.isalpha():
+                run += token
+                continue
+            if run:
+                out.append(run)
+                run = ""
+            out.append(token)
+        if run:
+            out.append(run)
+        return out
 
     def _without_generic_end(self, word: str) -> str:
         """A dictionary word that ends in a generic one is its business part (指挥系统 -> 指挥)."""
