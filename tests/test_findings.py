@@ -358,3 +358,32 @@ def test_tuning_round_stays_found():
         assert all(importer.import_file(p).status == "imported" for p in files)
         s = score(Reports(engine).issues()["findings"], labels)
     assert s["recall"] >= 0.95 and s["precision"] >= 0.95 and not s["linked_negatives"], s
+
+
+def test_words_the_lexicon_does_not_know_are_listed_for_the_office(tmp_path, form, roster):
+    from inventory.assess import unknown_words
+
+    ls, zy = (roster.resolve(n).name for n in ("乐山市", "资阳市"))
+    systems = [
+        _system(ls, "乐山市住房和城乡建设局", "乐山市城市内涝监测系统", "积水监测"),
+        _system(zy, "资阳市城市管理局", "资阳市城市内涝预警平台", "积水预警"),
+        _system(zy, "资阳市住房和城乡建设局", "资阳市城市排水防涝平台", "管网监测"),
+    ]
+    rows = {r["word"]: r for r in unknown_words(systems, roster)}
+    assert rows["内涝"]["units"] == 2 and rows["内涝"]["systems"] == 2
+    assert rows["内涝"]["examples"] == ["乐山市城市内涝监测系统", "资阳市城市内涝预警平台"]
+    assert "排水防涝" not in rows and "监管" not in rows and "平台" not in rows  # known term, weak word, generic word
+    common = unknown_words(systems, roster, min_units=2)
+    assert "内涝" in [r["word"] for r in common] and all(r["units"] >= 2 for r in common)
+    # from the command line, on an imported return
+    unit = roster.resolve("德阳市")
+    values, sheets = clean_return(form, unit, 6, seed=11)
+    path = write_return(tmp_path / "德阳市.xlsx", form, unit, values, sheets)
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    Importer(open_db(url)).import_file(path)
+    proc = run_cli("findings", "words", "--min-units", "1", "--json", "--db", url)
+    assert proc.returncode == 0, proc.stderr
+    words = json.loads(proc.stdout)["words"]
+    assert words and all(w["units"] == 1 and w["systems"] >= 1 and w["examples"] for w in words)
+    table = run_cli("findings", "words", "--db", url)  # one unit: nothing used by two units
+    assert table.returncode == 0 and "没有查重词表不认识的业务词" in table.stdout

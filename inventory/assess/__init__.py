@@ -10,5 +10,16 @@ from .duplicates import duplicate_findings
 from .findings import SYSTEM_CHECKS, applies_to, system_findings
 from .model import Finding, System, load_rules
 from .scores import assess
+from .vocabulary import unknown_words
 
-__all__ = ["SYSTEM_CHECKS", "Finding", "System", "applies_to", "assess", "duplicate_findings", "load_rules", "system_findings"]
+__all__ = [
+    "SYSTEM_CHECKS",
+    "Finding",
+    "System",
+    "applies_to",
+    "assess",
+    "duplicate_findings",
+    "load_rules",
+    "system_findings",
+    "unknown_words",
+]

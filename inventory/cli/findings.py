@@ -42,6 +42,24 @@ def findings_list(
         render.findings_table(rows)
 
 
+@findings_app.command("words")
+def findings_words(
+    min_units: Annotated[int, typer.Option("--min-units", help="只列至少这么多个单位用到的词。", min=1)] = 2,
+    as_json: JsonOpt = False,
+    db: DbOpt = None,
+    round_key: RoundOpt = None,
+) -> None:
+    """列出系统名称里查重词表（forms/names.json）还不认识的业务词，供补充同义词或专业词。"""
+    from ..assess import unknown_words
+
+    r = _reports(db, None, round_key)
+    rows = unknown_words(r.systems, r.roster, min_units)
+    if as_json:
+        emit_json({"words": rows})
+    else:
+        render.unknown_words(rows)
+
+
 def _review(ids: list[str], state: str, reason: str | None, operator: str | None, as_json: bool, db: str | None, as_of: str | None) -> None:
     from ..report.review import review_findings
 

@@ -293,6 +293,21 @@ def findings_table(rows: list[dict[str, Any]], limit: int = 200) -> None:
     out.print(table)
 
 
+def unknown_words(rows: list[dict[str, Any]], limit: int = 200) -> None:
+    if not rows:
+        out.print("系统名称里没有查重词表不认识的业务词。")
+        return
+    table = Table(title=f"查重词表还不认识的业务词（{len(rows)} 个）", title_justify="left")
+    for col in ("词", "单位数", "系统数", "示例"):
+        table.add_column(col, overflow="fold")
+    for r in rows[:limit]:
+        table.add_row(esc(r["word"]), str(r["units"]), str(r["systems"]), esc("；".join(r["examples"])))
+    table.caption = "同一业务的不同说法请写进 forms/names.json 的 synonyms，专业词写进 words。" + (
+        f"只显示前 {limit} 个；完整清单请用 --json。" if len(rows) > limit else ""
+    )
+    out.print(table)
+
+
 def reviews_done(rows: list[dict[str, Any]]) -> None:
     for r in rows:
         out.print(f"[green]✓[/] {r['finding_id']} {esc(r['code'])} {esc(r['system'])}：{REVIEW_NAMES[r['state']]}")
