@@ -3,43 +3,20 @@ toneless pinyin per character, a polyphone's readings space-separated (for homop
 登保 -> 等保 and 重付 -> 重复), shipped as
 `kb/_pinyin.json`, and Traditional -> Simplified per character (from OpenCC) for the page.
 
-Regenerate the pinyin table with `python -m inventory.kb.tables` (needs pypinyin, in the test extra);
-a test fails when it is stale.
+The pinyin table is made by `python scripts/make_pinyin_table.py` (a maintainer's tool that needs
+pypinyin); this module only reads it. A test fails when it is stale.
 """
 
 from __future__ import annotations
 
 import json
 from functools import lru_cache
-from pathlib import Path
 
 from ..resources import data_dir
 
 PINYIN_FILE = "_pinyin.json"
 READINGS = 2  # a polyphone's first two readings (重: zhong, chong); rarer ones add more noise than help
 MAX_SOUNDS = 16
-
-
-def _common_characters() -> list[str]:
-    """The 6,763 characters of GB 2312 (every character in everyday Simplified text)."""
-    out = []
-    for hi in range(0xB0, 0xF8):
-        for lo in range(0xA1, 0xFF):
-            try:
-                out.append(bytes((hi, lo)).decode("gb2312"))
-            except UnicodeDecodeError:
-                continue
-    return out
-
-
-def build_pinyin_table(extra: str = "") -> dict[str, str]:
-    try:
-        from pypinyin import Style, pinyin
-    except ImportError as exc:  # a maintainer's tool: the shipped table needs no pypinyin
-        raise SystemExit("重新生成拼音表需要 pypinyin（测试依赖）：pip install -e '.[test]'") from exc
-
-    chars = sorted(set(_common_characters()) | {ch for ch in extra if "\u4e00" <= ch <= "\u9fff"})
-    return {ch: " ".join(dict.fromkeys(pinyin(ch, style=Style.NORMAL, heteronym=True)[0][:READINGS])) for ch in chars}
 
 
 @lru_cache(maxsize=1)
@@ -81,14 +58,3 @@ def t2s_table() -> dict[str, str]:
 
 def pinyin_json(table: dict[str, str]) -> str:
     return json.dumps(table, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n"
-
-
-def main() -> None:
-    folder = Path(__file__).resolve().parents[2] / "kb"
-    text = "".join(p.read_text(encoding="utf-8") for p in folder.glob("*.md"))
-    (folder / PINYIN_FILE).write_text(pinyin_json(build_pinyin_table(text)), encoding="utf-8")
-    print(f"wrote kb/{PINYIN_FILE}")
-
-
-if __name__ == "__main__":
-    main()
