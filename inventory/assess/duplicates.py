@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -26,7 +26,8 @@ from .findings import applies_to
 from .model import Finding, System
 from .names import NameProfile, NameReader, places
 
-VERTICAL = ("上级统建（国垂）", "上级统建（省垂）")
+NATIONAL_MODE = "上级统建（国垂）"
+VERTICAL = (NATIONAL_MODE, "上级统建（省垂）")
 MULTI_LEVEL = ("省市两级", "省市县三级", "省市县乡四级", "国家垂直")
 
 
@@ -175,7 +176,7 @@ def _vertical(v: dict[str, Any]) -> bool:
 def _national(profile: NameProfile, v: dict[str, Any]) -> bool:
     """A national system: its name says so (全国…, 国家…), or it is reported as 国垂 (a city's copy often
     drops the 全国 from the name)."""
-    return profile.level == "national" or v.get("build_mode") == VERTICAL[0] or v.get("scope") == "国家垂直"
+    return profile.level == "national" or v.get("build_mode") == NATIONAL_MODE or v.get("scope") == "国家垂直"
 
 
 def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any) -> list[Finding]:
@@ -218,11 +219,13 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
         pairs.update((a, b) for x, a in enumerate(rs) for b in rs[x + 1 :])
     candidates: list[tuple[list[int], list[int], str, dict[str, Any]]] = []
     for (words, owned, _), members in by_words.items():
-        if words <= owned | reader.weak and not words & reader.terms and not any(i in vertical for i in members):
+        if words <= owned | reader.weak and not words & reader.terms and vertical.isdisjoint(members):
             continue  # only the owner's broad line of work (an 教育局's 教育), and no 上级统建 copy: too little to go on
         candidates.append((members, members, "业务核心相同", {"名称相似度": 1.0, "相同业务词": sorted(words)}))
     involved = {by_words[reps[r]][0] for pair in pairs for r in pair}
     builders = {i for i in idx if i not in vertical and (systems[i].unit in provincial or systems[i].values.get("scope") in MULTI_LEVEL)}
+    with_copy = {r for r, key in enumerate(reps) if not vertical.isdisjoint(by_words[key])}
+    with_builder = {r for r, key in enumerate(reps) if not builders.isdisjoint(by_words[key])}
     fns = _Functions({i: str(systems[i].values.get("functions") or "") for i in involved})
     for ra, rb in pairs:
         if reps[ra][2] != reps[rb][2]:
@@ -231,9 +234,7 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
         pa, pb = prof[ma[0]], prof[mb[0]]
         score, exclusive, shared, weight, weak_rest = scorer.name(pa, pb)
         fn = fns(ma[0], mb[0])
-        upstream = (any(i in vertical for i in ma) and any(i in builders for i in mb)) or (
-            any(i in vertical for i in mb) and any(i in builders for i in ma)
-        )
+        upstream = (ra in with_copy and rb in with_builder) or (rb in with_copy and ra in with_builder)
         why = scorer.linked(score, exclusive, fn, weight, upstream, weak_rest)
         if why:
             signals = {"名称相似度": round(score, 2), "业务功能相似度": round(fn, 2), "相同业务词": shared}
@@ -259,8 +260,8 @@ class _Linker:
     builders: set[int]  # systems of the builder level: a provincial unit's, or one used at several levels
     own: set[int]  # systems that can be built twice (not copies, not of a kind every unit has)
     same_system: dict[int, int]
-    report: _Groups = field(default_factory=_Groups)
-    build: _Groups = field(default_factory=_Groups)
+    report: _Groups
+    build: _Groups
 
     def link(self, ma: list[int], mb: list[int], why: str, signals: dict[str, Any]) -> None:
         systems, own_set = self.systems, self.own

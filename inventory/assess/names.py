@@ -55,7 +55,10 @@ class NameReader:
         self.cross_domain = frozenset(self.canon.get(w, w) for w in rules.get("cross_domain_words", ()))
         # a term made of two words (应急指挥 = 应急 + 指挥, 公共资源交易 = 公共资源 + 交易) is still that term when a
         # name puts other words between them (应急管理综合指挥平台, 公共资源电子交易系统)
-        self.split_terms = [(term, term[:k], term[k:]) for term in sorted(self.terms) if term.isalpha() for k in range(2, len(term) - 1)]
+        self.split_terms: dict[str, list[tuple[str, str]]] = {}  # first word -> [(second word, term)]
+        for term in sorted(self.terms):
+            for k in range(2, len(term) - 1) if term.isalpha() else ():
+                self.split_terms.setdefault(term[:k], []).append((term[k:], term))
         self.jieba = jieba.Tokenizer()
         for w in {*rules["words"], *self.canon, *rules["per_unit_cores"]}:
             self.jieba.add_word(w, freq=200000)
@@ -114,13 +117,10 @@ class NameReader:
 
     def _join_split_terms(self, words: list[str]) -> list[str]:
         """Words in name order, with the two halves of a term (in that order, apart) read as the term."""
-        if len(words) < 2:
-            return words
-        present = set(words)
-        for term, head, tail in self.split_terms:
-            if head in present and tail in present and words.index(head) < words.index(tail):
-                words = [term if w == head else w for w in words if w != tail]
-                present = set(words)
+        for head in list(words):
+            for tail, term in self.split_terms.get(head, ()):
+                if head in words and tail in words[words.index(head) + 1 :]:
+                    words = [term if w == head else w for w in words if w != tail]
         return words
 
     def owner_words(self, owner: str) -> frozenset[str]:

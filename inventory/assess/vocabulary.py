@@ -19,7 +19,7 @@ EXAMPLES = 3
 def unknown_words(systems: list[System], roster: Any, min_units: int = 1) -> list[dict[str, Any]]:
     """[{word, units, systems, examples}] for business words not in the lexicon, used by ≥ min_units units."""
     reader = name_reader(roster)
-    known = reader.terms | reader.generic | reader.weak | set(reader.canon) | set(reader.canon.values())
+    known = reader.terms | reader.generic | reader.weak | set(reader.canon)  # canon maps every spelling, the first too
     seen: dict[str, dict[str, Any]] = {}
     for s in systems:
         if not s.name:

@@ -33,6 +33,11 @@ COMMANDS = {
 }
 
 
+# first words that are single commands; every other one is a group of commands (named alone, it shows its help)
+SINGLE = {"validate", "import", "serve", "demo"}
+GROUPS = set(COMMANDS) - SINGLE
+
+
 def load_commands(argv: list[str] | None = None) -> None:
     """Register the commands: only the one `argv` names, or all of them (for help, a typo, docs)."""
     words = [a for a in argv or () if not a.startswith("-")]

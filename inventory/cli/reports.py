@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -15,6 +15,38 @@ from .app import AsOfOpt, DbOpt, JsonOpt, RoundOpt, parse_as_of, report_app
 ScopeOpt = Annotated[str, typer.Option("--scope", help="统计范围：all（全部单位）或 pilot（试点单位）。")]
 FormatOpt = Annotated[str | None, typer.Option("--format", help="输出格式：table、json、md、html、xlsx。")]
 OutOpt = Annotated[Path | None, typer.Option("-o", "--output", help="输出文件；html/xlsx 不给时写到当前文件夹。")]
+
+
+def _checked_scope(scope: str) -> str:
+    from ..report import SCOPES
+
+    if scope not in SCOPES:
+        raise UsageError(f"--scope 只能是 {'、'.join(SCOPES)}，收到“{scope}”。")
+    return scope
+
+
+def _format(fmt: str | None, output: Path | None, as_json: bool, default: str) -> str:
+    """--json, else --format, else the output file's suffix, else the report's default."""
+    from ..report.formats import FORMATS
+
+    fmt = "json" if as_json else (fmt or (output.suffix.lstrip(".").lower() if output and output.suffix else default))
+    if fmt not in FORMATS:
+        raise UsageError(f"--format 只能是 {'、'.join(FORMATS)}，收到“{fmt}”。")
+    return fmt
+
+
+def _emit(kind: str, data: dict[str, Any], fmt: str, output: Path | None, form: Any) -> None:
+    """A table on the terminal, or the report written to a file (or to stdout for json/md)."""
+    from ..report.formats import write_report
+
+    if fmt == "table":
+        render.report_tables(kind, data, form)
+        return
+    result = write_report(kind, data, fmt, output, form)
+    if isinstance(result, Path):
+        render.paths_made("已生成报告", [result])
+    else:
+        sys.stdout.write(result + "\n")
 
 
 def _report(
@@ -29,26 +61,15 @@ def _report(
     unit: str | None = None,
     round_key: str | None = None,
 ) -> None:
-    from ..report import SCOPES, Reports
-    from ..report.formats import FORMATS, write_report
+    from ..report import Reports
     from ..store.db import open_db
 
-    if scope not in SCOPES:
-        raise UsageError(f"--scope 只能是 {'、'.join(SCOPES)}，收到“{scope}”。")
-    fmt = "json" if as_json else (fmt or (output.suffix.lstrip(".").lower() if output and output.suffix else default))
-    if fmt not in FORMATS:
-        raise UsageError(f"--format 只能是 {'、'.join(FORMATS)}，收到“{fmt}”。")
+    scope = _checked_scope(scope)
+    fmt = _format(fmt, output, as_json, default)
     lean = fmt == "xlsx"  # the workbook writer holds every row: repeated texts kept once
     reports = Reports(open_db(db, create_missing=False), as_of=parse_as_of(as_of), scope=scope, round_key=round_key, lean=lean)
     data = reports.unit(unit) if kind == "unit" else getattr(reports, kind)()
-    if fmt == "table":
-        render.report_tables(kind, data, reports.form)
-        return
-    result = write_report(kind, data, fmt, output, reports.form)
-    if isinstance(result, Path):
-        render.paths_made("已生成报告", [result])
-    else:
-        sys.stdout.write(result + "\n")
+    _emit(kind, data, fmt, output, reports.form)
 
 
 @report_app.command("coverage")
@@ -127,12 +148,11 @@ def report_unit(
     if unit:
         _report("unit", scope, fmt, output, as_json, db, as_of, default="html", unit=unit, round_key=round_key)
         return
-    from ..report import SCOPES, Reports
+    from ..report import Reports
     from ..report.formats import write_unit_reports
     from ..store.db import open_db
 
-    if scope not in SCOPES:
-        raise UsageError(f"--scope 只能是 {'、'.join(SCOPES)}，收到“{scope}”。")
+    scope = _checked_scope(scope)
     formats = (fmt,) if fmt else ("html", "xlsx", "json")
     if any(f not in ("html", "xlsx", "json", "md") for f in formats):
         raise UsageError(f"--all 时 --format 只能是 html、xlsx、json、md，收到“{fmt}”。")
@@ -152,22 +172,10 @@ def report_changes(
     db: DbOpt = None,
 ) -> None:
     """两轮之间的变化：每个单位新增、停用、变化（旧值 → 新值）的系统，以及没有标记停用就不见了的系统。"""
+    from ..form.load import load_form
     from ..report.changes import changes_report
-    from ..report.formats import FORMATS, write_report
     from ..store.db import open_db
 
-    fmt = "json" if as_json else (fmt or (output.suffix.lstrip(".").lower() if output and output.suffix else "table"))
-    if fmt not in FORMATS:
-        raise UsageError(f"--format 只能是 {'、'.join(FORMATS)}，收到“{fmt}”。")
-    from ..form.load import load_form
-
+    fmt = _format(fmt, output, as_json, "table")
     form = load_form()
-    data = changes_report(open_db(db, create_missing=False), from_key, to_key, form)
-    if fmt == "table":
-        render.report_tables("changes", data, form)
-        return
-    result = write_report("changes", data, fmt, output, form)
-    if isinstance(result, Path):
-        render.paths_made("已生成报告", [result])
-    else:
-        sys.stdout.write(result + "\n")
+    _emit("changes", changes_report(open_db(db, create_missing=False), from_key, to_key, form), fmt, output, form)

@@ -83,11 +83,10 @@ def usage_line(ctx: Any) -> str:
     return _usage_in_chinese(ctx.get_usage())
 
 
-GROUPS = {"units", "schema", "template", "submissions", "db", "report", "findings", "kb", "round", "reference", "disposition"}
-
-
 def shows_help(argv: list[str]) -> bool:
     """Whether this command line ends in a help page (asked for, or a group named without a command)."""
+    from . import GROUPS
+
     words = [a for a in argv if not a.startswith("-")]
     return not argv or "-h" in argv or "--help" in argv or (len(words) == 1 and words[0] in GROUPS)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -86,13 +87,13 @@ class KnowledgeBase:
         stopwords: set[str],
         dictionary: Path | None,
         contact: str = "",
-        fillers: list[str] = (),  # type: ignore[assignment]
+        fillers: Iterable[str] = (),
     ) -> None:
         self.entries = entries
         self.contact = contact
         self.tokenize = Tokenizer(dictionary)
         self.stopwords = {normalise(w) for w in stopwords}
-        words = sorted({normalise(w) for w in fillers if normalise(w)}, key=len, reverse=True)
+        words = sorted({n for n in map(normalise, fillers) if n}, key=len, reverse=True)
         self.fillers = re.compile("|".join(map(re.escape, words))) if words else None
         self.synonyms = [[normalise(w) for w in g] for g in synonyms]
         self.lexical = LexicalIndex(entries, self.tokenize, self.synonyms, self.stopwords)
