@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -121,6 +122,7 @@ def main() -> None:
     load_commands(sys.argv[1:])
     if shows_help(sys.argv[1:]):
         help_in_chinese()
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # from here an interrupt rolls back what runs
     try:
         rc = app(standalone_mode=False)  # click returns the exit code of typer.Exit here
     except InventoryError as exc:
