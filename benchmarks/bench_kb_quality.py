@@ -1,9 +1,9 @@
 """FAQ search quality: recall@3, MRR and "no good match" accuracy, per query kind.
 
-Usage: python benchmarks/bench_kb_quality.py [dev|heldout|heldout2|heldout3] [--kb-dir DIR] [--html] [--json] [--misses]
+Usage: python benchmarks/bench_kb_quality.py [dev|heldout|heldout2|heldout3|heldout4] [--kb-dir DIR] [--html] [--json] [--misses]
 
 - dev: tests/kb_queries.yaml, written beside the entries (tuning may look at it);
-- heldout, heldout2, heldout3: benchmarks/kb/*.yaml, written from the topic list only, each before the
+- heldout … heldout4: benchmarks/kb/*.yaml, written from the topic list only, each before the
   retrieval changes that followed it (never used for tuning).
 `--html` measures the offline page's own search in headless Chromium on the same set.
 """
@@ -27,6 +27,7 @@ SETS = {
     "heldout": ROOT / "benchmarks" / "kb" / "heldout.yaml",
     "heldout2": ROOT / "benchmarks" / "kb" / "heldout2.yaml",
     "heldout3": ROOT / "benchmarks" / "kb" / "heldout3.yaml",
+    "heldout4": ROOT / "benchmarks" / "kb" / "heldout4.yaml",
 }
 
 
