@@ -4,7 +4,7 @@ Each labelled unit becomes a real return: its systems are written into the unit'
 validated and imported into a fresh SQLite database exactly as an office would do it; then the
 issues report's findings are compared with the labels.
 
-Usage: python benchmarks/bench_findings.py [tune|holdout|holdout2] [--json]
+Usage: python benchmarks/bench_findings.py [tune|holdout|holdout2|holdout3|holdout4|holdout5] [--json]
 
 Scoring:
 - per-system kinds: a (system, code) pair is a true positive when labelled, a false positive when not;

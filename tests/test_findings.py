@@ -298,6 +298,56 @@ def test_names_that_differ_in_how_they_say_one_system_are_linked(roster):
     assert duplicate_findings(other, load_rules(), roster) == []
 
 
+def test_descriptions_that_mean_the_same_link_names_with_no_word_in_common(roster, tmp_path, monkeypatch):
+    monkeypatch.setenv("INVENTORY_CACHE", str(tmp_path / "cache"))
+    zy, gy, ya = (roster.resolve(n).name for n in ("资阳市", "广元市", "雅安市"))
+    systems = [
+        _system(zy, "资阳市体育局", "资阳市全民健身公共服务平台", "体育场馆预约、赛事活动报名、社会体育指导员和健身指导"),
+        _system(gy, "广元市文化广播电视和旅游局", "广元市智慧体育公共服务平台", "体育场馆预约、全民健身赛事报名和科学健身指导"),
+        _system(ya, "雅安市住房和城乡建设局", "雅安市城市排水防涝监测预警平台", "易涝点积水深度、管网液位监测和内涝预警"),
+        _system(zy, "资阳市城市管理局", "资阳市城市内涝监测系统", "城区易涝点积水监测、排水管网液位监测和内涝预警"),
+        _system(zy, "资阳市人力资源和社会保障局", "资阳市公共就业服务平台", "求职招聘信息发布、就业登记和职业指导"),
+    ]
+    found = duplicate_findings(systems, load_rules(), roster)
+    assert sorted(sorted(m["系统名称"] for m in f.evidence["系统"]) for f in found) == [
+        ["广元市智慧体育公共服务平台", "资阳市全民健身公共服务平台"],
+        ["资阳市城市内涝监测系统", "雅安市城市排水防涝监测预警平台"],
+    ]
+    sport = next(f for f in found if "资阳市全民健身公共服务平台" in f.subject[0] + f.subject[1])
+    link = sport.evidence["关联依据"][0]
+    assert link["业务功能语义相似度"] >= 0.85 and link["名称语义相似度"] >= 0.45 and "意思" in link["依据"]
+    assert any(f.name.startswith("dup-") for f in (tmp_path / "cache").iterdir())  # the vectors are kept for the next run
+    # one template filled in with each business name links nothing, however alike its sentences are
+    cities = [roster.resolve(n).name for n in ("成都", "德阳", "绵阳", "遂宁", "乐山", "南充", "宜宾", "泸州")]
+    cores = ["不动产登记", "不动产交易", "社会信用", "出租汽车监管", "广告监测", "价格监测", "林地审批", "计量检定"] * 2
+    filled = [
+        _system(
+            cities[i % 8],
+            f"{cities[i % 8]}第{i}局",
+            f"{c}（{i}）系统",
+            f"支撑{c}相关业务的受理、审核、办结和统计分析，服务全省工作人员和办事群众。",
+        )
+        for i, c in enumerate(cores)
+    ]
+    found = duplicate_findings(filled, load_rules(), roster)
+    assert not any("业务功能语义相似度" in link for f in found for link in f.evidence["关联依据"])
+
+
+def test_a_short_form_is_its_long_form(roster):
+    from inventory.assess.names import abbreviates, abbreviations
+
+    assert abbreviates("危化", "危险化学品") and abbreviates("地灾", "地质灾害") and abbreviates("网约车", "网络预约出租汽车")
+    assert not abbreviates("灾害", "地质灾害") and not abbreviates("交易", "公共资源交易") and not abbreviates("食品", "药品")
+    assert abbreviations(["危险化学品", "危化", "食品"]) == {"危险化学品": ["危化"]}
+    yb, lz = (roster.resolve(n).name for n in ("宜宾", "泸州"))
+    systems = [
+        _system(yb, "宜宾市应急管理局", "宜宾市危险化学品运输监管平台", "危险货物道路运输车辆动态监控"),
+        _system(lz, "泸州市应急管理局", "泸州市危化品运输监管系统", "危化品运输车辆定位和违规报警"),
+    ]
+    found = duplicate_findings(systems, load_rules(), roster)
+    assert [f.code for f in found] == ["FIND_DUPLICATE_BUILD"] and "危险化学品" in found[0].message
+
+
 def test_reviews_hold_while_the_evidence_holds(tmp_path, form, roster, db_url):
     unit = roster.resolve("人社厅")
     values, rows = clean_return(form, unit, 2, seed=8)

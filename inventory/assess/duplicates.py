@@ -22,9 +22,10 @@ from functools import lru_cache
 from typing import Any
 
 from ..form.assessment import load_names
+from .alike import alike_pairs, bigrams
 from .findings import applies_to
 from .model import Finding, System
-from .names import NameProfile, NameReader, places
+from .names import NameProfile, NameReader, abbreviates, abbreviations, places
 
 NATIONAL_MODE = "上级统建（国垂）"
 VERTICAL = (NATIONAL_MODE, "上级统建（省垂）")
@@ -80,17 +81,12 @@ class _Groups:
         return [(sorted(members), self.links.get(root, [])) for root, members in out.items()]
 
 
-def _bigrams(text: str) -> Counter[str]:
-    text = "".join(ch for ch in text if ch.isalnum())
-    return Counter(text[i : i + 2] for i in range(len(text) - 1))
-
-
 class _Functions:
     """Cosine similarity of 业务功能 texts over idf-weighted character bigrams. Only the texts of systems
     that are candidates are read (at 100k systems, few are)."""
 
     def __init__(self, texts: dict[int, str]) -> None:
-        self.grams = {i: _bigrams(t) for i, t in texts.items()}
+        self.grams = {i: bigrams(t) for i, t in texts.items()}
         df: Counter[str] = Counter()
         for g in self.grams.values():
             df.update(g.keys())
@@ -127,6 +123,10 @@ class _Scorer:
         w, factor, weak = self.weight, self.t["dup_owner_word_weight"], self.weak
         shared_words = a.words & b.words
         rest_a, rest_b = a.words - shared_words, b.words - shared_words
+        short = {(x, y) for x in rest_a for y in rest_b if abbreviates(x, y) or abbreviates(y, x)}
+        if short:  # 危化 and 危险化学品 are one business word, spelled short and long
+            shared_words = shared_words | {max(pair, key=len) for pair in short}
+            rest_a, rest_b = rest_a - {x for x, _ in short}, rest_b - {y for _, y in short}
         shared = sum(w[x] * (factor if x in weak else 1.0) for x in shared_words)
 
         def soft(x: str, own: frozenset[str]) -> float:
@@ -210,8 +210,9 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
             by_words[(prof[i].words, prof[i].owner_words, _national(prof[i], systems[i].values))].append(i)
     reps = list(by_words)
     index: dict[str, list[int]] = defaultdict(list)
+    short_forms = abbreviations(scorer.df)
     for r, (words, _, _) in enumerate(reps):
-        for w in words:
+        for w in {*words, *(x for y in words for x in short_forms.get(y, ()))}:
             if scorer.df[w] <= t["dup_max_word_systems"]:
                 index[w].append(r)
     pairs: set[tuple[int, int]] = set()
@@ -245,6 +246,19 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
     linker = _Linker(systems, vertical, builders, own, same_system, report, build)
     for ma, mb, why, signals in candidates:
         linker.link(ma, mb, why, signals)
+    texts = {i: str(systems[i].values.get("functions") or "").strip() for i in idx if not prof[i].per_unit}
+    national = {i: _national(prof[i], systems[i].values) for i in texts}
+    owners = {i: systems[i].owner for i in texts}
+    for p in alike_pairs(texts, {i: prof[i].core for i in texts}, owners, t):
+        a, b = p.a, p.b
+        if national[a] != national[b] or build.find(a) == build.find(b) or report.find(a) == report.find(b):
+            continue
+        signals = {
+            "业务功能语义相似度": round(p.function, 2),
+            "名称语义相似度": round(p.name, 2),
+            "相同业务词": sorted(prof[a].words & prof[b].words),
+        }
+        linker.link([a], [b], "业务功能描述的意思几乎相同，名称也相关（名称未必有相同的词）", signals)
     return [*_report_findings(systems, report, vertical, provincial, meta), *_build_findings(systems, build, meta)]
 
 

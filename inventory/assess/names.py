@@ -26,6 +26,7 @@ _PUNCT = re.compile(r"[\s\-_·/、,，.。:：;；“”\"'‘’《》<>]+")
 @dataclass(frozen=True)
 class NameProfile:
     full: str  # the name without brackets, spaces or punctuation
+    core: str  # and without its region, level and phase (德阳市公共资源交易平台（二期） -> 公共资源交易平台)
     level: str | None  # "national", "provincial" or None
     words: frozenset[str]  # business words
     owner_words: frozenset[str]  # those of them that only repeat what the owner unit does (weak)
@@ -144,7 +145,7 @@ class NameReader:
         if not owner or not base.words:
             return base
         own = self.owner_words(owner) & base.words
-        return base if not own else NameProfile(base.full, base.level, base.words, own, base.tags, base.per_unit)
+        return base if not own else NameProfile(base.full, base.core, base.level, base.words, own, base.tags, base.per_unit)
 
     def _profile(self, name: str) -> NameProfile:
         text = _PUNCT.sub("", clean_text(name))
@@ -154,7 +155,30 @@ class NameReader:
         core = _PHASE.sub("", self.prefix.sub("", base)) or base
         words = self.words(core) | {w for t in tags for w in self.words(t) if w in self.terms}
         per_unit = bool(words) and words <= self.per_unit
-        return NameProfile(full=base, level=level, words=words, owner_words=frozenset(), tags=tags, per_unit=per_unit)
+        return NameProfile(full=base, core=core, level=level, words=words, owner_words=frozenset(), tags=tags, per_unit=per_unit)
+
+
+def abbreviates(short: str, long: str) -> bool:
+    """Whether `short` is a 简称 of `long`: its characters taken from it in order, starting with its
+    first (危化 of 危险化学品, 地灾 of 地质灾害, 网约车 of 网络预约出租汽车), not a plain part of it."""
+    if not 2 <= len(short) < len(long) or short[0] != long[0] or short in long:
+        return False
+    rest = iter(long)
+    return all(ch in rest for ch in short)
+
+
+def abbreviations(vocabulary: Iterable[str]) -> dict[str, list[str]]:
+    """For each word, the round's other words that are its 简称."""
+    by_first: dict[str, list[str]] = {}
+    for word in vocabulary:
+        by_first.setdefault(word[:1], []).append(word)
+    out: dict[str, list[str]] = {}
+    for words in by_first.values():
+        for long in words:
+            found = [short for short in words if abbreviates(short, long)]
+            if found:
+                out[long] = found
+    return out
 
 
 def places(roster: Any) -> list[str]:

@@ -24,9 +24,10 @@ from typing import Any
 
 import numpy as np
 
+from ..meaning import shared_encoder
 from .entries import Entry, extras, load_entries
 from .lexical import LexicalIndex
-from .semantic import SemanticIndex, shared_encoder
+from .semantic import SemanticIndex
 from .text import Tokenizer, normalise
 
 # fused = semantic similarity + COVERAGE_BONUS x share of the question's words covered

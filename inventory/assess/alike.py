@@ -1,0 +1,115 @@
+"""Systems whose 业务功能 texts mean the same, for names that share no business word (全民健身 and
+智慧体育, 内涝 and 排水防涝): a route of duplicates.py that needs no lexicon.
+
+Each distinct description is a sentence vector (inventory/meaning.py, cached by text). Two systems
+are alike when their descriptions are close in meaning and their names, without region and phase,
+are at least related. A description made mostly of phrases many others share (one template filled
+in with each business name), or close in meaning to many systems' (boilerplate such as “实现业务管理
+和统计分析”), says nothing about any of them and is left out.
+Without the encoder installed, or with more distinct descriptions than the limit, the route is
+skipped and the name routes answer alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+MIN_TEXT = 12  # characters: a shorter description says too little to compare
+BLOCK = 2048  # rows of the similarity matrix computed at once
+
+
+@dataclass(frozen=True)
+class AlikePair:
+    a: int
+    b: int
+    function: float  # how close the two descriptions are in meaning
+    name: float  # how close the two names' cores are
+
+
+def _vectors(texts: list[str]) -> np.ndarray | None:
+    from ..meaning import VectorStore, shared_encoder
+
+    try:
+        return VectorStore("dup", shared_encoder()).vectors(texts)
+    except ImportError:
+        return None
+    except Exception as exc:  # a broken model install must not stop the reports: the name routes still answer
+        if os.environ.get("INVENTORY_DEBUG"):
+            raise
+        logging.getLogger(__name__).warning("语义比对不可用（%s），本次查重只按名称。", type(exc).__name__)
+        return None
+
+
+def _templated(texts: list[str], t: dict[str, Any]) -> list[str]:
+    """Descriptions made mostly of phrases that many others share: one template filled in with a
+    business name (“支撑××相关业务的受理、审核、办结和统计分析”) is as close to every other filling
+    as to a real duplicate, so its meaning says nothing beyond the name."""
+    grams = [set(bigrams(text)) for text in texts]
+    df: Counter[str] = Counter()
+    for g in grams:
+        df.update(g)
+    common = max(t["dup_meaning_common_texts"], t["dup_meaning_common_share"] * len(texts))
+    return [text for text, g in zip(texts, grams, strict=True) if g and sum(df[x] > common for x in g) > len(g) / 2]
+
+
+def bigrams(text: str) -> Counter[str]:
+    """The text's character pairs (letters and digits only), with their counts."""
+    text = "".join(ch for ch in text if ch.isalnum())
+    return Counter(text[i : i + 2] for i in range(len(text) - 1))
+
+
+def alike_pairs(texts: dict[int, str], cores: dict[int, str], owners: dict[int, str], t: dict[str, Any]) -> list[AlikePair]:
+    """Pairs of systems (ids as given) of different owners whose descriptions mean the same."""
+    by_text: dict[str, list[int]] = defaultdict(list)
+    for i, text in texts.items():
+        if len(text) >= MIN_TEXT:
+            by_text[text].append(i)
+    if len(by_text) > t["dup_meaning_max_texts"]:  # encoding them the first time would take minutes
+        return []
+    for text in _templated(list(by_text), t):
+        del by_text[text]
+    distinct = list(by_text)
+    if sum(map(len, by_text.values())) < 2:
+        return []
+    vectors = _vectors(distinct)
+    if vectors is None:
+        return []
+    close: list[tuple[int, int, float]] = []  # (text, text, similarity), each pair once, a text with itself too
+    for start in range(0, len(distinct), BLOCK):
+        sims = vectors[start : start + BLOCK] @ vectors.T
+        for r, c in zip(*np.nonzero(sims >= t["dup_meaning_function"]), strict=True):
+            if start + r <= c:
+                close.append((start + r, int(c), float(sims[r, c])))
+    reach = np.zeros(len(distinct), dtype=np.int64)  # systems whose description is close to each text's
+    for a, b, _ in close:
+        reach[a] += len(by_text[distinct[b]])
+        if a != b:
+            reach[b] += len(by_text[distinct[a]])
+    common = reach > t["dup_meaning_max_systems"]
+    pairs = [
+        (i, j, sim)
+        for a, b, sim in close
+        if not common[a] and not common[b]
+        for i in by_text[distinct[a]]
+        for j in by_text[distinct[b]]
+        if (a != b or i < j) and owners[i] != owners[j]
+    ]
+    if not pairs:
+        return []
+    names = sorted({cores[i] for p in pairs for i in p[:2]})
+    name_vectors = _vectors(names)
+    if name_vectors is None:
+        return []
+    row = {n: k for k, n in enumerate(names)}
+    out = []
+    for i, j, sim in pairs:
+        name = float(name_vectors[row[cores[i]]] @ name_vectors[row[cores[j]]])
+        if name >= t["dup_meaning_name"]:
+            out.append(AlikePair(min(i, j), max(i, j), sim, name))
+    return out
