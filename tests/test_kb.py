@@ -127,6 +127,19 @@ def test_a_broken_or_unwritable_cache_is_rebuilt_or_skipped(tmp_path):
     assert third.returncode == 0 and json.loads(third.stdout) == json.loads(first.stdout)
 
 
+def test_questions_for_another_desk_get_no_answer_even_when_they_share_words(kb, tmp_path):
+    for query in ("OA系统密码忘了怎么办", "营业执照年报怎么报"):  # 系统, 密码, 报: words the entries use
+        result = kb.search(query, 3)
+        assert result.results == [] and "没有找到合适的答案" in result.message, query
+    assert kb.search("等保怎么填", 3).results[0].entry.id == "security-mlps-level"
+    # the examples are data: a knowledge base folder without any answers those questions again
+    folder = tmp_path / "kb"
+    shutil.copytree(Path(load_entries()[0].path).parent, folder)
+    (folder / "_offtopic.yaml").write_text("examples: []\n", encoding="utf-8")
+    bare = KnowledgeBase.load(folder)
+    assert bare.offtopic == [] and bare.search("OA系统密码忘了怎么办", 3).results
+
+
 def test_pinyin_table_is_current():
     pytest.importorskip("pypinyin")
     import importlib.util

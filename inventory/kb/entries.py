@@ -124,6 +124,15 @@ def extras(folder: Path | None) -> tuple[list[list[str]], set[str], list[str], P
     return groups, stopwords, fillers, dictionary if dictionary.exists() else None
 
 
+def offtopic_examples(folder: Path | None) -> list[str]:
+    """Questions that are not this knowledge base's business (`_offtopic.yaml`): a question closer to
+    one of them than to every entry gets "no good match"."""
+    folder = Path(folder) if folder else data_dir("kb")
+    path = folder / "_offtopic.yaml" if (folder / "_offtopic.yaml").exists() else data_dir("kb") / "_offtopic.yaml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+    return [str(q) for q in (raw or {}).get("examples", []) if str(q).strip()]
+
+
 @lru_cache(maxsize=4)
 def code_links(folder: Path | None = None) -> dict[str, Entry]:
     """Issue code -> the entry that explains it (the first one naming the code)."""

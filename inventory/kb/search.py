@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..meaning import shared_encoder
-from .entries import Entry, extras, load_entries
+from .entries import Entry, extras, load_entries, offtopic_examples
 from .lexical import LexicalIndex
 from .semantic import SemanticIndex
 from .text import Tokenizer, normalise
@@ -43,6 +43,11 @@ BM25_BONUS = 0.1
 # its likely entry.
 MIN_FUSED = 0.823
 SUGGEST_MIN = 0.65
+# A question as close to one of the off-topic examples (kb/_offtopic.yaml) as to its best entry, plus
+# this margin, is not this knowledge base's business, whatever its fused score. Chosen on the
+# development set: the margin that rejects the most of its off-topic questions without losing one of
+# its answers (answers start to be lost at -0.1).
+OFFTOPIC_MARGIN = 0.0
 KEEP_WITHIN = 0.3  # further hits are listed only while they stay this close to the best one
 MIN_COVERAGE = 0.5  # the bar when only the lexical side is available
 
@@ -89,8 +94,10 @@ class KnowledgeBase:
         dictionary: Path | None,
         contact: str = "",
         fillers: Iterable[str] = (),
+        offtopic: Iterable[str] = (),
     ) -> None:
         self.entries = entries
+        self.offtopic = list(offtopic)
         self.contact = contact
         self.tokenize = Tokenizer(dictionary)
         self.stopwords = {normalise(w) for w in stopwords}
@@ -105,13 +112,14 @@ class KnowledgeBase:
 
         entries = load_entries(folder)
         groups, stop, fillers, dictionary = extras(folder)
-        return cls(entries, groups, stop, dictionary, contact=load_form().round.get("contact", "项目办"), fillers=fillers)
+        contact = load_form().round.get("contact", "项目办")
+        return cls(entries, groups, stop, dictionary, contact=contact, fillers=fillers, offtopic=offtopic_examples(folder))
 
     @cached_property
     def semantic(self) -> SemanticIndex | None:
         """The meaning side, built on the first search; None when the encoder is not installed."""
         try:
-            return SemanticIndex(self.entries, shared_encoder())
+            return SemanticIndex(self.entries, shared_encoder(), self.offtopic)
         except ImportError:
             return None
         except Exception as exc:  # a broken model install must not take the FAQ down: words still answer
@@ -120,16 +128,18 @@ class KnowledgeBase:
             logging.getLogger(__name__).warning("语义检索不可用（%s），本次只按关键词检索。", type(exc).__name__)
             return None
 
-    def rank(self, query: str) -> tuple[np.ndarray, np.ndarray, dict[str, set[str]]]:
-        """(fused score per entry, share of the question each entry covers, the question's terms)."""
+    def rank(self, query: str) -> tuple[np.ndarray, np.ndarray, dict[str, set[str]], bool]:
+        """(fused score per entry, share of the question each entry covers, the question's terms,
+        whether the question is closer to an off-topic example than to any entry)."""
         norm = normalise(query)
         groups = self.lexical.groups(norm)
         lexical, covered = self.lexical.score(groups) if groups else (np.zeros(len(self.entries)), np.zeros(len(self.entries)))
-        semantic = self.semantic.scores(*self.wordings(norm)) if self.semantic is not None and norm else None
-        if semantic is None:  # words alone: the lexical score, and the coverage bar decides
-            return np.where(covered >= MIN_COVERAGE, lexical, 0.0), covered, groups
+        if self.semantic is None or not norm:  # words alone: the lexical score, and the coverage bar decides
+            return np.where(covered >= MIN_COVERAGE, lexical, 0.0), covered, groups, False
+        semantic, away = self.semantic.scores(*self.wordings(norm))
         relative = lexical / lexical.max() if lexical.max() > 0 else lexical
-        return semantic + COVERAGE_BONUS * covered + BM25_BONUS * relative, covered, groups
+        off_topic = bool(len(semantic)) and away >= float(semantic.max()) + OFFTOPIC_MARGIN
+        return semantic + COVERAGE_BONUS * covered + BM25_BONUS * relative, covered, groups, off_topic
 
     def wordings(self, norm: str) -> list[str]:
         """The question, and the question without its filler words when that leaves something to compare."""
@@ -141,11 +151,11 @@ class KnowledgeBase:
     def search(self, query: str, limit: int = 5) -> SearchResult:
         if not normalise(query):
             return SearchResult(query, [], self._no_answer())
-        fused, _, groups = self.rank(query)
+        fused, _, groups, off_topic = self.rank(query)
         order = np.argsort(-fused, kind="stable")
         semantic = self.semantic is not None
         bar = MIN_FUSED if semantic else 1e-9
-        if not len(order) or fused[order[0]] < bar:
+        if not len(order) or fused[order[0]] < bar or off_topic:
             maybe = [i for i in order[: min(limit, 3)] if semantic and fused[i] >= SUGGEST_MIN]
             return SearchResult(query, [], self._no_answer(), [self._hit(int(i), fused, groups) for i in maybe])
         top = float(fused[order[0]])

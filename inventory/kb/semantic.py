@@ -4,6 +4,7 @@ every entry's question, aliases and answer sentences, whose vectors are cached b
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -17,7 +18,7 @@ _SENTENCE = re.compile(r"(?<=[。；！？\n])")
 class SemanticIndex:
     """Each entry's question, aliases and answer sentences as vectors; an entry's score is its best match."""
 
-    def __init__(self, entries: list[Entry], encoder: Encoder) -> None:
+    def __init__(self, entries: list[Entry], encoder: Encoder, elsewhere: Sequence[str] = ()) -> None:
         self.encoder = encoder
         texts, owners, weights = [], [], []
         for i, e in enumerate(entries):
@@ -34,13 +35,16 @@ class SemanticIndex:
         self.weights = np.array(weights, dtype=np.float32)
         self.size = len(entries)
         self.vectors = self._vectors(texts)
+        self.elsewhere = self._vectors(list(elsewhere))  # questions that are some other desk's business
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
         return VectorStore("kb", self.encoder).vectors(texts) if texts else np.zeros((0, 512), dtype=np.float32)
 
-    def scores(self, *wordings: str) -> np.ndarray:
-        """Cosine similarity of the closest wording of the query with each entry's closest question or alias."""
+    def scores(self, *wordings: str) -> tuple[np.ndarray, float]:
+        """Cosine similarity of the closest wording of the query with each entry's closest question,
+        alias or answer sentence; and with the closest off-topic example (-1 without examples)."""
         queries = self.encoder.encode(list(wordings))
         best = np.full(self.size, -1.0, dtype=np.float32)
         np.maximum.at(best, self.owners, (self.vectors @ queries.T).max(axis=1) * self.weights)
-        return best
+        away = float((self.elsewhere @ queries.T).max()) if len(self.elsewhere) else -1.0
+        return best, away
