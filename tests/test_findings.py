@@ -333,6 +333,25 @@ def test_descriptions_that_mean_the_same_link_names_with_no_word_in_common(roste
     assert not any("业务功能语义相似度" in link for f in found for link in f.evidence["关联依据"])
 
 
+def test_a_shared_word_with_descriptions_and_names_that_mean_the_same_is_one_business(roster, tmp_path, monkeypatch):
+    monkeypatch.setenv("INVENTORY_CACHE", str(tmp_path / "cache"))
+    pzh, ms, nj = (roster.resolve(n).name for n in ("攀枝花市", "眉山市", "内江市"))
+    science = [
+        _system(pzh, "攀枝花市科学技术局", "攀枝花市科技计划项目管理系统", "市级科技计划项目申报、专家评审、立项、中期检查和结题验收"),
+        _system(ms, "眉山市科学技术局", "眉山市科技项目申报管理平台", "科技项目网上申报、形式审查、专家评审和项目验收管理"),
+    ]
+    found = duplicate_findings(science, load_rules(), roster)
+    assert [f.code for f in found] == ["FIND_DUPLICATE_BUILD"]
+    link = found[0].evidence["关联依据"][0]
+    assert "科技" in link["相同业务词"] and link["业务功能语义相似度"] >= 0.72 and link["名称语义相似度"] >= 0.6
+    # a known business term on each side keeps two systems apart, however alike their descriptions read
+    schools = [
+        _system(nj, "内江市教育局", "内江市中小学学籍管理系统", "学生学籍注册、转学、休学和毕业管理"),
+        _system(ms, "眉山市教育和体育局", "眉山市中小学教师资格管理系统", "教师资格认定申请、注册和证书管理"),
+    ]
+    assert duplicate_findings(schools, load_rules(), roster) == []
+
+
 def test_a_short_form_is_its_long_form(roster):
     from inventory.assess.names import abbreviates, abbreviations
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,16 +47,26 @@ def _vectors(texts: list[str]) -> np.ndarray | None:
         return None
 
 
-def _templated(texts: list[str], t: dict[str, Any]) -> list[str]:
-    """Descriptions made mostly of phrases that many others share: one template filled in with a
-    business name (“支撑××相关业务的受理、审核、办结和统计分析”) is as close to every other filling
-    as to a real duplicate, so its meaning says nothing beyond the name."""
-    grams = [set(bigrams(text)) for text in texts]
-    df: Counter[str] = Counter()
-    for g in grams:
-        df.update(g)
-    common = max(t["dup_meaning_common_texts"], t["dup_meaning_common_share"] * len(texts))
-    return [text for text, g in zip(texts, grams, strict=True) if g and sum(df[x] > common for x in g) > len(g) / 2]
+class Phrasing:
+    """Which descriptions of a round are templated: made mostly of phrases that many others share. One
+    template filled in with each business name (“支撑××相关业务的受理、审核、办结和统计分析”) is as
+    close to every other filling as to a real duplicate, so its meaning says nothing beyond the name.
+    How common a phrase is is counted on up to `SAMPLE` of the round's distinct descriptions."""
+
+    SAMPLE = 5000
+
+    def __init__(self, texts: Iterable[str], t: dict[str, Any]) -> None:
+        distinct = sorted(set(texts))
+        sample = distinct[:: max(1, len(distinct) // self.SAMPLE)]
+        df: Counter[str] = Counter()
+        for text in sample:
+            df.update(set(bigrams(text)))
+        floor = max(t["dup_meaning_common_texts"], t["dup_meaning_common_share"] * len(sample))
+        self.common = {g for g, c in df.items() if c > floor}
+
+    def templated(self, text: str) -> bool:
+        grams = set(bigrams(text))
+        return bool(grams) and sum(g in self.common for g in grams) > len(grams) / 2
 
 
 def bigrams(text: str) -> Counter[str]:
@@ -64,7 +75,9 @@ def bigrams(text: str) -> Counter[str]:
     return Counter(text[i : i + 2] for i in range(len(text) - 1))
 
 
-def alike_pairs(texts: dict[int, str], cores: dict[int, str], owners: dict[int, str], t: dict[str, Any]) -> list[AlikePair]:
+def alike_pairs(
+    texts: dict[int, str], cores: dict[int, str], owners: dict[int, str], phrasing: Phrasing, t: dict[str, Any]
+) -> list[AlikePair]:
     """Pairs of systems (ids as given) of different owners whose descriptions mean the same."""
     by_text: dict[str, list[int]] = defaultdict(list)
     for i, text in texts.items():
@@ -72,7 +85,7 @@ def alike_pairs(texts: dict[int, str], cores: dict[int, str], owners: dict[int, 
             by_text[text].append(i)
     if len(by_text) > t["dup_meaning_max_texts"]:  # encoding them the first time would take minutes
         return []
-    for text in _templated(list(by_text), t):
+    for text in [x for x in by_text if phrasing.templated(x)]:
         del by_text[text]
     distinct = list(by_text)
     if sum(map(len, by_text.values())) < 2:
@@ -112,4 +125,29 @@ def alike_pairs(texts: dict[int, str], cores: dict[int, str], owners: dict[int, 
         name = float(name_vectors[row[cores[i]]] @ name_vectors[row[cores[j]]])
         if name >= t["dup_meaning_name"]:
             out.append(AlikePair(min(i, j), max(i, j), sim, name))
+    return out
+
+
+def pair_meanings(
+    pairs: list[tuple[int, int]], texts: dict[int, str], cores: dict[int, str], phrasing: Phrasing, t: dict[str, Any]
+) -> dict[tuple[int, int], tuple[float, float]]:
+    """(how close the descriptions are, how close the name cores are) of each pair whose two descriptions
+    say something of their own (not too short, not templated)."""
+    kept = {text for text in texts.values() if len(text) >= MIN_TEXT}
+    if not pairs or len(kept) > t["dup_meaning_max_texts"]:
+        return {}
+    kept = {text for text in kept if not phrasing.templated(text)}
+    ids = sorted({i for pair in pairs for i in pair if texts[i] in kept})
+    if not ids:
+        return {}
+    distinct, names = sorted({texts[i] for i in ids}), sorted({cores[i] for i in ids})
+    text_vectors, name_vectors = _vectors(distinct), _vectors(names)
+    if text_vectors is None or name_vectors is None:
+        return {}
+    at_text, at_name = {x: k for k, x in enumerate(distinct)}, {x: k for k, x in enumerate(names)}
+    out = {}
+    for a, b in pairs:
+        if texts[a] in kept and texts[b] in kept:
+            function = float(text_vectors[at_text[texts[a]]] @ text_vectors[at_text[texts[b]]])
+            out[(a, b)] = (function, float(name_vectors[at_name[cores[a]]] @ name_vectors[at_name[cores[b]]]))
     return out

@@ -19,10 +19,10 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..form.assessment import load_names
-from .alike import alike_pairs, bigrams
+from .alike import Phrasing, alike_pairs, bigrams, pair_meanings
 from .findings import applies_to
 from .model import Finding, System
 from .names import NameProfile, NameReader, abbreviates, abbreviations, places
@@ -102,6 +102,15 @@ class _Functions:
         return dot / (self.norm[i] * self.norm[j])
 
 
+class NameMatch(NamedTuple):
+    score: float  # how much of the smaller name's business the other holds
+    exclusive: bool  # each has a strong word the other lacks
+    shared: list[str]  # the business words both hold
+    weight: float  # their weight
+    weak_rest: bool  # every word they do not share only says what a system does
+    apart: bool  # each has a known business term (or its owner's trade) the other lacks
+
+
 class _Scorer:
     def __init__(self, profiles: list[NameProfile], t: dict[str, Any], reader: NameReader) -> None:
         df: Counter[str] = Counter()
@@ -115,11 +124,9 @@ class _Scorer:
         self.terms = reader.terms
         self.cross_domain = reader.cross_domain
 
-    def name(self, a: NameProfile, b: NameProfile) -> tuple[float, bool, list[str], float, bool]:
-        """(how much of the smaller name's business the other holds, whether each has a strong word the
-        other lacks, the shared words, their weight, whether every word they do not share is weak).
-        Words that only repeat the owner unit's business, and words for what a system does rather than
-        what it is about (监管, 预警), weigh little."""
+    def name(self, a: NameProfile, b: NameProfile) -> NameMatch:
+        """How two names compare. Words that only repeat the owner unit's business, and words for what a
+        system does rather than what it is about (监管, 预警), weigh little."""
         w, factor, weak = self.weight, self.t["dup_owner_word_weight"], self.weak
         shared_words = a.words & b.words
         rest_a, rest_b = a.words - shared_words, b.words - shared_words
@@ -138,11 +145,14 @@ class _Scorer:
         score = shared / (lo + self.t["dup_extra_word_weight"] * (hi - lo)) if lo else 0.0
         strong = self.t["dup_distinct_word_weight"]
         exclusive = any(soft(x, a.owner_words) >= strong for x in rest_a) and any(soft(x, b.owner_words) >= strong for x in rest_b)
-        if not exclusive and not shared_words & self.cross_domain:
-            # each name carries its own owner's line of business (交通运输 / 城市管理 综合执法): two trades' systems
-            exclusive = bool(rest_a & a.owner_words & self.terms) and bool(rest_b & b.owner_words & self.terms)
+        # each name carries its own owner's line of business (交通运输 / 城市管理 综合执法): two trades' systems
+        trades = (
+            not shared_words & self.cross_domain and bool(rest_a & a.owner_words & self.terms) and bool(rest_b & b.owner_words & self.terms)
+        )
+        # ... or a known business term the other lacks (学籍 / 教师资格): different businesses, however alike they read
+        apart = trades or (bool(rest_a & self.terms) and bool(rest_b & self.terms))
         weak_rest = all(x in weak or x in a.owner_words for x in rest_a) and all(x in weak or x in b.owner_words for x in rest_b)
-        return score, exclusive, sorted(shared_words), shared, weak_rest
+        return NameMatch(score, exclusive or trades, sorted(shared_words), shared, weak_rest, apart)
 
     def linked(self, name: float, exclusive: bool, fn: float, shared: float, upstream: bool = False, weak_rest: bool = False) -> str | None:
         """The rule that links two names, or None. Sharing only a word found in many names (交通, 审批)
@@ -167,6 +177,17 @@ class _Scorer:
         if name >= t["dup_name_min"] and fn >= t["dup_function_min"]:
             return "业务核心相近且业务功能描述相似"
         return None
+
+
+def _confirmed_by_meaning(unsure, texts, prof, phrasing, t):  # type: ignore[no-untyped-def]
+    """The pairs sharing a strong business word whose descriptions and names also mean nearly the same
+    (招生入学 / 阳光招生, 科技计划项目 / 科技项目申报), with those similarities added to their evidence."""
+    pairs = [(ma[0], mb[0]) for ma, mb, _ in unsure if ma[0] in texts and mb[0] in texts]
+    sims = pair_meanings(pairs, texts, {i: prof[i].core for i in texts}, phrasing, t)
+    for ma, mb, signals in unsure:
+        got = sims.get((ma[0], mb[0]))
+        if got and got[0] >= t["dup_meaning_shared_function"] and got[1] >= t["dup_meaning_shared_name"]:
+            yield ma, mb, {**signals, "业务功能语义相似度": round(got[0], 2), "名称语义相似度": round(got[1], 2)}
 
 
 def _vertical(v: dict[str, Any]) -> bool:
@@ -228,28 +249,34 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
     with_copy = {r for r, key in enumerate(reps) if not vertical.isdisjoint(by_words[key])}
     with_builder = {r for r, key in enumerate(reps) if not builders.isdisjoint(by_words[key])}
     fns = _Functions({i: str(systems[i].values.get("functions") or "") for i in involved})
+    unsure: list[tuple[list[int], list[int], dict[str, Any]]] = []  # sharing a strong word, not linked by the names alone
     for ra, rb in pairs:
         if reps[ra][2] != reps[rb][2]:
             continue  # a national system is not a provincial one of the same business
         ma, mb = by_words[reps[ra]], by_words[reps[rb]]
         pa, pb = prof[ma[0]], prof[mb[0]]
-        score, exclusive, shared, weight, weak_rest = scorer.name(pa, pb)
+        m = scorer.name(pa, pb)
         fn = fns(ma[0], mb[0])
         upstream = (ra in with_copy and rb in with_builder) or (rb in with_copy and ra in with_builder)
-        why = scorer.linked(score, exclusive, fn, weight, upstream, weak_rest)
+        why = scorer.linked(m.score, m.exclusive, fn, m.weight, upstream, m.weak_rest)
+        signals = {"名称相似度": round(m.score, 2), "业务功能相似度": round(fn, 2), "相同业务词": m.shared}
+        if m.exclusive:
+            signals["各自独有"] = [sorted(pa.words - pb.words), sorted(pb.words - pa.words)]
         if why:
-            signals = {"名称相似度": round(score, 2), "业务功能相似度": round(fn, 2), "相同业务词": shared}
-            if exclusive:
-                signals["各自独有"] = [sorted(pa.words - pb.words), sorted(pb.words - pa.words)]
             candidates.append((ma, mb, why, signals))
+        elif m.weight >= t["dup_distinct_word_weight"] and not m.apart:
+            unsure.append((ma, mb, signals))
+    texts = {i: str(systems[i].values.get("functions") or "").strip() for i in idx if not prof[i].per_unit}
+    phrasing = Phrasing(texts.values(), t)
+    for ma, mb, signals in _confirmed_by_meaning(unsure, texts, prof, phrasing, t):
+        candidates.append((ma, mb, "有相同的业务词，业务功能描述和名称的意思也都相近", signals))
     own = {i for i in idx if i not in vertical and not prof[i].per_unit and build_ok(systems[i].values)}
     linker = _Linker(systems, vertical, builders, own, same_system, report, build)
     for ma, mb, why, signals in candidates:
         linker.link(ma, mb, why, signals)
-    texts = {i: str(systems[i].values.get("functions") or "").strip() for i in idx if not prof[i].per_unit}
     national = {i: _national(prof[i], systems[i].values) for i in texts}
     owners = {i: systems[i].owner for i in texts}
-    for p in alike_pairs(texts, {i: prof[i].core for i in texts}, owners, t):
+    for p in alike_pairs(texts, {i: prof[i].core for i in texts}, owners, phrasing, t):
         a, b = p.a, p.b
         if national[a] != national[b] or build.find(a) == build.find(b) or report.find(a) == report.find(b):
             continue
