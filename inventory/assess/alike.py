@@ -1,13 +1,17 @@
-"""Systems whose 业务功能 texts mean the same, for names that share no business word (全民健身 and
-智慧体育, 内涝 and 排水防涝): a route of duplicates.py that needs no lexicon.
+"""What systems' 业务功能 texts and names mean, for the duplicate finder (duplicates.py): where the
+lexicon of business words runs out, sentence vectors (inventory/meaning.py, cached by text) say
+whether two systems do the same thing.
 
-Each distinct description is a sentence vector (inventory/meaning.py, cached by text). Two systems
-are alike when their descriptions are close in meaning and their names, without region and phase,
-are at least related. A description made mostly of phrases many others share (one template filled
-in with each business name), or close in meaning to many systems' (boilerplate such as “实现业务管理
-和统计分析”), says nothing about any of them and is left out.
-Without the encoder installed, or with more distinct descriptions than the limit, the route is
-skipped and the name routes answer alone.
+- `alike_pairs`: systems whose descriptions are close in meaning and whose names, without region
+  and phase, are at least related, even with no business word in common (全民健身 / 智慧体育);
+- `pair_meanings`: for pairs the names alone could not decide, how close their descriptions and
+  their name cores are.
+
+A description made mostly of phrases many others share (one template filled in with each business
+name), or close in meaning to many systems' (boilerplate such as “实现业务管理和统计分析”), says
+nothing about any of them and is left out. Without the encoder installed both answer nothing and
+the name routes answer alone; the caller skips them for rounds with more distinct descriptions
+than it can encode in time.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import os
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -56,13 +61,18 @@ class Phrasing:
     SAMPLE = 5000
 
     def __init__(self, texts: Iterable[str], t: dict[str, Any]) -> None:
-        distinct = sorted(set(texts))
+        self.texts, self.t = texts, t
+
+    @cached_property
+    def common(self) -> set[str]:
+        """The phrases (character pairs) found in many descriptions; counted on first use only."""
+        distinct = sorted(set(self.texts))
         sample = distinct[:: max(1, len(distinct) // self.SAMPLE)]
         df: Counter[str] = Counter()
         for text in sample:
             df.update(set(bigrams(text)))
-        floor = max(t["dup_meaning_common_texts"], t["dup_meaning_common_share"] * len(sample))
-        self.common = {g for g, c in df.items() if c > floor}
+        floor = max(self.t["dup_meaning_common_texts"], self.t["dup_meaning_common_share"] * len(sample))
+        return {g for g, c in df.items() if c > floor}
 
     def templated(self, text: str) -> bool:
         grams = set(bigrams(text))
@@ -83,8 +93,6 @@ def alike_pairs(
     for i, text in texts.items():
         if len(text) >= MIN_TEXT:
             by_text[text].append(i)
-    if len(by_text) > t["dup_meaning_max_texts"]:  # encoding them the first time would take minutes
-        return []
     for text in [x for x in by_text if phrasing.templated(x)]:
         del by_text[text]
     distinct = list(by_text)
@@ -133,9 +141,7 @@ def pair_meanings(
 ) -> dict[tuple[int, int], tuple[float, float]]:
     """(how close the descriptions are, how close the name cores are) of each pair whose two descriptions
     say something of their own (not too short, not templated)."""
-    kept = {text for text in texts.values() if len(text) >= MIN_TEXT}
-    if not pairs or len(kept) > t["dup_meaning_max_texts"]:
-        return {}
+    kept = {texts[i] for pair in pairs for i in pair if len(texts[i]) >= MIN_TEXT}
     kept = {text for text in kept if not phrasing.templated(text)}
     ids = sorted({i for pair in pairs for i in pair if texts[i] in kept})
     if not ids:

@@ -268,12 +268,21 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
             unsure.append((ma, mb, signals))
     texts = {i: str(systems[i].values.get("functions") or "").strip() for i in idx if not prof[i].per_unit}
     phrasing = Phrasing(texts.values(), t)
-    for ma, mb, signals in _confirmed_by_meaning(unsure, texts, prof, phrasing, t):
+    by_meaning = len(set(texts.values())) <= t["dup_meaning_max_texts"]  # encoding more the first time takes minutes
+    for ma, mb, signals in _confirmed_by_meaning(unsure, texts, prof, phrasing, t) if by_meaning else ():
         candidates.append((ma, mb, "有相同的业务词，业务功能描述和名称的意思也都相近", signals))
     own = {i for i in idx if i not in vertical and not prof[i].per_unit and build_ok(systems[i].values)}
     linker = _Linker(systems, vertical, builders, own, same_system, report, build)
     for ma, mb, why, signals in candidates:
         linker.link(ma, mb, why, signals)
+    if by_meaning:
+        _link_alike(texts, systems, prof, phrasing, t, linker)
+    return [*_report_findings(systems, report, vertical, provincial, meta), *_build_findings(systems, build, meta)]
+
+
+def _link_alike(texts, systems, prof, phrasing, t, linker) -> None:  # type: ignore[no-untyped-def]
+    """Links systems whose descriptions mean the same even when their names share no word."""
+    build, report = linker.build, linker.report
     national = {i: _national(prof[i], systems[i].values) for i in texts}
     owners = {i: systems[i].owner for i in texts}
     for p in alike_pairs(texts, {i: prof[i].core for i in texts}, owners, phrasing, t):
@@ -286,7 +295,6 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
             "相同业务词": sorted(prof[a].words & prof[b].words),
         }
         linker.link([a], [b], "业务功能描述的意思几乎相同，名称也相关（名称未必有相同的词）", signals)
-    return [*_report_findings(systems, report, vertical, provincial, meta), *_build_findings(systems, build, meta)]
 
 
 LINKS_KEPT = 10  # reasons kept per group for its evidence (only the first ten are shown)
