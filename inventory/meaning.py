@@ -99,7 +99,7 @@ class VectorStore:
     descriptions are encoded once, and a report run again (or after one more return) only encodes
     what is new. Holds at most `limit` texts, the most recently added."""
 
-    def __init__(self, name: str, encoder: Encoder, limit: int = 200_000) -> None:
+    def __init__(self, name: str, encoder: Encoder, limit: int = 50_000) -> None:  # 50,000 vectors: 100 MB
         self.encoder, self.limit = encoder, limit
         folder = cache_dir()
         self.path = folder / f"{name}-{encoder.version}.npz" if folder else None

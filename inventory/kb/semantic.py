@@ -3,6 +3,7 @@ every entry's question, aliases and answer sentences, whose vectors are cached b
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 
@@ -34,11 +35,15 @@ class SemanticIndex:
         self.owners = np.array(owners, dtype=np.int32)
         self.weights = np.array(weights, dtype=np.float32)
         self.size = len(entries)
+        # one store per knowledge base (known by its entries), so a large one never slows the others' loading
+        self.store = VectorStore(
+            "kb-" + hashlib.blake2b("\n".join(sorted(e.id for e in entries)).encode(), digest_size=6).hexdigest(), encoder
+        )
         self.vectors = self._vectors(texts)
         self.elsewhere = self._vectors(list(elsewhere))  # questions that are some other desk's business
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
-        return VectorStore("kb", self.encoder).vectors(texts) if texts else np.zeros((0, 512), dtype=np.float32)
+        return self.store.vectors(texts) if texts else np.zeros((0, 512), dtype=np.float32)
 
     def scores(self, *wordings: str) -> tuple[np.ndarray, float]:
         """Cosine similarity of the closest wording of the query with each entry's closest question,
