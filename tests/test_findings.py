@@ -200,6 +200,11 @@ def _system(unit, owner, name, fn, **values):
     )
 
 
+def _groups(found) -> list[list[str]]:
+    """Each finding's system names, sorted: the groups a duplicate run found."""
+    return sorted(sorted(m["系统名称"] for m in f.evidence["系统"]) for f in found)
+
+
 def test_duplicates_are_grouped_verticals_counted_once_and_hard_negatives_kept_apart(roster):
     yb, cd, dy, my = (roster.resolve(n).name for n in ("省医保局", "成都", "德阳", "绵阳"))
     systems = [
@@ -278,7 +283,7 @@ def test_names_that_differ_in_how_they_say_one_system_are_linked(roster):
         _system(dy2, "德阳市公共资源交易服务中心", "德阳市公共资源电子交易系统", "电子招投标和开评标"),
     ]
     found = duplicate_findings(trades, load_rules(), roster)
-    assert sorted(sorted(m["系统名称"] for m in f.evidence["系统"]) for f in found) == [
+    assert _groups(found) == [
         ["德阳市公共安全视频监控联网平台（雪亮工程）", "成都市交通运输视频监控系统"],
         ["德阳市公共资源电子交易系统", "成都市公共资源交易平台"],
     ]
@@ -309,7 +314,7 @@ def test_descriptions_that_mean_the_same_link_names_with_no_word_in_common(roste
         _system(zy, "资阳市人力资源和社会保障局", "资阳市公共就业服务平台", "求职招聘信息发布、就业登记和职业指导"),
     ]
     found = duplicate_findings(systems, load_rules(), roster)
-    assert sorted(sorted(m["系统名称"] for m in f.evidence["系统"]) for f in found) == [
+    assert _groups(found) == [
         ["广元市智慧体育公共服务平台", "资阳市全民健身公共服务平台"],
         ["资阳市城市内涝监测系统", "雅安市城市排水防涝监测预警平台"],
     ]
