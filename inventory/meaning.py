@@ -114,20 +114,18 @@ class VectorStore:
         return np.zeros(0, dtype="S16"), np.zeros((0, 512), dtype=np.float32)
 
     def vectors(self, texts: list[str]) -> np.ndarray:
-        keys = np.array([hashlib.blake2b(t.encode(), digest_size=16).digest() for t in texts], dtype="S16")
+        # keys go through the array type the file stores, so a key read back compares equal to a new one
+        keys = np.array([hashlib.blake2b(t.encode(), digest_size=16).digest() for t in texts], dtype="S16").tolist()
         known_keys, known = self._load()
         row = {k: i for i, k in enumerate(known_keys.tolist())}
-        missing = [i for i, k in enumerate(keys.tolist()) if k not in row]
-        out = np.empty((len(texts), 512), dtype=np.float32)
-        have = [i for i, k in enumerate(keys.tolist()) if k in row]
-        if have:
-            out[have] = known[[row[keys[i]] for i in have]]
-        if missing:
-            out[missing] = self.encoder.encode([texts[i] for i in missing])
+        new = {k: i for i, k in enumerate(keys) if k not in row}  # each new text once, however often it is asked for
+        if new:
+            fresh = self.encoder.encode([texts[i] for i in new.values()])
+            row.update({k: len(known) + j for j, k in enumerate(new)})
+            known = np.concatenate([known, fresh])
             if self.path is not None:
-                all_keys = np.concatenate([known_keys, keys[missing]])[-self.limit :]
-                all_vectors = np.concatenate([known, out[missing]])[-self.limit :]
                 buffer = io.BytesIO()
-                np.savez(buffer, keys=all_keys, vectors=all_vectors)
+                all_keys = np.array([*known_keys.tolist(), *new], dtype="S16")
+                np.savez(buffer, keys=all_keys[-self.limit :], vectors=known[-self.limit :])
                 write_atomic(self.path, buffer.getvalue())
-        return out
+        return known[[row[k] for k in keys]] if keys else np.zeros((0, 512), dtype=np.float32)

@@ -138,6 +138,11 @@ def test_questions_for_another_desk_get_no_answer_even_when_they_share_words(kb,
     (folder / "_offtopic.yaml").write_text("examples: []\n", encoding="utf-8")
     bare = KnowledgeBase.load(folder)
     assert bare.offtopic == [] and bare.search("OA系统密码忘了怎么办", 3).results
+    # a broken file is named with its line, in Chinese, and nothing is answered from half of it
+    (folder / "_offtopic.yaml").write_text("examples: [\n", encoding="utf-8")
+    broken = run_cli("kb", "search", "等保", "--kb-dir", str(folder))
+    assert broken.returncode == 3 and "_offtopic.yaml" in broken.stderr and "第 2 行附近" in broken.stderr
+    assert "Traceback" not in broken.stderr and "while parsing" not in broken.stderr
 
 
 def test_pinyin_table_is_current():

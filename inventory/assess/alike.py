@@ -78,6 +78,10 @@ class Phrasing:
         grams = set(bigrams(text))
         return bool(grams) and sum(g in self.common for g in grams) > len(grams) / 2
 
+    def says_something(self, text: str) -> bool:
+        """Long enough to compare, and not a filled-in template."""
+        return len(text) >= MIN_TEXT and not self.templated(text)
+
 
 def bigrams(text: str) -> Counter[str]:
     """The text's character pairs (letters and digits only), with their counts."""
@@ -89,12 +93,10 @@ def alike_pairs(
     texts: dict[int, str], cores: dict[int, str], owners: dict[int, str], phrasing: Phrasing, t: dict[str, Any]
 ) -> list[AlikePair]:
     """Pairs of systems (ids as given) of different owners whose descriptions mean the same."""
-    by_text: dict[str, list[int]] = defaultdict(list)
+    grouped: dict[str, list[int]] = defaultdict(list)
     for i, text in texts.items():
-        if len(text) >= MIN_TEXT:
-            by_text[text].append(i)
-    for text in [x for x in by_text if phrasing.templated(x)]:
-        del by_text[text]
+        grouped[text].append(i)
+    by_text = {text: ids for text, ids in grouped.items() if phrasing.says_something(text)}
     distinct = list(by_text)
     if sum(map(len, by_text.values())) < 2:
         return []
@@ -141,19 +143,16 @@ def pair_meanings(
 ) -> dict[tuple[int, int], tuple[float, float]]:
     """(how close the descriptions are, how close the name cores are) of each pair whose two descriptions
     say something of their own (not too short, not templated)."""
-    kept = {texts[i] for pair in pairs for i in pair if len(texts[i]) >= MIN_TEXT}
-    kept = {text for text in kept if not phrasing.templated(text)}
-    ids = sorted({i for pair in pairs for i in pair if texts[i] in kept})
-    if not ids:
+    kept = [(a, b) for a, b in pairs if phrasing.says_something(texts[a]) and phrasing.says_something(texts[b])]
+    if not kept:
         return {}
-    distinct, names = sorted({texts[i] for i in ids}), sorted({cores[i] for i in ids})
-    text_vectors, name_vectors = _vectors(distinct), _vectors(names)
-    if text_vectors is None or name_vectors is None:
+    distinct = sorted({texts[i] for pair in kept for i in pair} | {cores[i] for pair in kept for i in pair})
+    vectors = _vectors(distinct)  # descriptions and names in one read of the cache
+    if vectors is None:
         return {}
-    at_text, at_name = {x: k for k, x in enumerate(distinct)}, {x: k for k, x in enumerate(names)}
-    out = {}
-    for a, b in pairs:
-        if texts[a] in kept and texts[b] in kept:
-            function = float(text_vectors[at_text[texts[a]]] @ text_vectors[at_text[texts[b]]])
-            out[(a, b)] = (function, float(name_vectors[at_name[cores[a]]] @ name_vectors[at_name[cores[b]]]))
-    return out
+    at = {x: k for k, x in enumerate(distinct)}
+
+    def close(x: str, y: str) -> float:
+        return float(vectors[at[x]] @ vectors[at[y]])
+
+    return {(a, b): (close(texts[a], texts[b]), close(cores[a], cores[b])) for a, b in kept}

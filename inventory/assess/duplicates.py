@@ -25,7 +25,7 @@ from ..form.assessment import load_names
 from .alike import Phrasing, alike_pairs, bigrams, pair_meanings
 from .findings import applies_to
 from .model import Finding, System
-from .names import NameProfile, NameReader, abbreviates, abbreviations, places
+from .names import NameProfile, NameReader, abbreviations, places
 
 NATIONAL_MODE = "上级统建（国垂）"
 VERTICAL = (NATIONAL_MODE, "上级统建（省垂）")
@@ -119,6 +119,7 @@ class _Scorer:
         n = max(len(profiles), t["dup_min_corpus"])  # a small round does not make every word look common
         self.weight = {w: math.log(1 + n / d) for w, d in df.items()}
         self.df = df
+        self.short_forms = abbreviations(df)  # word -> the round's words that are its 简称
         self.t = t
         self.weak = reader.weak
         self.terms = reader.terms
@@ -130,7 +131,8 @@ class _Scorer:
         w, factor, weak = self.weight, self.t["dup_owner_word_weight"], self.weak
         shared_words = a.words & b.words
         rest_a, rest_b = a.words - shared_words, b.words - shared_words
-        short = {(x, y) for x in rest_a for y in rest_b if abbreviates(x, y) or abbreviates(y, x)}
+        forms = self.short_forms
+        short = {(x, y) for x in rest_a for y in rest_b if x in forms.get(y, ()) or y in forms.get(x, ())}
         if short:  # 危化 and 危险化学品 are one business word, spelled short and long
             shared_words = shared_words | {max(pair, key=len) for pair in short}
             rest_a, rest_b = rest_a - {x for x, _ in short}, rest_b - {y for _, y in short}
@@ -182,12 +184,20 @@ class _Scorer:
 def _confirmed_by_meaning(unsure, texts, prof, phrasing, t):  # type: ignore[no-untyped-def]
     """The pairs sharing a strong business word whose descriptions and names also mean nearly the same
     (招生入学 / 阳光招生, 科技计划项目 / 科技项目申报), with those similarities added to their evidence."""
-    pairs = [(ma[0], mb[0]) for ma, mb, _ in unsure if ma[0] in texts and mb[0] in texts]
-    sims = pair_meanings(pairs, texts, {i: prof[i].core for i in texts}, phrasing, t)
+    pairs = [(ma[0], mb[0]) for ma, mb, _ in unsure]
+    sims = pair_meanings(pairs, texts, {i: prof[i].core for pair in pairs for i in pair}, phrasing, t)
     for ma, mb, signals in unsure:
         got = sims.get((ma[0], mb[0]))
         if got and got[0] >= t["dup_meaning_shared_function"] and got[1] >= t["dup_meaning_shared_name"]:
             yield ma, mb, {**signals, "业务功能语义相似度": round(got[0], 2), "名称语义相似度": round(got[1], 2)}
+
+
+def _signals(m: NameMatch, fn: float, pa: NameProfile, pb: NameProfile) -> dict[str, Any]:
+    """What linked (or nearly linked) two names, for the evidence."""
+    signals: dict[str, Any] = {"名称相似度": round(m.score, 2), "业务功能相似度": round(fn, 2), "相同业务词": m.shared}
+    if m.exclusive:
+        signals["各自独有"] = [sorted(pa.words - pb.words), sorted(pb.words - pa.words)]
+    return signals
 
 
 def _vertical(v: dict[str, Any]) -> bool:
@@ -231,9 +241,8 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
             by_words[(prof[i].words, prof[i].owner_words, _national(prof[i], systems[i].values))].append(i)
     reps = list(by_words)
     index: dict[str, list[int]] = defaultdict(list)
-    short_forms = abbreviations(scorer.df)
     for r, (words, _, _) in enumerate(reps):
-        for w in {*words, *(x for y in words for x in short_forms.get(y, ()))}:
+        for w in {*words, *(x for y in words for x in scorer.short_forms.get(y, ()))}:
             if scorer.df[w] <= t["dup_max_word_systems"]:
                 index[w].append(r)
     pairs: set[tuple[int, int]] = set()
@@ -248,7 +257,8 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
     builders = {i for i in idx if i not in vertical and (systems[i].unit in provincial or systems[i].values.get("scope") in MULTI_LEVEL)}
     with_copy = {r for r, key in enumerate(reps) if not vertical.isdisjoint(by_words[key])}
     with_builder = {r for r, key in enumerate(reps) if not builders.isdisjoint(by_words[key])}
-    fns = _Functions({i: str(systems[i].values.get("functions") or "") for i in involved})
+    texts = {i: str(systems[i].values.get("functions") or "").strip() for i in idx}  # 业务功能
+    fns = _Functions({i: texts[i] for i in involved})
     unsure: list[tuple[list[int], list[int], dict[str, Any]]] = []  # sharing a strong word, not linked by the names alone
     for ra, rb in pairs:
         if reps[ra][2] != reps[rb][2]:
@@ -259,14 +269,10 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
         fn = fns(ma[0], mb[0])
         upstream = (ra in with_copy and rb in with_builder) or (rb in with_copy and ra in with_builder)
         why = scorer.linked(m.score, m.exclusive, fn, m.weight, upstream, m.weak_rest)
-        signals = {"名称相似度": round(m.score, 2), "业务功能相似度": round(fn, 2), "相同业务词": m.shared}
-        if m.exclusive:
-            signals["各自独有"] = [sorted(pa.words - pb.words), sorted(pb.words - pa.words)]
         if why:
-            candidates.append((ma, mb, why, signals))
-        elif m.weight >= t["dup_distinct_word_weight"] and not m.apart:
-            unsure.append((ma, mb, signals))
-    texts = {i: str(systems[i].values.get("functions") or "").strip() for i in idx if not prof[i].per_unit}
+            candidates.append((ma, mb, why, _signals(m, fn, pa, pb)))
+        elif m.weight >= t["dup_distinct_word_weight"] and not m.apart and not (pa.per_unit or pb.per_unit):
+            unsure.append((ma, mb, _signals(m, fn, pa, pb)))
     phrasing = Phrasing(texts.values(), t)
     by_meaning = len(set(texts.values())) <= t["dup_meaning_max_texts"]  # encoding more the first time takes minutes
     for ma, mb, signals in _confirmed_by_meaning(unsure, texts, prof, phrasing, t) if by_meaning else ():
@@ -283,6 +289,7 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
 def _link_alike(texts, systems, prof, phrasing, t, linker) -> None:  # type: ignore[no-untyped-def]
     """Links systems whose descriptions mean the same even when their names share no word."""
     build, report = linker.build, linker.report
+    texts = {i: text for i, text in texts.items() if not prof[i].per_unit}  # a portal is every unit's own
     national = {i: _national(prof[i], systems[i].values) for i in texts}
     owners = {i: systems[i].owner for i in texts}
     for p in alike_pairs(texts, {i: prof[i].core for i in texts}, owners, phrasing, t):

@@ -111,13 +111,37 @@ def load_entries(folder: Path | None = None, known_codes: set[str] | None = None
     return entries
 
 
+def _own_or_shipped(folder: Path | None, name: str) -> Path:
+    """A knowledge base folder's own copy of a support file, else the shipped one."""
+    own = Path(folder) / name if folder else None
+    return own if own is not None and own.exists() else data_dir("kb") / name
+
+
+def _settings(path: Path) -> dict[str, Any]:
+    """A support file's YAML mapping ({} when the file is absent)."""
+    if not path.exists():
+        return {}
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise KbError(f"知识库文件 {path} 不是 UTF-8 编码。", hint="用记事本或 WPS 另存为 UTF-8 编码。") from exc
+    except OSError as exc:
+        raise KbError(f"知识库文件 {path} 无法读取（{exc.strerror or type(exc).__name__}）。") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"第 {mark.line + 1} 行附近" if mark is not None else ""
+        raise KbError(
+            f"知识库文件 {path} {where}有 YAML 格式错误。", hint="检查缩进、冒号后的空格和方括号是否成对；格式参照随工具提供的同名文件。"
+        ) from exc
+    if raw is not None and not isinstance(raw, dict):
+        raise KbError(f"知识库文件 {path} 的内容应是“名称: 列表”的形式。", hint="格式参照随工具提供的同名文件。")
+    return raw or {}
+
+
 def extras(folder: Path | None) -> tuple[list[list[str]], set[str], list[str], Path | None]:
     """(synonym groups, stopwords, filler words, the jieba dictionary) of a knowledge base folder."""
-    folder = Path(folder) if folder else data_dir("kb")
-    shipped = data_dir("kb")
-    syn_path = folder / "_synonyms.yaml" if (folder / "_synonyms.yaml").exists() else shipped / "_synonyms.yaml"
-    raw = yaml.safe_load(syn_path.read_text(encoding="utf-8")) or {}
-    dictionary = folder / "_dict.txt" if (folder / "_dict.txt").exists() else shipped / "_dict.txt"
+    raw = _settings(_own_or_shipped(folder, "_synonyms.yaml"))
+    dictionary = _own_or_shipped(folder, "_dict.txt")
     groups = [[str(w) for w in g] for g in raw.get("synonyms", [])]
     stopwords = {str(w) for w in raw.get("stopwords", [])}
     fillers = [str(w) for w in raw.get("fillers", [])]
@@ -125,12 +149,13 @@ def extras(folder: Path | None) -> tuple[list[list[str]], set[str], list[str], P
 
 
 def offtopic_examples(folder: Path | None) -> list[str]:
-    """Questions that are not this knowledge base's business (`_offtopic.yaml`): a question closer to
-    one of them than to every entry gets "no good match"."""
-    folder = Path(folder) if folder else data_dir("kb")
-    path = folder / "_offtopic.yaml" if (folder / "_offtopic.yaml").exists() else data_dir("kb") / "_offtopic.yaml"
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
-    return [str(q) for q in (raw or {}).get("examples", []) if str(q).strip()]
+    """Questions that are not this knowledge base's business (`_offtopic.yaml`): a question at least as
+    close to one of them as to its best entry gets "no good match"."""
+    path = _own_or_shipped(folder, "_offtopic.yaml")
+    examples = _settings(path).get("examples") or []
+    if not isinstance(examples, list):
+        raise KbError(f"知识库文件 {path} 的 examples 应是一串问题（每行以“- ”开头）。", hint="格式参照随工具提供的同名文件。")
+    return [str(q) for q in examples if str(q).strip()]
 
 
 @lru_cache(maxsize=4)

@@ -39,11 +39,8 @@ class SemanticIndex:
         self.store = VectorStore(
             "kb-" + hashlib.blake2b("\n".join(sorted(e.id for e in entries)).encode(), digest_size=6).hexdigest(), encoder
         )
-        self.vectors = self._vectors(texts)
-        self.elsewhere = self._vectors(list(elsewhere))  # questions that are some other desk's business
-
-    def _vectors(self, texts: list[str]) -> np.ndarray:
-        return self.store.vectors(texts) if texts else np.zeros((0, 512), dtype=np.float32)
+        self.vectors = self.store.vectors(texts)
+        self.elsewhere = self.store.vectors(list(elsewhere))  # questions that are some other desk's business
 
     def scores(self, *wordings: str) -> tuple[np.ndarray, float]:
         """Cosine similarity of the closest wording of the query with each entry's closest question,
