@@ -12,7 +12,10 @@ Scoring:
   members (also shown: *touched*, two or more members linked); a reported duplicate finding is
   *correct* when all its members belong to one labelled group of its kind; hard-negative pairs
   linked by any duplicate finding are listed;
-- overall: seeded problems = labelled (system, code) pairs + labelled groups.
+- overall: seeded problems = labelled (system, code) pairs + labelled groups;
+- leads (`FIND_DUPLICATE_POSSIBLE`) are not claims and count in neither figure: they are scored on
+  their own, as the office's review queue (how many, how many hold one labelled group), and a group
+  is *found or queued* when the duplicate findings and the leads together connect all its members.
 """
 
 from __future__ import annotations
@@ -199,6 +202,19 @@ def build_round(which: str, folder: Path) -> tuple[list[Path], dict[str, Any]]:
     return files, labels
 
 
+def _connected(want: set[Any], groups: list[set[Any]]) -> bool:
+    """Whether the groups, taken together, join all of `want`."""
+    reach = {next(iter(want))}
+    grew = True
+    while grew:
+        grew = False
+        for keys in groups:
+            if keys & reach and not keys <= reach:
+                reach |= keys
+                grew = True
+    return want <= reach
+
+
 def score(findings: list[dict[str, Any]], labels: dict[str, Any]) -> dict[str, Any]:
     by_name: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
     for key, lab in labels["systems"].items():
@@ -206,8 +222,11 @@ def score(findings: list[dict[str, Any]], labels: dict[str, Any]) -> dict[str, A
     kinds: dict[str, Counter[str]] = defaultdict(Counter)
     expected = {(key, code) for key, lab in labels["systems"].items() for code in lab["expect"]}
     predicted: set[tuple[Any, str]] = set()
-    dup_findings = []
+    dup_findings, leads = [], []
     for f in findings:
+        if f["code"] == "FIND_DUPLICATE_POSSIBLE":
+            leads.append({(m["单位"], m["系统编号"]) for m in f["evidence"]["系统"]})
+            continue
         if f["code"].startswith("FIND_DUPLICATE"):
             dup_findings.append(f)
             continue
@@ -224,7 +243,7 @@ def score(findings: list[dict[str, Any]], labels: dict[str, Any]) -> dict[str, A
     for f in dup_findings:
         keys = {(m["单位"], m["系统编号"]) for m in f["evidence"]["系统"]}
         predicted_groups.append((f["code"], keys, f))
-    found = touched = 0
+    found = touched = queued = 0
     group_rows = []
     for gid, g in labels["groups"].items():
         want = members[gid]
@@ -233,7 +252,9 @@ def score(findings: list[dict[str, Any]], labels: dict[str, Any]) -> dict[str, A
         part = any(len(want & keys) >= 2 for keys in same_kind)
         found += full
         touched += part
+        queued += full or _connected(want, same_kind + leads)
         group_rows.append((gid, g["kind"], len(want), full, part))
+    leads_right = sum(len({labels["systems"][k]["dup"] for k in keys if k in labels["systems"]} - {None}) == 1 for keys in leads)
     correct = 0
     wrong_groups = []
     for code, keys, _ in predicted_groups:
@@ -257,6 +278,9 @@ def score(findings: list[dict[str, Any]], labels: dict[str, Any]) -> dict[str, A
         "groups": group_rows,
         "groups_found": found,
         "groups_touched": touched,
+        "groups_found_or_queued": queued,
+        "leads": len(leads),
+        "leads_right": leads_right,
         "dup_findings": len(predicted_groups),
         "dup_correct": correct,
         "wrong_groups": wrong_groups,
@@ -299,6 +323,10 @@ def main() -> None:
     print(f"duplicate findings reported {s['dup_findings']}, correct {s['dup_correct']}")
     for code, names in s["wrong_groups"]:
         print(f"  wrong: {code} {' / '.join(names)}")
+    print(
+        f"leads for review (FIND_DUPLICATE_POSSIBLE) {s['leads']}, within one labelled group {s['leads_right']}; "
+        f"groups found or queued {s['groups_found_or_queued']}/{len(labels['groups'])}"
+    )
     print(
         f"hard negatives linked: {len(s['linked_negatives'])}/{len(labels['negatives'])}"
         + "".join(f"\n  {a} ~ {b}" for a, b in s["linked_negatives"])

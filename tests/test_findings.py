@@ -236,6 +236,25 @@ def test_duplicates_are_grouped_verticals_counted_once_and_hard_negatives_kept_a
     assert "城市管理" in build.message and build.evidence["关联依据"][0]["依据"]
 
 
+def test_pairs_the_rules_cannot_decide_are_listed_as_leads_not_held_against_anyone(roster):
+    dy, my = (roster.resolve(n).name for n in ("德阳", "绵阳"))
+    systems = [
+        # one business (户外广告), each name with a word the other lacks: close in meaning, not close enough to claim
+        _system(dy, "德阳市城市管理局", "德阳市户外广告招牌管理系统", "户外广告和门头招牌设置审批、巡查和安全隐患整治"),
+        _system(my, "绵阳市城市管理局", "绵阳市户外广告设置审批管理平台", "户外广告设施设置许可申请、审批和到期巡查"),
+        # shares 广告 and nothing else: not even a lead
+        _system(dy, "德阳市市场监督管理局", "德阳市互联网广告监测系统", "网站和移动应用广告自动抓取、违法广告识别和处置"),
+    ]
+    found = duplicate_findings(systems, load_rules(), roster)
+    assert [(f.code, names) for f, names in zip(found, _groups(found), strict=True)] == [
+        ("FIND_DUPLICATE_POSSIBLE", ["德阳市户外广告招牌管理系统", "绵阳市户外广告设置审批管理平台"])
+    ]
+    why = found[0].evidence["关联依据"][0]
+    assert why["相同业务词"] == ["户外广告"] and why["业务功能语义相似度"] >= load_rules()["thresholds"]["dup_possible_function"]
+    assert "户外广告" in found[0].message
+    assert [s.findings for s in systems] == [[], [], []]  # a lead costs no system any score until the office confirms it
+
+
 def test_names_that_differ_in_how_they_say_one_system_are_linked(roster):
     edu, hrss, nc, dy, ls = (roster.resolve(n).name for n in ("教育厅", "人力资源社会保障厅", "南充", "德阳", "乐山"))
     vnat = {"build_mode": "上级统建（国垂）", "scope": "国家垂直"}

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 from ..form.assessment import load_names
 from .alike import Phrasing, alike_pairs, bigrams, pair_meanings
+from .dup_groups import Groups, build_findings, possible_findings, report_findings
 from .findings import applies_to
 from .model import Finding, System
 from .names import NameProfile, NameReader, abbreviations, places
@@ -36,49 +37,6 @@ MULTI_LEVEL = ("省市两级", "省市县三级", "省市县乡四级", "国家�
 def name_reader(roster: Any) -> NameReader:
     """The name reader for a roster, built once (its segmentation dictionary takes ~0.6 s to load)."""
     return NameReader(load_names(), places(roster))
-
-
-class _Groups:
-    """Union-find over item ids, remembering why two items were joined."""
-
-    def __init__(self) -> None:
-        self.parent: dict[int, int] = {}
-        self.links: dict[int, list[dict[str, Any]]] = defaultdict(list)
-
-    def find(self, x: int) -> int:
-        self.parent.setdefault(x, x)
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
-
-    def join(self, a: int, b: int, why: dict[str, Any] | None = None) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[ra] = rb
-            self.links[rb] += self.links.pop(ra, [])
-        if why:
-            self.links[self.find(b)].append(why)
-
-    def join_all(self, first: int, others: list[int]) -> None:
-        """`join(first, i)` for each i, in one pass (groups of thousands of alike names at 100k systems);
-        the reasons end up in the same order."""
-        parent, links = self.parent, self.links
-        root = self.find(first)
-        for i in others:
-            r = self.find(i)
-            if r != root:
-                parent[r] = root
-                if r in links or root in links:
-                    links[root] = links.pop(r, []) + links.pop(root, [])
-                    if not links[root]:
-                        del links[root]
-
-    def components(self) -> list[tuple[list[int], list[dict[str, Any]]]]:
-        out: dict[int, list[int]] = defaultdict(list)
-        for x in self.parent:
-            out[self.find(x)].append(x)
-        return [(sorted(members), self.links.get(root, [])) for root, members in out.items()]
 
 
 class _Functions:
@@ -181,15 +139,21 @@ class _Scorer:
         return None
 
 
-def _confirmed_by_meaning(unsure, texts, prof, phrasing, t):  # type: ignore[no-untyped-def]
-    """The pairs sharing a strong business word whose descriptions and names also mean nearly the same
-    (招生入学 / 阳光招生, 科技计划项目 / 科技项目申报), with those similarities added to their evidence."""
+def _by_meaning(unsure, texts, prof, phrasing, t):  # type: ignore[no-untyped-def]
+    """The pairs sharing a strong business word, split by what their descriptions and names mean: nearly
+    the same in both (招生入学 / 阳光招生, 科技计划项目 / 科技项目申报): linked; descriptions only close:
+    leads for the office. Each with its similarities added to the evidence."""
     pairs = [(ma[0], mb[0]) for ma, mb, _ in unsure]
     sims = pair_meanings(pairs, texts, {i: prof[i].core for pair in pairs for i in pair}, phrasing, t)
+    linked, leads = [], []
     for ma, mb, signals in unsure:
         got = sims.get((ma[0], mb[0]))
-        if got and got[0] >= t["dup_meaning_shared_function"] and got[1] >= t["dup_meaning_shared_name"]:
-            yield ma, mb, {**signals, "业务功能语义相似度": round(got[0], 2), "名称语义相似度": round(got[1], 2)}
+        if not got or got[0] < t["dup_possible_function"]:
+            continue
+        signals = {**signals, "业务功能语义相似度": round(got[0], 2), "名称语义相似度": round(got[1], 2)}
+        sure = got[0] >= t["dup_meaning_shared_function"] and got[1] >= t["dup_meaning_shared_name"]
+        (linked if sure else leads).append((ma, mb, signals))
+    return linked, leads
 
 
 def _signals(m: NameMatch, fn: float, pa: NameProfile, pb: NameProfile) -> dict[str, Any]:
@@ -220,7 +184,7 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
     prof = {i: reader.read(systems[i].name, systems[i].owner) for i in idx}
     vertical = {i for i in idx if _vertical(systems[i].values)}
     provincial = {u.name for u in roster if not u.is_city}
-    report, build = _Groups(), _Groups()
+    report, build = Groups(), Groups()
     # the same name: one system, when the name says it is provincial/national, one side is 上级统建, or one return holds both
     by_full: dict[str, list[int]] = defaultdict(list)
     for i in idx:
@@ -275,7 +239,8 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
             unsure.append((ma, mb, _signals(m, fn, pa, pb)))
     phrasing = Phrasing(texts.values(), t)
     by_meaning = len(set(texts.values())) <= t["dup_meaning_max_texts"]  # encoding more the first time takes minutes
-    for ma, mb, signals in _confirmed_by_meaning(unsure, texts, prof, phrasing, t) if by_meaning else ():
+    linked, leads = _by_meaning(unsure, texts, prof, phrasing, t) if by_meaning else ([], [])
+    for ma, mb, signals in linked:
         candidates.append((ma, mb, "有相同的业务词，业务功能描述和名称的意思也都相近", signals))
     own = {i for i in idx if i not in vertical and not prof[i].per_unit and build_ok(systems[i].values)}
     linker = _Linker(systems, vertical, builders, own, same_system, report, build)
@@ -283,7 +248,11 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
         linker.link(ma, mb, why, signals)
     if by_meaning:
         _link_alike(texts, systems, prof, phrasing, t, linker)
-    return [*_report_findings(systems, report, vertical, provincial, meta), *_build_findings(systems, build, meta)]
+    return [
+        *report_findings(systems, report, vertical, provincial, meta),
+        *build_findings(systems, build, meta),
+        *possible_findings(systems, leads, own, build, report, meta),
+    ]
 
 
 def _link_alike(texts, systems, prof, phrasing, t, linker) -> None:  # type: ignore[no-untyped-def]
@@ -316,8 +285,8 @@ class _Linker:
     builders: set[int]  # systems of the builder level: a provincial unit's, or one used at several levels
     own: set[int]  # systems that can be built twice (not copies, not of a kind every unit has)
     same_system: dict[int, int]
-    report: _Groups
-    build: _Groups
+    report: Groups
+    build: Groups
 
     def link(self, ma: list[int], mb: list[int], why: str, signals: dict[str, Any]) -> None:
         systems, own_set = self.systems, self.own
@@ -339,52 +308,3 @@ class _Linker:
             self.report.join(hub, i, {"依据": f"上级统建系统重复填报（{why}）", **signals, "系统": [systems[hub].name, systems[i].name]})
         if len(others) > LINKS_KEPT:
             self.report.join_all(hub, others[LINKS_KEPT:])
-
-
-def _members(systems: list[System], members: list[int]) -> list[dict[str, Any]]:
-    return [
-        {"单位": systems[i].unit, "所属单位": systems[i].owner, "系统名称": systems[i].name, "系统编号": systems[i].values.get("system_no")}
-        for i in members[:30]
-    ]
-
-
-def _group(code: str, m: dict[str, Any], systems: list[System], members: list[int], links: list[dict[str, Any]]) -> Finding:
-    owners = sorted({systems[i].owner for i in members})
-    units = sorted({systems[i].unit for i in members})
-    words = sorted({w for link in links for w in link.get("相同业务词", [])})
-    about = f"（共同业务：{'、'.join(words[:6])}）" if words else ""
-    evidence = {
-        "单位数": len(units),
-        "所属单位数": len(owners),
-        "系统": _members(systems, members),
-        "关联依据": links[:10],
-    }
-    for i in members:
-        systems[i].findings.append(code)
-    subject = tuple(sorted(f"{systems[i].unit}/{systems[i].owner}/{systems[i].name}" for i in members))
-    unit = "、".join(units[:5]) + (f" 等{len(units)}个单位" if len(units) > 5 else "")
-    message = f"{m['title']}：{len(owners)} 个单位的 {len(members)} 个系统{about}"
-    return Finding(code, m["severity"], unit, systems[members[0]].name, message, evidence, subject, about=[systems[i] for i in members])
-
-
-def _report_findings(systems, groups, vertical, provincial, meta) -> list[Finding]:  # type: ignore[no-untyped-def]
-    out = []
-    for members, links in groups.components():
-        if len({systems[i].owner for i in members}) < 2:
-            continue
-        builders = [i for i in members if i not in vertical] or sorted(members, key=lambda i: systems[i].unit not in provincial)
-        for i in members:
-            if i != builders[0]:
-                systems[i].counted = False
-        finding = _group("FIND_DUPLICATE_REPORT", meta["FIND_DUPLICATE_REPORT"], systems, members, links)
-        finding.evidence["计数"] = f"汇总时只计一次：{systems[builders[0]].owner}的“{systems[builders[0]].name}”"
-        out.append(finding)
-    return out
-
-
-def _build_findings(systems, groups, meta) -> list[Finding]:  # type: ignore[no-untyped-def]
-    return [
-        _group("FIND_DUPLICATE_BUILD", meta["FIND_DUPLICATE_BUILD"], systems, members, links)
-        for members, links in groups.components()
-        if len({systems[i].owner for i in members}) > 1
-    ]
