@@ -14,6 +14,7 @@ import pytest
 from conftest import run_cli
 
 from inventory.assess import System, duplicate_findings, load_rules
+from inventory.assess.duplicates import name_reader
 from inventory.demo.synth import child_rows, clean_return, write_return
 from inventory.errors import SetupError
 from inventory.form import load_form
@@ -389,6 +390,42 @@ def test_a_short_form_is_its_long_form(roster):
     ]
     found = duplicate_findings(systems, load_rules(), roster)
     assert [f.code for f in found] == ["FIND_DUPLICATE_BUILD"] and "危险化学品" in found[0].message
+    # a word the dictionary has on its own is not read as a short form (公交 is 公共交通, not 公共资源交易)
+    reader = name_reader(roster)
+    assert abbreviations(["公共资源交易", "公交", "危险化学品", "危化"], reader.is_dictionary_word) == {"危险化学品": ["危化"]}
+    buses = [
+        _system(yb, "宜宾市公共资源交易服务中心", "宜宾市公共资源交易电子服务系统", "工程建设和政府采购项目电子招投标、开评标"),
+        _system(lz, "泸州市交通运输局", "泸州市智慧公交信息服务系统", "公交实时到站查询、线路换乘规划和乘车码服务"),
+    ]
+    assert duplicate_findings(buses, load_rules(), roster) == []
+
+
+def test_names_read_past_brand_names_and_generic_halves_of_terms(roster):
+    reader = name_reader(roster)
+    # a quoted programme or brand name says nothing about the business unless the lexicon knows its words
+    assert reader.read("宜宾市“宜步出行”智慧公交服务平台").words == {"公交"}
+    assert reader.read("四川省“天府通办”平台").words == {"一体化政务服务"}
+    assert reader.read("宜宾市“宜步出行”智慧公交服务平台").full == "宜宾市宜步出行智慧公交服务平台"  # one system's name, as written
+    # 资源 alone is generic (数据资源中心), but 公共资源 … 交易 with words between is still the term
+    assert reader.read("四川省生态环境数据资源中心").words == {"生态环境"}
+    assert reader.read("遂宁市公共资源电子交易系统").words == {"公共资源交易"}
+
+
+def test_two_units_of_one_trade_sharing_only_that_trade_are_not_duplicates(roster):
+    yb, ls = (roster.resolve(n).name for n in ("宜宾", "乐山"))
+    systems = [
+        _system(
+            roster.resolve("教育厅").name,
+            roster.resolve("教育厅").name,
+            "四川省教育统计信息系统",
+            "各级各类学校基础统计数据填报、审核和汇总分析",
+        ),
+        _system(yb, "宜宾市教育和体育局", "宜宾市智慧教育服务平台", "中小学在线课堂、作业布置和家校沟通服务"),
+        # 消防 is both owners' trade too, but they also share what the systems do (监控): one business
+        _system(ls, "乐山市消防救援支队", "乐山市智慧消防物联网监控平台", "联网单位火灾报警、消防水压和电气火灾传感器实时监测"),
+        _system(yb, "宜宾市消防救援支队", "宜宾市城市消防远程监控系统", "联网单位火灾自动报警信号接收、消防设施远程监测和告警处置"),
+    ]
+    assert _groups(duplicate_findings(systems, load_rules(), roster)) == [["乐山市智慧消防物联网监控平台", "宜宾市城市消防远程监控系统"]]
 
 
 def test_reviews_hold_while_the_evidence_holds(tmp_path, form, roster, db_url):

@@ -67,6 +67,7 @@ class NameMatch(NamedTuple):
     weight: float  # their weight
     weak_rest: bool  # every word they do not share only says what a system does
     apart: bool  # each has a known business term (or its owner's trade) the other lacks
+    owners_only: bool  # all they share is both owners' broad line of work (two 教育 units' 教育)
 
 
 class _Scorer:
@@ -77,7 +78,7 @@ class _Scorer:
         n = max(len(profiles), t["dup_min_corpus"])  # a small round does not make every word look common
         self.weight = {w: math.log(1 + n / d) for w, d in df.items()}
         self.df = df
-        self.short_forms = abbreviations(df)  # word -> the round's words that are its 简称
+        self.short_forms = abbreviations(df, reader.is_dictionary_word)  # word -> the round's words that are its 简称
         self.t = t
         self.weak = reader.weak
         self.terms = reader.terms
@@ -112,7 +113,8 @@ class _Scorer:
         # ... or a known business term the other lacks (学籍 / 教师资格): different businesses, however alike they read
         apart = trades or (bool(rest_a & self.terms) and bool(rest_b & self.terms))
         weak_rest = all(x in weak or x in a.owner_words for x in rest_a) and all(x in weak or x in b.owner_words for x in rest_b)
-        return NameMatch(score, exclusive or trades, sorted(shared_words), shared, weak_rest, apart)
+        owners_only = not shared_words & self.terms and shared_words <= a.owner_words & b.owner_words
+        return NameMatch(score, exclusive or trades, sorted(shared_words), shared, weak_rest, apart, owners_only)
 
     def linked(self, name: float, exclusive: bool, fn: float, shared: float, upstream: bool = False, weak_rest: bool = False) -> str | None:
         """The rule that links two names, or None. Sharing only a word found in many names (交通, 审批)
@@ -230,6 +232,8 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
         ma, mb = by_words[reps[ra]], by_words[reps[rb]]
         pa, pb = prof[ma[0]], prof[mb[0]]
         m = scorer.name(pa, pb)
+        if m.owners_only:
+            continue  # like a name made only of its owner's line of work: too little to go on
         fn = fns(ma[0], mb[0])
         upstream = (ra in with_copy and rb in with_builder) or (rb in with_copy and ra in with_builder)
         why = scorer.linked(m.score, m.exclusive, fn, m.weight, upstream, m.weak_rest)

@@ -1,7 +1,8 @@
 """Reading a system name for what business it does (`forms/names.json`).
 
 A name such as “德阳市公共资源交易平台（二期）” is read into: its bracketed tags (二期; a tag that is
-a known business term or programme, such as （智慧工地）, also counts as a business word), its level
+a known business term or programme, such as （智慧工地）, also counts as a business word; so does a
+quoted programme or brand name, “宜步出行”, only where the lexicon knows its words), its level
 (national / provincial / none), a comparable full form, and its set of business words
 ({公共资源交易}): the region, the level, the phase, the owner unit's own business words and
 generic words (系统, 平台, 管理 …) removed, synonyms and abbreviations folded to one spelling,
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from ..form.normalize import clean_text
 _BRACKETS = re.compile(r"[（(\[【〔]([^）)\]】〕]*)[）)\]】〕]")
 _PHASE = re.compile(r"[一二三四五六七八九十\d]+期|[vV]\d+(\.\d+)*|\d+(\.\d+)*版|\d+号")
 _PUNCT = re.compile(r"[\s\-_·/、,，.。:：;；“”\"'‘’《》<>]+")
+_QUOTED = re.compile(r"[“\"‘「『]([^”\"’」』]*)[”\"’」』]")  # a programme or brand name (“宜步出行”, “一张图”)
 
 
 @dataclass(frozen=True)
@@ -84,10 +86,14 @@ class NameReader:
             out: list[str] = []
             for token in self._tokens(text):
                 w = self.canon.get(token, token)
-                if len(w) < 2 or w.isdigit() or self.is_generic(w):
+                if len(w) < 2 or w.isdigit():
+                    continue
+                if self.is_generic(w):
+                    if w in self.split_terms:  # generic alone, but the first half of a term (公共资源 + 交易)
+                        out.append(w)
                     continue
                 out.append(self._without_generic_end(w))
-            hit = self._words[text] = frozenset(self._join_split_terms(out))
+            hit = self._words[text] = frozenset(w for w in self._join_split_terms(out) if not self.is_generic(w))
         return hit
 
     def _tokens(self, text: str) -> list[str]:
@@ -147,13 +153,26 @@ class NameReader:
         own = self.owner_words(owner) & base.words
         return base if not own else NameProfile(base.full, base.core, base.level, base.words, own, base.tags, base.per_unit)
 
+    def knows(self, word: str) -> bool:
+        """A word of the lexicon (a term, or a spelling in a synonym group)."""
+        return word in self.terms or word in self.canon
+
+    def is_dictionary_word(self, word: str) -> bool:
+        """A word the segmentation dictionary (or the lexicon) has on its own."""
+        self.jieba.check_initialized()
+        return self.jieba.FREQ.get(word, 0) > 0
+
     def _profile(self, name: str) -> NameProfile:
-        text = _PUNCT.sub("", clean_text(name))
+        raw = clean_text(name)
+        quoted = [q for q in _QUOTED.findall(raw) if q]
+        text = _PUNCT.sub("", raw)
         tags = tuple(t for t in _BRACKETS.findall(text) if t)
         base = _BRACKETS.sub("", text)
         level = next((k for k, ws in self.levels.items() if base.startswith(ws)), None)
-        core = _PHASE.sub("", self.prefix.sub("", base)) or base
+        unquoted = _BRACKETS.sub("", _PUNCT.sub("", _QUOTED.sub(" ", raw))) if quoted else base
+        core = _PHASE.sub("", self.prefix.sub("", unquoted)) or _PHASE.sub("", self.prefix.sub("", base)) or base
         words = self.words(core) | {w for t in tags for w in self.words(t) if w in self.terms}
+        words |= {w for q in quoted for w in self.words(_PUNCT.sub("", q)) if self.knows(w)}
         per_unit = bool(words) and words <= self.per_unit
         return NameProfile(full=base, core=core, level=level, words=words, owner_words=frozenset(), tags=tags, per_unit=per_unit)
 
@@ -167,15 +186,18 @@ def abbreviates(short: str, long: str) -> bool:
     return all(ch in rest for ch in short)
 
 
-def abbreviations(vocabulary: Iterable[str]) -> dict[str, list[str]]:
-    """For each word, the round's other words that are its 简称."""
+def abbreviations(vocabulary: Iterable[str], own_word: Callable[[str], bool] = lambda w: False) -> dict[str, list[str]]:
+    """For each word, the round's other words that are its 简称. A word the dictionary has on its own
+    (`own_word`: 公交 is 公共交通, not a 简称 of 公共资源交易) is not read as one; the 简称 that are
+    words of their own (城管, 医保) are listed as synonyms in the lexicon instead."""
     by_first: dict[str, list[str]] = {}
     for word in vocabulary:
         by_first.setdefault(word[:1], []).append(word)
+    shorts = {w: not own_word(w) for w in set().union(*by_first.values())} if by_first else {}
     out: dict[str, list[str]] = {}
     for words in by_first.values():
         for long in words:
-            found = [short for short in words if abbreviates(short, long)]
+            found = [short for short in words if shorts[short] and abbreviates(short, long)]
             if found:
                 out[long] = found
     return out
