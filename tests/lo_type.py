@@ -60,7 +60,10 @@ def main() -> None:
             dispatcher.executeDispatch(frame, ".uno:GoToCell", "", 0, (prop("ToPoint", ref),))
             dispatcher.executeDispatch(frame, ".uno:EnterString", "", 0, (prop("StringName", text),))
         doc.storeToURL(uno.systemPathToFileUrl(os.path.abspath(out)), (prop("FilterName", "Calc MS Excel 2007 XML"),))
-        doc.close(True)
+        # the workbook is saved; LibreOffice sometimes drops the bridge while closing (seen once in ~20 runs), which
+        # changes nothing in the file
+        with contextlib.suppress(Exception):
+            doc.close(True)
         with contextlib.suppress(Exception):
             desktop.terminate()
     finally:
