@@ -10,6 +10,8 @@ business word the other lacks (食品 vs 药品), and how alike their 业务功�
   by its user and by its builder or another user, or the same provincial/national name reported by
   several units, or one name reported by two departments of one return. The inventory counts it once.
 - `FIND_DUPLICATE_BUILD`: the same business built separately by several units (neither is 上级统建).
+- `FIND_DUPLICATE_POSSIBLE`: a lead for the office, not a claim: the names share a strong business
+  word and the descriptions are close in meaning, but not close enough to link (dup_groups.py).
 Linked systems are grouped (three cities with the same platform are one finding).
 """
 
