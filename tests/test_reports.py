@@ -540,3 +540,18 @@ def test_a_large_group_names_every_other_unit_but_lists_a_few_systems():
     assert len(d["systems"]) == 13 and len(d["other_units"]) == 39 and "单位0" not in d["other_units"]
     assert len(d["others"]) == OTHERS_LISTED and d["others_total"] == 487
     assert all(o["unit"] != "单位0" for o in d["others"])
+
+
+def test_a_lead_leaves_the_office_only_once_confirmed():
+    from inventory.assess import Finding, System, load_rules
+    from inventory.report.data import ReportData
+
+    a, b = System("成都市", 1, 3, {"system_name": "甲"}), System("德阳市", 2, 3, {"system_name": "乙"})
+    lead = Finding("FIND_DUPLICATE_POSSIBLE", "warning", None, "甲", "线索", {}, ("lead",), about=[a, b])
+    claim = Finding("FIND_DUPLICATE_BUILD", "warning", None, "甲", "重复建设", {}, ("claim",), about=[a, b])
+    r = ReportData.__new__(ReportData)
+    r.__dict__.update(rules=load_rules(), findings=[lead, claim])
+    assert r.settled == [claim]  # the unit reports and the brief leave an unchecked lead to the office
+    lead.review = {"state": "confirmed"}
+    del r.__dict__["settled"]
+    assert r.settled == [lead, claim]

@@ -122,6 +122,7 @@ def findings_markdown(form: Form) -> str:
             f"- **判定**：{m['when']}",
             f"- **怎么办**：{m['action']}",
             f"- **依据**：{m['basis']}",
+            *(["- **线索**：只列在问题与评估发现报告里供项目办核实，确认后才写进单位评估报告和领导简报。"] if m.get("lead") else []),
             "",
         ]
     names = load_names()

@@ -15,7 +15,7 @@ from .data import ReportData
 from .inventory import inventory_report
 
 RECOMMENDATIONS = ("保留", "整合", "迁移上云", "升级改造", "关停下线")
-DUPLICATES = ("FIND_DUPLICATE_BUILD", "FIND_DUPLICATE_REPORT")
+DUPLICATES = ("FIND_DUPLICATE_BUILD", "FIND_DUPLICATE_REPORT", "FIND_DUPLICATE_POSSIBLE")  # a lead once confirmed
 
 
 class UnitReports:
@@ -35,7 +35,7 @@ class UnitReports:
     @cached_property
     def findings(self) -> dict[str, list[Finding]]:
         out: dict[str, list[Finding]] = {}
-        for f in self.r.findings:
+        for f in self.r.settled:
             for unit in self.members(f) if f.about else [f.unit]:
                 out.setdefault(unit or "", []).append(f)
         return out
