@@ -10,7 +10,7 @@ from collections import Counter
 from typing import Any
 
 from .coverage import coverage_report, share
-from .data import ReportData
+from .data import ReportData, settled
 from .unit import DUPLICATES, RECOMMENDATIONS, UnitReports
 
 TOP = 10
@@ -31,16 +31,17 @@ def brief_report(r: ReportData, units: UnitReports | None = None) -> dict[str, A
     values = [s["values"] for s in counted]
     cloud = set(r.rules["thresholds"]["cloud_locations"])
     meta = r.rules["findings"]
-    by_kind = Counter(f.code for f in r.settled)
+    outgoing = settled(r)
+    by_kind = Counter(f.code for f in outgoing)
     units_of: dict[str, set[str]] = {}
-    for f in r.settled:
+    for f in outgoing:
         units_of.setdefault(f.code, set()).update(s.unit for s in f.about)
     kinds = [
         {"code": c, "title": meta[c]["title"], "severity": meta[c]["severity"], "count": n, "units": len(units_of[c])}
         for c, n in sorted(by_kind.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
     groups = []
-    for f in r.settled:
+    for f in outgoing:
         if f.code not in DUPLICATES:
             continue
         sure = [s for s in f.about if "FIND_AMOUNT_YUAN" not in s.findings]  # an amount typed in 元 would swamp the sum
@@ -97,7 +98,7 @@ def brief_report(r: ReportData, units: UnitReports | None = None) -> dict[str, A
         "deployment": dict(deploy.most_common()),
         "mlps_levels": dict(mlps.most_common()),
         "recommendations": {k: recs[k] for k in RECOMMENDATIONS if recs.get(k)},
-        "findings": len(r.settled),
+        "findings": len(outgoing),
         "findings_by_kind": kinds,
         "findings_by_unit": sorted(
             ({"unit": n, "short_name": states[n].unit.short_name, "findings": len(fs)} for n, fs in units.findings.items() if n in states),

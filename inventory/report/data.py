@@ -167,13 +167,6 @@ class ReportData:
                 shown.append(f)
         return shown
 
-    @cached_property
-    def settled(self) -> list[Finding]:
-        """The findings that leave the office (unit reports, the leaders' brief): those shown, less the
-        leads (`lead` in findings.json) the office has not confirmed."""
-        meta = self.rules["findings"]
-        return [f for f in self.findings if not meta[f.code].get("lead") or (f.review and f.review["state"] in ("confirmed", "fixed"))]
-
     def latest_issues(self) -> list[dict[str, Any]]:
         """The stored issues of each unit's latest submission, with the unit's name."""
         latest = {st.latest.id: name for name, st in self.states.items() if st.latest}
@@ -203,3 +196,10 @@ class ReportData:
                         }
                     )
         return issues
+
+
+def settled(r: ReportData) -> list[Finding]:
+    """The findings that leave the office (unit reports, the leaders' brief): those shown, less the leads
+    (`lead` in findings.json) the office has not confirmed."""
+    meta = r.rules["findings"]
+    return [f for f in r.findings if not meta[f.code].get("lead") or (f.review and f.review["state"] in ("confirmed", "fixed"))]

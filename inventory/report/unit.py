@@ -11,7 +11,7 @@ from typing import Any
 from ..assess import Finding, System
 from ..errors import UsageError
 from .coverage import share
-from .data import ReportData
+from .data import ReportData, settled
 from .inventory import inventory_report
 
 RECOMMENDATIONS = ("保留", "整合", "迁移上云", "升级改造", "关停下线")
@@ -35,7 +35,7 @@ class UnitReports:
     @cached_property
     def findings(self) -> dict[str, list[Finding]]:
         out: dict[str, list[Finding]] = {}
-        for f in self.r.settled:
+        for f in settled(self.r):
             for unit in self.members(f) if f.about else [f.unit]:
                 out.setdefault(unit or "", []).append(f)
         return out
