@@ -46,6 +46,10 @@ class Groups:
                     if not links[root]:
                         del links[root]
 
+    def together(self, a: int, b: int) -> bool:
+        """Whether a and b are already in one group (without adding either)."""
+        return a in self.parent and b in self.parent and self.find(a) == self.find(b)
+
     def components(self) -> list[tuple[list[int], list[dict[str, Any]]]]:
         out: dict[int, list[int]] = defaultdict(list)
         for x in self.parent:
@@ -104,10 +108,6 @@ def build_findings(systems, groups, meta) -> list[Finding]:  # type: ignore[no-u
     ]
 
 
-def _together(groups: Groups, a: int, b: int) -> bool:
-    return a in groups.parent and b in groups.parent and groups.find(a) == groups.find(b)
-
-
 def possible_findings(systems, leads, own, build, report, meta) -> list[Finding]:  # type: ignore[no-untyped-def]
     """Leads for the office to check: systems the rules did not link whose descriptions are close in
     meaning and whose names share a business word. Grouped like the duplicates; not held against
@@ -118,7 +118,7 @@ def possible_findings(systems, leads, own, build, report, meta) -> list[Finding]
         b = [i for i in mb if i in own]
         if not a or not b or systems[a[0]].owner == systems[b[0]].owner:
             continue
-        if _together(build, a[0], b[0]) or _together(report, a[0], b[0]):
+        if build.together(a[0], b[0]) or report.together(a[0], b[0]):
             continue
         why = "有相同的业务词，业务功能描述意思相近，但不足以认定"
         found.join(a[0], b[0], {"依据": why, **signals, "系统": [systems[a[0]].name, systems[b[0]].name]})

@@ -115,8 +115,13 @@ class _Scorer:
         # ... or a known business term the other lacks (学籍 / 教师资格): different businesses, however alike they read
         apart = trades or (bool(rest_a & self.terms) and bool(rest_b & self.terms))
         weak_rest = all(x in weak or x in a.owner_words for x in rest_a) and all(x in weak or x in b.owner_words for x in rest_b)
-        owners_only = not shared_words & self.terms and shared_words <= a.owner_words & b.owner_words
+        owners_only = self.trade_only(shared_words, a.owner_words & b.owner_words)
         return NameMatch(score, exclusive or trades, sorted(shared_words), shared, weak_rest, apart, owners_only)
+
+    def trade_only(self, words: frozenset[str], owned: frozenset[str]) -> bool:
+        """Whether the words say no more than the owners' broad line of work (two 教育 units' 教育): too
+        little to call two systems one business. What the systems do (消防 + 监控) is more."""
+        return not words & self.terms and words <= owned
 
     def linked(self, name: float, exclusive: bool, fn: float, shared: float, upstream: bool = False, weak_rest: bool = False) -> str | None:
         """The rule that links two names, or None. Sharing only a word found in many names (交通, 审批)
@@ -218,7 +223,7 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
         pairs.update((a, b) for x, a in enumerate(rs) for b in rs[x + 1 :])
     candidates: list[tuple[list[int], list[int], str, dict[str, Any]]] = []
     for (words, owned, _), members in by_words.items():
-        if words <= owned | reader.weak and not words & reader.terms and vertical.isdisjoint(members):
+        if scorer.trade_only(words, owned) and vertical.isdisjoint(members):
             continue  # only the owner's broad line of work (an 教育局's 教育), and no 上级统建 copy: too little to go on
         candidates.append((members, members, "业务核心相同", {"名称相似度": 1.0, "相同业务词": sorted(words)}))
     involved = {by_words[reps[r]][0] for pair in pairs for r in pair}
@@ -269,7 +274,7 @@ def _link_alike(texts, systems, prof, phrasing, t, linker) -> None:  # type: ign
     owners = {i: systems[i].owner for i in texts}
     for p in alike_pairs(texts, {i: prof[i].core for i in texts}, owners, phrasing, t):
         a, b = p.a, p.b
-        if national[a] != national[b] or build.find(a) == build.find(b) or report.find(a) == report.find(b):
+        if national[a] != national[b] or build.together(a, b) or report.together(a, b):
             continue
         signals = {
             "业务功能语义相似度": round(p.function, 2),

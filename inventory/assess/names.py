@@ -162,6 +162,10 @@ class NameReader:
         self.jieba.check_initialized()
         return self.jieba.FREQ.get(word, 0) > 0
 
+    def _trimmed(self, text: str) -> str:
+        """Without its region, level and phase."""
+        return _PHASE.sub("", self.prefix.sub("", text))
+
     def _profile(self, name: str) -> NameProfile:
         raw = clean_text(name)
         quoted = [q for q in _QUOTED.findall(raw) if q]
@@ -170,7 +174,7 @@ class NameReader:
         base = _BRACKETS.sub("", text)
         level = next((k for k, ws in self.levels.items() if base.startswith(ws)), None)
         unquoted = _BRACKETS.sub("", _PUNCT.sub("", _QUOTED.sub(" ", raw))) if quoted else base
-        core = _PHASE.sub("", self.prefix.sub("", unquoted)) or _PHASE.sub("", self.prefix.sub("", base)) or base
+        core = self._trimmed(unquoted) or self._trimmed(base) or base
         words = self.words(core) | {w for t in tags for w in self.words(t) if w in self.terms}
         words |= {w for q in quoted for w in self.words(_PUNCT.sub("", q)) if self.knows(w)}
         per_unit = bool(words) and words <= self.per_unit
@@ -193,11 +197,11 @@ def abbreviations(vocabulary: Iterable[str], own_word: Callable[[str], bool] = l
     by_first: dict[str, list[str]] = {}
     for word in vocabulary:
         by_first.setdefault(word[:1], []).append(word)
-    shorts = {w: not own_word(w) for w in set().union(*by_first.values())} if by_first else {}
     out: dict[str, list[str]] = {}
     for words in by_first.values():
+        shorts = [w for w in words if not own_word(w)]
         for long in words:
-            found = [short for short in words if shorts[short] and abbreviates(short, long)]
+            found = [short for short in shorts if abbreviates(short, long)]
             if found:
                 out[long] = found
     return out
