@@ -400,6 +400,22 @@ def test_a_short_form_is_its_long_form(roster):
     assert duplicate_findings(buses, load_rules(), roster) == []
 
 
+def test_the_segmentation_dictionary_copy_is_jiebas_own_and_is_made_again_when_broken(tmp_path, monkeypatch):
+    from inventory.assess.dictionary import tokenizer
+
+    monkeypatch.setenv("INVENTORY_CACHE", str(tmp_path))
+    made = tokenizer()  # the first time: from jieba's word list, and a copy kept
+    [kept] = tmp_path.glob("jieba-*.words")
+    again = tokenizer()  # then from the copy
+    assert again.FREQ == made.FREQ and again.total == made.total and len(made.FREQ) > 300_000
+    names = ["德阳市公共资源交易平台（二期）", "成都市林长制信息管理系统", "宜宾市智慧公交信息服务系统"]
+    assert [again.lcut(n, HMM=False) for n in names] == [made.lcut(n, HMM=False) for n in names]
+    size = kept.stat().st_size
+    for broken in (kept.read_bytes()[: size // 2], b"", b"\xff" * 40):  # cut short, empty, garbage
+        kept.write_bytes(broken)
+        assert tokenizer().FREQ == made.FREQ and kept.stat().st_size == size
+
+
 def test_names_read_past_brand_names_and_generic_halves_of_terms(roster):
     reader = name_reader(roster)
     # a quoted programme or brand name says nothing about the business unless the lexicon knows its words

@@ -37,7 +37,7 @@ MULTI_LEVEL = ("省市两级", "省市县三级", "省市县乡四级", "国家�
 
 @lru_cache(maxsize=2)
 def name_reader(roster: Any) -> NameReader:
-    """The name reader for a roster, built once (its segmentation dictionary takes ~0.6 s to load)."""
+    """The name reader for a roster, built once (its segmentation dictionary: dictionary.py)."""
     return NameReader(load_names(), places(roster))
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..form.normalize import clean_text
+from .dictionary import tokenizer
 
 _BRACKETS = re.compile(r"[（(\[【〔]([^）)\]】〕]*)[）)\]】〕]")
 _PHASE = re.compile(r"[一二三四五六七八九十\d]+期|[vV]\d+(\.\d+)*|\d+(\.\d+)*版|\d+号")
@@ -62,7 +63,7 @@ class NameReader:
         for term in sorted(self.terms):
             for k in range(2, len(term) - 1) if term.isalpha() else ():
                 self.split_terms.setdefault(term[:k], []).append((term[k:], term))
-        self.jieba = jieba.Tokenizer()
+        self.jieba = tokenizer()
         for w in {*rules["words"], *self.canon, *rules["per_unit_cores"]}:
             self.jieba.add_word(w, freq=200000)
         self._words: dict[str, frozenset[str]] = {}
