@@ -157,7 +157,7 @@ def test_an_older_form_versions_headers_and_options_are_read_as_todays(tmp_path,
     from inventory.form.load import load_form
     from inventory.intake.validate import Validator
     from inventory.template import META_SHEET
-    from inventory.template.fill import prefilled_template
+    from inventory.template.build import prefilled_template
 
     folder = tmp_path / "forms"
     shutil.copytree(form.folder, folder)

@@ -6,7 +6,7 @@ its wording live in `forms/findings.json`), reading system names for their busin
 `System` values, so it needs no database: it may import the base modules and `inventory.form` only.
 """
 
-from .duplicates import duplicate_findings
+from .duplicates import duplicate_findings, duplicate_findings_beside
 from .findings import SYSTEM_CHECKS, applies_to, system_findings
 from .model import Finding, System, load_rules
 from .scores import assess
@@ -19,6 +19,7 @@ __all__ = [
     "applies_to",
     "assess",
     "duplicate_findings",
+    "duplicate_findings_beside",
     "load_rules",
     "system_findings",
     "unknown_words",

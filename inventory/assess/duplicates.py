@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
 
 from ..form.assessment import load_names
+from ..parallel import ChildLost, beside
 from .alike import Phrasing, alike_pairs, bigrams, pair_meanings
 from .dup_groups import Groups, build_findings, possible_findings, report_findings
 from .findings import applies_to
@@ -264,6 +266,41 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
         *build_findings(systems, build, meta),
         *possible_findings(systems, leads, own, build, report, meta),
     ]
+
+
+FORK_FROM = 20_000  # systems from which detection runs in a forked process beside the per-system checks
+
+
+def duplicate_findings_beside(systems: list[System], rules: dict[str, Any], roster: Any) -> Callable[[], list[Finding]]:
+    """Start duplicate detection for a large round in a forked process, so that it runs while this
+    one does the per-system checks (on two cores the round's findings take the longer of the two,
+    not their sum). Returns what to call afterwards for the findings; their systems then carry the
+    duplicate codes after their own, and copies are marked as not counted, as when run here."""
+
+    def apart() -> tuple[list[tuple[Any, ...]], dict[int, list[str]], list[int]]:
+        had = [len(s.findings) for s in systems]
+        found = duplicate_findings(systems, rules, roster)  # on the child's copy of the systems
+        where = {id(s): i for i, s in enumerate(systems)}
+        shapes = [(f.code, f.severity, f.unit, f.system, f.message, f.evidence, f.subject, [where[id(s)] for s in f.about]) for f in found]
+        added = {i: s.findings[had[i] :] for i, s in enumerate(systems) if len(s.findings) > had[i]}
+        return shapes, added, [i for i, s in enumerate(systems) if not s.counted]
+
+    wait = beside(apart) if len(systems) >= FORK_FROM else None
+    if wait is None:
+        return lambda: duplicate_findings(systems, rules, roster)
+
+    def collect() -> list[Finding]:
+        try:
+            shapes, codes, uncounted = wait()
+        except ChildLost:  # the child was killed: detection runs here after all
+            return duplicate_findings(systems, rules, roster)
+        for i, more in codes.items():
+            systems[i].findings.extend(more)
+        for i in uncounted:
+            systems[i].counted = False
+        return [Finding(*shape[:7], about=[systems[i] for i in shape[7]]) for shape in shapes]
+
+    return collect
 
 
 def _link_alike(texts, systems, prof, phrasing, t, linker) -> None:  # type: ignore[no-untyped-def]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -50,39 +50,36 @@ def template_build(
 ) -> None:
     """生成 Excel 填报模板：下拉列表、输入提示、必填标记和缺项标红，Excel/WPS/LibreOffice 通用。"""
     from ..output import save_workbook
-    from ..template import build_template, template_filename, write_templates
+    from ..template import template_filename, unit_template, write_templates
 
     if sum([bool(unit), pilot, all_units]) > 1:
         raise UsageError("--unit、--pilot 和 --all 只能选一个。")
+    if prefill and not (unit or pilot or all_units):
+        raise UsageError("--prefill 要给出单位。", hint="加上 --unit 单位名、--pilot 或 --all。")
     form, roster = load_form(), load_roster()
-    if prefill:
+    if unit:
+        units = [roster.resolve(unit)]
+    elif pilot or all_units:
+        units = list(roster.pilots() if pilot else roster)
+    else:
+        units = [None]  # a blank template
+    last: dict[str, Any] = {}
+    if prefill:  # each unit's last accepted return, to confirm or change in the new round
         from ..store.db import open_db
         from ..store.submissions import last_return
-        from ..template.fill import prefilled_template
 
         engine = open_db(db, create_missing=False)
-        units = [roster.resolve(unit)] if unit else list(roster.pilots() if pilot else roster)
-        folder = output if (output and (pilot or all_units or output.is_dir())) else None
-        made, filled = [], 0
-        for u in units:
-            last = last_return(engine, u.name)
-            wb = prefilled_template(form, u, *last) if last else build_template(form, u)
-            filled += bool(last)
-            target = (folder or Path("templates" if (pilot or all_units) else ".")) / template_filename(form, u)
-            made.append(save_workbook(wb, output if output and not folder and unit else target))
-        render.paths_made(f"已生成模板（{filled} 个单位预填了上一次的报送）", made)
-        return
+        last = {u.name: got for u in units if u and (got := last_return(engine, u.name))}
+    said = f"已生成模板（{len(last)} 个单位预填了上一次的报送）" if prefill else "已生成模板"
     if pilot or all_units:
         folder = output or Path("templates")
         if folder.exists() and not folder.is_dir():
             raise UsageError(f"{folder} 是一个文件；--pilot/--all 需要一个输出文件夹。")
-        units = roster.pilots() if pilot else list(roster)
-        paths = write_templates(form, list(units), folder)
-        render.paths_made("已生成模板", paths)
+        render.paths_made(said, write_templates(form, units, folder, last))
         return
-    chosen = roster.resolve(unit) if unit else None
+    chosen = units[0]
     path = output or Path(template_filename(form, chosen))
     if path.is_dir():
         path = path / template_filename(form, chosen)
-    save_workbook(build_template(form, chosen), path)
-    render.paths_made("已生成模板", [path])
+    save_workbook(unit_template(form, chosen, last.get(chosen.name) if chosen else None), path)
+    render.paths_made(said, [path])

@@ -15,7 +15,7 @@ import orjson
 from sqlalchemy import Engine, String, select, type_coerce
 from sqlalchemy.orm import Session
 
-from ..assess import Finding, System, duplicate_findings, load_rules, system_findings
+from ..assess import Finding, System, duplicate_findings_beside, load_rules, system_findings
 from ..assess.crosscheck import reference_findings
 from ..form.load import Form, load_form
 from ..form.roster import Roster, load_roster
@@ -140,9 +140,10 @@ class ReportData:
             s.findings.clear()
             s.counted = True
         with paused_gc():
+            duplicates = duplicate_findings_beside(systems, self.rules, self.roster)  # in a child while these run
             found = system_findings(systems, self.rules, self.as_of)
-            found += duplicate_findings(systems, self.rules, self.roster)
             refs = reference_rows(self.engine)
+            found += duplicates()
             if refs:  # checked against the lists the province holds, once they are loaded
                 found += reference_findings(systems, refs, self.rules, self.roster)
         reviews = latest_reviews(self.engine, self.round["id"] if self.round else None)

@@ -12,6 +12,7 @@ from typing import Any
 from ..form.model import Form
 from ..gcpause import paused_gc
 from ..output import json_bytes, json_text, write_text
+from ..parallel import forked_map
 from .charts import charts
 from .html import ROW_LIMIT, to_html
 from .layouts import report_sections
@@ -68,10 +69,12 @@ def write_unit_reports(reports: Any, unit: str | None, folder: Path, formats: tu
     from .unit import UnitReports
 
     units = UnitReports(reports)
-    out = []
-    for name in units.names(unit):
+    names = units.names(unit)
+    units.prepare()  # the round's figures, computed here once; each unit's pages are then written apart
+
+    def write(name: str) -> list[Path]:
         data = units.report(name)
         stem = unit_file_stem(data)
-        for fmt in formats:
-            out.append(write_report("unit", data, fmt, Path(folder) / f"{stem}.{fmt}", reports.form))
-    return out
+        return [write_report("unit", data, fmt, Path(folder) / f"{stem}.{fmt}", reports.form) for fmt in formats]
+
+    return [path for paths in forked_map(write, names) for path in paths]

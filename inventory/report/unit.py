@@ -57,6 +57,10 @@ class UnitReports:
             out.setdefault(i["unit"], []).append(i)
         return out
 
+    def prepare(self) -> None:
+        """Everything the reports share, worked out now (then writing each unit's needs no database)."""
+        _ = self.systems, self.findings, self.issues, self.r.states
+
     def names(self, unit: str | None) -> list[str]:
         """The units asked for: one by any of its names, or every unit in scope."""
         if unit is None:

@@ -10,14 +10,22 @@ from typing import TYPE_CHECKING, Any
 from .names import INSTRUCTIONS_SHEET, LISTS_SHEET, META_SHEET
 
 if TYPE_CHECKING:
-    from .build import build_template, template_filename, write_templates
+    from .build import build_template, template_filename, unit_template, write_templates
 
-__all__ = ["INSTRUCTIONS_SHEET", "LISTS_SHEET", "META_SHEET", "build_template", "template_filename", "write_templates"]
+__all__ = [
+    "INSTRUCTIONS_SHEET",
+    "LISTS_SHEET",
+    "META_SHEET",
+    "build_template",
+    "template_filename",
+    "unit_template",
+    "write_templates",
+]
 
 
 def __getattr__(name: str) -> Any:
     """The builders load openpyxl; reading a return only needs the sheet names, so they load on first use."""
-    if name in ("build_template", "template_filename", "write_templates"):
+    if name in ("build_template", "template_filename", "unit_template", "write_templates"):
         from . import build
 
         return getattr(build, name)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 
 from ..form.model import Form
 from ..form.roster import Unit
 from ..output import save_workbook
+from ..parallel import forked_map
+from .fill import fill_workbook
 from .instructions import write_instructions
 from .lists import Lists
 from .sheets import meta_sheet, table_sheet, unit_sheet
@@ -40,24 +40,50 @@ def template_filename(form: Form, unit: Unit | None) -> str:
     return f"{who}-政务信息系统摸底表-{form.version}.xlsx"
 
 
-def _write_one(form: Form, unit: Unit | None, out: Path) -> Path:
-    return save_workbook(build_template(form, unit), Path(out) / template_filename(form, unit))
+def prefilled_template(
+    form: Form, unit: Any, values: dict[str, Any], rows: dict[str, list[dict[str, Any]]], version: str | None = None
+) -> Workbook:
+    """The unit's template with its last return in place: unit information and every system and
+    child row as stored, options renamed since `version` (the form it was filled in) as today's.
+    `rows` keys are sheet names ("" for the system sheet)."""
+    renamed = form.old_options(version) if version and version != form.version else {}
+
+    def today(rec: dict[str, Any]) -> dict[str, Any]:
+        if not renamed:
+            return rec
+        out = dict(rec)
+        for key, old in renamed.items():
+            v = out.get(key)
+            if isinstance(v, list):
+                out[key] = [old.get(x, x) for x in v]
+            elif isinstance(v, str):
+                out[key] = old.get(v, v)
+        return out
+
+    mark = form.change_mark  # last round's 本轮情况 is not carried over: the unit says it anew
+
+    def fresh(rec: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in today(rec).items() if k != mark}
+
+    by_sheet = {(k or form.main.name): [fresh(r) for r in v] for k, v in rows.items()}
+    return fill_workbook(build_template(form, unit), form, today(values), by_sheet, marked=True)
 
 
-_FORM: Form | None = None  # the form, inherited by forked workers (a compiled form does not pickle)
+def unit_template(form: Form, unit: Unit | None, last: tuple[Any, ...] | None = None) -> Workbook:
+    """A unit's template, pre-filled with `last` when given: its last return as `last_return` gives it
+    (unit values, rows per sheet, form version), so that in the next round it confirms instead of retyping."""
+    if last:
+        return prefilled_template(form, unit, *last)
+    return build_template(form, unit)
 
 
-def _write_in_worker(unit: Unit | None, out: Path) -> Path:
-    assert _FORM is not None
-    return _write_one(_FORM, unit, out)
+def write_templates(form: Form, units: list[Unit | None], out: Path, last: dict[str, tuple[Any, ...]] | None = None) -> list[Path]:
+    """One template per unit into the folder `out`, several at once on a machine with several cores;
+    pre-filled for the units `last` holds a return for (by unit name)."""
+    last = last or {}
 
+    def write(unit: Unit | None) -> Path:
+        made = unit_template(form, unit, last.get(unit.name) if unit else None)
+        return save_workbook(made, Path(out) / template_filename(form, unit))
 
-def write_templates(form: Form, units: list[Unit | None], out: Path) -> list[Path]:
-    """One template per unit into the folder `out`, several at once on a machine with several cores."""
-    global _FORM
-    workers = min(os.cpu_count() or 1, 8, len(units) // 4)
-    if workers < 2 or multiprocessing.get_start_method(allow_none=True) not in (None, "fork"):
-        return [_write_one(form, u, out) for u in units]
-    _FORM = form
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(_write_in_worker, units, [out] * len(units), chunksize=4))
+    return forked_map(write, units)

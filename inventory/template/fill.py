@@ -3,9 +3,11 @@ that in the next round it confirms instead of retyping (and the demo's synthetic
 
 from __future__ import annotations
 
+from copy import copy
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.utils import column_index_from_string
 
 from ..form.model import Form
 from .styles import FILL_PREFILLED
@@ -34,43 +36,19 @@ def fill_workbook(
         if spec is None:
             continue
         ws = wb[sheet_name]
+        columns = [(f, column_index_from_string(f.position)) for f in spec.fields]
+        made: dict[tuple[int, tuple[int, ...]], Any] = {}  # (column, style before) -> the marked style
         for i, rec in enumerate(records):
             r = spec.first_data_row + i
-            for f in spec.fields:
-                cell = ws[f"{f.position}{r}"]
+            for f, c in columns:
+                cell = ws.cell(r, c)
                 if f.key in rec and rec[f.key] is not None:
                     cell.value = cell_value(rec[f.key])
-                if marked:
-                    cell.fill, cell.number_format = FILL_PREFILLED, f.number_format
+                if marked:  # made once per column and copied: openpyxl hashes a style each time one is set
+                    before = (c, tuple(cell._style or ()))
+                    if before in made:
+                        cell._style = copy(made[before])
+                    else:
+                        cell.fill, cell.number_format = FILL_PREFILLED, f.number_format
+                        made[before] = copy(cell._style)
     return wb
-
-
-def prefilled_template(
-    form: Form, unit: Any, values: dict[str, Any], rows: dict[str, list[dict[str, Any]]], version: str | None = None
-) -> Workbook:
-    """The unit's template with its last return in place: unit information and every system and
-    child row as stored, options renamed since `version` (the form it was filled in) as today's.
-    `rows` keys are sheet names ("" for the system sheet)."""
-    from .build import build_template
-
-    renamed = form.old_options(version) if version and version != form.version else {}
-
-    def today(rec: dict[str, Any]) -> dict[str, Any]:
-        if not renamed:
-            return rec
-        out = dict(rec)
-        for key, old in renamed.items():
-            v = out.get(key)
-            if isinstance(v, list):
-                out[key] = [old.get(x, x) for x in v]
-            elif isinstance(v, str):
-                out[key] = old.get(v, v)
-        return out
-
-    mark = form.change_mark  # last round's 本轮情况 is not carried over: the unit says it anew
-
-    def fresh(rec: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in today(rec).items() if k != mark}
-
-    by_sheet = {(k or form.main.name): [fresh(r) for r in v] for k, v in rows.items()}
-    return fill_workbook(build_template(form, unit), form, today(values), by_sheet, marked=True)

@@ -80,14 +80,13 @@ async def unit_home(request: Request) -> Response:
 @requires("unit")
 async def template(request: Request) -> Response:
     from ..store.submissions import last_return
-    from ..template.build import build_template, template_filename
-    from ..template.fill import prefilled_template
+    from ..template.build import template_filename, unit_template
 
     user = current(request)
     form, unit = request.app.state.form, request.app.state.roster.get(user["unit"])
     last = last_return(request.app.state.engine, unit.name)  # the unit's last accepted return, to confirm or change
     buffer = BytesIO()
-    await run_in_threadpool(lambda: (prefilled_template(form, unit, *last) if last else build_template(form, unit)).save(buffer))
+    await run_in_threadpool(lambda: unit_template(form, unit, last).save(buffer))
     audit(request, "template_download")
     name = template_filename(form, unit)
     return Response(buffer.getvalue(), media_type=XLSX, headers={"Content-Disposition": _disposition(name)})
