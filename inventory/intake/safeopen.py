@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+import re2
 from defusedxml import ElementTree
 
 from ..form.issues import Issue, make_issue
@@ -45,7 +46,9 @@ NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 # around attributes and either quote: the fast pass looks for far references written as office suites
 # write them (r="..."), and any sheet that writes an attribute another way gets the general pattern.
 _FAR_REF = re.compile(rb"""r\s*=\s*["']([A-Za-z]{3,}[0-9]+|[A-Za-z]{0,3}(?:[2-9][0-9]{5}|[0-9]{7,}))["']""")
-_FAR_REF_PLAIN = re.compile(rb'r="([A-Za-z]{3,}[0-9]+|[A-Za-z]{0,3}(?:[2-9][0-9]{5}|[0-9]{7,}))"')
+# searched in every chunk of every sheet, and tried at each of its millions of r="…": RE2's automaton
+# does that in one linear pass without holding the GIL (a 228 MB sheet: 0.2 s, Python's re 1.9 s)
+_FAR_REF_PLAIN = re2.compile(rb'r="([A-Za-z]{3,}[0-9]+|[A-Za-z]{0,3}(?:[2-9][0-9]{5}|[0-9]{7,}))"')
 _SPACED_EQUALS = (re.compile(rb" ="), re.compile(rb"= "))
 _ROW_OPEN = re.compile(rb"<(?:\w{1,16}:)?row[\s>/]")
 _PREFIXED_ROW = re.compile(rb":row[\s>/]")
