@@ -50,7 +50,7 @@ def forked_map(task: Callable[[Item], Result], items: Sequence[Item], most: int 
     _TASK = task
     try:  # the fork context starts every worker at the first map, before its manager thread
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            return list(pool.map(_run, items, chunksize=max(1, len(items) // (workers * 4))))
+            return list(pool.map(_run, items, chunksize=max(1, len(items) // (workers * 16))))
     finally:
         _TASK = None
 
