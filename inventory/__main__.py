@@ -3,8 +3,8 @@ never a traceback: while the command line is still being set up (nothing written
 ends the process at once; from the moment a command runs it is raised as usual, so a write in
 progress is rolled back by its own handlers."""
 
-import os
-import signal
+import _signal  # the C module, not `signal` (which builds enums first): the handler is in place sooner
+import os  # already loaded by Python's own start-up
 import sys
 
 
@@ -27,7 +27,7 @@ def _interrupt_in_a_callback(unraisable) -> None:
     sys.__unraisablehook__(unraisable)
 
 
-signal.signal(signal.SIGINT, _interrupt_while_starting)
+_signal.signal(_signal.SIGINT, _interrupt_while_starting)
 sys.unraisablehook = _interrupt_in_a_callback
 
 

@@ -4,14 +4,15 @@ jieba keeps its ready dictionary as a marshal file in the shared temporary folde
 about 1.5 s on a 2-core machine, because each of its half million Chinese keys is decoded on its
 own. The same words kept as one UTF-8 text and their counts as one array of integers load in about
 0.25 s. That copy lives in the user's cache folder (not a folder every user can write), keyed by
-jieba's version; it is made from jieba's word list the first time and whenever it is missing or
-does not add up.
+jieba's version and its word list's size; it is made from jieba's word list the first time and
+whenever it is missing or does not add up.
 """
 
 from __future__ import annotations
 
 import array
 import struct
+from pathlib import Path
 from typing import Any
 
 from ..cache import cache_dir, write_atomic
@@ -47,7 +48,11 @@ def tokenizer() -> Any:
     if folder is None:  # nowhere of our own to keep a copy: jieba loads its shared one
         tok.check_initialized()
         return tok
-    ready = folder / f"jieba-{jieba.__version__}-{FORMAT}.words"
+    try:  # jieba's version and its word list's size name the copy (a patched list makes a new one)
+        size = (Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME).stat().st_size
+    except OSError:
+        size = 0
+    ready = folder / f"jieba-{jieba.__version__}-{size}-{FORMAT}.words"
     try:
         tok.FREQ, tok.total = _decode(ready.read_bytes())
     except (OSError, ValueError, struct.error, UnicodeDecodeError):  # none yet, or stale or broken: made again
