@@ -22,6 +22,7 @@ def cache_dir() -> Path | None:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
+    """Keep a ready copy: written beside its place and renamed, so a reader never sees half of one."""
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -29,4 +30,4 @@ def write_atomic(path: Path, data: bytes) -> None:
             fh.write(data)
         os.replace(tmp, path)
     except OSError:
-        tmp.unlink(missing_ok=True)  # no cache this time: the next search builds it again
+        tmp.unlink(missing_ok=True)  # no copy this time: the next use builds it again

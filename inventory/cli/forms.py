@@ -55,7 +55,9 @@ def template_build(
     if sum([bool(unit), pilot, all_units]) > 1:
         raise UsageError("--unit、--pilot 和 --all 只能选一个。")
     if prefill and not (unit or pilot or all_units):
-        raise UsageError("--prefill 要给出单位。", hint="加上 --unit 单位名、--pilot 或 --all。")
+        raise UsageError(
+            "使用 --prefill 时要指定为哪些单位生成模板。", hint="请加上 --unit 单位名、--pilot（试点单位）或 --all（名册中全部单位）。"
+        )
     form, roster = load_form(), load_roster()
     if unit:
         units = [roster.resolve(unit)]
