@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..form.rules import months_between
+from ..form.rules import latest_day, months_after
 from .model import Finding, System
 
 Check = Callable[[dict[str, Any], dict[str, Any], dt.date], dict[str, Any] | None]
@@ -55,11 +55,12 @@ def _mlps_not_filed(v: dict[str, Any], t: dict[str, Any], as_of: dt.date) -> Evi
 
 
 def _overdue(date: Any, months: int, as_of: dt.date) -> str | None:
-    """Why a check dated `date` is older than `months` as of the reference date (None when it is not)."""
+    """Why a check dated `date` is more than `months` old on the reference date, to the day (None when
+    it is not). A date given to the month counts as its last day: overdue only when certainly so."""
     if not isinstance(date, str):
         return "未填写"
-    age = months_between(date, as_of)
-    return f"{date}（距截止日期 {age} 个月）" if age > months else None
+    due = months_after(latest_day(date), months)
+    return f"{date}（应在 {due.isoformat()} 前复测，统计截止日期 {as_of.isoformat()}）" if due < as_of else None
 
 
 def _mlps_overdue(v: dict[str, Any], t: dict[str, Any], as_of: dt.date) -> Evidence:
@@ -74,6 +75,10 @@ def _crypto_missing(v: dict[str, Any], t: dict[str, Any], as_of: dt.date) -> Evi
         return {"等保定级": v.get("mlps_level"), "密评状态": status or "未填写"}
     why = _overdue(v.get("crypto_date"), t["crypto_months"], as_of)
     return {"等保定级": v.get("mlps_level"), "密评状态": status, "最近密评": why, "要求": f"{t['crypto_months']}个月内"} if why else None
+
+
+def _filing_no_missing(v: dict[str, Any], t: dict[str, Any], as_of: dt.date) -> Evidence:
+    return {"备案状态": "已备案", "备案证明编号": "未填写"} if not v.get("mlps_filing_no") else None
 
 
 def _not_shared(v: dict[str, Any], t: dict[str, Any], as_of: dt.date) -> Evidence:
@@ -104,8 +109,8 @@ def _low_usage(v: dict[str, Any], t: dict[str, Any], as_of: dt.date) -> Evidence
 
 
 def _om_expired(v: dict[str, Any], t: dict[str, Any], as_of: dt.date) -> Evidence:
-    end = v.get("om_contract_end")
-    return {"运维合同到期": end, "统计截止日期": as_of.isoformat()} if isinstance(end, str) and end < as_of.isoformat() else None
+    end = v.get("om_contract_end")  # a month or year means its last day: expired only when certainly so
+    return {"运维合同到期": end, "统计截止日期": as_of.isoformat()} if isinstance(end, str) and latest_day(end) < as_of else None
 
 
 def _no_om(v: dict[str, Any], t: dict[str, Any], as_of: dt.date) -> Evidence:
@@ -114,7 +119,7 @@ def _no_om(v: dict[str, Any], t: dict[str, Any], as_of: dt.date) -> Evidence:
 
 def _build_delayed(v: dict[str, Any], t: dict[str, Any], as_of: dt.date) -> Evidence:
     planned = v.get("planned_golive")
-    if isinstance(planned, str) and planned < as_of.isoformat()[: len(planned)]:
+    if isinstance(planned, str) and latest_day(planned) < as_of:
         return {"原计划投入使用": planned, "统计截止日期": as_of.isoformat()}
     return None
 
@@ -143,6 +148,7 @@ SYSTEM_CHECKS: dict[str, Check] = {
     "FIND_PRIVATE_NETWORK": _private_network,
     "FIND_MLPS_NOT_GRADED": _mlps_not_graded,
     "FIND_MLPS_NOT_FILED": _mlps_not_filed,
+    "FIND_MLPS_FILING_NO_MISSING": _filing_no_missing,
     "FIND_MLPS_TEST_OVERDUE": _mlps_overdue,
     "FIND_CRYPTO_MISSING": _crypto_missing,
     "FIND_NOT_SHARED": _not_shared,

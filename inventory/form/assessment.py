@@ -11,7 +11,7 @@ from typing import Any
 from ..errors import SetupError
 from ..resources import data_dir
 
-FINDING_KEYS = ("severity", "title", "dimension", "deduct", "applies", "when", "action", "basis")
+FINDING_KEYS = ("severity", "title", "dimension", "deduct", "applies", "when", "action", "basis", "why")
 
 
 def _read(folder: Path | None, name: str) -> tuple[Path, dict[str, Any]]:

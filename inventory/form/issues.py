@@ -53,7 +53,7 @@ def catalogue_with_rules(form: Any) -> dict[str, Code]:
 
 # Codes no longer raised, kept so that issues stored by earlier versions still explain themselves.
 RETIRED: dict[str, str] = {
-    "RULE_MLPS_FILING": "“二级及以上等保须备案”曾是错误，会让如实填“未备案”的报表被退回；现在未备案列为评估发现 FIND_MLPS_NOT_FILED，“已备案”却没有编号由 RULE_MLPS_FILING_NO 检查。",
+    "RULE_MLPS_FILING": "“二级及以上等保须备案”曾是错误，会让如实填“未备案”的报表被退回；现在未备案列为评估发现 FIND_MLPS_NOT_FILED，“已备案”却没有编号只提醒（RULE_MLPS_FILING_NO），并列为评估发现 FIND_MLPS_FILING_NO_MISSING。",
     "RULE_MLPS_TEST_OVERDUE_L3": "测评超期是如实反映的差距，已改为评估发现 FIND_MLPS_TEST_OVERDUE。",
     "RULE_MLPS_TEST_OVERDUE_L2": "测评超期是如实反映的差距，已改为评估发现 FIND_MLPS_TEST_OVERDUE。",
     "RULE_CRYPTO_MISSING": "未开展密评是如实反映的差距，已改为评估发现 FIND_CRYPTO_MISSING。",

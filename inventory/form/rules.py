@@ -7,6 +7,7 @@ documented in docs/architecture.md; thresholds live in the rules file, never her
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -52,11 +53,20 @@ def _cmp_dates(a: str, b: str) -> int:
     return (a[:n] > b[:n]) - (a[:n] < b[:n])
 
 
-def months_between(earlier: str, later: dt.date) -> int:
-    year, month = int(earlier[:4]), int(earlier[5:7])
-    day = int(earlier[8:10]) if len(earlier) >= 10 else 1
-    months = (later.year - year) * 12 + (later.month - month)
-    return months - (1 if later.day < day else 0)
+def latest_day(iso: str) -> dt.date:
+    """The last day an ISO date of year, month or day precision can mean (2024-06 → 2024-06-30)."""
+    year = int(iso[:4])
+    if len(iso) >= 10:
+        return dt.date(year, int(iso[5:7]), int(iso[8:10]))
+    month = int(iso[5:7]) if len(iso) >= 7 else 12
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def months_after(day: dt.date, months: int) -> dt.date:
+    """The same day `months` calendar months later (the month's last day when it is shorter: 01-31 + 1 → 02-28)."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def _number(v: Any) -> float | None:
@@ -115,9 +125,9 @@ def compile_rule(rule: Mapping[str, Any], main_key: str | None) -> CompiledRule:
             x = v.get(f)
             if not isinstance(x, str):
                 return Failure(f, None, f"{t(ctx, f)} 未填写")
-            age = months_between(x, ctx.as_of)
-            if age > months:
-                return Failure(f, x, f"{t(ctx, f)} {x}，距统计截止日期 {ctx.as_of_iso} 已 {age} 个月")
+            due = months_after(latest_day(x), months)  # more than `months` old, to the day
+            if due < ctx.as_of:
+                return Failure(f, x, f"{t(ctx, f)} {x}，应在 {due.isoformat()} 前更新，统计截止日期 {ctx.as_of_iso}")
             return None
 
     elif kind == "not_in":
