@@ -179,7 +179,18 @@ def test_each_truthful_gap_becomes_its_finding(gaps_round, label):
     assert GAPS[label][1] in codes, codes
 
 
-EXEMPT = ["会议室预约", "省垂使用", "自主运维", "二级本地备份", "已立项未采购", "本级未对接", "使用量未统计", "部委备案编号", "云上备份方式不明", "政务小程序"]
+EXEMPT = [
+    "会议室预约",
+    "省垂使用",
+    "自主运维",
+    "二级本地备份",
+    "已立项未采购",
+    "本级未对接",
+    "使用量未统计",
+    "部委备案编号",
+    "云上备份方式不明",
+    "政务小程序",
+]
 
 
 @pytest.mark.parametrize("label", EXEMPT)

@@ -103,7 +103,12 @@ EDGES = [
     ("filed, number blank", {"mlps_filing_no": None}, "FIND_MLPS_FILING_NO_MISSING", True),
     ("filed, number given", {}, "FIND_MLPS_FILING_NO_MISSING", False),
     ("filing in progress, no number", {"mlps_filing": "备案中", "mlps_filing_no": None}, "FIND_MLPS_FILING_NO_MISSING", False),
-    ("a vertical system's copy, number blank", {"build_mode": "上级统建（省垂）", "mlps_filing_no": None}, "FIND_MLPS_FILING_NO_MISSING", False),
+    (
+        "a vertical system's copy, number blank",
+        {"build_mode": "上级统建（省垂）", "mlps_filing_no": None},
+        "FIND_MLPS_FILING_NO_MISSING",
+        False,
+    ),
     # 三级以上只有本地备份
     ("L3 local backup only", {**L3, "backup_mode": "本地"}, "FIND_NO_BACKUP", True),
     ("L2 local backup only", {"backup_mode": "本地"}, "FIND_NO_BACKUP", False),
@@ -142,6 +147,6 @@ def test_the_windows_count_calendar_days():
 )
 def test_named_rules_at_their_limits(rule, values, fires):
     form = load_form()
-    compiled = {r['code']: compile_rule(r, form.main.key) for r in form.rules}[rule]
+    compiled = {r["code"]: compile_rule(r, form.main.key) for r in form.rules}[rule]
     ctx = Context(as_of=AS_OF, children={}, titles={})
     assert (compiled.check(values, ctx) is not None) is fires
