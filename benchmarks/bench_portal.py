@@ -120,7 +120,7 @@ def main() -> None:
     server.terminate()
     server.wait(timeout=30)
     engine = open_db(url)
-    from inventory.store.submissions import submission_rows
+    from inventory.workflow.reviews import submission_rows
 
     stored = submission_rows(engine)
     by_file = {}

@@ -67,7 +67,7 @@ def changes() -> None:
     engine = open_db(url)  # brings it to the head revision: its returns form the first round
     from sqlalchemy import text
 
-    from inventory.store.rounds import open_round, rounds
+    from inventory.workflow.rounds import open_round, rounds
 
     old = rounds(engine)[0]["key"]
     new = open_round(engine, "2026", "2026年度更新", None)["id"]

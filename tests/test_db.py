@@ -18,7 +18,7 @@ from inventory.demo.synth import clean_return, write_fast_return, write_return
 from inventory.store.db import create, head_revision, open_db, upgrade
 from inventory.store.importer import Importer
 from inventory.store.models import SYSTEM_COLUMNS, ChildRecord, IssueRecord, Submission, SystemRecord
-from inventory.store.submissions import submission_rows
+from inventory.workflow.reviews import submission_rows
 
 
 def returns(tmp_path, form, roster, names=("人社厅", "成都"), n=8, seed=1, mistakes=False):

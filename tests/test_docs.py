@@ -75,7 +75,8 @@ def test_usage_errors_are_in_chinese(args, said):
 
 def test_help_pages_are_in_chinese():
     page = run_cli("report", "coverage", "--help").stdout
-    assert "选项" in page and "显示本帮助并退出" in page and "[默认：all]" in page
+    assert "选项" in page and "显示本帮助并退出" in page and "--under" in page
+    assert "[默认：3]" in run_cli("kb", "search", "--help").stdout
     assert "Options" not in page and "Show this message" not in page
     assert "report coverage [选项]" in page and "用法：" in page and "Usage" not in page and "[OPTIONS]" not in page
     group = run_cli("report")  # a group without a command: its help page, nothing else

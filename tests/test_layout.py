@@ -8,7 +8,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "inventory"
 
 # subpackage -> the subpackages it may import ("base" is the top-level modules: errors, resources, output, ...)
-BELOW = ["base", "form", "kb", "template", "intake", "store", "assess", "report"]
+BELOW = ["base", "form", "kb", "template", "intake", "store", "workflow", "assess", "report"]
 ALLOWED: dict[str, set[str]] = {
     "base": set(),
     "form": {"base"},
@@ -16,8 +16,9 @@ ALLOWED: dict[str, set[str]] = {
     "template": {"base", "form"},
     "intake": {"base", "form", "kb", "template"},
     "store": {"base", "form", "intake"},
+    "workflow": {"base", "form", "store"},
     "assess": {"base", "form"},
-    "report": {"base", "form", "store", "assess"},
+    "report": {"base", "form", "store", "workflow", "assess"},
     "demo": set(BELOW),
     "web": set(BELOW),
     "cli": {*BELOW, "demo", "web"},

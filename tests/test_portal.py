@@ -284,7 +284,7 @@ def test_office_downloads_every_report_and_issues_codes(portal, form, roster):
     assert accounts.redeem_code(app.state.engine, code) is not None
     assert units["人社厅"].get("/unit/report").status_code == 200
     # with a second round, the change report is one more download
-    from inventory.store.rounds import open_round
+    from inventory.workflow.rounds import open_round
 
     assert office.get("/office/reports/changes.html").status_code == 404
     open_round(app.state.engine, "next", "下一轮", None)

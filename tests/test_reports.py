@@ -14,6 +14,7 @@ import pytest
 from conftest import chromium, run_cli
 
 from inventory.demo.synth import child_rows, clean_return, write_return
+from inventory.errors import UsageError
 from inventory.intake.reader import read_workbook
 from inventory.report import Reports
 from inventory.report.formats import write_report
@@ -51,7 +52,7 @@ SEEDS = {
     "无人使用系统": ({"monthly_active": 3, "om_amount": 60, "om_fund_source": "省级财政"}, "FIND_ZOMBIE_SUSPECT"),
     "合同到期系统": ({"om_contract_end": "2024-12-31", "om_mode": "外包服务"}, "FIND_OM_CONTRACT_EXPIRED"),
     "专网系统": ({"networks": "电子政务外网、业务专网"}, "FIND_PRIVATE_NETWORK"),
-    "孤岛系统": ({"interconnect": "否，无对接", "category": "业务应用系统"}, "FIND_NOT_SHARED"),
+    "孤岛系统": ({"interconnect": "否，无对接", "category": "业务应用系统", "scope": "省市县三级"}, "FIND_NOT_SHARED"),
     "金额按元系统": ({"build_amount": 3500000, "total_invest": 3600000, "fund_source": "省级财政"}, "FIND_AMOUNT_YUAN"),
     "单备份系统": (
         {
@@ -227,7 +228,12 @@ def test_coverage_statuses_totals_and_scope(filled, roster):
             "last_submitted_at",
         } <= set(u)
         assert roster.get(u["unit"]) is not None
-    assert len(Reports(open_db(url), scope="all").coverage()["units"]) == len(list(roster))
+    # the whole tree: every department and 下属单位, and each government node without children, reports
+    whole = Reports(open_db(url), scope="all").coverage()["units"]
+    expected = [u for u in roster if u.parent and (not u.is_government or not roster.children(u))]
+    cities = [u for u in whole if u["kind"] == "市（州）"]  # and the pilot cities that sent a city return of their own
+    assert len(whole) == len(expected) + len(cities) and cities and all(u["submissions"] for u in cities)
+    assert "遂宁市" not in {u["short_name"] for u in whole}
 
 
 def test_inventory_scores_recommendations_and_reimportable_xlsx(filled, form, tmp_path):
@@ -387,9 +393,11 @@ def test_unit_report_covers_systems_findings_duplicates_and_history(filled, rost
     build = next(k for k in cd["findings"] if k["code"] == "FIND_DUPLICATE_BUILD")
     assert "成都市不动产登记服务平台" in [i["system"] for i in build["items"]] and all(i["system"] in own for i in build["items"])
     tr = reports.unit("交通运输厅")
-    assert tr["status"] == "rejected" and tr["issues"] and "已退回" in tr["summary"] and not tr["systems"]
-    sn = reports.unit("遂宁")
+    assert tr["status"] == "rejected" and tr["issues"] and "未通过校验" in tr["summary"] and not tr["systems"]
+    sn = Reports(open_db(url), scope="pilot").unit("遂宁")  # a pilot city reports for its whole city
     assert sn["status"] == "not_submitted" and "尚未报送" in sn["summary"] and sn["submissions"] == []
+    with pytest.raises(UsageError, match="是项目办"):  # in the whole tree it collects from its departments and counties
+        reports.unit("遂宁")
 
 
 def test_brief_adds_up(filled):
@@ -416,7 +424,8 @@ def test_unit_and_brief_reports_from_the_cli(filled, tmp_path):
     out = tmp_path / "units"
     proc = run_cli("report", "unit", "--all", "--scope", "pilot", "-o", str(out), "--db", url)
     assert proc.returncode == 0, proc.stderr
-    assert len(list(out.glob("*.html"))) == len(list(out.glob("*.xlsx"))) == len(list(out.glob("*.json"))) == 7
+    # one per unit with a return in the round (遂宁市 and two others have sent none)
+    assert len(list(out.glob("*.html"))) == len(list(out.glob("*.xlsx"))) == len(list(out.glob("*.json"))) == 4
     wb = openpyxl.load_workbook(out / "人力资源社会保障厅-评估报告.xlsx")
     assert {"说明", "系统评估结果", "评估发现（按类型）", "报送记录"} <= set(wb.sheetnames)
     one = json.loads(run_cli("report", "unit", "--unit", "成都", "--json", "--db", url).stdout)
@@ -473,7 +482,7 @@ def test_each_page_renders_offline_fits_a4_and_its_script_runs(browser, pages, k
 def test_coverage_page_shows_whom_to_chase_in_the_legends_colours(browser, pages):
     page, _ = _open(browser, pages["coverage"])
     figures = page.locator(".fig").all_text_contents()
-    assert any("未报送" in f and f.startswith("3") for f in figures) and any("已退回" in f and f.startswith("1") for f in figures)
+    assert any("未报送" in f and f.startswith("3") for f in figures) and any("未通过校验" in f and f.startswith("1") for f in figures)
     for status in ("accepted", "rejected", "not_submitted"):  # every status has a visible bar, filled like its legend key
         bar = page.locator(f'rect.bar[data-status="{status}"]').first
         legend = page.locator(f'rect.legend[data-status="{status}"]')

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import importlib
 
-MODULES = ("forms", "returns", "reports", "rounds", "references", "findings", "dispositions", "faq", "serve", "demo")
+MODULES = ("units", "forms", "returns", "review", "reports", "rounds", "references", "findings", "dispositions", "faq", "serve", "demo")
 
 # the first word of a command line -> the module that registers it
 COMMANDS = {
-    "units": "forms",
+    "units": "units",
     "schema": "forms",
     "template": "forms",
     "validate": "returns",
     "import": "returns",
     "submissions": "returns",
+    "review": "review",
     "db": "returns",
     "report": "reports",
     "round": "rounds",

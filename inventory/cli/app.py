@@ -51,6 +51,14 @@ DbOpt = Annotated[
 RoundOpt = Annotated[
     str | None, typer.Option("--round", help="调查轮次代号（见 `inventory round list`）；默认为当前开放的轮次。", metavar="KEY")
 ]
+UnderOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--under",
+        help="以哪一级项目办的身份操作：单位全称、简称或节点编号（如 德阳市）；只处理它本级及下级的单位。默认为全省。",
+        metavar="单位",
+    ),
+]
 round_app = typer.Typer(help="调查轮次：开启新一轮、关闭、查看。", no_args_is_help=True)
 app.add_typer(round_app, name="round")
 
@@ -81,13 +89,13 @@ AsOfOpt = Annotated[
 ]
 
 
-def parse_as_of(value: str | None) -> dt.date | None:
+def parse_as_of(value: str | None, option: str = "--as-of") -> dt.date | None:
     if value is None:
         return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise UsageError(f"--as-of 的日期“{value}”格式不对。", hint="请写成 YYYY-MM-DD，如 2025-06-30。") from None
+        raise UsageError(f"{option} 的日期“{value}”格式不对。", hint="请写成 YYYY-MM-DD，如 2025-06-30。") from None
 
 
 def existing_paths(paths: list[Path]) -> list[Path]:

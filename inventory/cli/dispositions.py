@@ -29,7 +29,7 @@ def disposition_set(
 ) -> None:
     """记录一个系统的处置决定；下一轮的变化报告会列出落实情况。"""
     from ..store.db import open_db
-    from ..store.dispositions import decide
+    from ..workflow.dispositions import decide
 
     done = decide(
         open_db(db, create_missing=False), load_roster().resolve(unit).name, system, decision, parse_as_of(due), responsible, note, operator
@@ -44,8 +44,8 @@ def disposition_set(
 def disposition_list(round_key: RoundOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """列出本轮（或指定轮次）的处置决定。"""
     from ..store.db import open_db
-    from ..store.dispositions import latest
-    from ..store.rounds import pick
+    from ..workflow.dispositions import latest
+    from ..workflow.rounds import pick
 
     engine = open_db(db, create_missing=False)
     r = pick(engine, round_key)

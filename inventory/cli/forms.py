@@ -9,22 +9,9 @@ import typer
 
 from ..errors import UsageError
 from ..form.load import load_form, schema_description
-from ..form.roster import load_roster
 from . import render
-from .app import DbOpt, JsonOpt, emit_json, schema_app, template_app, units_app
-
-
-@units_app.command("list")
-def units_list(
-    pilot: Annotated[bool, typer.Option("--pilot", help="只列出试点单位。")] = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """列出填报单位名册（全称、简称、类别、层级、区划代码、是否试点）。"""
-    units = load_roster().pilots() if pilot else list(load_roster())
-    if as_json:
-        emit_json([u.as_dict() for u in units])
-    else:
-        render.out.print(render.units_table(units))
+from .app import DbOpt, JsonOpt, UnderOpt, emit_json, schema_app, template_app
+from .units import roster_for
 
 
 @schema_app.command("show")
@@ -44,9 +31,12 @@ def template_build(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="输出文件（单个模板）或文件夹（--pilot/--all）。")] = None,
     unit: Annotated[str | None, typer.Option("--unit", help="为该单位生成预填模板（全称、简称均可）。")] = None,
     pilot: Annotated[bool, typer.Option("--pilot", help="为7个试点单位各生成一份。")] = False,
-    all_units: Annotated[bool, typer.Option("--all", help="为名册中每个单位各生成一份。")] = False,
+    all_units: Annotated[
+        bool, typer.Option("--all", help="为每个应报单位各生成一份（加 --under 时只为该项目办本级及下级的应报单位）。")
+    ] = False,
     prefill: Annotated[bool, typer.Option("--prefill", help="填入各单位上一次已接收的报送（新一轮只需确认或修改）。")] = False,
     db: DbOpt = None,
+    under: UnderOpt = None,
 ) -> None:
     """生成 Excel 填报模板：下拉列表、输入提示、必填标记和缺项标红，Excel/WPS/LibreOffice 通用。"""
     from ..output import save_workbook
@@ -58,11 +48,16 @@ def template_build(
         raise UsageError(
             "使用 --prefill 时要指定为哪些单位生成模板。", hint="请加上 --unit 单位名、--pilot（试点单位）或 --all（名册中全部单位）。"
         )
-    form, roster = load_form(), load_roster()
+    from ..workflow.scope import Scope
+
+    form, roster = load_form(), roster_for(db)
+    office = roster.resolve(under) if under else roster.root
+    scope = Scope(roster, "pilot" if pilot else "all", office)
     if unit:
         units = [roster.resolve(unit)]
+        scope.check_visible(units[0])
     elif pilot or all_units:
-        units = list(roster.pilots() if pilot else roster)
+        units = list(scope.reporters)
     else:
         units = [None]  # a blank template
     last: dict[str, Any] = {}

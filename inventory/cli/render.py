@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..chars import shown
+from ..workflow.states import RETURN_NAMES
 
 if TYPE_CHECKING:
     from ..form.load import Form
@@ -30,12 +31,28 @@ def esc(value: Any) -> str:
     return escape(str(shown("" if value is None else str(value))))
 
 
-def units_table(units: Iterable[Unit]) -> Table:
-    table = Table(title="填报单位名册", show_lines=False)
-    for col in ("全称", "简称", "类别", "层级", "区划代码", "试点"):
+def units_table(units: Iterable[Unit], roster: Any = None, node: Unit | None = None) -> Table:
+    """The roster, indented by depth below `node` (the tree as a list)."""
+    units = list(units)
+    title = (
+        f"填报单位名册：{node.name}及其下级（{len(units)} 个）" if node is not None and node.parent else f"填报单位名册（{len(units)} 个）"
+    )
+    table = Table(title=title, show_lines=False)
+    for col in ("全称", "简称", "类别", "层级", "上级", "节点编号", "试点"):
         table.add_column(col)
+    top = node.depth if node is not None else 0
     for u in units:
-        table.add_row(esc(u.name), esc(u.short_name), esc(u.kind), esc(u.level), esc(u.region_code), "是" if u.pilot else "")
+        parent = roster.parent_of(u) if roster is not None else None
+        indent = "  " * max(0, u.depth - top)
+        table.add_row(
+            indent + esc(u.name),
+            esc(u.short_name),
+            esc(u.kind),
+            esc(u.level),
+            esc(parent.short_name) if parent else "",
+            esc(u.code),
+            "是" if u.pilot else "",
+        )
     return table
 
 
@@ -152,14 +169,8 @@ def progress(total: int, label: str) -> Any:
     )
 
 
-STATUS_NAMES = {
-    "imported": "[green]已入库[/]",
-    "unchanged": "[dim]未变化[/]",
-    "rejected": "[red]已退回[/]",
-    "failed": "[red]未入库（数据库忙）[/]",
-    "accepted": "[green]已接收[/]",
-    "superseded": "[dim]已被替代[/]",
-}
+_STYLE = {"imported": "green", "accepted": "green", "unchanged": "dim", "rejected": "red", "failed": "red", "superseded": "dim"}
+STATUS_NAMES = {k: f"[{_STYLE[k]}]{v}[/]" for k, v in RETURN_NAMES.items() if k in _STYLE}
 
 
 def import_table(results: list[Any], dry_run: bool) -> None:
@@ -311,3 +322,17 @@ def unknown_words(rows: list[dict[str, Any]], limit: int = 200) -> None:
 def reviews_done(rows: list[dict[str, Any]]) -> None:
     for r in rows:
         out.print(f"[green]✓[/] {r['finding_id']} {esc(r['code'])} {esc(r['system'])}：{REVIEW_NAMES[r['state']]}")
+
+
+def review_table(rows: list[Any], node: Unit) -> None:
+    """An office's review board: itself first, then its children (or everything below)."""
+    table = Table(title=f"{node.name}：本轮审核进度")
+    for col in ("单位", "层级", "状态", "下级完成", "理由或意见"):
+        table.add_column(col, overflow="fold")
+    colour = {"approved": "green", "exempt": "cyan", "returned": "yellow", "rejected": "red", "submitted": "blue", "ready": "blue"}
+    for st in rows:
+        indent = "  " * max(0, st.unit.depth - node.depth)
+        name = f"[{colour[st.state]}]{esc(st.state_name)}[/]" if st.state in colour else esc(st.state_name)
+        done = f"{st.children_done}/{st.children_total}" if st.office else ""
+        table.add_row(indent + esc(st.unit.name), esc(st.unit.level), name, done, esc(st.reason or ""))
+    out.print(table)

@@ -10,17 +10,19 @@ import typer
 
 from ..errors import UsageError
 from . import render
-from .app import AsOfOpt, DbOpt, JsonOpt, RoundOpt, parse_as_of, report_app
+from .app import AsOfOpt, DbOpt, JsonOpt, RoundOpt, UnderOpt, parse_as_of, report_app
 
-ScopeOpt = Annotated[str, typer.Option("--scope", help="统计范围：all（全部单位）或 pilot（试点单位）。")]
+ScopeOpt = Annotated[
+    str | None, typer.Option("--scope", help="统计范围：all（全部单位）或 pilot（试点单位）；默认按本轮调查的设置。", show_default=False)
+]
 FormatOpt = Annotated[str | None, typer.Option("--format", help="输出格式：table、json、md、html、xlsx。")]
 OutOpt = Annotated[Path | None, typer.Option("-o", "--output", help="输出文件；html/xlsx 不给时写到当前文件夹。")]
 
 
-def _checked_scope(scope: str) -> str:
+def _checked_scope(scope: str | None) -> str | None:
     from ..report import SCOPES
 
-    if scope not in SCOPES:
+    if scope is not None and scope not in SCOPES:
         raise UsageError(f"--scope 只能是 {'、'.join(SCOPES)}，收到“{scope}”。")
     return scope
 
@@ -51,7 +53,7 @@ def _emit(kind: str, data: dict[str, Any], fmt: str, output: Path | None, form: 
 
 def _report(
     kind: str,
-    scope: str,
+    scope: str | None,
     fmt: str | None,
     output: Path | None,
     as_json: bool,
@@ -60,6 +62,7 @@ def _report(
     default: str = "table",
     unit: str | None = None,
     round_key: str | None = None,
+    under: str | None = None,
 ) -> None:
     from ..report import Reports
     from ..store.db import open_db
@@ -67,37 +70,40 @@ def _report(
     scope = _checked_scope(scope)
     fmt = _format(fmt, output, as_json, default)
     lean = fmt == "xlsx"  # the workbook writer holds every row: repeated texts kept once
-    reports = Reports(open_db(db, create_missing=False), as_of=parse_as_of(as_of), scope=scope, round_key=round_key, lean=lean)
+    engine = open_db(db, create_missing=False)
+    reports = Reports(engine, as_of=parse_as_of(as_of), scope=scope, round_key=round_key, lean=lean, under=under)
     data = reports.unit(unit) if kind == "unit" else getattr(reports, kind)()
     _emit(kind, data, fmt, output, reports.form)
 
 
 @report_app.command("coverage")
 def report_coverage(
-    scope: ScopeOpt = "all",
+    scope: ScopeOpt = None,
     fmt: FormatOpt = None,
     output: OutOpt = None,
     as_json: JsonOpt = False,
     db: DbOpt = None,
     as_of: AsOfOpt = None,
     round_key: RoundOpt = None,
+    under: UnderOpt = None,
 ) -> None:
     """报送覆盖情况：每个应报单位的状态、系统数、完整率、问题数和报送次数，以及催报名单。"""
-    _report("coverage", scope, fmt, output, as_json, db, as_of, round_key=round_key)
+    _report("coverage", scope, fmt, output, as_json, db, as_of, round_key=round_key, under=under)
 
 
 @report_app.command("issues")
 def report_issues(
-    scope: ScopeOpt = "all",
+    scope: ScopeOpt = None,
     fmt: FormatOpt = None,
     output: OutOpt = None,
     as_json: JsonOpt = False,
     db: DbOpt = None,
     as_of: AsOfOpt = None,
     round_key: RoundOpt = None,
+    under: UnderOpt = None,
 ) -> None:
     """问题与评估发现：各单位最近报送的校验问题，以及未上云、等保/密评缺口、僵尸系统、重复建设等发现。"""
-    _report("issues", scope, fmt, output, as_json, db, as_of, round_key=round_key)
+    _report("issues", scope, fmt, output, as_json, db, as_of, round_key=round_key, under=under)
 
 
 @report_app.command("inventory")
@@ -108,9 +114,10 @@ def report_inventory(
     db: DbOpt = None,
     as_of: AsOfOpt = None,
     round_key: RoundOpt = None,
+    under: UnderOpt = None,
 ) -> None:
     """系统汇总清单：全部当前系统及其评估发现、评分和处置建议（xlsx 用模板表头，可筛选、可再导入）。"""
-    _report("inventory", "all", fmt, output, as_json, db, as_of, default="xlsx", round_key=round_key)
+    _report("inventory", None, fmt, output, as_json, db, as_of, default="xlsx", round_key=round_key, under=under)
 
 
 @report_app.command("brief")
@@ -121,24 +128,26 @@ def report_brief(
     db: DbOpt = None,
     as_of: AsOfOpt = None,
     round_key: RoundOpt = None,
+    under: UnderOpt = None,
 ) -> None:
     """领导简报：本轮总数、部署与等保、处置建议、主要发现、重复建设及金额、待处置最多的单位（html 打印不超过两页）。"""
-    _report("brief", "all", fmt, output, as_json, db, as_of, default="html", round_key=round_key)
+    _report("brief", None, fmt, output, as_json, db, as_of, default="html", round_key=round_key, under=under)
 
 
 @report_app.command("unit")
 def report_unit(
     unit: Annotated[str | None, typer.Option("--unit", help="单位全称或简称；与 --all 二选一。")] = None,
-    every: Annotated[bool, typer.Option("--all", help="为每个应报单位各生成一份报告，写到 -o 文件夹。")] = False,
+    every: Annotated[bool, typer.Option("--all", help="为本轮有报送的每个单位各生成一份报告，写到 -o 文件夹。")] = False,
     fmt: FormatOpt = None,
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="--unit 时为输出文件；--all 时为输出文件夹（默认“单位评估报告”）。")
     ] = None,
     as_json: JsonOpt = False,
-    scope: ScopeOpt = "all",
+    scope: ScopeOpt = None,
     db: DbOpt = None,
     as_of: AsOfOpt = None,
     round_key: RoundOpt = None,
+    under: UnderOpt = None,
 ) -> None:
     """单位评估报告：本单位系统的评分和处置建议、按类型的评估发现及整改依据、报送记录、与其他单位疑似重复的系统。"""
     if bool(unit) == every:
@@ -146,7 +155,7 @@ def report_unit(
             "请用 --unit 指定一个单位，或用 --all 为全部单位生成。", hint="例如 inventory report unit --unit 人社厅 -o 人社厅.html"
         )
     if unit:
-        _report("unit", scope, fmt, output, as_json, db, as_of, default="html", unit=unit, round_key=round_key)
+        _report("unit", scope, fmt, output, as_json, db, as_of, default="html", unit=unit, round_key=round_key, under=under)
         return
     from ..report import Reports
     from ..report.formats import write_unit_reports
@@ -156,7 +165,7 @@ def report_unit(
     formats = (fmt,) if fmt else ("html", "xlsx", "json")
     if any(f not in ("html", "xlsx", "json", "md") for f in formats):
         raise UsageError(f"--all 时 --format 只能是 html、xlsx、json、md，收到“{fmt}”。")
-    reports = Reports(open_db(db, create_missing=False), as_of=parse_as_of(as_of), scope=scope, round_key=round_key)
+    reports = Reports(open_db(db, create_missing=False), as_of=parse_as_of(as_of), scope=scope, round_key=round_key, under=under)
     folder = output or Path("单位评估报告")
     written = write_unit_reports(reports, None, folder, formats)
     render.folder_made(f"已为 {len(written) // len(formats)} 个单位生成评估报告", folder, written)

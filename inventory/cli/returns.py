@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from ..errors import ExitCode
-from ..form.roster import load_roster
+from ..errors import ExitCode, UsageError
 from . import render
-from .app import AsOfOpt, DbOpt, JsonOpt, app, db_app, emit_json, existing_paths, parse_as_of, submissions_app
+from .app import AsOfOpt, DbOpt, JsonOpt, UnderOpt, app, db_app, emit_json, existing_paths, parse_as_of, submissions_app
 
 
 @app.command()
@@ -65,16 +64,27 @@ def import_(
     as_json: JsonOpt = False,
     operator: Annotated[str | None, typer.Option("--operator", help="操作人，记入报送记录。")] = None,
     as_of: AsOfOpt = None,
+    under: UnderOpt = None,
+    received: Annotated[
+        str | None,
+        typer.Option(
+            "--received", help="收到这些文件的日期（北京时间，YYYY-MM-DD），用于事后集中入库；默认为入库的时间。", metavar="YYYY-MM-DD"
+        ),
+    ] = None,
 ) -> None:
     """校验并入库：每个文件一个事务，要么全部入库要么都不入；同一内容在同一轮再次导入为“未变化”。"""
     from ..intake.validate import Validator
     from ..store.db import open_db
     from ..store.importer import Importer
-    from ..store.rounds import reference_date
+    from ..store.units import tree
+    from ..workflow.rounds import reference_date
 
     files = existing_paths(paths)
     engine = open_db(db)
-    importer = Importer(engine, Validator(as_of=parse_as_of(as_of) or reference_date(engine)), operator=operator)
+    roster = tree(engine)
+    office = roster.resolve(under) if under else None
+    validator = Validator(roster=roster, as_of=parse_as_of(as_of) or reference_date(engine))
+    importer = Importer(engine, validator, operator=operator, under=office, received_at=_received(received))
     results = []
     with render.progress(len(files), "入库" if not dry_run else "预演") as bar:
         task = bar.add_task("", total=len(files))
@@ -95,15 +105,22 @@ def import_(
 @submissions_app.command("list")
 def submissions_list(
     unit: Annotated[str | None, typer.Option("--unit", help="只看该单位（全称或简称）。")] = None,
+    under: UnderOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """列出报送记录：每次入库的文件、状态（已接收/已退回/已被替代）和问题数。"""
     from ..store.db import open_db
-    from ..store.submissions import submission_rows
+    from ..store.units import tree
+    from ..workflow.reviews import submission_rows
 
-    name = load_roster().resolve(unit).name if unit else None
-    rows = submission_rows(open_db(db, create_missing=False), name)
+    engine = open_db(db, create_missing=False)
+    roster = tree(engine)
+    name = roster.resolve(unit).name if unit else None
+    rows = submission_rows(engine, name)
+    if under:
+        node = roster.resolve(under)
+        rows = [r for r in rows if r["unit"] and (u := roster.get(r["unit"])) is not None and u.within(node)]
     if as_json:
         emit_json(rows)
     else:
@@ -119,8 +136,11 @@ def submissions_use(
     """把一份较早的已入库报送设为该单位的当前报送（项目办明确决定时使用）。"""
     from ..store.db import open_db
     from ..store.submissions import use_submission
+    from ..workflow.reviews import submission_rows
 
-    row = use_submission(open_db(db, create_missing=False), submission_id)
+    engine = open_db(db, create_missing=False)
+    use_submission(engine, submission_id)
+    row = submission_rows(engine, submission_id=submission_id)[0]
     if as_json:
         emit_json(row)
     else:
@@ -136,3 +156,15 @@ def db_upgrade(db: DbOpt = None) -> None:
     before = current_revision(engine)
     upgrade(engine)
     render.out.print(f"[green]✓[/] 数据库结构：{before or '空库'} → {head_revision()}")
+
+
+def _received(value: str | None) -> Any:
+    """A day given in Beijing time as the instant its working day ends (18:00 北京时间)."""
+    import datetime as dt
+
+    day = parse_as_of(value, option="--received")
+    if day is None:
+        return None
+    if day > dt.date.today():
+        raise UsageError(f"--received 的日期 {day} 还没到。")
+    return dt.datetime.combine(day, dt.time(18), tzinfo=dt.timezone(dt.timedelta(hours=8)))

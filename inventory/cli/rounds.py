@@ -15,7 +15,7 @@ from .app import DbOpt, JsonOpt, emit_json, parse_as_of, round_app
 def round_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """列出调查轮次：代号、名称、表单版本、范围、数据统计截止日期、报送截止日期、状态。"""
     from ..store.db import open_db
-    from ..store.rounds import rounds
+    from ..workflow.rounds import rounds
 
     rows = rounds(open_db(db, create_missing=False))
     if as_json:
@@ -50,7 +50,7 @@ def round_open(
     """开启新一轮调查：此后入库的报表都属于这一轮，原来开放的轮次随之关闭。"""
     from ..form.load import load_form
     from ..store.db import open_db
-    from ..store.rounds import open_round
+    from ..workflow.rounds import open_round
 
     r = open_round(open_db(db), key, name, parse_as_of(as_of), parse_as_of(deadline), scope, load_form().version)
     if as_json:
@@ -67,7 +67,7 @@ def round_close(
 ) -> None:
     """关闭一轮调查（关闭后仍可出报告；新入库的报表归入最近的轮次）。"""
     from ..store.db import open_db
-    from ..store.rounds import close_round
+    from ..workflow.rounds import close_round
 
     r = close_round(open_db(db, create_missing=False), key)
     if as_json:

@@ -1,9 +1,11 @@
 """`inventory demo`: the whole job on the embedded default, from templates to reports.
 
-Seven pilot units get their templates; six of them "return" realistic synthetic workbooks (one
-has not returned yet). One unit's first return has errors and is rejected, then a corrected one
-is accepted; another is accepted with warnings. Everything is validated, feedback workbooks are
-written, the returns are imported into SQLite, and the reports are written beside them.
+Seven pilot units get their templates; six of them "return" realistic synthetic workbooks (遂宁市
+has not sent a city return: it collects from its departments and counties instead). One unit's
+first return has errors and is rejected, then a corrected one is accepted; another is accepted
+with warnings. Everything is validated, feedback workbooks are written, the returns are imported
+into SQLite, and the reports are written beside them. Then 遂宁市 runs its part in levels
+(`levels.py`): its own list, returns up the tree, approvals, coverage by level.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from ..form.roster import Unit, load_roster
 from ..intake.validate import FileReport, Validator
 from ..store.db import open_db
 from ..store.importer import Importer, ImportResult
+from ..store.units import tree
 from ..template import write_templates
 from .synth import clean_return, write_return
 
@@ -107,6 +110,11 @@ def run_demo(directory: Path) -> DemoResult:
     result.outputs["领导简报（html）"] = Path(write_report("brief", reports.brief(), "html", out / "reports" / "brief.html", form))
     write_unit_reports(reports, None, out / "reports" / "units", ("html",))
     result.outputs["单位评估报告（每个试点单位一份 html）"] = out / "reports" / "units"
+    from .levels import run_levels
+
+    levels, outputs = run_levels(importer.engine, form, out, Validator(form, tree(importer.engine)))
+    result.imports += levels
+    result.outputs.update(outputs)
     return result
 
 

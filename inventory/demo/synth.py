@@ -100,8 +100,9 @@ def _month(d: dt.date) -> str:
     return f"{d.year}-{d.month:02d}"
 
 
-def unit_values(unit: Unit, rng: random.Random, as_of: dt.date) -> dict[str, Any]:
-    region = "四川省（省本级）" if unit.level == "省级" else unit.short_name
+def unit_values(unit: Unit, rng: random.Random, as_of: dt.date, regions: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    named = {r["code"]: r["name"] for r in regions or ()}
+    region = "四川省（省本级）" if unit.level == "省级" else named.get(unit.region_code, unit.short_name)
     return {
         "unit_name": unit.name,
         "uscc": make_uscc(rng, "11", unit.region_code),
@@ -116,7 +117,7 @@ def unit_values(unit: Unit, rng: random.Random, as_of: dt.date) -> dict[str, Any
 
 
 def _owners(unit: Unit) -> list[str]:
-    if unit.is_city:
+    if unit.kind == "市（州）":  # a city's return gathers its departments' systems
         city = unit.short_name
         return [city + d[1:] if d.startswith("市") else d for d in CITY_DEPTS]
     return [unit.name]
@@ -287,7 +288,7 @@ def clean_return(
     as_of = as_of or form.as_of
     systems = system_rows(unit, n, rng, as_of)
     rows = {form.main.name: systems, **child_rows(form, systems, rng)}
-    return unit_values(unit, rng, as_of), rows
+    return unit_values(unit, rng, as_of, form.regions), rows
 
 
 def write_fast_return(path: Path, form: Form, unit: Unit, values: dict[str, Any], rows: dict[str, list[dict[str, Any]]]) -> Path:

@@ -16,7 +16,7 @@ def brief_sections(data: dict[str, Any]) -> list[Section]:
     dup = data["duplicate_totals"]
     figures = [
         ("应报单位", t["units_expected"]),
-        ("已接收", f"{t['units_accepted']}（{pct(t.get('accepted_share'))}）"),
+        ("已入库", f"{t['units_accepted']}（{pct(t.get('accepted_share'))}）"),
         ("系统数", data["systems_counted"]),
         ("政务云部署率", pct(data["cloud_share"])),
         ("评估发现", data["findings"]),
@@ -29,7 +29,7 @@ def brief_sections(data: dict[str, Any]) -> list[Section]:
     recs = "，".join(f"{k} {n} 个" for k, n in data["recommendations"].items())
     top = data["findings_by_kind"][0] if data["findings_by_kind"] else None
     text = [
-        f"本轮应报 {t['units_expected']} 个单位，已接收 {t['units_accepted']} 个、已退回 {t.get('units_rejected', 0)} 个、未报送 {t.get('units_not_submitted', 0)} 个；"
+        f"本轮应报 {t['units_expected']} 个单位，已入库 {t['units_accepted']} 个、未通过校验 {t.get('units_rejected', 0)} 个、未报送 {t.get('units_not_submitted', 0)} 个；"
         f"汇总系统 {data['systems_counted']} 个（不含重复报送），部署在政务云的占 {pct(data['cloud_share'])}。",
         f"处置建议：{recs}。" if recs else "",
         f"评估发现 {data['findings']} 条，最多的是“{top['title']}”（{top['count']} 条，涉及 {top['units']} 个单位）。" if top else "",

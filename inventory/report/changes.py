@@ -13,7 +13,7 @@ from sqlalchemy import Engine, String, select, type_coerce
 from ..errors import UsageError
 from ..form.model import Form
 from ..store.models import ACCEPTED, Submission, SystemRecord, Unit
-from ..store.rounds import pick
+from ..workflow.rounds import pick
 
 RETIRED = "停用"
 
@@ -110,7 +110,7 @@ CLOUD = ("省级政务云", "市（州）级政务云", "上级部门机房")
 
 def _follow_up(engine: Engine, round_id: int, old_all: dict[str, Any], new_all: dict[str, Any]) -> list[dict[str, Any]]:
     """How the earlier round's 处置决定 were carried out, as far as the later return shows it."""
-    from ..store.dispositions import latest
+    from ..workflow.dispositions import latest
 
     out = []
     for key, d in latest(engine, round_id).items():

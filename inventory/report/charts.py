@@ -6,7 +6,7 @@ import html
 from collections.abc import Iterable
 from typing import Any
 
-from .sections import pct
+from .sections import STATUS_NAMES, pct
 
 PALETTE = {
     "accepted": "#2e7d32",
@@ -44,7 +44,7 @@ def bar_chart(title: str, items: Iterable[tuple[str, float, str]], *, percent: b
     return "".join(parts)
 
 
-STATUS_LABELS = {"accepted": "已接收", "rejected": "已退回", "not_submitted": "未报送"}
+STATUS_LABELS = {k: STATUS_NAMES[k] for k in ("accepted", "rejected", "not_submitted")}
 # fills that stay apart when printed in black and white: solid, hatched, dotted
 PATTERNS = (
     '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
@@ -56,7 +56,7 @@ FILLS = {"accepted": PALETTE["accepted"], "rejected": "url(#hatch)", "not_submit
 
 
 def status_bars(title: str, groups: dict[str, dict[str, int]], width: int = 760) -> str:
-    """One stacked bar per group (已接收 / 已退回 / 未报送), each part labelled with its count, and a
+    """One stacked bar per group (已入库 / 未通过校验 / 未报送), each part labelled with its count, and a
     legend drawn with the same fills."""
     if not groups:
         return ""

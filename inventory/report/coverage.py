@@ -1,14 +1,16 @@
-"""Coverage: who has returned, who was sent back, who has not; per unit, per group, in total; and
-the 催报名单, the units to chase with whom to call."""
+"""Coverage: who has returned, who was sent back, who has not; per unit, per level, per 市(州) and
+per 区(县), in total; the offices' approval states; and the 催报名单, the units to chase with whom to call."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
+from ..form.roster import CITY, COUNTY, LEVEL_NAMES
 from .data import ReportData, UnitState
 
 CHASE_STATUSES = ("not_submitted", "rejected")
+CHASE_STATES = ("not_submitted", "rejected", "returned")
 
 
 def share(done: float, total: float, digits: int = 3) -> float:
@@ -21,18 +23,28 @@ def share(done: float, total: float, digits: int = 3) -> float:
 
 
 def coverage_report(r: ReportData) -> dict[str, Any]:
+    board, deadline = r.board, r.deadline
     units = []
     for name, st in r.states.items():
         u, acc, latest = st.unit, st.accepted, st.latest
         basis = acc or latest
+        reviewer = board.scope.reviewer(u)
         units.append(
             {
                 "unit": name,
                 "short_name": u.short_name,
                 "kind": u.kind,
                 "group": u.group,
+                "level": u.level,
+                "code": u.code,
+                "parent": u.parent,
+                "reviewer": reviewer.name if reviewer else None,
                 "pilot": u.pilot,
                 "status": st.status,
+                "state": st.state,
+                "state_name": st.state_name,
+                "reason": st.reason,
+                "late": board.late(st, deadline),
                 "systems": acc.systems if acc else 0,
                 "completeness": share(basis.completeness or 0.0, 1) if basis else 0.0,
                 "completeness_recommended": share(basis.completeness_recommended or 0.0, 1) if basis else 0.0,
@@ -42,10 +54,32 @@ def coverage_report(r: ReportData) -> dict[str, Any]:
                 "last_submitted_at": latest.received_at.replace(microsecond=0).isoformat() if latest else None,
             }
         )
-    deadline = r.deadline
+    by_code = {u["code"]: u for u in units}
+    offices = [
+        {
+            "unit": st.unit.name,
+            "short_name": st.unit.short_name,
+            "code": st.unit.code,
+            "level": st.unit.level,
+            "state": st.state,
+            "state_name": st.state_name,
+            "reason": st.reason,
+            "children_total": st.children_total,
+            "children_done": st.children_done,
+        }
+        for st in board.statuses.values()
+        if st.office
+    ]
     return {
         "generated_at": r.generated_at,
-        "scope": r.scope,
+        "scope": board.scope.kind,
+        "under": {
+            "unit": r.under.name,
+            "short_name": r.under.short_name,
+            "code": r.under.code,
+            "level": r.under.level,
+            "root": r.under.parent is None,
+        },
         "round": {"key": r.round["key"], "name": r.round["name"]} if r.round else None,
         "as_of": r.as_of.isoformat(),
         "deadline": deadline.isoformat() if deadline else None,
@@ -53,21 +87,59 @@ def coverage_report(r: ReportData) -> dict[str, Any]:
         "units": units,
         "totals": _totals(units),
         "by_group": {g: _totals([u for u in units if u["group"] == g]) for g in sorted({u["group"] for u in units})},
-        "chase": [_chase(st, u) for st, u in zip(r.states.values(), units, strict=True) if u["status"] in CHASE_STATUSES],
+        "by_level": {
+            lv: _totals([u for u in units if u["level"] == lv]) for lv in LEVEL_NAMES.values() if any(u["level"] == lv for u in units)
+        },
+        "by_city": _rollup(r, by_code, CITY),
+        "by_county": _rollup(r, by_code, COUNTY),
+        "offices": offices,
+        "chase": [_chase(st, u) for st, u in zip(r.states.values(), units, strict=True) if u["state"] in CHASE_STATES],
     }
 
 
+def _rollup(r: ReportData, by_code: dict[str, dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    """Totals per 市(州) or per 区(县) node in view: its units' figures (its own return included)."""
+    out = []
+    for node in r.board.scope.units:
+        if node.kind != kind:
+            continue
+        inside = [u for code, u in by_code.items() if r.roster.by_code[code].within(node)]
+        if inside:
+            st = r.board.statuses.get(node.name)
+            out.append(
+                {
+                    "unit": node.name,
+                    "short_name": node.short_name,
+                    "code": node.code,
+                    "parent": node.parent,
+                    "state": st.state if st else None,
+                    "state_name": st.state_name if st else None,
+                    **_totals(inside),
+                }
+            )
+    return out
+
+
 def _totals(units: list[dict[str, Any]]) -> dict[str, Any]:
-    submitted = [u for u in units if u["status"] != "not_submitted"]
-    accepted = sum(1 for u in units if u["status"] == "accepted")
+    counted = [u for u in units if u["state"] != "exempt"]  # an exempted unit is not expected
+    submitted = [u for u in counted if u["status"] != "not_submitted"]
+    accepted = sum(1 for u in counted if u["status"] == "accepted")
+    approved = sum(1 for u in counted if u["state"] == "approved")
+    late = sum(1 for u in counted if u["late"])
     return {
-        "units_expected": len(units),
+        "units_expected": len(counted),
         "units_submitted": len(submitted),
         "units_accepted": accepted,
-        "units_rejected": sum(1 for u in units if u["status"] == "rejected"),
-        "units_not_submitted": len(units) - len(submitted),
-        "accepted_share": share(accepted, len(units)),
-        "systems": sum(u["systems"] for u in units),
+        "units_rejected": sum(1 for u in counted if u["status"] == "rejected"),
+        "units_not_submitted": len(counted) - len(submitted),
+        "units_approved": approved,
+        "units_returned": sum(1 for u in counted if u["state"] == "returned"),
+        "units_exempt": len(units) - len(counted),
+        "units_on_time": sum(1 for u in submitted if not u["late"]),
+        "units_late": late,
+        "accepted_share": share(accepted, len(counted)),
+        "approved_share": share(approved, len(counted)),
+        "systems": sum(u["systems"] for u in counted),
         "completeness": share(sum(u["completeness"] for u in submitted), len(submitted)),
         "completeness_recommended": share(sum(u["completeness_recommended"] for u in submitted), len(submitted)),
     }
@@ -84,13 +156,22 @@ def _chase(st: UnitState, u: dict[str, Any]) -> dict[str, Any]:
         "phone": roster.contact_phone or given.get("contact_phone"),
         "email": roster.contact_email or given.get("contact_email"),
     }
-    reason = "未报送" if u["status"] == "not_submitted" else f"已退回：最近一次报送有 {u['errors']} 处错误，待修改后重报"
+    if u["state"] == "returned":
+        reason = f"退回修改：{u['reason'] or '见审核意见'}"
+    elif u["status"] == "not_submitted":
+        reason = "未报送"
+    else:
+        reason = f"未通过校验：最近一次报送有 {u['errors']} 处错误，待修改后重报"
     return {
         "unit": u["unit"],
         "short_name": u["short_name"],
         "group": u["group"],
+        "level": u["level"],
+        "reviewer": u["reviewer"],
         "status": u["status"],
+        "state": u["state"],
         "reason": reason,
+        "late": u["late"],
         "last_submitted_at": u["last_submitted_at"],
         "contact": {k: (str(v) if v not in (None, "") else None) for k, v in contact.items()},
         "contact_source": "名册" if any((roster.contact_name, roster.contact_phone)) else ("最近报送" if given else None),

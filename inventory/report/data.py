@@ -7,44 +7,25 @@ computed over the current inventory (each unit's accepted submission) as of the 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import orjson
 from sqlalchemy import Engine, String, select, type_coerce
-from sqlalchemy.orm import Session
 
 from ..assess import Finding, System, duplicate_findings_beside, load_rules, system_findings
 from ..assess.crosscheck import reference_findings
 from ..form.load import Form, load_form
-from ..form.roster import Roster, load_roster
+from ..form.roster import Roster, Unit
 from ..gcpause import paused_gc
-from ..store.models import ACCEPTED, IssueRecord, Submission, SystemRecord, Unit
+from ..store.models import IssueRecord, Submission, SystemRecord
 from ..store.references import reference_rows
+from ..store.units import tree
+from ..workflow.states import Board, NodeStatus
 
 SCOPES = ("all", "pilot")
 REPEATED_TYPES = ("enum", "bool", "date", "month", "uscc")  # texts that repeat across systems
-
-
-@dataclass
-class UnitState:
-    unit: Any  # roster Unit
-    submissions: list[Submission] = field(default_factory=list)  # newest first
-
-    @property
-    def accepted(self) -> Submission | None:
-        return next((s for s in self.submissions if s.status == ACCEPTED), None)
-
-    @property
-    def latest(self) -> Submission | None:
-        return self.submissions[0] if self.submissions else None
-
-    @property
-    def status(self) -> str:
-        if self.accepted:
-            return "accepted"
-        return "rejected" if self.submissions else "not_submitted"
+UnitState = NodeStatus  # a unit's returns and state in the round (workflow.states)
 
 
 class ReportData:
@@ -52,19 +33,22 @@ class ReportData:
         self,
         engine: Engine,
         as_of: dt.date | None = None,
-        scope: str = "all",
+        scope: str | None = None,
         form: Form | None = None,
         roster: Roster | None = None,
         round_key: str | None = None,
         lean: bool = False,
+        under: Unit | str | None = None,
     ) -> None:
         """`lean`: each repeated short text (an option, a date, the owner unit) is kept once, not once per
-        system: ~0.7 s more to load 100k systems, ~270 MB less memory (for the xlsx writer)."""
-        from ..store.rounds import pick
+        system: ~0.7 s more to load 100k systems, ~270 MB less memory (for the xlsx writer).
+        `under`: the office whose part of the tree the reports cover (the root by default)."""
+        from ..workflow.rounds import pick
 
         self.engine = engine
         self.form = form or load_form()
-        self.roster = roster or load_roster()
+        self.roster = roster or tree(engine)
+        self.under = self.roster.resolve(under) if isinstance(under, str) else (under or self.roster.root)
         self.round = pick(engine, round_key)  # the open round unless one is named
         round_as_of = dt.date.fromisoformat(self.round["as_of"]) if self.round and self.round["as_of"] else None
         self.as_of = as_of or round_as_of or self.form.as_of
@@ -89,22 +73,14 @@ class ReportData:
 
     # -- loading --
     @cached_property
+    def board(self) -> Board:
+        """Every unit's returns and state in the part of the tree the reports cover."""
+        return Board(self.engine, self.roster, self.round, self.under, kind=self.scope)
+
+    @cached_property
     def states(self) -> dict[str, UnitState]:
-        units = [u for u in self.roster if self.scope == "all" or u.pilot]
-        states = {u.name: UnitState(u) for u in units}
-        with Session(self.engine) as session:
-            q = (
-                select(Submission, Unit.name)
-                .join(Unit, Submission.unit_id == Unit.id)
-                .order_by(Submission.received_at.desc(), Submission.id.desc())
-            )
-            if self.round is not None:
-                q = q.where(Submission.round_id == self.round["id"])
-            for sub, name in session.execute(q).all():
-                if name in states:
-                    session.expunge(sub)
-                    states[name].submissions.append(sub)
-        return states
+        """The units expected to report (tree order), with their returns and states."""
+        return {name: st for name, st in self.board.statuses.items() if st.reporter}
 
     @cached_property
     def systems(self) -> list[System]:
@@ -133,7 +109,7 @@ class ReportData:
     @cached_property
     def all_findings(self) -> list[Finding]:
         """Every finding, with the office's review attached where it still holds (same evidence)."""
-        from ..store.reviews import latest_reviews
+        from ..workflow.finding_reviews import latest_reviews
 
         systems = self.systems
         for s in systems:

@@ -9,7 +9,7 @@ from .data import ReportData
 
 
 def inventory_report(r: ReportData) -> dict[str, Any]:
-    from ..store.dispositions import latest
+    from ..workflow.dispositions import latest
 
     _ = r.findings  # attaches finding codes to every system
     decided = latest(r.engine, r.round["id"] if r.round else None)

@@ -12,7 +12,7 @@ def issues_report(r: ReportData) -> dict[str, Any]:
     issues = r.latest_issues()
     return {
         "generated_at": r.generated_at,
-        "scope": r.scope,
+        "scope": r.board.scope.kind,
         "round": {"key": r.round["key"], "name": r.round["name"]} if r.round else None,
         "as_of": r.as_of.isoformat(),
         "issues": issues,

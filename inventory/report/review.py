@@ -6,7 +6,7 @@ from typing import Any
 
 from ..assess import Finding
 from ..errors import UsageError
-from ..store.reviews import STATES, record_reviews
+from ..workflow.finding_reviews import STATES, record_reviews
 from .data import ReportData
 
 LIST_STATES = ("open", "confirmed", "dismissed", "fixed", "all")

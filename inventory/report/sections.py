@@ -8,8 +8,9 @@ from typing import Any
 
 from ..form.assessment import load_findings
 from ..form.model import Form
+from ..workflow.states import RETURN_NAMES, STATE_NAMES
 
-STATUS_NAMES = {"accepted": "已接收", "rejected": "已退回", "not_submitted": "未报送", "superseded": "已被替代"}
+STATUS_NAMES = RETURN_NAMES  # the one vocabulary (workflow.states)
 SEVERITY_NAMES = {"error": "错误", "warning": "提醒"}
 TITLES = {
     "coverage": "报送覆盖情况",
@@ -65,34 +66,35 @@ def coverage_sections(data: dict[str, Any]) -> list[Section]:
     t = data["totals"]
     figures = [
         ("应报单位", t["units_expected"]),
-        ("已接收", t["units_accepted"]),
-        ("已退回", t.get("units_rejected", t["units_submitted"] - t["units_accepted"])),
+        ("已入库", t["units_accepted"]),
+        ("已审核通过", t.get("units_approved", 0)),
+        ("未通过校验", t.get("units_rejected", t["units_submitted"] - t["units_accepted"])),
         ("未报送", t.get("units_not_submitted", t["units_expected"] - t["units_submitted"])),
-        ("接收率", pct(t.get("accepted_share"))),
+        ("入库率", pct(t.get("accepted_share"))),
         ("系统数", t["systems"]),
     ]
+    if t.get("units_exempt"):
+        figures.insert(5, ("免报", t["units_exempt"]))
+    if t.get("units_late"):
+        figures.append(("逾期报送", t["units_late"]))
     if data.get("days_to_deadline") is not None:
         days = data["days_to_deadline"]
         figures.append(("距截止日" if days >= 0 else "已超过截止日", f"{abs(days)} 天"))
-    groups = [
-        [
-            g,
-            v["units_expected"],
-            v["units_accepted"],
-            v.get("units_rejected", 0),
-            v.get("units_not_submitted", 0),
-            pct(v.get("accepted_share")),
-            v["systems"],
-            pct(v["completeness"]),
-        ]
-        for g, v in data.get("by_group", {}).items()
-    ]
+    under = data.get("under") or {}
+    deadline = f"报送截止日期：{data['deadline']}（北京时间当日24时前收到的算按时）。" if data.get("deadline") else ""
+    scope = (
+        f"统计范围：{under['unit']}及其下级。"
+        if under.get("code") and under.get("level") and data.get("under", {}).get("unit") != "四川省"
+        else ""
+    )
     chase = [
         [
             c["unit"],
-            c["group"],
-            STATUS_NAMES[c["status"]],
+            c.get("level") or c["group"],
+            c.get("reviewer") or "",
+            STATE_NAMES.get(c.get("state", ""), STATUS_NAMES[c["status"]]),
             c["reason"],
+            "逾期" if c.get("late") else "",
             c["contact"]["name"] or "",
             c["contact"]["phone"] or "",
             c["contact"]["email"] or "",
@@ -105,10 +107,13 @@ def coverage_sections(data: dict[str, Any]) -> list[Section]:
         [
             u["unit"],
             u["short_name"],
-            u.get("group", ""),
+            u.get("level", ""),
             u["kind"],
+            u.get("reviewer") or "",
             "是" if u["pilot"] else "",
             STATUS_NAMES[u["status"]],
+            STATE_NAMES.get(u.get("state", ""), ""),
+            "逾期" if u.get("late") else "",
             u["systems"],
             u["completeness"],
             u["completeness_recommended"],
@@ -116,36 +121,55 @@ def coverage_sections(data: dict[str, Any]) -> list[Section]:
             u["warnings"],
             u["submissions"],
             (u["last_submitted_at"] or "")[:16].replace("T", " "),
+            u.get("reason") or "",
         ]
         for u in data["units"]
     ]
-    deadline = f"报送截止日期：{data['deadline']}。" if data.get("deadline") else ""
     return [
         Section(
-            "总体情况", ["项目", "数值"], [list(f) for f in figures], widths=[16, 14], figures=figures, text=[deadline] if deadline else []
+            "总体情况",
+            ["项目", "数值"],
+            [list(f) for f in figures],
+            widths=[16, 14],
+            figures=figures,
+            text=[x for x in (scope, deadline) if x],
         ),
-        Section("按单位类别", ["类别", "应报", "已接收", "已退回", "未报送", "接收率", "系统数", "必填完整率"], groups),
+        _rollup_section("按层级", "层级", list((data.get("by_level") or data.get("by_group", {})).items())),
+        *(
+            [_rollup_section("各市（州）", "市（州）", [(c["unit"], c) for c in data["by_city"]], state=True)]
+            if data.get("by_city")
+            else []
+        ),
+        *(
+            [_rollup_section("各区（县）", "区（县）", [(c["unit"], c) for c in data["by_county"]], state=True)]
+            if data.get("by_county")
+            else []
+        ),
+        *([_offices_section(data["offices"])] if len(data.get("offices") or ()) > 1 else []),
         Section(
             "催报名单",
-            ["单位", "类别", "状态", "原因", "联系人", "电话", "邮箱", "联系人来源", "最近报送"],
+            ["单位", "层级", "审核单位", "状态", "原因", "逾期", "联系人", "电话", "邮箱", "联系人来源", "最近报送"],
             chase,
-            widths=[30, 10, 8, 40, 10, 16, 24, 12, 17],
+            widths=[30, 12, 24, 10, 40, 6, 10, 16, 24, 12, 17],
             text=[
-                f"共 {len(chase)} 个单位需要催报：未报送的请尽快报送，已退回的请按反馈表修改后重报。"
+                f"共 {len(chase)} 个单位需要催报：未报送的请尽快报送，未通过校验的请按反馈表修改后重报，退回修改的请按审核意见修改后重报。"
                 if chase
-                else "全部应报单位均已报送并通过。"
+                else "全部应报单位均已报送。"
             ],
-            filters=(1, 2),
+            filters=(1, 2, 3),
         ),
         Section(
             "各单位报送情况",
             [
                 "单位",
                 "简称",
-                "类别",
+                "层级",
                 "单位性质",
+                "审核单位",
                 "试点",
-                "状态",
+                "入库状态",
+                "审核状态",
+                "逾期",
                 "系统数",
                 "必填完整率",
                 "建议项完整率",
@@ -153,13 +177,49 @@ def coverage_sections(data: dict[str, Any]) -> list[Section]:
                 "提醒",
                 "报送次数",
                 "最近报送",
+                "审核意见或免报理由",
             ],
             units,
-            formats={7: "0.0%", 8: "0.0%"},
-            widths=[30, 16, 10, 14, 6, 8, 8, 11, 11, 6, 6, 8, 17],
-            filters=(2, 5),
+            formats={10: "0.0%", 11: "0.0%"},
+            widths=[30, 16, 12, 14, 24, 6, 10, 10, 6, 8, 11, 11, 6, 6, 8, 17, 30],
+            filters=(2, 4, 6, 7, 8),
+            show=(0, 2, 4, 6, 7, 8, 9, 10, 12, 15),
         ),
     ]
+
+
+def _rollup_section(title: str, label: str, rows: list[tuple[str, dict[str, Any]]], state: bool = False) -> Section:
+    """Figures per level, per 市(州) or per 区(县): expected, returned, in, approved, on time."""
+    columns = [label, "应报", "已报送", "已入库", "已审核通过", "免报", "未报送", "按时报送", "逾期", "入库率", "系统数"]
+    body = [
+        [
+            name,
+            v["units_expected"],
+            v["units_submitted"],
+            v["units_accepted"],
+            v.get("units_approved", 0),
+            v.get("units_exempt", 0),
+            v.get("units_not_submitted", 0),
+            v.get("units_on_time", 0),
+            v.get("units_late", 0),
+            pct(v.get("accepted_share")),
+            v["systems"],
+            *([v.get("state_name") or ""] if state else []),
+        ]
+        for name, v in rows
+    ]
+    return Section(title, columns + (["审核状态"] if state else []), body, filters=(len(columns),) if state else ())
+
+
+def _offices_section(offices: list[dict[str, Any]]) -> Section:
+    rows = [[o["unit"], o["level"], o["state_name"], f"{o['children_done']}/{o['children_total']}", o.get("reason") or ""] for o in offices]
+    return Section(
+        "各级项目办审核进度",
+        ["项目办", "层级", "状态", "下级已审核通过或免报", "上级意见"],
+        rows,
+        text=["下级全部审核通过或免报后，本级才能报上级审核；上级审核通过后锁定，退回的附有意见。"],
+        filters=(1, 2),
+    )
 
 
 def issues_sections(data: dict[str, Any], findings_meta: dict[str, Any] | None = None, limit: int | None = None) -> list[Section]:

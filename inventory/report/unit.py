@@ -64,8 +64,14 @@ class UnitReports:
     def names(self, unit: str | None) -> list[str]:
         """The units asked for: one by any of its names, or every unit in scope."""
         if unit is None:
-            return list(self.r.states)
+            return [name for name, st in self.r.states.items() if st.submissions]
         found = self.r.roster.resolve(unit)
+        self.r.board.scope.check_visible(found)
+        if found.name not in self.r.states and self.r.board.scope.is_office(found):
+            raise UsageError(
+                f"“{found.name}”在本轮是项目办（收集下级的报表），没有自己的报表。",
+                hint=f"查看它那一部分请用 inventory report coverage --under {found.short_name}。",
+            )
         if found.name not in self.r.states:
             raise UsageError(f"单位“{found.name}”不在本次统计范围内。")
         return [found.name]
@@ -188,9 +194,9 @@ def summary(short: str, status: str, fig: dict[str, Any], r: ReportData) -> str:
         return f"截至 {r.today.isoformat()}，{short}尚未报送本轮摸底评估表，{due}。"
     parts = []
     if status == "rejected":
-        parts.append(f"{short}最近一次报送有 {fig['errors']} 处错误，已退回，请按问题清单修改后重新报送；以下评估以已接收的报送为准。")
+        parts.append(f"{short}最近一次报送有 {fig['errors']} 处错误，未通过校验，请按问题清单修改后重新报送；以下评估以已入库的报送为准。")
     if not fig["systems"]:
-        parts.append("本单位目前没有已接收的系统，暂无评估结果。")
+        parts.append("本单位目前没有已入库的系统，暂无评估结果。")
         return "".join(parts)
     parts.append(f"{short}本轮共报送系统 {fig['systems']} 个，平均综合评分 {fig['average_score']} 分。")
     if fig["findings"]:

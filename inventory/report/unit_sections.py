@@ -6,7 +6,7 @@ from typing import Any
 
 from .sections import SEVERITY_NAMES, STATUS_NAMES, Section, pct
 
-SUBMISSION_STATES = {"accepted": "已接收", "rejected": "已退回", "superseded": "已被新报送替代"}
+SUBMISSION_STATES = STATUS_NAMES
 
 
 def unit_sections(data: dict[str, Any]) -> list[Section]:

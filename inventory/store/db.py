@@ -13,14 +13,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, select, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..errors import SetupError
-from ..form.roster import load_roster
-from .models import Unit
+from .units import sync_defaults, sync_if_needed
 
 DEFAULT_URL = "sqlite:///inventory.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -172,7 +171,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             _check_known(MigrationContext.configure(conn).get_current_revision(), engine)
             command.upgrade(_alembic_config(conn), revision)
             if revision == "head":
-                sync_units(Session(bind=conn))
+                sync_defaults(Session(bind=conn))
     except (SQLAlchemyError, CommandError) as exc:
         raise explain(exc, engine.url.render_as_string(hide_password=True)) from exc
 
@@ -196,13 +195,14 @@ def current_revision(engine: Engine) -> str | None:
         raise explain(exc, engine.url.render_as_string(hide_password=True)) from exc
 
 
-def sync_units(session: Session) -> None:
-    existing = {u.name: u for u in session.scalars(select(Unit))}
-    for u in load_roster():
-        row = existing.get(u.name) or Unit(name=u.name)
-        row.short_name, row.kind, row.level, row.region_code, row.pilot = u.short_name, u.kind, u.level, u.region_code, u.pilot
-        session.add(row)
-    session.flush()
+def database_exists(url: str | None = None) -> bool:
+    """Whether there is a database to read at `url` (a server database is assumed to be there; a
+    SQLite file must exist): commands that can work without one fall back to `forms/`."""
+    url = resolve_url(url)
+    parsed = make_url(url) if "://" in url else None
+    if parsed is None or parsed.get_backend_name() != "sqlite":
+        return True
+    return bool(parsed.database) and Path(parsed.database).exists()
 
 
 @lru_cache(maxsize=8)
@@ -227,4 +227,9 @@ def open_db(url: str | None = None, create_missing: bool = True) -> Engine:
     _check_known(revision, engine)
     if revision != head_revision():
         upgrade(engine)
+    else:
+        try:
+            sync_if_needed(engine)
+        except SQLAlchemyError as exc:
+            raise explain(exc, url) from exc
     return engine

@@ -20,15 +20,16 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from ..form.issues import Issue
+from ..form.issues import Issue, make_issue
 from ..gcpause import paused_gc
 from ..intake.result import FileReport
 from ..intake.validate import Validator, validate_many
 from .bulk import store_rows
+from .current import current_round_id as current_round
+from .current import lock_reason
 from .db import explain
 from .identity import mark_issues, match_systems
 from .models import ACCEPTED, REJECTED, SUPERSEDED, IssueRecord, Submission, Unit
-from .rounds import current_id as current_round
 
 IMPORTED, UNCHANGED, FAILED = "imported", "unchanged", "failed"
 RETRIES = 8
@@ -64,7 +65,7 @@ class ImportResult:
 
 @dataclass
 class _Stored:
-    id: int
+    id: int | None  # None: refused, nothing stored
     status: str
     current: bool
     note: str | None
@@ -128,11 +129,39 @@ def _issue_rows(submission_id: int, issues: list[Issue]) -> list[dict[str, Any]]
     ]
 
 
+def _busy(exc: DBAPIError) -> bool:
+    """The database stayed locked past the wait (another import holds it)."""
+    text = str(exc.orig).lower() if exc.orig else str(exc).lower()
+    return isinstance(exc, OperationalError) and any(w in text for w in ("database is locked", "lock timeout", "canceling statement"))
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    text = str(exc.orig).lower() if exc.orig else str(exc).lower()
+    return isinstance(exc, IntegrityError) or any(w in text for w in ("deadlock", "locked", "serializ", "busy"))
+
+
+def _within(report: FileReport, office: Any, path: Path) -> FileReport:
+    """The report, with an error when its unit is outside the importing office's part of the tree."""
+    if office is None or report.unit is None or report.unit.within(office):
+        return report
+    outside = make_issue("UNIT_OUTSIDE", file=path.name, value=report.unit.name, expected=office.name)
+    return replace(report, issues=[*report.issues, outside])
+
+
 class Importer:
-    def __init__(self, engine: Engine, validator: Validator | None = None, operator: str | None = None) -> None:
+    """Stores returns into `engine`. `under`: the office importing; a return of a unit outside its part
+    of the tree is refused (a county office cannot file a return for a unit of another county)."""
+
+    def __init__(
+        self, engine: Engine, validator: Validator | None = None, operator: str | None = None, under: Any = None, received_at: Any = None
+    ) -> None:
+        from .units import tree
+
         self.engine = engine
-        self.validator = validator or Validator()
+        self.validator = validator or Validator(roster=tree(engine))
         self.operator = operator
+        self.under = under
+        self.received_at = received_at  # when the office received the files (a batch imported days later), else now
 
     def import_file(self, path: Path, dry_run: bool = False) -> ImportResult:
         return self.store(Path(path), self.validator.validate(Path(path)), dry_run)
@@ -148,6 +177,7 @@ class Importer:
         unit gave it, when it is kept under another (an upload to the portal)."""
         sha = (report.data.sha256 if report.data else None) or _sha256(path)
         unit_name = report.unit.name if report.unit else None
+        report = _within(report, self.under, path)
         status = REJECTED if report.errors else IMPORTED
 
         def result(
@@ -174,23 +204,12 @@ class Importer:
                     stored = self._store(conn, path, report, sha, status, name)
                 return result(stored.status, stored.id, stored.current, stored.note, stored)
             except (IntegrityError, OperationalError) as exc:  # lost a race: look again
-                if self._busy(exc):
+                if _busy(exc):
                     return result(FAILED, None, note=explain(exc).message)
-                if attempt == RETRIES - 1 or not self._retryable(exc):
+                if attempt == RETRIES - 1 or not _retryable(exc):
                     raise
                 time.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")
-
-    @staticmethod
-    def _busy(exc: DBAPIError) -> bool:
-        """The database stayed locked past the wait (another import holds it)."""
-        text = str(exc.orig).lower() if exc.orig else str(exc).lower()
-        return isinstance(exc, OperationalError) and any(w in text for w in ("database is locked", "lock timeout", "canceling statement"))
-
-    @staticmethod
-    def _retryable(exc: DBAPIError) -> bool:
-        text = str(exc.orig).lower() if exc.orig else str(exc).lower()
-        return isinstance(exc, IntegrityError) or any(w in text for w in ("deadlock", "locked", "serializ", "busy"))
 
     def _store(self, conn: Connection, path: Path, report: FileReport, sha: str, status: str, name: str | None = None) -> _Stored:
         unit_id = None
@@ -200,6 +219,9 @@ class Importer:
                 q = q.with_for_update()
             unit_id = conn.scalar(q)
         round_id = current_round(conn)
+        locked = lock_reason(conn, unit_id, round_id) if unit_id is not None and status == IMPORTED else None
+        if locked:  # nothing is stored: the office reopens the return (or the part) first
+            return _Stored(None, REJECTED, False, locked, [make_issue("RETURN_LOCKED", file=path.name, value=locked)])
         key = _round_key(sha, round_id)
         seen = conn.execute(
             select(Submission.id, Submission.status, Submission.round_id, Submission.sha256).where(Submission.sha256.in_((sha, key)))
@@ -245,7 +267,7 @@ class Importer:
                 form_id=self.validator.form.id,
                 form_version=report.form_version,
                 round_id=round_id,
-                received_at=dt.datetime.now(dt.UTC),
+                received_at=self.received_at or dt.datetime.now(dt.UTC),
                 operator=self.operator,
                 status=row_status,
                 systems=report.systems,

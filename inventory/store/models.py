@@ -41,7 +41,10 @@ class Round(Base):
 
 
 class Unit(Base):
+    """A node of the roster tree (revision 0011): the defaults from `forms/`, or an office's import."""
+
     __tablename__ = "units"
+    __table_args__ = (Index("uq_units_code", "code", unique=True), Index("ix_units_path", "path"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)  # from the roster, ours
@@ -50,6 +53,15 @@ class Unit(Base):
     level: Mapped[str] = mapped_column(String(30))
     region_code: Mapped[str] = mapped_column(String(6))
     pilot: Mapped[bool] = mapped_column(default=False)
+    code: Mapped[str | None] = mapped_column(String(60))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", name="fk_units_parent"))
+    path: Mapped[str | None] = mapped_column(Text)  # node codes from the root, each followed by "/"
+    aliases: Mapped[list[str] | None] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(10), default="forms", server_default="forms")  # forms | import
+    active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+    contact_name: Mapped[str | None] = mapped_column(Text)
+    contact_phone: Mapped[str | None] = mapped_column(Text)
+    contact_email: Mapped[str | None] = mapped_column(Text)
 
     submissions: Mapped[list[Submission]] = relationship(back_populates="unit")
 
@@ -269,6 +281,32 @@ class ReferenceRow(Base):
     source: Mapped[str | None] = mapped_column(Text)  # the file's name
     row: Mapped[int | None] = mapped_column(Integer)  # its row in that file
     imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class NodeApproval(Base):
+    """A step of approval up the tree (revision 0011): a node submitted upward, approved or sent back
+    by the level above (with a reason), exempted from reporting (with a reason), included again, or
+    reopened. The latest step per round and node is its state; all of them are its history."""
+
+    __tablename__ = "node_approvals"
+    __table_args__ = (Index("ix_node_approvals_unit", "round_id", "unit_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    action: Mapped[str] = mapped_column(String(12))  # submitted | approved | returned | exempted | included | reopened
+    reason: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Setting(Base):
+    """Small facts about the database itself (revision 0011), e.g. which version of the default roster it holds."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str | None] = mapped_column(Text)
 
 
 class Disposition(Base):

@@ -5,53 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
 
 from .models import Submission, Unit
 
 
-def submission_rows(engine: Engine, unit: str | None = None, submission_id: int | None = None) -> list[dict[str, Any]]:
-    """The submission history, newest first (for `inventory submissions list`); one unit's, or one submission."""
-    q = (
-        select(Submission, Unit.name)
-        .join(Unit, Submission.unit_id == Unit.id, isouter=True)
-        .order_by(Submission.received_at.desc(), Submission.id.desc())
-    )
-    if unit:
-        q = q.where(Unit.name == unit)
-    if submission_id is not None:
-        q = q.where(Submission.id == submission_id)
-    from .decisions import REVIEW_NAMES, latest, review_state
-
-    decisions = latest(engine, [submission_id] if submission_id is not None else None)
-    with Session(engine) as session:
-        out = []
-        for s, unit_name in session.execute(q).all():
-            out.append(
-                {
-                    "id": s.id,
-                    "unit": unit_name,
-                    "unit_written": s.unit_written,
-                    "file_name": s.file_name,
-                    "sha256": s.sha256,
-                    "status": s.status,
-                    "received_at": s.received_at.isoformat() if s.received_at else None,
-                    "operator": s.operator,
-                    "form_version": s.form_version,
-                    "systems": s.systems,
-                    "errors": s.errors,
-                    "warnings": s.warnings,
-                    "as_of": s.as_of.isoformat() if s.as_of else None,
-                    "filled_on": s.filled_on.isoformat() if s.filled_on else None,
-                    "review": review_state(s.status, decisions.get(s.id)),
-                    "review_name": REVIEW_NAMES[review_state(s.status, decisions.get(s.id))],
-                    "review_comment": (decisions.get(s.id) or {}).get("comment"),
-                }
-            )
-    return out
-
-
-def use_submission(engine: Engine, submission_id: int) -> dict[str, Any]:
+def use_submission(engine: Engine, submission_id: int) -> None:
     """Make an accepted-but-older return its unit's current one (the office's explicit decision)."""
     from sqlalchemy import update
 
@@ -73,7 +31,6 @@ def use_submission(engine: Engine, submission_id: int) -> dict[str, Any]:
                 update(Submission).where(Submission.unit_id == row.unit_id, Submission.status == ACCEPTED).values(status=SUPERSEDED)
             )
             conn.execute(update(Submission).where(Submission.id == submission_id).values(status=ACCEPTED))
-    return next(r for r in submission_rows(engine) if r["id"] == submission_id)
 
 
 def submission_issues(engine: Engine, submission_id: int) -> list[dict[str, Any]]:

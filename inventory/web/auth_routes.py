@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from ..errors import UsageError
 from ..store import accounts
-from ..store.decisions import ask
+from ..store.questions import ask
 from .pages import flash, page
 from .security import OFFICE, audit, checked_form, current, login_blocked, requires, sign_in
 

@@ -15,9 +15,10 @@ from starlette.routing import Route
 from ..errors import UsageError
 from ..store import accounts
 from ..store.audit import entries
-from ..store.decisions import REVIEW_NAMES, answer, decide, history, questions
 from ..store.models import ACCEPTED, Unit
-from ..store.submissions import submission_issues, submission_rows, submission_systems
+from ..store.questions import answer, questions
+from ..store.submissions import submission_issues, submission_systems
+from ..workflow.reviews import REVIEW_NAMES, decide, history, submission_rows
 from .pages import flash, page, with_names
 from .reporting import REPORT_KINDS, original_response, report_response, reports
 from .security import OFFICE, audit, checked_form, current, requires
@@ -183,7 +184,7 @@ async def revoke(request: Request) -> Response:
 
 @requires(*OFFICE)
 async def reports_page(request: Request) -> Response:
-    from ..store.rounds import rounds
+    from ..workflow.rounds import rounds
 
     kinds = list(REPORT_KINDS.items())
     if len(rounds(request.app.state.engine)) > 1:
@@ -194,7 +195,7 @@ async def reports_page(request: Request) -> Response:
 async def changes_response(request: Request, fmt: str) -> Response:
     """The change report from the round before the current one to the current one."""
     from ..report.changes import changes_report
-    from ..store.rounds import pick, previous
+    from ..workflow.rounds import pick, previous
 
     engine, form = request.app.state.engine, request.app.state.form
     now = pick(engine)

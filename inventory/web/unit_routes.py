@@ -21,10 +21,11 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from ..store.decisions import REVIEW_NAMES, latest, questions, review_state
 from ..store.importer import Importer
-from ..store.rounds import pick, reference_date
-from ..store.submissions import submission_issues, submission_rows
+from ..store.questions import questions
+from ..store.submissions import submission_issues
+from ..workflow.reviews import REVIEW_NAMES, latest, review_state, submission_rows
+from ..workflow.rounds import pick, reference_date
 from .pages import flash, page, with_names
 from .reporting import XLSX, original_path, original_response, report_response
 from .security import audit, checked_form, current, requires

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, select
 
 from ..errors import UsageError
 from ..form.normalize import clean_text
-from .models import ACCEPTED, Disposition, Submission, SystemRecord, Unit
+from ..store.models import ACCEPTED, Disposition, Submission, SystemRecord, Unit
 from .rounds import pick
 
 DECISIONS = ("保留", "整合", "迁移上云", "升级改造", "关停下线")

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, or_, select
 
-from .models import FindingReview
+from ..store.models import FindingReview
 
 STATES = {"confirmed": "已确认", "dismissed": "已排除", "fixed": "已整改"}
 

@@ -1,5 +1,5 @@
-"""The office's decisions on submissions (accepted, or returned with comments), and questions units
-ask the office. A decision is history: the latest one is the submission's review state."""
+"""The office's decisions on submissions (accepted, or returned with comments). A decision is
+history: the latest one is the submission's review state."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from ..errors import UsageError
-from .models import Decision, IssueRecord, Question, Submission, Unit
+from ..store.models import Decision, IssueRecord, Submission, Unit
 
 DECISIONS = ("approved", "returned")
 REVIEW_NAMES = {"pending": "待审", "returned": "退回修改", "approved": "已通过", "rejected": "校验未通过"}
@@ -95,46 +96,40 @@ def review_state(status: str, decision: dict[str, Any] | None) -> str:
     return decision["decision"] if decision else "pending"
 
 
-def ask(engine: Engine, unit: str | None, asked_by: str | None, question: str) -> int:
-    question = question.strip()
-    if not question:
-        raise UsageError("问题不能为空。")
-    with engine.begin() as conn:
-        unit_id = conn.scalar(select(Unit.id).where(Unit.name == unit)) if unit else None
-        row = conn.execute(
-            Question.__table__.insert().values(unit_id=unit_id, asked_by=asked_by, question=question[:2000], asked_at=_now())
-        )
-        return int(row.inserted_primary_key[0])
-
-
-def answer(engine: Engine, question_id: int, text: str, answered_by: str | None) -> None:
-    if not text.strip():
-        raise UsageError("答复不能为空。")
-    with engine.begin() as conn:
-        done = conn.execute(
-            Question.__table__.update()
-            .where(Question.id == question_id)
-            .values(answer=text.strip(), answered_by=answered_by, answered_at=_now())
-        )
-        if not done.rowcount:
-            raise UsageError("没有这个问题。")
-
-
-def questions(engine: Engine, unit: str | None = None) -> list[dict[str, Any]]:
-    q = select(Question, Unit.name).join(Unit, Question.unit_id == Unit.id, isouter=True).order_by(Question.asked_at.desc())
-    if unit is not None:
+def submission_rows(engine: Engine, unit: str | None = None, submission_id: int | None = None) -> list[dict[str, Any]]:
+    """The submission history, newest first (for `inventory submissions list`); one unit's, or one submission."""
+    q = (
+        select(Submission, Unit.name)
+        .join(Unit, Submission.unit_id == Unit.id, isouter=True)
+        .order_by(Submission.received_at.desc(), Submission.id.desc())
+    )
+    if unit:
         q = q.where(Unit.name == unit)
-    with engine.connect() as conn:
-        return [
-            {
-                "id": r.id,
-                "unit": r.name,
-                "asked_by": r.asked_by,
-                "question": r.question,
-                "asked_at": r.asked_at.isoformat(timespec="minutes"),
-                "answer": r.answer,
-                "answered_by": r.answered_by,
-                "answered_at": r.answered_at.isoformat(timespec="minutes") if r.answered_at else None,
-            }
-            for r in conn.execute(q)
-        ]
+    if submission_id is not None:
+        q = q.where(Submission.id == submission_id)
+    decisions = latest(engine, [submission_id] if submission_id is not None else None)
+    with Session(engine) as session:
+        out = []
+        for s, unit_name in session.execute(q).all():
+            out.append(
+                {
+                    "id": s.id,
+                    "unit": unit_name,
+                    "unit_written": s.unit_written,
+                    "file_name": s.file_name,
+                    "sha256": s.sha256,
+                    "status": s.status,
+                    "received_at": s.received_at.isoformat() if s.received_at else None,
+                    "operator": s.operator,
+                    "form_version": s.form_version,
+                    "systems": s.systems,
+                    "errors": s.errors,
+                    "warnings": s.warnings,
+                    "as_of": s.as_of.isoformat() if s.as_of else None,
+                    "filled_on": s.filled_on.isoformat() if s.filled_on else None,
+                    "review": review_state(s.status, decisions.get(s.id)),
+                    "review_name": REVIEW_NAMES[review_state(s.status, decisions.get(s.id))],
+                    "review_comment": (decisions.get(s.id) or {}).get("comment"),
+                }
+            )
+    return out

@@ -7,10 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Engine, select, update
 
 from ..errors import UsageError
-from .models import Round
+from ..store.current import current_round_id
+from ..store.models import Round
 
 SCOPES = ("all", "pilot")
 
@@ -35,17 +36,11 @@ def rounds(engine: Engine) -> list[dict[str, Any]]:
         return [as_dict(r) for r in conn.execute(select(Round).order_by(Round.id))]
 
 
-def current_id(conn: Connection) -> int | None:
-    """The open round (new returns go there); the latest round when all are closed."""
-    open_id = conn.scalar(select(Round.id).where(Round.status == "open").order_by(Round.id.desc()))
-    return open_id if open_id is not None else conn.scalar(select(Round.id).order_by(Round.id.desc()))
-
-
 def pick(engine: Engine, key: str | None = None) -> dict[str, Any] | None:
     """A round by its key; without one, the open round (or the latest). None in a database without rounds."""
     with engine.connect() as conn:
         if key is None:
-            rid = current_id(conn)
+            rid = current_round_id(conn)
             row = conn.execute(select(Round).where(Round.id == rid)).first() if rid is not None else None
         else:
             row = conn.execute(select(Round).where(Round.key == key)).first()

@@ -102,7 +102,9 @@ def _owners(ctx: Context) -> Iterator[Issue]:
                 m = ctx.roster.match(owner)
                 matches[owner] = (m.unit, m.exact)
             unit, exact = matches[owner]
-            if unit is not None and own is not None and unit.name != own.name:  # another unit's system poured in
+            if (
+                unit is not None and own is not None and not unit.within(own)
+            ):  # another unit's system poured in (its own subtree may be reported)
                 verdict = ("UNIT_OTHER_OWNER", owner, unit.name, "owner_unit", "warning" if values.get("build_mode") in VERTICAL else None)
             elif unit is not None and not exact:  # an abbreviation of a roster unit, named in full
                 verdict = ("UNIT_ALIAS", owner, unit.name, "owner_unit", None)

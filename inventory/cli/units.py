@@ -1,0 +1,96 @@
+"""Commands about the roster tree: list a part of it, import an office's own list, set a contact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import UsageError
+from ..form.roster import Roster
+from . import render
+from .app import DbOpt, JsonOpt, UnderOpt, emit_json, units_app
+
+
+def roster_for(db: str | None) -> Roster:
+    """The tree as the database holds it when there is one (an office's imports included), else the
+    defaults from `forms/`."""
+    from ..form.roster import load_roster
+    from ..store.db import database_exists, open_db
+    from ..store.units import tree
+
+    return tree(open_db(db, create_missing=False)) if database_exists(db) else load_roster()
+
+
+@units_app.command("list")
+def units_list(
+    pilot: Annotated[bool, typer.Option("--pilot", help="只列出试点单位。")] = False,
+    under: UnderOpt = None,
+    depth: Annotated[int | None, typer.Option("--depth", help="只列到下面几级（1 = 直接下级）。", min=0)] = None,
+    as_json: JsonOpt = False,
+    db: DbOpt = None,
+) -> None:
+    """列出填报单位名册（一棵树：全称、简称、类别、层级、上级、节点编号）；--under 只列某一级及其下级。"""
+    roster = roster_for(db)
+    node = roster.resolve(under) if under else roster.root
+    units = roster.pilots() if pilot else roster.subtree(node)
+    if depth is not None:
+        units = [u for u in units if u.depth - node.depth <= depth]
+    if as_json:
+        emit_json([u.as_dict() for u in units])
+    else:
+        render.out.print(render.units_table(units, roster, node))
+
+
+@units_app.command("import")
+def units_import(
+    path: Annotated[
+        Path,
+        typer.Argument(help="名单文件（xlsx 或 CSV）：单位全称、简称、上级单位、类别、联系人、联系电话、电子邮箱。", show_default=False),
+    ],
+    under: Annotated[
+        str, typer.Option("--under", help="本级项目办（单位全称、简称或节点编号）：名单只能改动它本级以下的部分。", show_default=False)
+    ],
+    replace: Annotated[
+        bool, typer.Option("--replace", help="名单即本级以下的全部单位：名单里没有的下级单位停用（不删除，已有报送保留）。")
+    ] = False,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+    operator: Annotated[str | None, typer.Option("--operator", help="操作人，记入审计日志。")] = None,
+) -> None:
+    """导入本级的单位名单，替换或补充名册中本级以下的部分；有错误时列出全部问题，名册不改动。"""
+    from ..store.audit import record
+    from ..store.db import open_db
+    from ..store.unit_import import import_units
+    from ..store.units import tree
+
+    if not path.is_file():
+        raise UsageError(f"找不到名单文件：{path}")
+    engine = open_db(db)
+    node = tree(engine).resolve(under)
+    result = import_units(engine, path, node, replace=replace)
+    detail = f"新增 {len(result.added)}，修改 {len(result.changed)}，停用 {len(result.retired)}"
+    record(engine, "units_import", actor=operator, role="cli", target=node.name, detail=f"{path.name}：{detail}")
+    if as_json:
+        emit_json(result.as_dict())
+    else:
+        render.out.print(f"[green]✓[/] 已导入 {render.esc(path.name)} 到“{render.esc(node.name)}”：{detail}，未变 {result.unchanged}")
+
+
+@units_app.command("contact")
+def units_contact(
+    unit: Annotated[str, typer.Argument(help="单位全称或简称。", show_default=False)],
+    name: Annotated[str | None, typer.Option("--name", help="联系人姓名。")] = None,
+    phone: Annotated[str | None, typer.Option("--phone", help="联系电话。")] = None,
+    email: Annotated[str | None, typer.Option("--email", help="电子邮箱。")] = None,
+    db: DbOpt = None,
+) -> None:
+    """登记单位联系人（催报时优先使用）。"""
+    from ..store.db import open_db
+    from ..store.units import set_contact, tree
+
+    engine = open_db(db)
+    found = tree(engine).resolve(unit)
+    set_contact(engine, found.name, name, phone, email)
+    render.out.print(f"[green]✓[/] 已登记“{render.esc(found.name)}”的联系人")

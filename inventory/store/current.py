@@ -1,0 +1,58 @@
+"""What is current, read inside a transaction: the open round, and whether a unit's return is locked.
+
+A return is locked once its reviewer approved it (审核通过), and a unit's whole part of the tree is
+locked while the unit, or any office above it, has been submitted upward or approved by the level
+above, until someone reopens or sends it back (`inventory.workflow` records those steps). The
+importer asks here before it stores a return, inside the same transaction.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, select
+
+from .models import ACCEPTED, Decision, NodeApproval, Round, Submission, Unit
+
+LOCKING = ("submitted", "approved")  # node steps that freeze the node's part of the tree
+
+
+def current_round_id(conn: Connection) -> int | None:
+    """The open round (new returns go there); the latest round when all are closed."""
+    open_id = conn.scalar(select(Round.id).where(Round.status == "open").order_by(Round.id.desc()))
+    return open_id if open_id is not None else conn.scalar(select(Round.id).order_by(Round.id.desc()))
+
+
+def lock_reason(conn: Connection, unit_id: int, round_id: int | None) -> str | None:
+    """Why a unit may not send a new return in a round now (None when it may)."""
+    current = conn.scalar(
+        select(Submission.id).where(Submission.unit_id == unit_id, Submission.status == ACCEPTED, Submission.round_id == round_id)
+    )
+    if current is not None:
+        last = conn.scalar(
+            select(Decision.decision).where(Decision.submission_id == current).order_by(Decision.decided_at.desc(), Decision.id.desc())
+        )
+        if last == "approved":
+            return "本轮的报表已审核通过并锁定"
+    return node_lock(conn, unit_id, round_id)
+
+
+def node_lock(conn: Connection, unit_id: int, round_id: int | None) -> str | None:
+    """Why a unit's part of the tree is frozen in a round: it, or an office above it, has been
+    submitted upward or approved by the level above (None when it is not)."""
+    path = conn.scalar(select(Unit.path).where(Unit.id == unit_id))
+    if not path:
+        return None
+    codes = path.strip("/").split("/")
+    nodes = dict(conn.execute(select(Unit.id, Unit.name).where(Unit.code.in_(codes))).all())
+    steps = conn.execute(
+        select(NodeApproval.unit_id, NodeApproval.action)
+        .where(NodeApproval.round_id == round_id if round_id is not None else NodeApproval.round_id.is_(None))
+        .where(NodeApproval.unit_id.in_(list(nodes)))
+        .order_by(NodeApproval.at, NodeApproval.id)
+    ).all()
+    last_step = {uid: action for uid, action in steps}
+    for uid, action in last_step.items():
+        if action in LOCKING:
+            what = "已报上级审核" if action == "submitted" else "已经上级审核通过"
+            who = "本单位" if uid == unit_id else f"“{nodes[uid]}”"
+            return f"{who}本轮{what}，已锁定"
+    return None

@@ -1,0 +1,247 @@
+"""An office's own list of units, imported over its part of the tree.
+
+The list is an xlsx or CSV file (UTF-8 or GB18030) with a header row: 单位全称, 简称, 上级单位,
+类别, 联系人, 联系电话, 电子邮箱 (only 单位全称 and 上级单位 are required). 上级单位 names a unit
+already in the office's part of the tree, the office itself, or another row of the list (by full
+name, short name or node code). Every problem is reported at once, with its row; nothing is
+changed unless the whole list is right. `replace` retires the units of the office's part that the
+list leaves out (never deleted: their returns stay theirs).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from ..errors import UsageError
+from ..form.normalize import clean_text, match_key
+from ..form.roster import COUNTY, GOVERNMENTS, Roster, Unit
+from .models import Unit as UnitRow
+from .units import bump_version, recompute_paths, tree
+
+COLUMNS = {
+    "name": ("单位全称", "单位名称", "全称", "名称"),
+    "short_name": ("简称",),
+    "parent": ("上级单位", "上级", "主管部门", "上级单位全称"),
+    "kind": ("类别", "单位类别", "类型"),
+    "contact_name": ("联系人",),
+    "contact_phone": ("联系电话", "电话"),
+    "contact_email": ("电子邮箱", "邮箱"),
+}
+MAX_ROWS = 20_000
+KINDS = {
+    match_key(k): k for k in (*GOVERNMENTS, "市直部门", "区县部门", "下属单位", "省直部门")
+}  # 区(县) typed with ASCII brackets is 区（县）
+
+
+@dataclass
+class UnitImport:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"added": self.added, "changed": self.changed, "retired": self.retired, "unchanged": self.unchanged}
+
+
+def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
+    """(row number, values by key) of a list file; a usage error that says what is wrong with the file."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"无法读取名单文件 {path.name}：{exc.strerror or exc}") from exc
+    if raw[:2] == b"PK":
+        table = _xlsx(path)
+    else:
+        text = next((raw.decode(enc) for enc in ("utf-8-sig", "gb18030") if _decodes(raw, enc)), None)
+        if text is None:
+            raise UsageError(f"名单文件 {path.name} 既不是 xlsx，也不是 UTF-8 或 GB18030 编码的 CSV。")
+        table = list(csv.reader(io.StringIO(text)))
+    if not table:
+        raise UsageError(f"名单文件 {path.name} 是空的。")
+    header = [clean_text(h or "") for h in table[0]]
+    where = {key: next((i for i, h in enumerate(header) if h in names), None) for key, names in COLUMNS.items()}
+    missing = [COLUMNS[k][0] for k in ("name", "parent") if where[k] is None]
+    if missing:
+        raise UsageError(
+            f"名单文件 {path.name} 的第 1 行缺少列：{'、'.join(missing)}。",
+            hint="第 1 行是表头：单位全称、简称、上级单位、类别、联系人、联系电话、电子邮箱（前两项和上级单位必填）。",
+        )
+    if len(table) - 1 > MAX_ROWS:
+        raise UsageError(f"名单文件 {path.name} 有 {len(table) - 1} 行，超过上限 {MAX_ROWS} 行。")
+    out = []
+    for n, row in enumerate(table[1:], start=2):
+        # kept as typed (spaces trimmed): the names are the office's; compared through clean_text
+        values = {
+            k: " ".join(str(row[i]).split()) if i is not None and i < len(row) and row[i] is not None else "" for k, i in where.items()
+        }
+        values["kind"] = KINDS.get(match_key(values["kind"]), values["kind"]) if values["kind"] else ""
+        if any(values.values()):
+            out.append((n, values))
+    return out
+
+
+def _decodes(raw: bytes, encoding: str) -> bool:
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _xlsx(path: Path) -> list[list[Any]]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # any reader failure is a file the user must save again
+        raise UsageError(
+            f"名单文件 {path.name} 无法作为 xlsx 打开：{type(exc).__name__}", hint="请在 Excel/WPS 中另存为 .xlsx 后重试。"
+        ) from exc
+    try:
+        ws = wb.worksheets[0]
+        return [["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True, max_row=MAX_ROWS + 2)]
+    finally:
+        wb.close()
+
+
+def import_units(engine: Engine, path: Path, under: Unit, replace: bool = False) -> UnitImport:
+    """Apply an office's list to its part of the tree: all of it, or nothing with every problem named."""
+    rows = read_rows(path)
+    roster = tree(engine)
+    plan = _plan(rows, roster, under, path.name)
+    out = UnitImport()
+    with Session(engine) as session, session.begin():
+        existing = {r.name: r for r in session.scalars(select(UnitRow))}
+        by_code = {r.code: r for r in existing.values() if r.code}
+        made: dict[str, UnitRow] = {}
+        for item in plan:  # parents before children
+            parent_row = made.get(item["parent"]) or existing[item["parent"]]
+            row = existing.get(item["name"])
+            values = {k: item[k] or None for k in ("contact_name", "contact_phone", "contact_email")}
+            if row is None:
+                session.flush()
+                row = UnitRow(
+                    name=item["name"],
+                    code=_next_code(parent_row, by_code),
+                    region_code=parent_row.region_code,
+                    pilot=False,
+                    source="import",
+                    active=True,
+                )
+                by_code[row.code] = row
+                session.add(row)
+                out.added.append(item["name"])
+            else:
+                before = (row.short_name, row.kind, row.parent_id, row.active, row.contact_name, row.contact_phone, row.contact_email)
+                after = (item["short_name"] or row.short_name, item["kind"] or row.kind, parent_row.id, True, *values.values())
+                if before != after:
+                    out.changed.append(item["name"])
+                else:
+                    out.unchanged += 1
+            row.short_name = item["short_name"] or row.short_name or item["name"]
+            row.kind = item["kind"] or row.kind or "下属单位"
+            row.level = "县（市、区）级" if row.kind == COUNTY else parent_row.level
+            row.parent_id = parent_row.id
+            row.active, row.source = True, "import"
+            for k, v in values.items():
+                if v:  # a contact left blank in the list keeps the one already known
+                    setattr(row, k, v)
+            made[item["name"]] = row
+            session.flush()
+        if replace:
+            listed = {item["name"] for item in plan}
+            for u in roster.subtree(under)[1:]:
+                if u.name not in listed and existing.get(u.name) is not None and existing[u.name].active:
+                    existing[u.name].active = False
+                    out.retired.append(u.name)
+        recompute_paths(session)
+        bump_version(session)
+    return out
+
+
+def _next_code(parent: UnitRow, by_code: dict[str, UnitRow]) -> str:
+    n = 1
+    while f"{parent.code}-{n:02d}" in by_code:
+        n += 1
+    return f"{parent.code}-{n:02d}"
+
+
+def _plan(rows: list[tuple[int, dict[str, str]]], roster: Roster, under: Unit, file: str) -> list[dict[str, Any]]:
+    """The rows in the order to apply them (each after its parent), with parents resolved to full names;
+    a usage error listing every problem."""
+    problems: list[str] = []
+    names: dict[str, int] = {}
+    short: dict[str, str] = {}
+    for n, v in rows:
+        if not v["name"]:
+            problems.append(f"第 {n} 行：单位全称为空")
+            continue
+        if v["name"] in names:
+            problems.append(f"第 {n} 行：“{v['name']}”与第 {names[v['name']]} 行重复")
+            continue
+        names[v["name"]] = n
+        for alias in {v["short_name"], v["name"]} - {""}:
+            short.setdefault(alias, v["name"])
+        known = roster.get(v["name"])
+        if known is not None and not known.within(under):
+            problems.append(f"第 {n} 行：“{v['name']}”已是“{_owner(roster, known)}”下的单位，不在“{under.name}”的管辖范围内")
+        if known is not None and known.code == under.code:
+            problems.append(f"第 {n} 行：“{v['name']}”就是本级项目办，不能列在自己的名单里")
+    parent_of: dict[str, str] = {}
+    for n, v in rows:
+        if not v["name"] or names.get(v["name"]) != n:
+            continue
+        p = v["parent"]
+        if not p:
+            problems.append(f"第 {n} 行：“{v['name']}”没有填上级单位")
+            continue
+        target = short.get(p)
+        if target is None:
+            unit = roster.by_code.get(p) or roster.get(p) or roster.match(p).unit
+            if unit is None:
+                problems.append(f"第 {n} 行：上级单位“{p}”既不在名册中，也不在这份名单里")
+                continue
+            if not unit.within(under):
+                problems.append(f"第 {n} 行：上级单位“{unit.name}”不在“{under.name}”的管辖范围内")
+                continue
+            target = unit.name
+        if target == v["name"]:
+            problems.append(f"第 {n} 行：“{v['name']}”的上级单位是它自己")
+            continue
+        parent_of[v["name"]] = target
+    order: list[str] = []
+    state: dict[str, int] = {}
+    for name in parent_of:  # depth-first: parents first, a loop is a cycle
+        chain = []
+        node = name
+        while node in parent_of and state.get(node) is None:
+            state[node] = 1
+            chain.append(node)
+            node = parent_of[node]
+        if node in parent_of and state.get(node) == 1:
+            loop = chain[chain.index(node) :] if node in chain else chain
+            problems.append(f"第 {names[node]} 行：上下级关系成环（{' → '.join([*loop, node])}）")
+        for done in reversed(chain):
+            state[done] = 2
+            order.append(done)
+    if problems:
+        more = f"\n……共 {len(problems)} 处" if len(problems) > 30 else ""
+        raise UsageError(
+            f"名单文件 {file} 有 {len(problems)} 处问题，名册没有改动：\n" + "\n".join(problems[:30]) + more,
+            hint="改正后重新导入；上级单位可写全称、简称或节点编号（inventory units list --under 本级 可查）。",
+        )
+    by_name = {v["name"]: v for _, v in rows if v["name"]}
+    return [{**by_name[name], "parent": parent_of[name]} for name in order]
+
+
+def _owner(roster: Roster, unit: Unit) -> str:
+    parent = roster.parent_of(unit)
+    return parent.name if parent else unit.name

@@ -1,0 +1,219 @@
+"""Approval up the tree: the steps an office takes on its children and on its own part.
+
+The rules, as DHIS2 has them for an organisation tree, in our words:
+- a unit's return is approved (locked) or sent back, with a reason, by its reviewer: the nearest
+  office above it; an office's reviewer approves or sends back the office's whole part;
+- an office submits its part upward only when every child is approved or exempted (with a reason);
+- while an office's part is submitted or approved above, nothing in it changes: no new return, no
+  review, until the level above sends it back or it is reopened;
+- every step is kept (the history) and written to the audit log.
+One function per step; each returns the target's new status.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Engine, insert, select
+
+from ..errors import UsageError
+from ..form.roster import Roster, Unit
+from ..store.audit import record
+from ..store.current import node_lock
+from ..store.models import Decision, NodeApproval
+from ..store.models import Unit as UnitRow
+from .states import DONE, Board, NodeStatus
+
+ACTIONS = {
+    "approve": "审核通过",
+    "return": "退回修改",
+    "exempt": "同意免报",
+    "include": "取消免报",
+    "submit": "报上级审核",
+    "reopen": "重新打开",
+}
+
+
+class Steps:
+    """The steps an office (`office`) may take in a round, checked against the rules above."""
+
+    def __init__(self, engine: Engine, roster: Roster, round_: dict[str, Any] | None, office: Unit, operator: str | None = None) -> None:
+        self.engine, self.roster, self.round, self.office, self.operator = engine, roster, round_, office, operator
+        self.round_id = round_["id"] if round_ else None
+
+    def _board(self, under: Unit | None = None) -> Board:
+        return Board(self.engine, self.roster, self.round, under or self.office)
+
+    def _status(self, target: Unit) -> NodeStatus:
+        board = self._board()
+        board.scope.check_visible(target)
+        st = board.statuses.get(target.name)
+        if st is None:
+            raise UsageError(f"“{target.name}”不在本轮调查范围内。")
+        return st
+
+    def _reviewed_by_me(self, target: Unit) -> NodeStatus:
+        """The target's status, after checking that this office is the one that reviews it."""
+        st = self._status(target)
+        reviewer = self._board().scope.reviewer(target)
+        if reviewer is None or reviewer.code != self.office.code:
+            who = reviewer.name if reviewer else "（无）"
+            raise UsageError(f"“{target.name}”由“{who}”审核，不由“{self.office.name}”审核。", hint="逐级审核：每一级只审核直接下级。")
+        self._not_frozen(self.office)
+        return st
+
+    def _not_frozen(self, node: Unit) -> None:
+        with self.engine.connect() as conn:
+            uid = conn.scalar(select(UnitRow.id).where(UnitRow.name == node.name))
+            why = node_lock(conn, uid, self.round_id) if uid is not None else None
+        if why:
+            raise UsageError(f"{why}，不能再改动。", hint="如确需修改，请上级项目办退回或重新打开。")
+
+    def _log(self, target: Unit, action: str, reason: str | None) -> None:
+        record(self.engine, f"review_{action}", actor=self.operator or self.office.name, role="office", target=target.name, detail=reason)
+
+    def _node_step(self, target: Unit, action: str, reason: str | None) -> None:
+        node_step(self.engine, self.round_id, target, action, reason, self.operator)
+
+    def _decide(self, st: NodeStatus, decision: str, reason: str | None) -> None:
+        decide_return(self.engine, st, decision, reason, self.operator)
+
+    def _after(self, target: Unit, action: str, reason: str | None) -> NodeStatus:
+        self._log(target, action, reason)
+        return self._status(target)
+
+    # -- the steps --
+
+    def approve(self, target: Unit, reason: str | None = None) -> NodeStatus:
+        st = self._reviewed_by_me(target)
+        if st.office:
+            if st.state != "submitted":
+                raise UsageError(f"“{target.name}”还没有报上级审核（当前：{st.state_name}），不能审核通过。")
+            self._node_step(target, "approved", reason)
+            if st.reporter and st.return_state == "pending":
+                self._decide(st, "approved", reason)
+        else:
+            if st.state == "approved":
+                raise UsageError(f"“{target.name}”的报表已经审核通过。")
+            if st.state in ("not_submitted", "rejected", "exempt"):
+                raise UsageError(f"“{target.name}”没有可审核的报表（当前：{st.state_name}）。")
+            self._decide(st, "approved", reason)
+        return self._after(target, "approve", reason)
+
+    def send_back(self, target: Unit, reason: str) -> NodeStatus:
+        reason = _reason(reason, "退回")
+        st = self._reviewed_by_me(target)
+        if st.office:
+            if st.state not in ("submitted", "approved"):
+                raise UsageError(f"“{target.name}”还没有报上级审核（当前：{st.state_name}），无需退回。")
+            self._node_step(target, "returned", reason)
+        else:
+            if st.state not in ("pending", "approved"):
+                raise UsageError(f"“{target.name}”没有可退回的报表（当前：{st.state_name}）。")
+            self._decide(st, "returned", reason)
+        return self._after(target, "return", reason)
+
+    def exempt(self, target: Unit, reason: str) -> NodeStatus:
+        reason = _reason(reason, "免报")
+        st = self._reviewed_by_me(target)
+        if st.state in ("approved", "submitted"):
+            raise UsageError(f"“{target.name}”已{st.state_name}，不能再设为免报。")
+        self._node_step(target, "exempted", reason)
+        return self._after(target, "exempt", reason)
+
+    def include(self, target: Unit) -> NodeStatus:
+        st = self._reviewed_by_me(target)
+        if st.state != "exempt":
+            raise UsageError(f"“{target.name}”不是免报状态。")
+        self._node_step(target, "included", None)
+        return self._after(target, "include", None)
+
+    def reopen(self, target: Unit, reason: str) -> NodeStatus:
+        """The reviewer reopens an approved return or part; an office withdraws its own submission."""
+        reason = _reason(reason, "重新打开")
+        if target.code == self.office.code:
+            st = self._status(target)
+            if st.state != "submitted":
+                raise UsageError(f"“{target.name}”不是“已上报”状态，无需撤回（当前：{st.state_name}）。")
+            self._not_frozen_above(target)
+            self._node_step(target, "reopened", reason)
+            return self._after(target, "reopen", reason)
+        st = self._reviewed_by_me(target)
+        if st.state != "approved":
+            raise UsageError(f"“{target.name}”不是“已通过”状态（当前：{st.state_name}），无需重新打开。")
+        if st.office:
+            self._node_step(target, "reopened", reason)
+        else:
+            self._decide(st, "reopened", reason)
+        return self._after(target, "reopen", reason)
+
+    def _not_frozen_above(self, node: Unit) -> None:
+        parent = self.roster.parent_of(node)
+        if parent is not None:
+            self._not_frozen(parent)
+
+    def submit(self) -> NodeStatus:
+        """Submit this office's part upward: every child approved or exempted first."""
+        node = self.office
+        if node.parent is None:
+            raise UsageError("根节点没有上级，无需上报。")
+        st = self._status(node)
+        if not st.office:
+            raise UsageError(f"“{node.name}”没有下级单位，它的报表由上级直接审核，无需上报。")
+        if st.state in ("submitted", "approved"):
+            raise UsageError(f"“{node.name}”本轮已{st.state_name}。")
+        if st.state != "ready":
+            board = self._board()
+            waiting = [
+                f"{k.name}（{board.statuses[k.name].state_name}）"
+                for k in board.scope.children(node)
+                if k.name in board.statuses and board.statuses[k.name].state not in DONE
+            ]
+            if st.reporter and st.return_state not in ("pending", "approved"):
+                waiting.insert(0, f"本单位自己的报表（{_name(st.return_state)}）")
+            more = f"等 {len(waiting)} 个" if len(waiting) > 5 else ""
+            raise UsageError(
+                f"还不能上报：{'、'.join(waiting[:5])}{more}尚未审核通过或免报。",
+                hint="下级全部审核通过或免报（须写理由）后才能报上级审核。",
+            )
+        self._not_frozen_above(node)
+        self._node_step(node, "submitted", None)
+        return self._after(node, "submit", None)
+
+
+def node_step(engine: Engine, round_id: int | None, target: Unit, action: str, reason: str | None, actor: str | None) -> None:
+    """Record a step on a node (its history)."""
+    with engine.begin() as conn:
+        uid = conn.scalar(select(UnitRow.id).where(UnitRow.name == target.name))
+        conn.execute(
+            insert(NodeApproval).values(
+                round_id=round_id, unit_id=uid, action=action, reason=reason, actor=actor, at=dt.datetime.now(dt.UTC)
+            )
+        )
+
+
+def decide_return(engine: Engine, st: NodeStatus, decision: str, reason: str | None, actor: str | None) -> None:
+    """Record a review of a unit's current return: approved, returned or reopened."""
+    sub = st.accepted
+    if sub is None:
+        raise UsageError(f"“{st.unit.name}”本轮还没有入库的报表。")
+    with engine.begin() as conn:
+        conn.execute(
+            insert(Decision).values(
+                submission_id=sub.id, decision=decision, comment=reason, reviewer=actor, decided_at=dt.datetime.now(dt.UTC)
+            )
+        )
+
+
+def _name(state: str | None) -> str:
+    from .states import state_name
+
+    return state_name(state or "not_submitted")
+
+
+def _reason(reason: str | None, what: str) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise UsageError(f"{what}须写明理由。", hint="理由会记入审核记录，并显示给下级单位。")
+    return text[:2000]

@@ -1,0 +1,219 @@
+"""One vocabulary of states for returns and offices, the same in the portal, the CLI and the reports,
+and the board that reads every unit's state in one office's part of the tree for a round.
+
+A reporter's state follows its return: 未报送 → 未通过校验 (the file failed validation) or 待审核 →
+已通过 (its reviewer approved it: locked) or 退回修改 (its reviewer sent it back with a reason); 免报
+when its reviewer exempted it. An office's state follows its children and the level above: 汇总中
+→ 可上报 (every child approved or exempted) → 已上报 (submitted upward) → 已通过 or 退回修改.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from ..form.roster import Roster, Unit
+from ..store.models import ACCEPTED, Decision, NodeApproval, Submission
+from ..store.models import Unit as UnitRow
+from .scope import Scope, scope_for
+
+STATE_NAMES = {
+    "not_submitted": "未报送",
+    "rejected": "未通过校验",
+    "pending": "待审核",
+    "returned": "退回修改",
+    "approved": "已通过",
+    "exempt": "免报",
+    "collecting": "汇总中",
+    "ready": "可上报",
+    "submitted": "已上报",
+}
+STATE_HELP = {
+    "not_submitted": "本轮还没有收到报表。",
+    "rejected": "收到的报表有校验错误，没有入库；单位改正后重新报送。",
+    "pending": "报表已通过校验并入库，等待上级项目办审核。",
+    "returned": "上级项目办审核后退回修改，附有意见；改正后重新报送。",
+    "approved": "上级项目办已审核通过，报表锁定；如需修改须由上级重新打开。",
+    "exempt": "上级项目办同意本轮不报送（附理由）。",
+    "collecting": "下级单位的报表还没有全部审核通过或免报。",
+    "ready": "下级全部审核通过或免报，可以报上级审核。",
+    "submitted": "已报上级项目办审核，等待上级审核；期间本级及下级报表锁定。",
+}
+DONE = ("approved", "exempt")
+# what became of a file sent in (an import, a submission), in the same words everywhere
+RETURN_NAMES = {
+    "imported": "已入库",
+    "accepted": "已入库",
+    "unchanged": "未变化",
+    "rejected": "未通过校验",
+    "superseded": "已被替代",
+    "not_submitted": "未报送",
+    "failed": "未入库（数据库忙）",
+}
+
+
+def state_name(state: str) -> str:
+    return STATE_NAMES.get(state, state)
+
+
+@dataclass
+class NodeStatus:
+    unit: Unit
+    reporter: bool
+    office: bool
+    submissions: list[Submission] = field(default_factory=list)  # this round's, newest first
+    decision: dict[str, Any] | None = None  # the latest review of its current return
+    step: dict[str, Any] | None = None  # the latest approval step on the node
+    state: str = "not_submitted"  # as a reporter, or as an office when it is one
+    return_state: str | None = None  # an office that also reports: its own return's state
+    children_done: int = 0
+    children_total: int = 0
+
+    @property
+    def accepted(self) -> Submission | None:
+        return next((s for s in self.submissions if s.status == ACCEPTED), None)
+
+    @property
+    def latest(self) -> Submission | None:
+        return self.submissions[0] if self.submissions else None
+
+    @property
+    def state_name(self) -> str:
+        return state_name(self.state)
+
+    @property
+    def status(self) -> str:
+        """The return's intake status (contract.md): not_submitted | rejected | accepted."""
+        if self.accepted:
+            return "accepted"
+        return "rejected" if self.submissions else "not_submitted"
+
+    @property
+    def reason(self) -> str | None:
+        """Why it is sent back or exempted: the reviewer's words."""
+        if self.step and self.step["action"] in ("returned", "exempted"):
+            return self.step["reason"]
+        if self.state == "returned" and self.decision:
+            return self.decision.get("comment")
+        return None
+
+
+class Board:
+    """Every unit's state in an office's part of the tree for a round, read in three queries."""
+
+    def __init__(
+        self, engine: Engine, roster: Roster, round_: dict[str, Any] | None, under: Unit | None = None, kind: str | None = None
+    ) -> None:
+        """`kind` overrides the round's scope (all | pilot), as `report --scope` does."""
+        self.engine, self.roster, self.round = engine, roster, round_
+        self.under = under or roster.root
+        self.round_id = round_["id"] if round_ else None
+        self.steps = self._steps()
+        exempt = {code for code, s in self.steps.items() if s["action"] == "exempted"}
+        self.scope: Scope = scope_for(roster, {"scope": kind} if kind else round_, self.under, exempt)
+
+    def _ids(self, session: Session) -> dict[int, str]:
+        q = select(UnitRow.id, UnitRow.code).where(UnitRow.path.startswith(self.under.path, autoescape=True))
+        return dict(session.execute(q).all())
+
+    def _steps(self) -> dict[str, dict[str, Any]]:
+        """Unit code -> its latest approval step in the round."""
+        out: dict[str, dict[str, Any]] = {}
+        with Session(self.engine) as session:
+            codes = self._ids(session)
+            q = (
+                select(NodeApproval)
+                .where(NodeApproval.round_id.is_(None) if self.round_id is None else NodeApproval.round_id == self.round_id)
+                .order_by(NodeApproval.at, NodeApproval.id)
+            )
+            for a in session.scalars(q):
+                code = codes.get(a.unit_id)
+                if code:
+                    out[code] = {"action": a.action, "reason": a.reason, "actor": a.actor, "at": a.at}
+        return out
+
+    @cached_property
+    def statuses(self) -> dict[str, NodeStatus]:
+        """Unit name -> its status, for the round's units in view (tree order)."""
+        scope = self.scope
+        out = {u.name: NodeStatus(u, scope.is_reporter(u), scope.is_office(u)) for u in scope.units}
+        by_code = {st.unit.code: st for st in out.values()}
+        with Session(self.engine) as session:
+            codes = self._ids(session)
+            q = select(Submission).where(Submission.unit_id.in_(list(codes))).order_by(Submission.received_at.desc(), Submission.id.desc())
+            if self.round_id is not None:
+                q = q.where(Submission.round_id == self.round_id)
+            for sub in session.scalars(q):
+                st = by_code.get(codes.get(sub.unit_id, ""))
+                if st is not None:
+                    session.expunge(sub)
+                    st.submissions.append(sub)
+            current = {st.accepted.id: st for st in out.values() if st.accepted}
+            if current:
+                dq = select(Decision).where(Decision.submission_id.in_(list(current))).order_by(Decision.decided_at, Decision.id)
+                for d in session.scalars(dq):
+                    current[d.submission_id].decision = {
+                        "decision": d.decision,
+                        "comment": d.comment,
+                        "reviewer": d.reviewer,
+                        "at": d.decided_at,
+                    }
+        for code, step in self.steps.items():
+            if code in by_code:
+                by_code[code].step = step
+        for st in out.values():  # an office that sent a return of its own (a 市(州) reporting for its whole city) reports too
+            st.reporter = st.reporter or bool(st.submissions)
+        for st in reversed(list(out.values())):  # children before their parents
+            own = _return_state(st)
+            if st.office:
+                kids = [by_code[k.code] for k in scope.children(st.unit) if k.code in by_code]
+                st.children_total = len(kids)
+                st.children_done = sum(k.state in DONE for k in kids)
+                st.return_state = own if st.reporter else None
+                st.state = _office_state(st, own if st.reporter else None)
+            else:
+                st.state = own
+        return out
+
+    def late(self, st: NodeStatus, deadline: dt.date | None) -> bool:
+        """Whether its first valid return arrived after the deadline (Beijing time), or none has yet
+        and the deadline has passed."""
+        if deadline is None or not st.reporter or st.state == "exempt":
+            return False
+        cutoff = dt.datetime.combine(deadline + dt.timedelta(days=1), dt.time(), tzinfo=BEIJING)
+        first = min((s.received_at for s in st.submissions if s.status != "rejected"), default=None)
+        if first is None:
+            return dt.datetime.now(dt.UTC) >= cutoff
+        return _aware(first) >= cutoff
+
+
+BEIJING = dt.timezone(dt.timedelta(hours=8), "北京时间")
+
+
+def _aware(t: dt.datetime) -> dt.datetime:
+    """An instant as stored: SQLite hands back naive times, written in UTC."""
+    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
+
+
+def _return_state(st: NodeStatus) -> str:
+    if st.step and st.step["action"] == "exempted":
+        return "exempt"
+    if st.accepted is None:
+        return "rejected" if st.submissions else "not_submitted"
+    decision = (st.decision or {}).get("decision")
+    return decision if decision in ("approved", "returned") else "pending"
+
+
+def _office_state(st: NodeStatus, own: str | None) -> str:
+    action = st.step["action"] if st.step else None
+    if action == "exempted":
+        return "exempt"
+    if action in ("submitted", "approved", "returned"):
+        return action
+    ready = st.children_done == st.children_total and (own is None or own in ("pending", "approved"))
+    return "ready" if ready else "collecting"

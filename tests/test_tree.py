@@ -1,0 +1,249 @@
+"""The survey in levels: the roster tree from forms/, an office's own list imported over its part,
+who reports and who collects in a round, approval up the tree (DHIS2's rules) and what each office
+may see and do. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import run_cli
+from sqlalchemy import func, select
+
+from inventory.demo.synth import clean_return, write_return
+from inventory.errors import UsageError
+from inventory.form import load_form
+from inventory.form.roster import load_roster
+from inventory.report import Reports
+from inventory.store.audit import entries
+from inventory.store.db import open_db
+from inventory.store.importer import Importer
+from inventory.store.models import NodeApproval
+from inventory.store.models import Unit as UnitRow
+from inventory.store.unit_import import import_units
+from inventory.store.units import sync_defaults, tree
+from inventory.workflow.approvals import Steps
+from inventory.workflow.rounds import open_round, pick
+from inventory.workflow.scope import Scope
+from inventory.workflow.states import Board
+
+DIVISIONS = json.loads((load_form().folder / "divisions.json").read_text(encoding="utf-8"))
+
+
+def test_the_default_tree_holds_every_city_county_and_department():
+    roster = load_roster()
+    kinds = {}
+    for u in roster:
+        kinds.setdefault(u.kind, []).append(u)
+    assert roster.root.name == "四川省" and roster.root.parent is None
+    assert len(kinds["市（州）"]) == 21 and len(kinds["区（县）"]) == 183
+    assert {u.code for u in kinds["区（县）"]} == {c["code"] for city in DIVISIONS["cities"] for c in city["counties"]}
+    assert 5_500 < len(roster) < 6_500  # about 6,000 units, as the province-wide survey has
+    assert len({u.name for u in roster}) == len(roster) and len({u.short_name for u in roster}) == len(roster)
+    deyang = roster.resolve("德阳市")
+    assert roster.resolve("旌阳区").parent == deyang.code and roster.resolve("旌阳区").within(deyang)
+    assert not roster.resolve("锦江区").within(deyang)
+    # 市中区 is in 内江 and in 乐山: the short name alone names neither, the full names both
+    assert roster.match("市中区").unit is None
+    assert roster.resolve("内江市市中区人民政府").within(roster.resolve("内江市"))
+    assert roster.resolve("乐山市市中区教育和体育局").parent == roster.resolve("乐山市市中区人民政府").code
+    # an autonomous prefecture's departments go by its short name, the full name is an alias
+    assert roster.resolve("凉山州教育局").name == roster.resolve("凉山彝族自治州教育局").name
+    assert all(u.region_code == deyang.region_code for u in roster.subtree(deyang))
+
+
+def test_the_database_holds_the_tree_and_keeps_an_office_s_changes(db_url, tmp_path):
+    engine = open_db(db_url)
+    roster = tree(engine)
+    assert len(roster) == len(load_roster())
+    listing = tmp_path / "德阳名单.csv"
+    listing.write_text(
+        "单位全称,简称,上级单位,类别,联系人,联系电话\n"
+        "德阳市大数据中心,市大数据中心,德阳市数据局,下属单位,周工,13800000001\n"
+        "德阳市政务服务中心,,德阳市,市直部门,,\n"
+        "德阳市政务服务中心窗口科,,德阳市政务服务中心,下属单位,,\n",
+        encoding="gb18030",
+    )
+    deyang = roster.resolve("德阳市")
+    done = import_units(engine, listing, deyang)
+    assert done.added == ["德阳市政务服务中心", "德阳市大数据中心", "德阳市政务服务中心窗口科"] or set(done.added) == {
+        "德阳市大数据中心",
+        "德阳市政务服务中心",
+        "德阳市政务服务中心窗口科",
+    }
+    roster = tree(engine)
+    centre = roster.resolve("市大数据中心")
+    assert roster.parent_of(centre).name == "德阳市数据局" and centre.contact_name == "周工" and centre.level == "市（州）级"
+    assert centre.code.startswith(roster.resolve("德阳市数据局").code + "-")
+    # a newer version of the defaults never overwrites an office's units
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as session, session.begin():
+        sync_defaults(session)
+    assert tree(engine).resolve("市大数据中心").contact_name == "周工"
+    # replace: the list is the whole part; what it leaves out is retired, not deleted
+    only = tmp_path / "德阳完整名单.csv"
+    only.write_text("单位全称,上级单位\n德阳市数据局,德阳市\n德阳市大数据中心,德阳市数据局\n", encoding="utf-8")
+    done = import_units(engine, only, deyang, replace=True)
+    after = tree(engine)
+    assert "德阳市教育局" in done.retired and after.get("德阳市教育局") is None and after.get("德阳市大数据中心") is not None
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(UnitRow).where(UnitRow.name == "德阳市教育局")) == 1
+
+
+@pytest.mark.parametrize(
+    ("rows", "said"),
+    [
+        ("德阳市云计算中心,德阳市不存在局\n", "既不在名册中，也不在这份名单里"),
+        ("德阳市云计算中心,德阳市数据局\n德阳市云计算中心,德阳市\n", "与第 2 行重复"),
+        ("成都市教育局,德阳市\n", "不在“德阳市人民政府”的管辖范围内"),
+        ("德阳市甲中心,德阳市乙中心\n德阳市乙中心,德阳市甲中心\n", "成环"),
+        ("德阳市云计算中心,锦江区\n", "不在“德阳市人民政府”的管辖范围内"),
+        ("德阳市云计算中心,\n", "没有填上级单位"),
+    ],
+)
+def test_a_wrong_list_changes_nothing_and_names_every_problem(tmp_path, rows, said):
+    engine = open_db(f"sqlite:///{tmp_path / 't.db'}")
+    before = len(tree(engine))
+    listing = tmp_path / "名单.csv"
+    listing.write_text("单位全称,上级单位\n" + rows, encoding="utf-8")
+    with pytest.raises(UsageError, match=said) as err:
+        import_units(engine, listing, tree(engine).resolve("德阳市"))
+    assert "第 " in str(err.value) and "名册没有改动" in str(err.value)
+    assert len(tree(engine)) == before
+
+
+def test_who_reports_and_who_collects():
+    roster = load_roster()
+    pilot = Scope(roster, "pilot")
+    assert {u.short_name for u in pilot.reporters} == {u.short_name for u in roster.pilots()}
+    assert [u.name for u in pilot.offices] == ["四川省"]
+    whole = Scope(roster, "all")
+    deyang = roster.resolve("德阳市")
+    assert not whole.is_reporter(deyang) and whole.is_office(deyang)
+    assert whole.is_reporter(roster.resolve("德阳市教育局")) and whole.reviewer(roster.resolve("德阳市教育局")) is deyang
+    assert whole.reviewer(roster.resolve("中江县教育和体育局")).name == "中江县人民政府"
+    assert whole.reviewer(roster.resolve("中江县人民政府")) is deyang
+    mine = Scope(roster, "all", deyang)
+    assert all(u.within(deyang) for u in mine.units) and len(mine.units) == len(roster.subtree(deyang))
+
+
+def _round(engine):
+    open_round(engine, "2026", "2026年全省", None)
+    return pick(engine)
+
+
+def _import(engine, tmp_path, unit_name, n=3, seed=1, under=None):
+    form = load_form()
+    roster = tree(engine)
+    unit = roster.resolve(unit_name)
+    values, rows = clean_return(form, unit, n, seed=seed)
+    path = write_return(tmp_path / f"{unit.short_name}-{seed}.xlsx", form, unit, values, rows)
+    return Importer(engine, under=under).import_file(path)
+
+
+def test_approval_goes_up_the_tree_and_locks(db_url, tmp_path):
+    engine = open_db(db_url)
+    round_ = _round(engine)
+    roster = tree(engine)
+    # a county office with a small part of its own: two departments
+    zj = roster.resolve("中江县人民政府")
+    listing = tmp_path / "中江.csv"
+    listing.write_text("单位全称,上级单位\n中江县教育和体育局,中江县\n中江县公安局,中江县\n", encoding="utf-8")
+    import_units(engine, listing, zj, replace=True)
+    roster = tree(engine)
+    county = Steps(engine, roster, round_, zj, "县项目办")
+    edu, police = roster.resolve("中江县教育和体育局"), roster.resolve("中江县公安局")
+    assert _import(engine, tmp_path, edu.name).status == "imported"
+    # a parent cannot submit before its children are done, and says which are not
+    with pytest.raises(UsageError, match="中江县公安局（未报送）"):
+        county.submit()
+    # only the direct reviewer acts; the province cannot approve a county department
+    with pytest.raises(UsageError, match="由“中江县人民政府”审核"):
+        Steps(engine, roster, round_, roster.root, "省项目办").approve(edu)
+    assert county.approve(edu).state == "approved"
+    # approval locks: a new return is refused with the reason, until the office reopens it
+    again = _import(engine, tmp_path, edu.name, seed=2)
+    assert again.status == "rejected" and any(i.code == "RETURN_LOCKED" for i in again.report.issues)
+    with pytest.raises(UsageError, match="须写明理由"):
+        county.reopen(edu, "  ")
+    assert county.reopen(edu, "单位要补报一个系统").state == "pending"
+    assert _import(engine, tmp_path, edu.name, seed=3).status == "imported"
+    county.approve(edu)
+    with pytest.raises(UsageError, match="须写明理由"):
+        county.exempt(police, "")
+    assert county.exempt(police, "本轮机构改革，系统并入市公安局").state == "exempt"
+    assert county.submit().state == "submitted"
+    # submitted upward: the county's part is frozen
+    frozen = _import(engine, tmp_path, police.name, seed=4)
+    assert any(i.code == "RETURN_LOCKED" and "中江县人民政府" in str(i.value) for i in frozen.report.issues), frozen.report.issues
+    with pytest.raises(UsageError, match="已锁定"):
+        county.include(police)
+    # the city sends the county back with a reason; the county can act again
+    city = Steps(engine, roster, round_, roster.resolve("德阳市"), "市数据局")
+    with pytest.raises(UsageError, match="须写明理由"):
+        city.send_back(zj, "")
+    back = city.send_back(zj, "公安局的系统请补报，不能免报")
+    assert back.state == "returned" and back.reason == "公安局的系统请补报，不能免报"
+    county.include(police)
+    assert Board(engine, roster, round_, zj).statuses["中江县公安局"].state == "not_submitted"
+    # history and audit log keep every step
+    with engine.connect() as conn:
+        steps = [a for (a,) in conn.execute(select(NodeApproval.action).order_by(NodeApproval.id))]
+    assert steps == ["exempted", "submitted", "returned", "included"]
+    logged = [e["action"] for e in entries(engine)]
+    assert {"review_approve", "review_reopen", "review_exempt", "review_submit", "review_return", "review_include"} <= set(logged)
+
+
+def test_an_office_imports_only_its_part_and_a_city_may_report_for_its_own(db_url, tmp_path):
+    engine = open_db(db_url)
+    _round(engine)
+    roster = tree(engine)
+    other = _import(engine, tmp_path, "成都市锦江区人民政府办公室", under=roster.resolve("德阳市"))
+    assert other.status == "rejected" and [i.code for i in other.report.issues if i.severity == "error"] == ["UNIT_OUTSIDE"]
+    # a city's own return naming its departments as owners is its own part: accepted
+    form = load_form()
+    city = roster.resolve("德阳市")
+    values, rows = clean_return(form, city, 4, seed=9)
+    rows[form.main.name][0]["owner_unit"] = "德阳市教育局"
+    rows[form.main.name][1]["owner_unit"] = "成都市教育局"  # another city's department: not its to report
+    path = write_return(tmp_path / "德阳.xlsx", form, city, values, rows)
+    result = Importer(engine).import_file(path)
+    owners = [(i.code, i.value) for i in result.report.issues if i.code == "UNIT_OTHER_OWNER"]
+    assert owners == [("UNIT_OTHER_OWNER", "成都市教育局")]
+
+
+def test_coverage_at_a_city_rolls_up_its_part_by_level(db_url, tmp_path):
+    engine = open_db(db_url)
+    round_ = _round(engine)
+    roster = tree(engine)
+    for name in ("德阳市教育局", "德阳市公安局", "中江县教育和体育局"):
+        assert _import(engine, tmp_path, name).status == "imported"
+    Steps(engine, roster, round_, roster.resolve("德阳市"), "市数据局").exempt(roster.resolve("德阳市信访局"), "信访局无信息系统")
+    cov = Reports(engine, under="德阳市").coverage()
+    assert {u["unit"] for u in cov["units"]} <= {u.name for u in roster.subtree(roster.resolve("德阳市"))}
+    city_level, county_level = cov["by_level"]["市（州）级"], cov["by_level"]["县（市、区）级"]
+    assert city_level["units_accepted"] == 2 and city_level["units_exempt"] == 1
+    assert city_level["units_expected"] == 33 - 1 and county_level["units_accepted"] == 1
+    zj = next(c for c in cov["by_county"] if c["unit"] == "中江县人民政府")
+    assert zj["units_accepted"] == 1 and zj["units_expected"] == 27 and zj["state"] == "collecting"
+    assert cov["under"]["unit"] == "德阳市人民政府" and not cov["by_city"][1:]
+    # the province sees every city's figures, one row each
+    whole = Reports(engine).coverage()
+    assert len(whole["by_city"]) == 21 and next(c for c in whole["by_city"] if c["short_name"] == "德阳市")["units_accepted"] == 3
+
+
+def test_the_cli_works_in_levels(tmp_path):
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    listed = run_cli("units", "list", "--under", "德阳市", "--depth", "1", "--json", "--db", db)
+    assert listed.returncode == 0, listed.stderr
+    assert {u["name"] for u in json.loads(listed.stdout)} >= {"德阳市人民政府", "德阳市教育局", "中江县人民政府"}
+    assert all(u["depth"] <= 2 for u in json.loads(listed.stdout))
+    open_round(open_db(db), "2026", "2026年全省", None)
+    early = run_cli("review", "submit", "中江县", "--db", db)
+    assert early.returncode == 2 and "还不能上报" in early.stderr and "Traceback" not in early.stderr
+    status = run_cli("review", "status", "--under", "德阳市", "--json", "--db", db)
+    rows = json.loads(status.stdout)
+    assert rows[0]["unit"] == "德阳市人民政府" and rows[0]["state_name"] == "汇总中" and len(rows) == 40
+    cov = run_cli("report", "coverage", "--under", "中江县", "--json", "--db", db)
+    assert json.loads(cov.stdout)["totals"]["units_expected"] == 27
