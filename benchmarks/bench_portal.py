@@ -47,7 +47,8 @@ def main() -> None:
     burst = "--burst" in sys.argv
     work = Path(tempfile.mkdtemp(prefix="bench-portal-"))
     url = pg or f"sqlite:///{work / 'portal.db'}"
-    form, units = load_form(), list(load_roster())
+    roster = load_roster()
+    form, units = load_form(), roster.children(roster.root)
     engine = open_db(url)
     jobs = []
     for i in range(uploads):

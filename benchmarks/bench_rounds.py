@@ -40,7 +40,8 @@ print(time.perf_counter() - t, data["totals"])
 def prefill(per: int) -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-rounds-"))
     url = f"sqlite:///{work / 'r.db'}"
-    form, units = load_form(), list(load_roster())
+    roster = load_roster()
+    form, units = load_form(), roster.children(roster.root)
     importer = Importer(open_db(url))
     for i, unit in enumerate(units):
         values, rows = clean_return(form, unit, per, seed=500 + i)

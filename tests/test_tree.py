@@ -247,3 +247,23 @@ def test_the_cli_works_in_levels(tmp_path):
     assert rows[0]["unit"] == "德阳市人民政府" and rows[0]["state_name"] == "汇总中" and len(rows) == 40
     cov = run_cli("report", "coverage", "--under", "中江县", "--json", "--db", db)
     assert json.loads(cov.stdout)["totals"]["units_expected"] == 27
+
+
+def test_an_office_s_findings_include_duplicates_across_the_whole_tree(db_url, tmp_path):
+    engine = open_db(db_url)
+    _round(engine)
+    form, roster = load_form(), tree(engine)
+    same = {
+        "system_name": "智慧校园安全管理平台",
+        "functions": "校园视频监控接入、门禁出入登记、校园安全隐患排查和整改跟踪",
+        "status": "在用",
+    }
+    for i, name in enumerate(("中江县教育和体育局", "广汉市教育和体育局")):
+        unit = roster.resolve(name)
+        values, rows = clean_return(form, unit, 3, seed=40 + i)
+        rows[form.main.name][0].update(same, category="业务应用系统", build_mode="自行建设")
+        assert Importer(engine).import_file(write_return(tmp_path / f"{i}.xlsx", form, unit, values, rows)).status == "imported"
+    found = Reports(engine, under="中江县").issues()["findings"]
+    build = [f for f in found if f["code"] == "FIND_DUPLICATE_BUILD"]
+    assert build and {m["单位"] for m in build[0]["evidence"]["系统"]} == {"中江县教育和体育局", "广汉市教育和体育局"}
+    assert not [f for f in Reports(engine, under="什邡市").issues()["findings"] if f["code"] == "FIND_DUPLICATE_BUILD"]
