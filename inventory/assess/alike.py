@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -81,6 +82,25 @@ class Phrasing:
     def says_something(self, text: str) -> bool:
         """Long enough to compare, and not a filled-in template."""
         return len(text) >= MIN_TEXT and not self.templated(text)
+
+
+_CLAUSE = re.compile(r"[，。；、,;：:\n（）()]+")
+
+
+def closest_clauses(a: str, b: str) -> tuple[str, str] | None:
+    """The two clauses, one of each description, that share the most (character pairs, Jaccard): what
+    a reader compares first to see why two systems were linked. None when no clause pair shares anything."""
+    ca = [c for c in _CLAUSE.split(a) if len(c) >= 4]
+    cb = [c for c in _CLAUSE.split(b) if len(c) >= 4]
+    best, pair = 0.0, None
+    for x in ca:
+        gx = set(bigrams(x))
+        for y in cb:
+            gy = set(bigrams(y))
+            score = len(gx & gy) / len(gx | gy) if gx | gy else 0.0
+            if score > best:
+                best, pair = score, (x, y)
+    return pair
 
 
 def bigrams(text: str) -> Counter[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from .alike import closest_clauses
 from .model import Finding, System
 
 
@@ -121,6 +122,8 @@ def possible_findings(systems, leads, own, build, report, meta) -> list[Finding]
         if build.together(a[0], b[0]) or report.together(a[0], b[0]):
             continue
         why = "有相同的业务词，业务功能描述意思相近，但不足以认定"
-        found.join(a[0], b[0], {"依据": why, **signals, "系统": [systems[a[0]].name, systems[b[0]].name]})
+        said = closest_clauses(str(systems[a[0]].values.get("functions") or ""), str(systems[b[0]].values.get("functions") or ""))
+        more = {"相近的描述": list(said)} if said else {}
+        found.join(a[0], b[0], {"依据": why, **signals, **more, "系统": [systems[a[0]].name, systems[b[0]].name]})
     m = meta["FIND_DUPLICATE_POSSIBLE"]
     return [_group("FIND_DUPLICATE_POSSIBLE", m, systems, members, links, tag=False) for members, links in found.components()]

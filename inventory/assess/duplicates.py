@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 from ..form.assessment import load_names
 from ..parallel import ChildLost, beside
-from .alike import Phrasing, alike_pairs, bigrams, pair_meanings
+from .alike import Phrasing, alike_pairs, bigrams, closest_clauses, pair_meanings
 from .dup_groups import Groups, build_findings, possible_findings, report_findings
 from .findings import applies_to
 from .model import Finding, System
@@ -338,6 +338,10 @@ class _Linker:
 
     def link(self, ma: list[int], mb: list[int], why: str, signals: dict[str, Any]) -> None:
         systems, own_set = self.systems, self.own
+        if ma is not mb and "相近的描述" not in signals:  # the clauses a reader compares first
+            said = closest_clauses(str(systems[ma[0]].values.get("functions") or ""), str(systems[mb[0]].values.get("functions") or ""))
+            if said:
+                signals = {**signals, "相近的描述": list(said)}
         own_a = [i for i in ma if i in own_set]
         own_b = own_a if mb is ma else [i for i in mb if i in own_set]
         own = own_a if mb is ma else list(dict.fromkeys(own_a + own_b))
