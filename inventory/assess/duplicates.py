@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 from ..form.assessment import load_names
 from ..parallel import ChildLost, beside
-from .alike import Phrasing, alike_pairs, bigrams, closest_clauses, pair_meanings
+from .alike import Phrasing, alike_pairs, bigrams, closest_clauses, for_encoder, pair_meanings
 from .dup_groups import Groups, build_findings, possible_findings, report_findings
 from .findings import applies_to
 from .model import Finding, System
@@ -187,7 +187,7 @@ def _national(profile: NameProfile, v: dict[str, Any]) -> bool:
 
 def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any) -> list[Finding]:
     """Group duplicates across owners; mark copies of a system reported elsewhere as not counted."""
-    t, meta = rules["thresholds"], rules["findings"]
+    t, meta = for_encoder(rules["thresholds"]), rules["findings"]
     reader = name_reader(roster)
     report_ok = applies_to(meta["FIND_DUPLICATE_REPORT"]["applies"])
     build_ok = applies_to(meta["FIND_DUPLICATE_BUILD"]["applies"])

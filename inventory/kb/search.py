@@ -30,25 +30,37 @@ from .lexical import LexicalIndex
 from .semantic import SemanticIndex
 from .text import Tokenizer, normalise
 
-# fused = semantic similarity + COVERAGE_BONUS x share of the question's words covered
-#         + BM25_BONUS x BM25 score / the best entry's BM25 score.
-# Both weights were chosen on the development set (tests/kb_queries.yaml) alone, by recall@3 with
-# the bar below set by its rule; the held-out sets in benchmarks/kb/ are never used for choosing.
-COVERAGE_BONUS = 0.9
-BM25_BONUS = 0.1
-# Below MIN_FUSED the best entry is not a good answer. Rule for setting it: the lowest bar at which
-# nine in ten of the development set's off-topic questions (small talk and near-domain questions
-# such as other forms and other systems) get "no good match". Entries between SUGGEST_MIN and the
-# bar are offered as "maybe related", so a real question worded far from every entry still shows
-# its likely entry.
-MIN_FUSED = 0.823
-SUGGEST_MIN = 0.65
-# A question as close to one of the off-topic examples (kb/_offtopic.yaml) as to its best entry, plus
-# this margin, is not this knowledge base's business, whatever its fused score. Chosen on the
-# development set: the margin that rejects the most of its off-topic questions without losing one of
-# its answers (answers start to be lost at -0.1).
-OFFTOPIC_MARGIN = 0.0
-KEEP_WITHIN = 0.3  # further hits are listed only while they stay this close to the best one
+
+@dataclass(frozen=True)
+class Weights:
+    """How the two sides are fused, per encoder (their similarities spread differently: USE's over
+    about 0.3-1.0, e5's within about 0.8-1.0, six times narrower).
+
+    fused = semantic similarity + coverage x share of the question's words covered + bm25 x BM25 score /
+    the best entry's. Below `min_fused` the best entry is not a good answer; the rule for setting it: the
+    lowest bar at which nine in ten of the development set's off-topic questions (small talk and
+    near-domain questions such as other forms and other systems) get "no good match". Entries between
+    `suggest_min` and the bar are offered as "maybe related". A question as close to one of the
+    off-topic examples (kb/_offtopic.yaml) as to its best entry, plus `offtopic_margin`, is not this
+    knowledge base's business, whatever its fused score. Further hits are listed only while they stay
+    within `keep_within` of the best one. Everything was chosen on the development set
+    (tests/kb_queries.yaml) alone; the held-out sets in benchmarks/kb/ are never used for choosing.
+    For e5, the weights are USE's divided by how much narrower e5's similarities spread on the
+    development set (5.9, measured without labels), then the bar and margin set by the same rules.
+    """
+
+    coverage: float
+    bm25: float
+    min_fused: float
+    suggest_min: float
+    offtopic_margin: float
+    keep_within: float
+
+
+WEIGHTS = {
+    "use": Weights(coverage=0.9, bm25=0.1, min_fused=0.75, suggest_min=0.65, offtopic_margin=0.0, keep_within=0.3),
+    "e5": Weights(coverage=0.152, bm25=0.0169, min_fused=0.935, suggest_min=0.756, offtopic_margin=-0.01, keep_within=0.05),
+}
 MIN_COVERAGE = 0.5  # the bar when only the lexical side is available
 
 
@@ -97,6 +109,7 @@ class KnowledgeBase:
         offtopic: Iterable[str] = (),
     ) -> None:
         self.entries = entries
+        self.folder: Path | None = None  # where the entries (and their shipped vectors) are
         self.offtopic = list(offtopic)
         self.contact = contact
         self.tokenize = Tokenizer(dictionary)
@@ -113,13 +126,22 @@ class KnowledgeBase:
         entries = load_entries(folder)
         groups, stop, fillers, dictionary = extras(folder)
         contact = load_form().round.get("contact", "项目办")
-        return cls(entries, groups, stop, dictionary, contact=contact, fillers=fillers, offtopic=offtopic_examples(folder))
+        kb = cls(entries, groups, stop, dictionary, contact=contact, fillers=fillers, offtopic=offtopic_examples(folder))
+        kb.folder = folder
+        return kb
+
+    @property
+    def weights(self) -> Weights:
+        return WEIGHTS[self.semantic.encoder.name if self.semantic is not None else "use"]
 
     @cached_property
     def semantic(self) -> SemanticIndex | None:
         """The meaning side, built on the first search; None when the encoder is not installed."""
+        from .vectors import seed_path
+
         try:
-            return SemanticIndex(self.entries, shared_encoder(), self.offtopic)
+            encoder = shared_encoder()
+            return SemanticIndex(self.entries, encoder, self.offtopic, seed=seed_path(self.folder, encoder))
         except ImportError:
             return None
         except Exception as exc:  # a broken model install must not take the FAQ down: words still answer
@@ -138,8 +160,9 @@ class KnowledgeBase:
             return np.where(covered >= MIN_COVERAGE, lexical, 0.0), covered, groups, False
         semantic, away = self.semantic.scores(*self.wordings(norm))
         relative = lexical / lexical.max() if lexical.max() > 0 else lexical
-        off_topic = bool(len(semantic)) and away >= float(semantic.max()) + OFFTOPIC_MARGIN
-        return semantic + COVERAGE_BONUS * covered + BM25_BONUS * relative, covered, groups, off_topic
+        w = self.weights
+        off_topic = bool(len(semantic)) and away >= float(semantic.max()) + w.offtopic_margin
+        return semantic + w.coverage * covered + w.bm25 * relative, covered, groups, off_topic
 
     def wordings(self, norm: str) -> list[str]:
         """The question, and the question without its filler words when that leaves something to compare."""
@@ -153,15 +176,15 @@ class KnowledgeBase:
             return SearchResult(query, [], self._no_answer())
         fused, _, groups, off_topic = self.rank(query)
         order = np.argsort(-fused, kind="stable")
-        semantic = self.semantic is not None
-        bar = MIN_FUSED if semantic else 1e-9
+        semantic, w = self.semantic is not None, self.weights
+        bar = w.min_fused if semantic else 1e-9
         if not len(order) or fused[order[0]] < bar or off_topic:
-            maybe = [i for i in order[: min(limit, 3)] if semantic and fused[i] >= SUGGEST_MIN]
+            maybe = [i for i in order[: min(limit, 3)] if semantic and fused[i] >= w.suggest_min]
             return SearchResult(query, [], self._no_answer(), [self._hit(int(i), fused, groups) for i in maybe])
         top = float(fused[order[0]])
         hits = []
         for i in order[:limit]:
-            if fused[i] < max(bar, top - KEEP_WITHIN) and hits:
+            if fused[i] < max(bar, top - w.keep_within) and hits:
                 break
             hits.append(self._hit(int(i), fused, groups))
         return SearchResult(query, hits)

@@ -219,7 +219,8 @@ class Importer:
                 q = q.with_for_update()
             unit_id = conn.scalar(q)
         round_id = current_round(conn)
-        locked = lock_reason(conn, unit_id, round_id) if unit_id is not None and status == IMPORTED else None
+        where = report.unit.path if report.unit is not None else None
+        locked = lock_reason(conn, unit_id, round_id, where) if unit_id is not None and status == IMPORTED else None
         if locked:  # nothing is stored: the office reopens the return (or the part) first
             return _Stored(None, REJECTED, False, locked, [make_issue("RETURN_LOCKED", file=path.name, value=locked)])
         key = _round_key(sha, round_id)
