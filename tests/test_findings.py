@@ -569,3 +569,23 @@ def test_words_the_lexicon_does_not_know_are_listed_for_the_office(tmp_path, for
     assert words and all(w["units"] == 1 and w["systems"] >= 1 and w["examples"] for w in words)
     table = run_cli("findings", "words", "--db", url)  # one unit: nothing used by two units
     assert table.returncode == 0 and "没有查重词表不认识的业务词" in table.stdout
+
+
+def test_a_kind_of_work_every_trade_does_links_nothing_across_trades(roster):
+    """招生 in an education, a labour and a health system, 车辆 in a police, a fleet and a farm-machine
+    system: a kind of work each trade does, not one business. No claim and no lead across trades; the
+    same business of one trade in two places still is one."""
+    city = "德阳市人民政府"
+    systems = [
+        _system(city, "德阳市教育局", "德阳市招生管理平台", "义务教育阶段新生入学报名、学区划片和录取结果查询"),
+        _system(city, "德阳市人力资源和社会保障局", "德阳市招生管理系统", "技工院校招生计划下达、考生报名和录取管理"),
+        _system(city, "德阳市卫生健康委员会", "德阳市招生考试系统", "医学院校定向生招生报名和资格审核"),
+        _system(city, "德阳市公安局", "德阳市车辆管理系统", "机动车登记、年检和驾驶证业务办理"),
+        _system(city, "德阳市机关事务管理局", "德阳市车辆管理平台", "公务用车派车申请、里程油耗和维修保养管理"),
+        _system(city, "德阳市农业农村局", "德阳市农机车辆管理系统", "拖拉机和联合收割机登记、检验和驾驶人管理"),
+        _system("中江县人民政府", "中江县教育和体育局", "中江县招生管理平台", "义务教育新生入学报名、划片招生和录取查询"),
+    ]
+    groups = _groups(duplicate_findings(systems, load_rules(), roster))
+    assert ["中江县招生管理平台", "德阳市招生管理平台"] in groups, groups  # one trade, one business
+    assert not [g for g in groups if any("车辆" in n for n in g)], groups
+    assert not [g for g in groups if "德阳市招生管理系统" in g or "德阳市招生考试系统" in g], groups

@@ -5,6 +5,7 @@ may see and do. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from conftest import run_cli
@@ -267,3 +268,29 @@ def test_an_office_s_findings_include_duplicates_across_the_whole_tree(db_url, t
     build = [f for f in found if f["code"] == "FIND_DUPLICATE_BUILD"]
     assert build and {m["单位"] for m in build[0]["evidence"]["系统"]} == {"中江县教育和体育局", "广汉市教育和体育局"}
     assert not [f for f in Reports(engine, under="什邡市").issues()["findings"] if f["code"] == "FIND_DUPLICATE_BUILD"]
+
+
+def test_a_city_s_coverage_and_brief_pages_roll_up_by_level(browser, tmp_path):
+    """The pages a 市(州) office prints: its figures by level and per 区(县), in a real browser."""
+    from inventory.report.formats import write_report
+
+    engine = open_db(f"sqlite:///{tmp_path / 'city.db'}")
+    round_ = _round(engine)
+    roster = tree(engine)
+    for name in ("德阳市教育局", "德阳市公安局", "中江县教育和体育局", "广汉市公安局"):
+        _import(engine, tmp_path, name)
+    Steps(engine, roster, round_, roster.resolve("德阳市"), "市数据局").approve(roster.resolve("德阳市教育局"))
+    reports = Reports(engine, under="德阳市")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    cov = write_report("coverage", reports.coverage(), "html", tmp_path / "cov.html", reports.form)
+    page.goto(Path(cov).as_uri())
+    assert "统计范围：德阳市人民政府及其下级" in page.content()
+    levels = page.locator("h2", has_text="按层级").locator("xpath=following-sibling::div[1]")
+    rows = {r.locator("td").nth(0).text_content(): [c.text_content() for c in r.locator("td").all()] for r in levels.locator("tr.r").all()}
+    assert rows["市（州）级"][3] == "2" and rows["市（州）级"][4] == "1" and rows["县（市、区）级"][3] == "2", rows
+    counties = page.locator("h2", has_text="各区（县）").locator("xpath=following-sibling::div[1]")
+    assert counties.locator("tr.r").count() == 6 and "中江县人民政府" in counties.text_content()
+    brief = write_report("brief", reports.brief(), "html", tmp_path / "brief.html", reports.form)
+    page.goto(Path(brief).as_uri())
+    assert "范围：德阳市人民政府及其下级（按层级：市（州）级 应报 33、已入库 2，县（市、区）级 应报 162、已入库 2）" in page.content()
+    page.close()

@@ -31,6 +31,7 @@ from .dup_groups import Groups, build_findings, possible_findings, report_findin
 from .findings import applies_to
 from .model import Finding, System
 from .names import NameProfile, NameReader, abbreviations, places
+from .trades import by_trade, only_work, work_words
 
 NATIONAL_MODE = "上级统建（国垂）"
 VERTICAL = (NATIONAL_MODE, "上级统建（省垂）")
@@ -223,11 +224,14 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
     pairs: set[tuple[int, int]] = set()
     for rs in index.values():
         pairs.update((a, b) for x, a in enumerate(rs) for b in rs[x + 1 :])
+    trade = {i: reader.owner_words(systems[i].owner) or frozenset({systems[i].owner}) for i in idx}
+    work = work_words(idx, prof, trade, reader, t)
     candidates: list[tuple[list[int], list[int], str, dict[str, Any]]] = []
     for (words, owned, _), members in by_words.items():
         if scorer.trade_only(words, owned) and vertical.isdisjoint(members):
             continue  # only the owner's broad line of work (an 教育局's 教育), and no 上级统建 copy: too little to go on
-        candidates.append((members, members, "业务核心相同", {"名称相似度": 1.0, "相同业务词": sorted(words)}))
+        for part in by_trade(members, words, work, trade, vertical):
+            candidates.append((part, part, "业务核心相同", {"名称相似度": 1.0, "相同业务词": sorted(words)}))
     involved = {by_words[reps[r]][0] for pair in pairs for r in pair}
     builders = {i for i in idx if i not in vertical and (systems[i].unit in provincial or systems[i].values.get("scope") in MULTI_LEVEL)}
     with_copy = {r for r, key in enumerate(reps) if not vertical.isdisjoint(by_words[key])}
@@ -243,6 +247,8 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
         m = scorer.name(pa, pb)
         if m.owners_only:
             continue  # like a name made only of its owner's line of work: too little to go on
+        if only_work(m.shared, work, reader) and trade[ma[0]] != trade[mb[0]] and vertical.isdisjoint((*ma, *mb)):
+            continue  # all they share is a kind of work every trade does (应急, 执法, 招生): two trades' own systems
         fn = fns(ma[0], mb[0])
         upstream = (ra in with_copy and rb in with_builder) or (rb in with_copy and ra in with_builder)
         why = scorer.linked(m.score, m.exclusive, fn, m.weight, upstream, m.weak_rest)

@@ -91,7 +91,7 @@ def brief_report(r: ReportData, units: UnitReports | None = None) -> dict[str, A
         "round": r.round_name,
         "deadline": cov["deadline"],
         "days_to_deadline": cov["days_to_deadline"],
-        "coverage": {"totals": cov["totals"], "by_group": cov["by_group"]},
+        "coverage": {"totals": cov["totals"], "by_group": cov["by_group"], "by_level": cov["by_level"], "under": cov["under"]},
         "systems": len(rows),
         "systems_counted": len(counted),
         "cloud_share": share(sum(n for k, n in deploy.items() if k in cloud), len(values)),

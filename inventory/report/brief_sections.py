@@ -28,7 +28,15 @@ def brief_sections(data: dict[str, Any]) -> list[Section]:
         figures.append(("距截止日" if days >= 0 else "已超过截止日", f"{abs(days)} 天"))
     recs = "，".join(f"{k} {n} 个" for k, n in data["recommendations"].items())
     top = data["findings_by_kind"][0] if data["findings_by_kind"] else None
+    under = data["coverage"].get("under") or {}
     text = [
+        f"范围：{under['unit']}及其下级（按层级："
+        + "，".join(
+            f"{lv} 应报 {v['units_expected']}、已入库 {v['units_accepted']}" for lv, v in data["coverage"].get("by_level", {}).items()
+        )
+        + "）。"
+        if under and not under.get("root")
+        else "",
         f"本轮应报 {t['units_expected']} 个单位，已入库 {t['units_accepted']} 个、未通过校验 {t.get('units_rejected', 0)} 个、未报送 {t.get('units_not_submitted', 0)} 个；"
         f"汇总系统 {data['systems_counted']} 个（不含重复报送），部署在政务云的占 {pct(data['cloud_share'])}。",
         f"处置建议：{recs}。" if recs else "",
