@@ -255,6 +255,13 @@ def score(findings: list[dict[str, Any]], labels: dict[str, Any]) -> dict[str, A
         queued += full or _connected(want, same_kind + leads)
         group_rows.append((gid, g["kind"], len(want), full, part))
     leads_right = sum(len({labels["systems"][k]["dup"] for k in keys if k in labels["systems"]} - {None}) == 1 for keys in leads)
+    lead_rows = [
+        (
+            len({labels["systems"][k]["dup"] for k in keys if k in labels["systems"]} - {None}) == 1,
+            sorted(labels["systems"][k]["name"] for k in keys if k in labels["systems"]),
+        )
+        for keys in leads
+    ]
     correct = 0
     wrong_groups = []
     for code, keys, _ in predicted_groups:
@@ -281,6 +288,7 @@ def score(findings: list[dict[str, Any]], labels: dict[str, Any]) -> dict[str, A
         "groups_found_or_queued": queued,
         "leads": len(leads),
         "leads_right": leads_right,
+        "lead_rows": lead_rows,
         "dup_findings": len(predicted_groups),
         "dup_correct": correct,
         "wrong_groups": wrong_groups,
@@ -323,6 +331,8 @@ def main() -> None:
     print(f"duplicate findings reported {s['dup_findings']}, correct {s['dup_correct']}")
     for code, names in s["wrong_groups"]:
         print(f"  wrong: {code} {' / '.join(names)}")
+    for right, names in s["lead_rows"] if "--leads" in sys.argv else ():
+        print(f"  lead {'right' if right else 'wrong'}: {' / '.join(names)}")
     print(
         f"leads for review (FIND_DUPLICATE_POSSIBLE) {s['leads']}, within one labelled group {s['leads_right']}; "
         f"groups found or queued {s['groups_found_or_queued']}/{len(labels['groups'])}"

@@ -14,6 +14,7 @@ import pytest
 from conftest import run_cli
 
 from inventory.assess import System, duplicate_findings, load_rules
+from inventory.assess.alike import for_encoder
 from inventory.assess.duplicates import name_reader
 from inventory.demo.synth import child_rows, clean_return, write_return
 from inventory.errors import SetupError
@@ -287,7 +288,9 @@ def test_pairs_the_rules_cannot_decide_are_listed_as_leads_not_held_against_anyo
         ("FIND_DUPLICATE_POSSIBLE", ["德阳市户外广告招牌管理系统", "绵阳市户外广告设置审批管理平台"])
     ]
     why = found[0].evidence["关联依据"][0]
-    assert why["相同业务词"] == ["户外广告"] and why["业务功能语义相似度"] >= load_rules()["thresholds"]["dup_possible_function"]
+    assert (
+        why["相同业务词"] == ["户外广告"] and why["业务功能语义相似度"] >= for_encoder(load_rules()["thresholds"])["dup_possible_function"]
+    )
     assert "户外广告" in found[0].message
     assert [s.findings for s in systems] == [[], [], []]  # a lead costs no system any score until the office confirms it
 
@@ -404,7 +407,9 @@ def test_a_shared_word_with_descriptions_and_names_that_mean_the_same_is_one_bus
     found = duplicate_findings(science, load_rules(), roster)
     assert [f.code for f in found] == ["FIND_DUPLICATE_BUILD"]
     link = found[0].evidence["关联依据"][0]
-    assert "科技" in link["相同业务词"] and link["业务功能语义相似度"] >= 0.72 and link["名称语义相似度"] >= 0.6
+    t = for_encoder(load_rules()["thresholds"])
+    assert "科技" in link["相同业务词"] and link["业务功能语义相似度"] >= t["dup_meaning_shared_function"]
+    assert link["名称语义相似度"] >= t["dup_meaning_shared_name"]
     # a known business term on each side keeps two systems apart, however alike their descriptions read
     schools = [
         _system(nj, "内江市教育局", "内江市中小学学籍管理系统", "学生学籍注册、转学、休学和毕业管理"),
@@ -589,3 +594,39 @@ def test_a_kind_of_work_every_trade_does_links_nothing_across_trades(roster):
     assert ["中江县招生管理平台", "德阳市招生管理平台"] in groups, groups  # one trade, one business
     assert not [g for g in groups if any("车辆" in n for n in g)], groups
     assert not [g for g in groups if "德阳市招生管理系统" in g or "德阳市招生考试系统" in g], groups
+
+
+def test_one_name_in_one_return_is_one_system_only_within_one_government(roster):
+    """Two departments of a city reporting one platform under one name: one system counted twice. Two
+    district governments of that city each running a platform of that name: each built its own."""
+    city = "雅安市人民政府"
+    fn = "社区居民信息管理、社区事务网上办理、志愿服务登记和便民服务预约"
+    shared = [
+        _system(city, "雅安市民政局", "雅安市城市运行管理服务平台", fn),
+        _system(city, "雅安市数据局", "雅安市城市运行管理服务平台", fn),
+    ]
+    districts = [
+        _system(city, "雅安市雨城区人民政府", "智慧社区综合服务平台", fn),
+        _system(city, "雅安市名山区人民政府", "智慧社区综合服务平台", "覆盖城区各社区，提供居民事项代办、志愿服务登记和社区通知发布"),
+    ]
+    found = duplicate_findings(shared + districts, load_rules(), roster)
+    kinds = {tuple(sorted(m["所属单位"] for m in f.evidence["系统"])): f.code for f in found}
+    assert kinds[("雅安市数据局", "雅安市民政局")] == "FIND_DUPLICATE_REPORT"
+    assert kinds[("雅安市名山区人民政府", "雅安市雨城区人民政府")] == "FIND_DUPLICATE_BUILD"
+
+
+def test_the_same_platform_name_of_one_trade_in_two_places_is_built_twice(roster):
+    """Names made only of the owners' own line of work (教育) say too little, unless the names are one and
+    the same and so are the descriptions."""
+    same = [
+        _system(
+            "巴中市人民政府", "巴中市教育局", "巴中市智慧教育云平台（二期）", "为全市中小学提供在线教学资源、网络教研和学生学习空间服务"
+        ),
+        _system("巴中市人民政府", "巴中市南江县教育局", "南江县智慧教育云平台", "为全县中小学提供同步课堂、教学资源共享和学生在线作业服务"),
+    ]
+    assert [f.code for f in duplicate_findings(same, load_rules(), roster)] == ["FIND_DUPLICATE_BUILD"]
+    other = [
+        _system("巴中市人民政府", "巴中市教育局", "巴中市教育管理平台", "中小学教师编制、职称评审和人事档案管理"),
+        _system("巴中市人民政府", "巴中市南江县教育局", "南江县教育管理平台", "学生营养餐补助发放、食堂采购和餐费结算"),
+    ]
+    assert duplicate_findings(other, load_rules(), roster) == []

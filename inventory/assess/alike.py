@@ -3,7 +3,8 @@ lexicon of business words runs out, sentence vectors (inventory/meaning.py, cach
 whether two systems do the same thing.
 
 - `alike_pairs`: systems whose descriptions are close in meaning and whose names, without region
-  and phase, are at least related, even with no business word in common (全民健身 / 智慧体育);
+  and phase, are at least related, even with no business word in common (全民健身 / 智慧体育), from
+  the lead band (`dup_alike_possible_*`) up;
 - `pair_meanings`: for pairs the names alone could not decide, how close their descriptions and
   their name cores are.
 
@@ -17,6 +18,7 @@ than it can encode in time.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 from collections import Counter, defaultdict
@@ -133,9 +135,10 @@ def alike_pairs(
     if vectors is None:
         return []
     close: list[tuple[int, int, float]] = []  # (text, text, similarity), each pair once, a text with itself too
+    floor = min(t["dup_meaning_function"], t["dup_alike_possible_function"])  # leads begin below claims
     for start in range(0, len(distinct), BLOCK):
         sims = vectors[start : start + BLOCK] @ vectors.T
-        for r, c in zip(*np.nonzero(sims >= t["dup_meaning_function"]), strict=True):
+        for r, c in zip(*np.nonzero(sims >= floor), strict=True):
             if start + r <= c:
                 close.append((start + r, int(c), float(sims[r, c])))
     reach = np.zeros(len(distinct), dtype=np.int64)  # systems whose description is close to each text's
@@ -160,9 +163,10 @@ def alike_pairs(
         return []
     row = {n: k for k, n in enumerate(names)}
     out = []
+    name_floor = min(t["dup_meaning_name"], t["dup_alike_possible_name"])
     for i, j, sim in pairs:
         name = float(name_vectors[row[cores[i]]] @ name_vectors[row[cores[j]]])
-        if name >= t["dup_meaning_name"]:
+        if name >= name_floor:
             out.append(AlikePair(min(i, j), max(i, j), sim, name))
     return out
 
@@ -185,3 +189,24 @@ def pair_meanings(
         return float(vectors[at[x]] @ vectors[at[y]])
 
     return {(a, b): (close(texts[a], texts[b]), close(cores[a], cores[b])) for a, b in kept}
+
+
+class Bigrams:
+    """Cosine similarity of 业务功能 texts over idf-weighted character bigrams. Only the texts of systems
+    that are candidates are read (at 100k systems, few are)."""
+
+    def __init__(self, texts: dict[int, str]) -> None:
+        self.grams = {i: bigrams(t) for i, t in texts.items()}
+        df: Counter[str] = Counter()
+        for g in self.grams.values():
+            df.update(g.keys())
+        n = max(len(texts), 1)
+        self.idf = {g: math.log(1 + n / d) for g, d in df.items()}
+        self.norm = {i: math.sqrt(sum((c * self.idf[g]) ** 2 for g, c in gs.items())) or 1.0 for i, gs in self.grams.items()}
+
+    def __call__(self, i: int, j: int) -> float:
+        a, b = self.grams[i], self.grams[j]
+        if len(a) > len(b):
+            a, b = b, a
+        dot = sum(c * b[g] * self.idf[g] ** 2 for g, c in a.items() if g in b)
+        return dot / (self.norm[i] * self.norm[j])

@@ -121,9 +121,9 @@ def possible_findings(systems, leads, own, build, report, meta) -> list[Finding]
             continue
         if build.together(a[0], b[0]) or report.together(a[0], b[0]):
             continue
-        why = "有相同的业务词，业务功能描述意思相近，但不足以认定"
+        why = signals.pop("依据", "有相同的业务词，业务功能描述意思相近，但不足以认定")
         said = closest_clauses(str(systems[a[0]].values.get("functions") or ""), str(systems[b[0]].values.get("functions") or ""))
         more = {"相近的描述": list(said)} if said else {}
-        found.join(a[0], b[0], {"依据": why, **signals, **more, "系统": [systems[a[0]].name, systems[b[0]].name]})
+        found.join(a[0], b[0], {**signals, "依据": why, **more, "系统": [systems[a[0]].name, systems[b[0]].name]})
     m = meta["FIND_DUPLICATE_POSSIBLE"]
     return [_group("FIND_DUPLICATE_POSSIBLE", m, systems, members, links, tag=False) for members, links in found.components()]

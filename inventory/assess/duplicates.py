@@ -26,12 +26,12 @@ from typing import Any, NamedTuple
 
 from ..form.assessment import load_names
 from ..parallel import ChildLost, beside
-from .alike import Phrasing, alike_pairs, bigrams, closest_clauses, for_encoder, pair_meanings
+from .alike import Bigrams, Phrasing, alike_pairs, closest_clauses, for_encoder, pair_meanings
 from .dup_groups import Groups, build_findings, possible_findings, report_findings
 from .findings import applies_to
 from .model import Finding, System
 from .names import NameProfile, NameReader, abbreviations, places
-from .trades import by_trade, only_work, work_words
+from .trades import by_trade, governments, only_work, same_cores, work_words
 
 NATIONAL_MODE = "上级统建（国垂）"
 VERTICAL = (NATIONAL_MODE, "上级统建（省垂）")
@@ -42,27 +42,6 @@ MULTI_LEVEL = ("省市两级", "省市县三级", "省市县乡四级", "国家�
 def name_reader(roster: Any) -> NameReader:
     """The name reader for a roster, built once (its segmentation dictionary: dictionary.py)."""
     return NameReader(load_names(), places(roster))
-
-
-class _Functions:
-    """Cosine similarity of 业务功能 texts over idf-weighted character bigrams. Only the texts of systems
-    that are candidates are read (at 100k systems, few are)."""
-
-    def __init__(self, texts: dict[int, str]) -> None:
-        self.grams = {i: bigrams(t) for i, t in texts.items()}
-        df: Counter[str] = Counter()
-        for g in self.grams.values():
-            df.update(g.keys())
-        n = max(len(texts), 1)
-        self.idf = {g: math.log(1 + n / d) for g, d in df.items()}
-        self.norm = {i: math.sqrt(sum((c * self.idf[g]) ** 2 for g, c in gs.items())) or 1.0 for i, gs in self.grams.items()}
-
-    def __call__(self, i: int, j: int) -> float:
-        a, b = self.grams[i], self.grams[j]
-        if len(a) > len(b):
-            a, b = b, a
-        dot = sum(c * b[g] * self.idf[g] ** 2 for g, c in a.items() if g in b)
-        return dot / (self.norm[i] * self.norm[j])
 
 
 class NameMatch(NamedTuple):
@@ -202,11 +181,14 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
     for i in idx:
         by_full[prof[i].full].append(i)
     same_system: dict[int, int] = {}
+    government = governments(roster)
     for members in by_full.values():
         first = members[0]
         for j in members[1:]:
             a, b = systems[first], systems[j]
-            if a.owner != b.owner and (prof[j].level or first in vertical or j in vertical or a.unit == b.unit):
+            ga, gb = government(a.owner), government(b.owner)  # two departments of one government (as far as the roster knows)
+            one_return = a.unit == b.unit and (ga is None or gb is None or ga == gb)
+            if a.owner != b.owner and (prof[j].level or first in vertical or j in vertical or one_return):
                 report.join(first, j, {"系统": [a.name, b.name], "依据": "名称相同"})
                 same_system[j] = first
     # candidates: identical business-word sets first, then pairs that share a word not found everywhere
@@ -225,11 +207,18 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
     for rs in index.values():
         pairs.update((a, b) for x, a in enumerate(rs) for b in rs[x + 1 :])
     trade = {i: reader.owner_words(systems[i].owner) or frozenset({systems[i].owner}) for i in idx}
+
+    def texts_of(members: list[int]) -> dict[int, str]:
+        return {i: str(systems[i].values.get("functions") or "").strip() for i in members}
+
     work = work_words(idx, prof, trade, reader, t)
     candidates: list[tuple[list[int], list[int], str, dict[str, Any]]] = []
     for (words, owned, _), members in by_words.items():
         if scorer.trade_only(words, owned) and vertical.isdisjoint(members):
-            continue  # only the owner's broad line of work (an 教育局's 教育), and no 上级统建 copy: too little to go on
+            # only the owner's broad line of work (an 教育局's 教育): too little to go on, unless the names'
+            # cores are one and the same (智慧教育云平台 in a city and in its county) and so are the descriptions
+            candidates += same_cores(members, prof, texts_of(members), t)
+            continue
         for part in by_trade(members, words, work, trade, vertical):
             candidates.append((part, part, "业务核心相同", {"名称相似度": 1.0, "相同业务词": sorted(words)}))
     involved = {by_words[reps[r]][0] for pair in pairs for r in pair}
@@ -237,7 +226,7 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
     with_copy = {r for r, key in enumerate(reps) if not vertical.isdisjoint(by_words[key])}
     with_builder = {r for r, key in enumerate(reps) if not builders.isdisjoint(by_words[key])}
     texts = {i: str(systems[i].values.get("functions") or "").strip() for i in idx}  # 业务功能
-    fns = _Functions({i: texts[i] for i in involved})
+    fns = Bigrams({i: texts[i] for i in involved})
     unsure: list[tuple[list[int], list[int], dict[str, Any]]] = []  # sharing a strong word, not linked by the names alone
     for ra, rb in pairs:
         if reps[ra][2] != reps[rb][2]:
@@ -266,7 +255,7 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
     for ma, mb, why, signals in candidates:
         linker.link(ma, mb, why, signals)
     if by_meaning:
-        _link_alike(texts, systems, prof, phrasing, t, linker)
+        leads += _link_alike(texts, systems, prof, phrasing, t, linker)
     return [
         *report_findings(systems, report, vertical, provincial, meta),
         *build_findings(systems, build, meta),
@@ -309,12 +298,14 @@ def duplicate_findings_beside(systems: list[System], rules: dict[str, Any], rost
     return collect
 
 
-def _link_alike(texts, systems, prof, phrasing, t, linker) -> None:  # type: ignore[no-untyped-def]
-    """Links systems whose descriptions mean the same even when their names share no word."""
+def _link_alike(texts, systems, prof, phrasing, t, linker) -> list[tuple[list[int], list[int], dict[str, Any]]]:  # type: ignore[no-untyped-def]
+    """Links systems whose descriptions mean the same even when their names share no word; pairs a
+    little less close (`dup_alike_possible_function`) are leads for the office."""
     build, report = linker.build, linker.report
     texts = {i: text for i, text in texts.items() if not prof[i].per_unit}  # a portal is every unit's own
     national = {i: _national(prof[i], systems[i].values) for i in texts}
     owners = {i: systems[i].owner for i in texts}
+    leads: list[tuple[list[int], list[int], dict[str, Any]]] = []
     for p in alike_pairs(texts, {i: prof[i].core for i in texts}, owners, phrasing, t):
         a, b = p.a, p.b
         if national[a] != national[b] or build.together(a, b) or report.together(a, b):
@@ -324,7 +315,11 @@ def _link_alike(texts, systems, prof, phrasing, t, linker) -> None:  # type: ign
             "名称语义相似度": round(p.name, 2),
             "相同业务词": sorted(prof[a].words & prof[b].words),
         }
-        linker.link([a], [b], "业务功能描述的意思几乎相同，名称也相关（名称未必有相同的词）", signals)
+        if p.function >= t["dup_meaning_function"] and p.name >= t["dup_meaning_name"]:
+            linker.link([a], [b], "业务功能描述的意思几乎相同，名称也相关（名称未必有相同的词）", signals)
+        else:
+            leads.append(([a], [b], {**signals, "依据": "名称没有相同的词，但业务功能描述的意思很接近，不足以认定"}))
+    return leads
 
 
 LINKS_KEPT = 10  # reasons kept per group for its evidence (only the first ten are shown)

@@ -9,8 +9,10 @@ share nothing else are not one business built twice.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
+from .alike import Bigrams
 from .dup_groups import Groups
 from .names import NameProfile, NameReader
 
@@ -51,3 +53,42 @@ def by_trade(
     for i in members:
         parts[trade[i]].append(i)
     return [part for part in parts.values() if len(part) > 1] or []
+
+
+def governments(roster: Any) -> Callable[[str], str | None]:
+    """The government (省, 市(州), 区(县)) an owner unit belongs to, by the roster tree; None for an owner
+    the roster does not know."""
+    held: dict[str, str | None] = {}
+
+    def government(owner: str) -> str | None:
+        if owner not in held:
+            unit = roster.match(owner).unit if hasattr(roster, "parent_of") else None
+            while unit is not None and not unit.is_government:
+                unit = roster.parent_of(unit)
+            held[owner] = unit.code if unit is not None else None
+        return held[owner]
+
+    return government
+
+
+def same_cores(
+    members: list[int], prof: dict[int, NameProfile], texts: dict[int, str], t: dict[str, Any]
+) -> list[tuple[list[int], list[int], str, dict[str, Any]]]:
+    """Among names made only of their owners' line of work, those whose cores are identical and whose
+    descriptions are alike (character pairs, as the name routes weigh them)."""
+    by_core: dict[str, list[int]] = defaultdict(list)
+    for i in members:
+        if len(prof[i].core) >= 4:
+            by_core[prof[i].core].append(i)
+    out = []
+    for core, same in by_core.items():
+        if len(same) < 2:
+            continue
+        fns = Bigrams({i: texts[i] for i in same})
+        for x, a in enumerate(same):
+            for b in same[x + 1 :]:
+                fn = fns(a, b)
+                if fn >= t["dup_function_min"]:
+                    signals = {"名称相似度": 1.0, "业务功能相似度": round(fn, 2), "相同业务词": sorted(prof[a].words), "相同的名称": core}
+                    out.append(([a], [b], "名称（去掉地区、期次）完全相同，业务功能描述也相似", signals))
+    return out
