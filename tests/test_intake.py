@@ -76,6 +76,7 @@ def test_numbers_in_date_columns_are_read_as_a_person_meant(tmp_path, form, unit
     result = validate_json(path)
     (year,) = issues_of(result, "CELL_DATE")
     assert year["value"] == 2019 and "2019" in year["message"] and year["row"] == form.main.first_data_row
+    assert "2019.0" not in year["message"] and "“2019”" in year["message"]  # the year as typed, not as a float
     assert "1905" not in json.dumps(result, ensure_ascii=False)
     (serial,) = issues_of(result, "CELL_DATE_SERIAL")
     assert serial["severity"] == "warning" and "2019-01" in serial["message"]
@@ -84,6 +85,29 @@ def test_numbers_in_date_columns_are_read_as_a_person_meant(tmp_path, form, unit
     url = f"sqlite:///{tmp_path / 'd.db'}"
     assert run_cli("import", str(path), "--db", url).returncode == 0
     assert [v.get("approval_date") for v in stored_values(url)] == ["2019-06", "2019-05", "2019-03-15", "2019-01"]
+
+
+def test_a_year_typed_into_a_date_formatted_cell_is_caught(tmp_path, form, unit):
+    # Excel keeps 2024 typed into a cell of a date column as the number 2024 with the column's date
+    # format, and shows it as 1905-07-16: a date decades before any information system
+    path = make(tmp_path, form, unit)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[form.main.name]
+    field = form.main.by_key["mlps_test_date"]
+    assert field.type == "date"
+    cell = ws[f"{field.position}{form.main.first_data_row}"]
+    cell.value, cell.number_format = 2024, field.number_format
+    late = ws[f"{field.position}{form.main.first_data_row + 1}"]
+    late.value, late.number_format = 202387, field.number_format  # 2454-02-10
+    save_workbook(wb, path)
+    result = validate_json(path)
+    year, far = issues_of(result, "CELL_DATE")
+    assert year["row"] == form.main.first_data_row and year["column"] == field.position and year["severity"] == "error"
+    assert "只填了年份 2024" in year["message"] and "1905-07-16" in year["message"], year["message"]
+    assert "2454" in far["message"] and "1950–2100" in far["message"], far["message"]
+    url = f"sqlite:///{tmp_path / 'y.db'}"
+    assert run_cli("import", str(path), "--db", url).returncode == 1  # rejected: nothing stored as 1905-07-16
+    assert stored_values(url) == []
 
 
 def test_a_hidden_original_is_not_read_when_a_visible_copy_exists(tmp_path, form, unit):
