@@ -420,6 +420,24 @@ def test_a_pipe_named_like_a_workbook_does_not_hang(tmp_path):
     assert issue["code"] == "FILE_UNREADABLE"
 
 
+def test_broken_links_in_a_batch_are_bad_files_not_a_stopped_batch(tmp_path, form, unit):
+    folder = tmp_path / "回收"
+    folder.mkdir()
+    good = make(folder, form, unit, name="good.xlsx")
+    (folder / "dangling.xlsx").symlink_to(tmp_path / "gone.xlsx")
+    (folder / "loop.xlsx").symlink_to(folder / "loop.xlsx")
+    for args in ([str(good), str(folder / "dangling.xlsx"), str(folder / "loop.xlsx")], [str(folder)]):
+        proc = run_cli("validate", *args, "--json")
+        assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+        files = {Path(f["path"]).name: f for f in json.loads(proc.stdout)["files"]}
+        assert files["good.xlsx"]["valid"], files["good.xlsx"]  # the good file was validated
+        (dangling,) = files["dangling.xlsx"]["issues"]
+        (loop,) = files["loop.xlsx"]["issues"]
+        assert dangling["code"] == loop["code"] == "FILE_UNREADABLE"
+        assert "指向的文件不存在" in dangling["message"] and "gone.xlsx" in dangling["message"], dangling["message"]
+        assert "循环" in loop["message"] and "Too many" not in loop["message"], loop["message"]
+
+
 # -- answers that mislead --
 
 

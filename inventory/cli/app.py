@@ -101,7 +101,7 @@ def parse_as_of(value: str | None, option: str = "--as-of") -> dt.date | None:
 def existing_paths(paths: list[Path]) -> list[Path]:
     from ..intake.validate import expand_paths
 
-    missing = [p for p in paths if not p.exists()]
+    missing = [p for p in paths if not os.path.lexists(p)]  # a broken link is a file that cannot be read, not a typo
     if missing:
         raise UsageError(f"找不到：{'、'.join(map(str, missing))}", hint="请检查路径；可以给出文件或文件夹。")
     files = expand_paths(paths)

@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from defusedxml import ElementTree
 
+from ..errors import os_reason
 from ..form.issues import Issue, make_issue
 from .scan import MAX_COLUMN, MAX_ROWS, ROW_LIMIT, FileProblem, SheetScan, declares_dtd, pieces, scan_sheet, trimmed_copy
 
@@ -130,7 +131,7 @@ def open_safely(path: Path, package_ok: Callable[[], None] | None = None, sheet_
         with path.open("rb") as fh:
             head = fh.read(512)
     except OSError as exc:
-        raise fail("FILE_UNREADABLE", exc.strerror or exc) from exc
+        raise fail("FILE_UNREADABLE", os_reason(exc, path)) from exc
     if size == 0:
         raise fail("FILE_EMPTY")
     if size > MAX_FILE_BYTES:
