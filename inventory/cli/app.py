@@ -130,6 +130,10 @@ def main() -> None:
     load_commands(sys.argv[1:])
     if shows_help(sys.argv[1:]):
         help_in_chinese()
+    if not DEBUG:  # a driver's own warnings (psycopg: "error ignored terminating ...") are ours to say, in Chinese
+        import logging
+
+        logging.getLogger("psycopg").addHandler(logging.NullHandler())
     signal.signal(signal.SIGINT, signal.default_int_handler)  # from here an interrupt rolls back what runs
     try:
         rc = app(standalone_mode=False)  # click returns the exit code of typer.Exit here

@@ -32,6 +32,7 @@ from .identity import mark_issues, match_systems
 from .models import ACCEPTED, REJECTED, SUPERSEDED, IssueRecord, Submission, Unit
 
 IMPORTED, UNCHANGED, FAILED = "imported", "unchanged", "failed"
+DRIVERS = ("sqlite3", "psycopg", "psycopg2")  # the modules whose own errors bulk storage may raise
 RETRIES = 8
 
 
@@ -77,6 +78,10 @@ _UNCHANGED_NOTES = {
     REJECTED: "同一文件已导入过，当时因有错误被退回",
     SUPERSEDED: "同一文件已导入过，现已不是当前报送；如要以它为准，请用 inventory submissions use",
 }
+
+
+def _url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
 
 
 def _round_key(sha: str, round_id: int | None) -> str:
@@ -207,8 +212,12 @@ class Importer:
                 if _busy(exc):
                     return result(FAILED, None, note=explain(exc).message)
                 if attempt == RETRIES - 1 or not _retryable(exc):
-                    raise
+                    raise explain(exc, _url(self.engine)) from exc
                 time.sleep(0.05 * (attempt + 1))
+            except Exception as exc:  # the database cannot take it (disk full, connection lost): nothing was kept
+                if isinstance(exc, DBAPIError) or type(exc).__module__.split(".")[0] in DRIVERS:  # (bulk storage: the driver's own)
+                    raise explain(exc, _url(self.engine)) from exc
+                raise
         raise AssertionError("unreachable")
 
     def _store(self, conn: Connection, path: Path, report: FileReport, sha: str, status: str, name: str | None = None) -> _Stored:
