@@ -22,7 +22,7 @@ from conftest import run_cli
 from corpus import main_sheet_part, rewrite_zip
 from sqlalchemy import text
 
-from inventory.demo.synth import clean_return, write_return
+from inventory.demo.synth import clean_return, write_fast_return, write_return
 from inventory.output import CUT_MARK, save_workbook
 from inventory.store.db import open_db
 
@@ -328,6 +328,24 @@ def test_ctrl_c_at_once_ends_without_a_traceback(tmp_path):
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
         assert "Traceback" not in err, (delay, err)
+
+
+def test_ctrl_c_while_a_command_works_always_says_so(tmp_path, form, unit):
+    values, rows = clean_return(form, unit, 5000, seed=6)
+    path = write_fast_return(tmp_path / "big.xlsx", form, unit, values, rows)
+    interrupted = 0
+    for delay in (0.8, 1.0, 1.2, 1.4, 1.6, 1.8):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "inventory", "validate", str(path)], stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        if proc.returncode in (0, 1):  # it had finished
+            continue
+        interrupted += 1
+        assert proc.returncode == 130 and "已中止。" in err and "Traceback" not in err, (delay, proc.returncode, err)
+    assert interrupted >= 3
 
 
 def _children(pid: int) -> set[int]:

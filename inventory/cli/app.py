@@ -41,6 +41,7 @@ app.add_typer(kb_app, name="kb")
 KbDirOpt = Annotated[Path | None, typer.Option("--kb-dir", help="改用该文件夹中的知识库条目（格式同 kb/）。")]
 
 DEBUG = False
+INTERRUPTED = 130  # the exit code after Ctrl-C (128 + SIGINT)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出到标准输出。")]
 DbOpt = Annotated[
@@ -137,15 +138,19 @@ def main() -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)  # from here an interrupt rolls back what runs
     try:
         rc = app(standalone_mode=False)  # click returns the exit code of typer.Exit here
+        if rc == INTERRUPTED:  # typer turns Ctrl-C inside a command into this code, silently
+            raise KeyboardInterrupt
     except InventoryError as exc:
         if DEBUG:
             raise
         _fail(exc.message, exc.hint, int(exc.exit_code))
     except typer.Exit as exc:
+        if exc.exit_code == INTERRUPTED:
+            render.err.print("[yellow]已中止。[/]")
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
         render.err.print("[yellow]已中止。[/]")
-        sys.exit(130)
+        sys.exit(INTERRUPTED)
     except Exception as exc:  # click usage errors (typer vendors click), database failures, anything unexpected
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
             from .usage import usage_line, usage_text
