@@ -55,8 +55,16 @@ def verdict(path) -> tuple[dict, float, float]:
 # the command line, telling its own peak memory at exit (the kernel's count for a child would include
 # the copy of this test process it was forked from)
 PEAK_AT_EXIT = """
-import atexit, sys
-atexit.register(lambda: sys.stderr.write([line for line in open("/proc/self/status") if line.startswith("VmHWM")][0]))
+import atexit, os, sys
+leave = os._exit
+def peak():
+    sys.stderr.write([line for line in open("/proc/self/status") if line.startswith("VmHWM")][0])
+    sys.stderr.flush()
+def report(code):
+    peak()
+    leave(code)
+os._exit = report
+atexit.register(peak)  # (a command that ends through Python's own finalisation)
 sys.argv = ["inventory", *sys.argv[1:]]
 from inventory.__main__ import main
 main()

@@ -16,13 +16,16 @@ one pass over the parts it copies, never a pass per row.
 from __future__ import annotations
 
 import os
+import queue
 import re
 import tempfile
+import threading
 import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import re2
 
@@ -34,6 +37,7 @@ ROW_LIMIT = MAX_ROWS + 50  # the last row number kept (header rows above the dat
 HEAD_ROWS = 100  # what is kept of a sheet with too many rows: enough to recognise it (headers, _meta)
 PADDING = 1024**2  # bytes of empty rows after the data worth leaving out of the copy
 PIECE = 4 * 1024**2
+T = TypeVar("T")
 
 # a cell with content (not self-closed: `<c r="E9" s="3"/>` only carries a format) whose reference is
 # past column ZZ or past the row limit, as office suites write it and as anyone may write XML
@@ -147,6 +151,43 @@ def pieces(zf: zipfile.ZipFile, part: str, size: int = PIECE) -> Iterator[tuple[
         raise FileProblem(make_issue("FILE_CORRUPT", value=f"{part} 数据损坏（{type(exc).__name__}）")) from exc
 
 
+def read_ahead(items: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """The items of `items`, produced on a thread of their own up to `depth` ahead. Inflating a part
+    releases the GIL, and so does RE2: the next piece is inflated while this one is searched."""
+    box: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(entry: tuple[bool, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put((True, item)):
+                    return
+            put((False, None))
+        except BaseException as exc:  # raised where the items are used
+            put((False, exc))
+
+    threading.Thread(target=produce, name="inflate", daemon=True).start()
+    try:
+        while True:
+            more, item = box.get()
+            if not more:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+
+
 def _cut(data: bytes) -> int:
     for marker in (b"row>", b">"):
         i = data.rfind(marker)
@@ -200,7 +241,7 @@ def scan_sheet(zf: zipfile.ZipFile, part: str) -> SheetScan:
     scan = SheetScan()
     has_formula = untrusted = prefixed = unnumbered = False
     rows = 0  # row elements, counted until the head is found
-    for offset, data in pieces(zf, part):
+    for offset, data in read_ahead(pieces(zf, part)):
         odd = _ODD.search(data)
         if odd is not None and odd.group(1) is not None:  # a cell far out, or a near miss: anything else odd here?
             scan.far_cell = scan.far_cell or (odd.group(1).decode() if far(odd.group(1)) else _first_far(data, True))
