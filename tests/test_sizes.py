@@ -138,3 +138,24 @@ def test_a_closing_tag_that_does_not_match_is_a_broken_sheet(tmp_path, twenty, w
     file, _, _ = verdict(path)
     (issue,) = file["issues"]
     assert issue["code"] == "FILE_CORRUPT" and part in issue["message"] and "行" in issue["message"], issue
+
+
+def test_the_portal_s_verdict_is_bounded_in_time_and_memory(tmp_path, twenty, form):
+    from inventory.intake.bounded import validate_bounded
+    from inventory.intake.validate import Validator
+
+    validator = Validator(form)
+    direct = validator.validate(twenty)
+    bounded = validate_bounded(validator, twenty)
+    assert (
+        bounded.systems == direct.systems == 20
+        and bounded.issues == direct.issues
+        and bounded.data.sheets[form.main.name].spec is form.main
+    )
+    padded = padded_return(twenty, tmp_path / "padded.xlsx")
+    start = time.perf_counter()
+    stopped = validate_bounded(validator, padded, seconds=0.05)
+    assert [i.code for i in stopped.issues] == ["FILE_TIMEOUT"] and time.perf_counter() - start < 10
+    assert "0.05 秒内没有检查完" in stopped.issues[0].message and stopped.issues[0].hint
+    starved = validate_bounded(validator, padded, memory=64 * 1024**2)  # the child cannot even start its work
+    assert starved.errors and not starved.valid
