@@ -17,7 +17,6 @@ import pytest
 from corpus import EXCEL_LAST_ROW, main_sheet_part, padded_return, plain_workbook, rewrite_zip, tall_return
 
 from inventory.demo.synth import clean_return, write_fast_return, write_return
-from inventory.intake.scan import ROW_LIMIT, pieces
 
 VERDICT_SECONDS = 10  # any file under the upload limit: a true verdict within 10 s and 1 GB
 VERDICT_MEMORY = 1024**3
@@ -105,6 +104,8 @@ def test_a_big_workbook_that_is_not_our_template_is_said_to_be_so(tmp_path):
 
 
 def test_a_long_sheet_with_a_stray_cell_is_copied_once_without_it(tmp_path, form, unit):
+    from inventory.intake.scan import ROW_LIMIT, pieces
+
     values, rows = clean_return(form, unit, 3000, seed=8)
     path = write_fast_return(tmp_path / "3000.xlsx", form, unit, values, rows)
     part = main_sheet_part(path)

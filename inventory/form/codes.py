@@ -151,7 +151,7 @@ CATALOGUE: dict[str, Code] = {
                 "SHEET_TOO_MANY_ROWS",
                 ERROR,
                 "行数过多",
-                "工作表有 {value} 行有内容，超过上限 {expected} 行，表中的数据没有读取",
+                "工作表的数据一直写到第 {value} 行，超过上限（第 {expected} 行），表中的数据没有读取",
                 "请删除多余的行后重新报送（空行和只设了格式的行不算）；一份报表的系统一般不超过几百个。",
             ),
             ("SHEET_STRAY_CELLS", WARNING, "数据区外有内容", "在远离数据区的位置（{value}）有内容，已忽略", "请删除数据区以外的内容。"),

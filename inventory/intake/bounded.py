@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import pickle
 from pathlib import Path
 from typing import Any
@@ -40,11 +41,16 @@ def _child(folder: Path, as_of: Any, path: Path, memory: int, send: Any) -> None
     with contextlib.suppress(ValueError, OSError):
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
         resource.setrlimit(resource.RLIMIT_AS, (memory, hard))
-    report = Validator(load_form(folder), load_roster(folder), as_of).validate(path)
-    if report.data is not None:
-        report.data.detach()  # the form's compiled parts stay here; the caller attaches its own
-    send.send_bytes(pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL))
-    send.close()
+    try:
+        report = Validator(load_form(folder), load_roster(folder), as_of).validate(path)
+        if report.data is not None:
+            report.data.detach()  # the form's compiled parts stay here; the caller attaches its own
+        send.send_bytes(pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL))
+        send.close()
+    except BaseException:  # out of memory, most likely: the caller says the file could not be read
+        if os.environ.get("INVENTORY_DEBUG"):
+            raise
+        os._exit(1)
 
 
 def _said(path: Path, code: str, value: Any = None) -> FileReport:

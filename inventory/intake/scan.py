@@ -104,17 +104,15 @@ class FileProblem(Exception):
 
 @dataclass
 class SheetScan:
-    row_count: int = 0  # rows that hold a value (empty and format-only rows are not rows), or a bound
+    row_count: int = 0  # the last row that holds a value (empty and format-only rows are not rows)
     far_cell: str | None = None  # the first cell with content beyond the form's area, as written
     formulas_without_value: list[tuple[str, str]] = field(default_factory=list)  # (cell, formula)
     booleans: bool = False  # may hold TRUE/FALSE cells (which Python would confuse with 1 and 0)
+    too_many_rows: bool = False  # rows with a value go on past the limit (not a few stray cells)
     head_end: int | None = None  # where the rows after the first HEAD_ROWS begin
     data_end: int | None = None  # where the first row after the last row with a value begins
     tail: int | None = None  # where the data's closing tag begins
-
-    @property
-    def too_many_rows(self) -> bool:
-        return self.row_count > ROW_LIMIT
+    kept: list[bytes] | None = field(default=None, repr=False)  # of a sheet with too many rows: its head and tail
 
     @property
     def padded(self) -> bool:
@@ -235,13 +233,19 @@ def _first_far(data: bytes, plain: bool) -> str | None:
 
 
 def scan_sheet(zf: zipfile.ZipFile, part: str) -> SheetScan:
-    """Stream the sheet XML once: declared DTDs, rows that hold a value, any cell with content far
-    outside the form, where its data ends, formulas without cached values, closing tags that do not
-    match. Most pieces of an office suite's sheet cost one RE2 pass (without the GIL)."""
+    """Stream the sheet XML once: declared DTDs, where its rows with a value end, whether they go on
+    past the limit, any cell with content far outside the form, formulas without cached values,
+    closing tags that do not match. Most pieces of an office suite's sheet cost one RE2 pass
+    (without the GIL); once a sheet has too many rows, the rest of its rows (never read) cost a byte search."""
     scan = SheetScan()
-    has_formula = untrusted = prefixed = unnumbered = False
-    rows = 0  # row elements, counted until the head is found
+    has_formula = untrusted = prefixed = False
+    rows = beyond = 0  # row elements until the head is found; rows with a value past the limit
+    head: list[bytes] = []
+    tail: list[bytes] = []
     for offset, data in read_ahead(pieces(zf, part)):
+        if scan.too_many_rows and b"sheetData" not in data and b"<!" not in data:
+            scan.row_count = _last_row(data, prefixed) or scan.row_count  # (the rows here are left out)
+            continue
         odd = _ODD.search(data)
         if odd is not None and odd.group(1) is not None:  # a cell far out, or a near miss: anything else odd here?
             scan.far_cell = scan.far_cell or (odd.group(1).decode() if far(odd.group(1)) else _first_far(data, True))
@@ -259,33 +263,55 @@ def scan_sheet(zf: zipfile.ZipFile, part: str) -> SheetScan:
             if scan.tail is None and (closing := _SHEETDATA_CLOSE.search(data)) is not None:
                 scan.tail = offset + closing.start()
         if scan.head_end is None:
+            head.append(data)
             if (more := _rows(data, prefixed=prefixed)) + rows > HEAD_ROWS:
                 scan.head_end = offset + _nth_row_start(data, HEAD_ROWS - rows)
             rows += more
+        if scan.tail is not None:
+            tail.append(data[max(scan.tail - offset, 0) :])
         last = max(data.rfind(b"</c>"), data.rfind(b":c>") if prefixed else -1)  # the end of the last cell with content here
         if last >= 0:
-            number = _ROW_NUMBER.search(data, _last_row_start(data, last))
-            unnumbered = unnumbered or number is None
-            scan.row_count = int(number.group(1)) if number else scan.row_count + 1  # its row: a bound on the rows with a value
+            scan.row_count = _row_number(data, last, prefixed) or scan.row_count + 1
             following = _ROW_OPEN.search(data, last)
             scan.data_end = offset + following.start() if following else None
+            if scan.row_count > ROW_LIMIT:  # count the rows with a value past the limit
+                beyond += _content_rows(data[_first_row_beyond(data) if not beyond else 0 :])
+                scan.too_many_rows = beyond > STRAY_ROWS
         elif scan.data_end is None and scan.row_count and (following := _ROW_OPEN.search(data)) is not None:
             scan.data_end = offset + following.start()
-    if scan.row_count > ROW_LIMIT or unnumbered:  # a bound only: count the rows that hold a value
-        scan.row_count = sum(_content_rows(data) for _, data in pieces(zf, part))
-    if untrusted:
+    if scan.too_many_rows:
+        scan.kept = _head_and_tail(scan, head, tail)
+    elif untrusted:
         well_formed(zf, part)
     if has_formula and zf.getinfo(part).file_size <= 64 * 1024**2:
         scan.formulas_without_value = formulas_in(zf, part)
     return scan
 
 
+STRAY_ROWS = 100  # rows with a value past the limit that are still a few stray cells, not the data going on
 _ROW_NUMBER = re.compile(rb"""<(?:\w{1,16}:)?row\b[^>]*?\sr\s*=\s*["']([0-9]+)["']""")
 _CONTENT_ROW_PLAIN = re.compile(rb"</c>(?:<c [^>]*/>)+</row>")
 
 
-def _last_row_start(data: bytes, before: int) -> int:
-    return max(data.rfind(b"<row", 0, before), data.rfind(b":row", 0, before) - 16, 0)
+def _row_number(data: bytes, before: int, prefixed: bool) -> int | None:
+    """The number of the row that the cell ending at `before` is in (None when it is not written)."""
+    start = data.rfind(b"<row", 0, before)
+    if prefixed:
+        start = max(start, data.rfind(b":row", 0, before) - 16)
+    number = _ROW_NUMBER.search(data, max(start, 0))
+    return int(number.group(1)) if number is not None and number.start() < before else None
+
+
+def _first_row_beyond(data: bytes) -> int:
+    for m in _ROW_NUMBER.finditer(data):
+        if int(m.group(1)) > ROW_LIMIT:
+            return m.start()
+    return len(data)
+
+
+def _last_row(data: bytes, prefixed: bool) -> int | None:
+    last = max(data.rfind(b"</c>"), data.rfind(b":c>") if prefixed else -1)
+    return _row_number(data, last, prefixed) if last >= 0 else None
 
 
 def _content_rows(data: bytes) -> int:
@@ -293,6 +319,14 @@ def _content_rows(data: bytes) -> int:
     if b"\n" in data or b"\t" in data or b":row" in data:
         return len(_CONTENT_ROW.findall(data))
     return data.count(b"</c></row>") + (len(_CONTENT_ROW_PLAIN.findall(data)) if b"/></row>" in data else 0)
+
+
+def _head_and_tail(scan: SheetScan, head: list[bytes], tail: list[bytes]) -> list[bytes] | None:
+    """What a sheet with too many rows keeps: its first HEAD_ROWS rows and what follows its data."""
+    if scan.head_end is None or scan.tail is None:
+        return None
+    kept = b"".join(head)[: scan.head_end]
+    return [kept, *tail]
 
 
 def _nth_row_start(data: bytes, n: int) -> int:
@@ -334,6 +368,9 @@ def _without_far_cells(data: bytes) -> bytes:
 
 def _trimmed_part(zf: zipfile.ZipFile, part: str, scan: SheetScan) -> Iterator[bytes]:
     """The sheet XML with only the rows kept (`SheetScan.keep`) and without cells far outside the form."""
+    if scan.kept is not None:  # a sheet with too many rows: its head and tail, kept as it was scanned
+        yield from scan.kept
+        return
     keep = scan.keep()
     for offset, data in pieces(zf, part):
         end = offset + len(data)

@@ -151,7 +151,7 @@ class SheetSource:
         """What scanning found in a sheet that is read as part of the form."""
         scan, data = self.safe.scans[name], self.data
         if scan.too_many_rows:
-            data.add("SHEET_TOO_MANY_ROWS", sheet=name, value=scan.row_count, expected=ROW_LIMIT - first_data_row + 1)
+            data.add("SHEET_TOO_MANY_ROWS", sheet=name, value=scan.row_count, expected=ROW_LIMIT)
         elif scan.far_cell:
             data.add("SHEET_STRAY_CELLS", sheet=name, value=scan.far_cell)
         for cell, formula in scan.formulas_without_value:
