@@ -22,7 +22,8 @@ from defusedxml import ElementTree
 
 from ..errors import os_reason
 from ..form.issues import Issue, make_issue
-from .scan import MAX_COLUMN, MAX_ROWS, ROW_LIMIT, FileProblem, SheetScan, declares_dtd, pieces, scan_sheet, trimmed_copy
+from .scan import MAX_COLUMN, MAX_ROWS, ROW_LIMIT, FileProblem, SheetScan, declares_dtd, pieces, scan_sheet
+from .trim import trimmed_copy
 
 __all__ = ["MAX_COLUMN", "MAX_ROWS", "ROW_LIMIT", "FileProblem", "SafeFile", "SheetScan", "open_safely", "scan_sheet"]
 

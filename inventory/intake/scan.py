@@ -7,24 +7,18 @@ declared DTDs, rows that hold a value, cells with content far outside the form, 
 value, and whether its tags can be trusted. Empty rows and cells that only carry a format (what
 Excel leaves after a column was formatted to the bottom) are not rows: they cost nothing later.
 
-A sheet is copied (`trimmed_copy`) when it must not be read as it is: one with more rows than any
-return holds keeps only its head (enough to recognise it, never its data); one with cells far
-outside the form loses those cells; one padded with empty rows loses the padding. The copy costs
-one pass over the parts it copies, never a pass per row.
+What a sheet that must not be read as it is keeps is decided here and copied by `trim.py`.
 """
 
 from __future__ import annotations
 
-import os
 import queue
 import re
-import tempfile
 import threading
 import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 
 import re2
@@ -44,7 +38,7 @@ T = TypeVar("T")
 _FAR = rb"""([A-Za-z]{3,}[0-9]+|[A-Za-z]{0,3}(?:[2-9][0-9]{5}|[0-9]{7,}))"""
 _FAR_CELL_PLAIN = rb'<(?:\w{1,16}:)?c\s(?:[^>]*\s)?r="' + _FAR + rb'"(?:[^>]*[^/>])?>'
 _FAR_CELL_ANY = re2.compile(rb"""<(?:\w{1,16}:)?c\s(?:[^>]*\s)?r\s*=\s*["']""" + _FAR + rb"""["'](?:[^>]*[^/>])?>""")
-_FAR_CELL_ELEMENT = re2.compile(
+FAR_CELL_ELEMENT = re2.compile(
     rb"""(?s)<(?:\w{1,16}:)?c\s(?:[^>]*\s)?r\s*=\s*["']""" + _FAR + rb"""["'](?:[^>]*[^/>])?>.*?</(?:\w{1,16}:)?c\s*>"""
 )
 
@@ -360,48 +354,3 @@ def formulas_in(zf: zipfile.ZipFile, part: str) -> list[tuple[str, str]]:
         if not m.group(4):
             out.append((m.group(1).decode(), (m.group(3) or b"").decode("utf-8", "replace")[:40]))
     return out
-
-
-def _without_far_cells(data: bytes) -> bytes:
-    return _FAR_CELL_ELEMENT.sub(lambda m: b"" if far(m.group(1)) else m.group(0), data)
-
-
-def _trimmed_part(zf: zipfile.ZipFile, part: str, scan: SheetScan) -> Iterator[bytes]:
-    """The sheet XML with only the rows kept (`SheetScan.keep`) and without cells far outside the form."""
-    if scan.kept is not None:  # a sheet with too many rows: its head and tail, kept as it was scanned
-        yield from scan.kept
-        return
-    keep = scan.keep()
-    for offset, data in pieces(zf, part):
-        end = offset + len(data)
-        if keep is not None:
-            if keep[0] <= offset and end <= keep[1]:
-                continue  # rows left out whole
-            if offset < keep[1] and end > keep[0]:  # the piece holds where the rows kept end, or where the rest begins
-                data = data[: max(keep[0] - offset, 0)] + data[max(keep[1] - offset, 0) :] if keep[1] < end else data[: keep[0] - offset]
-        if scan.far_cell is not None and not scan.too_many_rows:
-            data = _without_far_cells(data)
-        yield data
-
-
-def trimmed_copy(zf: zipfile.ZipFile, parts: dict[str, SheetScan]) -> Path:
-    """A temporary copy of the workbook whose sheets in `parts` (part name -> its scan) are trimmed.
-    Parts are stored, not compressed: the copy is read once, soon, and deflating it would cost more
-    than reading it."""
-    fd, tmp = tempfile.mkstemp(suffix=".xlsx", prefix="inventory-sane-")
-    os.close(fd)
-    try:
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as out:
-            for info in zf.infolist():
-                with out.open(info.filename, "w", force_zip64=True) as fh:
-                    if info.filename in parts:
-                        for piece in _trimmed_part(zf, info.filename, parts[info.filename]):
-                            fh.write(piece)
-                    else:
-                        with zf.open(info) as src:
-                            while chunk := src.read(1024**2):
-                                fh.write(chunk)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return Path(tmp)
