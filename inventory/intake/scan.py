@@ -107,6 +107,7 @@ class SheetScan:
     data_end: int | None = None  # where the first row after the last row with a value begins
     tail: int | None = None  # where the data's closing tag begins
     kept: list[bytes] | None = field(default=None, repr=False)  # of a sheet with too many rows: its head and tail
+    after: list[bytes] = field(default_factory=list, repr=False)  # what follows the data (from `tail` on), kept from the scan
 
     @property
     def padded(self) -> bool:
@@ -273,6 +274,7 @@ def scan_sheet(zf: zipfile.ZipFile, part: str) -> SheetScan:
                 scan.too_many_rows = beyond > STRAY_ROWS
         elif scan.data_end is None and scan.row_count and (following := _ROW_OPEN.search(data)) is not None:
             scan.data_end = offset + following.start()
+    scan.after = tail if sum(map(len, tail)) <= 64 * 1024**2 else []
     if scan.too_many_rows:
         scan.kept = _head_and_tail(scan, head, tail)
     elif untrusted:

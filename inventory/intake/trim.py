@@ -28,6 +28,11 @@ def _trimmed_part(zf: zipfile.ZipFile, part: str, scan: SheetScan) -> Iterator[b
     keep = scan.keep()
     for offset, data in pieces(zf, part):
         end = offset + len(data)
+        if (
+            keep is not None and scan.after and keep[0] <= offset <= keep[1]
+        ):  # the rest of the rows is left out, and what follows them was kept
+            yield from scan.after
+            return
         if keep is not None:
             if keep[0] <= offset and end <= keep[1]:
                 continue  # rows left out whole
