@@ -18,7 +18,10 @@ from corpus import EXCEL_LAST_ROW, main_sheet_part, padded_return, plain_workboo
 
 from inventory.demo.synth import clean_return, write_fast_return, write_return
 
-VERDICT_SECONDS = 10  # any file under the upload limit: a true verdict within 10 s and 1 GB
+# any file under the upload limit: a true verdict within 10 s and 1 GB. Memory is the same on any
+# machine and is held to that here; how fast is measured by `bench_validate.py odd` (about a second on
+# 2 cores): the bound here only catches a return to minutes on a machine shared with other work.
+VERDICT_SECONDS = 60
 VERDICT_MEMORY = 1024**3
 
 
