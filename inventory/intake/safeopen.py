@@ -179,7 +179,10 @@ def open_safely(path: Path, package_ok: Callable[[], None] | None = None, sheet_
             package_ok()
         scans: dict[str, SheetScan] = {}
         for sheet, part in sorted(parts.items(), key=lambda item: _scan_order(zf.getinfo(item[1]).file_size)):
-            scans[sheet] = scan = scan_sheet(zf, part)  # worksheets check for DTDs here
+            try:
+                scans[sheet] = scan = scan_sheet(zf, part)  # worksheets check for DTDs here
+            except FileProblem as exc:  # named by the sheet, as the unit knows it
+                raise FileProblem(make_issue(exc.issue.code, file=name, sheet=sheet, value=exc.issue.value)) from exc
             if sheet_ok is not None and not scan.needs_copy:
                 sheet_ok(sheet)
         scans = {sheet: scans[sheet] for sheet in parts}

@@ -344,10 +344,9 @@ def well_formed(zf: zipfile.ZipFile, part: str) -> None:
             parser.Parse(data, False)
         parser.Parse(b"", True)
     except pyexpat.ExpatError as exc:
-        reason = "标签不匹配" if exc.code == pyexpat.errors.codes[pyexpat.errors.XML_ERROR_TAG_MISMATCH] else "XML 格式错误"
-        raise FileProblem(
-            make_issue("FILE_CORRUPT", value=f"{part} 第 {exc.lineno} 行第 {exc.offset + 1} 列{reason}（{pyexpat.ErrorString(exc.code)}）")
-        ) from exc
+        reason = "标签不匹配" if exc.code == pyexpat.errors.codes[pyexpat.errors.XML_ERROR_TAG_MISMATCH] else "XML 格式不完整"
+        where = f"{part} 的 XML 第 {exc.lineno} 行第 {exc.offset + 1} 个字符处"
+        raise FileProblem(make_issue("FILE_CORRUPT", value=f"{where}{reason}，其中的数据无法可靠读取")) from exc
 
 
 def formulas_in(zf: zipfile.ZipFile, part: str) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -78,6 +79,11 @@ _UNCHANGED_NOTES = {
     REJECTED: "同一文件已导入过，当时因有错误被退回",
     SUPERSEDED: "同一文件已导入过，现已不是当前报送；如要以它为准，请用 inventory submissions use",
 }
+
+
+def _database_errors() -> tuple[type[BaseException], ...]:
+    """What the database or its driver raises (bulk storage talks to the driver itself)."""
+    return (DBAPIError, *(module.Error for name in DRIVERS if (module := sys.modules.get(name)) is not None))
 
 
 def _url(engine: Engine) -> str:
@@ -214,10 +220,8 @@ class Importer:
                 if attempt == RETRIES - 1 or not _retryable(exc):
                     raise explain(exc, _url(self.engine)) from exc
                 time.sleep(0.05 * (attempt + 1))
-            except Exception as exc:  # the database cannot take it (disk full, connection lost): nothing was kept
-                if isinstance(exc, DBAPIError) or type(exc).__module__.split(".")[0] in DRIVERS:  # (bulk storage: the driver's own)
-                    raise explain(exc, _url(self.engine)) from exc
-                raise
+            except _database_errors() as exc:  # the database cannot take it (disk full, connection lost): nothing was kept
+                raise explain(exc, _url(self.engine)) from exc
         raise AssertionError("unreachable")
 
     def _store(self, conn: Connection, path: Path, report: FileReport, sha: str, status: str, name: str | None = None) -> _Stored:
