@@ -63,13 +63,40 @@ def big_return(rows: int, unit_index: int = 0, seed: int = 1, office: bool = Tru
     return saved
 
 
+# the step's own peak, told by the step as it ends (the kernel's count for a child includes the copy
+# of this process it was forked from, before it became the step)
+_PEAK = """
+import sys as _sys
+_sys.stdout.flush()
+_sys.stderr.write("\\n" + [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0])
+"""
+
+
 def measure(code: str) -> tuple[float, float, str]:
     """Run `code` in a fresh Python; (wall seconds, peak RSS in MB, its stdout)."""
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-    out = proc.stdout.read() if proc.stdout else ""
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.Popen([sys.executable, "-c", code + _PEAK], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = proc.communicate()
     elapsed = time.perf_counter() - start
-    if status != 0:
-        raise RuntimeError(f"benchmark step failed ({status}): {code[:80]}")
-    return elapsed, usage.ru_maxrss / 1024, out.strip()
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark step failed ({proc.returncode}): {code[:80]} {err[-300:]}")
+    peak_kb = int(err.rsplit("VmHWM:", 1)[1].split()[0])
+    return elapsed, peak_kb / 1024, out.strip()
+
+
+def odd_files(folder: Path) -> dict[str, Path]:
+    """The files a unit can really send that once cost minutes (issue 29), made once: a clean
+    20-system return, the same padded with empty formatted rows to row 1,048,576, a valid sheet of
+    1,048,576 rows, and a 300,000-system return (written by openpyxl)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from corpus import padded_return, tall_return
+
+    folder.mkdir(parents=True, exist_ok=True)
+    twenty = big_return(20, office=False)
+    made = {"20 systems": twenty, "padded to 1M rows": folder / "padded.xlsx", "1M-row sheet": folder / "tall.xlsx"}
+    if not made["padded to 1M rows"].exists():
+        padded_return(twenty, made["padded to 1M rows"])
+    if not made["1M-row sheet"].exists():
+        tall_return(twenty, made["1M-row sheet"])
+    made["300k systems"] = big_return(300_000, office=False)
+    return made

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from enum import IntEnum
 
 
@@ -39,3 +41,24 @@ class OutputError(InventoryError):
     """An output file or folder cannot be written."""
 
     exit_code = ExitCode.ENVIRONMENT
+
+
+_OS_REASONS = {
+    errno.ENOENT: "文件不存在",
+    errno.ELOOP: "这是一个循环指向自身的快捷方式（符号链接）",
+    errno.EACCES: "没有读取权限",
+    errno.EPERM: "没有权限",
+    errno.ENOSPC: "磁盘空间已满",
+    errno.EDQUOT: "磁盘配额已用完",
+    errno.EROFS: "所在的磁盘是只读的",
+    errno.EISDIR: "这是一个文件夹",
+    errno.ENAMETOOLONG: "文件名太长",
+    errno.EIO: "磁盘读写出错",
+}
+
+
+def os_reason(exc: OSError, path: object = None) -> str:
+    """What an operating-system error means, in Chinese (its own text is English)."""
+    if exc.errno == errno.ENOENT and path is not None and os.path.islink(path):
+        return f"快捷方式（符号链接）指向的文件不存在：{os.readlink(path)}"
+    return _OS_REASONS.get(exc.errno or 0, exc.strerror or type(exc).__name__)

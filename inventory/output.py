@@ -9,6 +9,7 @@ cannot become HTML, a link or emphasis; on a terminal it cannot become markup or
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .chars import shown
-from .errors import OutputError
+from .errors import OutputError, os_reason
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 EXCEL_CELL_MAX = 32767
@@ -78,8 +79,9 @@ def markdown_text(value: Any) -> str:
 
 @contextmanager
 def atomic_file(path: Path, suffix: str = ".xlsx") -> Iterator[str]:
-    """A temporary file beside `path` that becomes `path` only when the block completes: a reader
-    never sees half a file, and a failure leaves the old one. Errors become a clear OutputError."""
+    """A temporary file beside `path` that becomes `path` only when the block completes and its bytes
+    are on disk: a reader never sees half a file, and a failure (a full disk) leaves the old one or
+    none. Errors become a clear OutputError."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -90,15 +92,17 @@ def atomic_file(path: Path, suffix: str = ".xlsx") -> Iterator[str]:
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(tmp, 0o666 & ~umask)
+            with open(tmp, "rb+") as fh:  # a disk that fills while the data is flushed fails here, not later
+                os.fsync(fh.fileno())
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
     except OSError as exc:
-        raise OutputError(
-            f"无法写入 {path}：{exc.strerror or exc}",
-            hint="请确认目标文件夹存在且可写，文件没有在 Excel/WPS 中打开。",
-        ) from exc
+        hint = "请确认目标文件夹存在且可写，文件没有在 Excel/WPS 中打开。"
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            hint = "磁盘空间不足，没有留下写了一半的文件；请清理空间或换一个位置后重试。"
+        raise OutputError(f"无法写入 {path}：{os_reason(exc)}", hint=hint) from exc
 
 
 def save_workbook(wb: Any, path: Path) -> Path:
@@ -109,15 +113,9 @@ def save_workbook(wb: Any, path: Path) -> Path:
 
 
 def write_text(path: Path, text: str | bytes, end: bytes = b"") -> Path:
-    """Text (or UTF-8 bytes, written as they are, then `end`: no copy of 200 MB to add a newline) into a file."""
-    try:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(text, bytes):
-            with Path(path).open("wb") as fh:
-                fh.write(text)
-                fh.write(end)
-        else:
-            Path(path).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise OutputError(f"无法写入 {path}：{exc.strerror or exc}", hint="请确认目标文件夹存在且可写。") from exc
+    """Text (or UTF-8 bytes, written as they are, then `end`: no copy of 200 MB to add a newline) into
+    a file, atomically (a full disk leaves no truncated report behind)."""
+    with atomic_file(Path(path), suffix=Path(path).suffix) as tmp, open(tmp, "wb") as fh:
+        fh.write(text if isinstance(text, bytes) else text.encode("utf-8"))
+        fh.write(end)
     return Path(path)

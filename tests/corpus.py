@@ -17,7 +17,8 @@ def rewrite_zip(
     sheet_sub: tuple[bytes, bytes] | None = None,
     sheet: str = "xl/worksheets/sheet4.xml",
 ) -> Path:
-    """Copy an xlsx, replacing, dropping or adding parts."""
+    """Copy an xlsx, replacing, dropping or adding parts. `sheet_sub` must change the sheet (a pattern
+    that matches nothing would test nothing)."""
     edit = edit or {}
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
@@ -27,11 +28,17 @@ def rewrite_zip(
                 continue
             data = zin.read(info.filename)
             if sheet_sub and info.filename == sheet:
-                data = re.sub(sheet_sub[0], sheet_sub[1], data, count=1)
+                data, n = re.subn(sheet_sub[0], _replacement(sheet_sub[1]), data, count=1)
+                assert n == 1, f"{sheet_sub[0]!r} matches nothing in {sheet}"
             zout.writestr(info, data)
         for name, data in (extra or {}).items():
             zout.writestr(name, data)
     return dst
+
+
+def _replacement(repl: bytes):
+    """A literal replacement (a sheet's worth of rows is not parsed as a template), unless it refers to groups."""
+    return (lambda m: m.expand(repl)) if b"\\" in repl else (lambda _: repl)
 
 
 def meta_sheet_part(src: Path) -> str:
@@ -91,7 +98,7 @@ def build_corpus(folder: Path, good: Path) -> dict[str, tuple[Path, str]]:
             good,
             folder / "absurd-dimension.xlsx",
             sheet=part,
-            sheet_sub=(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>'),
+            sheet_sub=(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1:XFD1048576"/>'),
         ),
         "",  # reads normally: no file-level issue expected
     )
@@ -136,3 +143,69 @@ def build_corpus(folder: Path, good: Path) -> dict[str, tuple[Path, str]]:
         "CELL_CONTROL_CHAR",
     )
     return out
+
+
+# -- huge and padded files, generated where they are used (never stored) --
+
+EXCEL_LAST_ROW = 1_048_576
+
+
+def data_rows(xml: bytes) -> int:
+    """The last row number written in a sheet."""
+    return max(int(n) for n in re.findall(rb'<row r="([0-9]+)"', xml))
+
+
+def padded_return(src: Path, dst: Path, last: int = EXCEL_LAST_ROW) -> Path:
+    """`src` with its system sheet going on to Excel's last row with empty rows that only carry a
+    format (what Excel leaves after a column was formatted to the bottom): a row style, and one
+    formatted empty cell."""
+    part = main_sheet_part(src)
+    with zipfile.ZipFile(src) as z:
+        first = data_rows(z.read(part)) + 1
+    padding = b"".join(b'<row r="%d" spans="1:8" s="1" customFormat="1"><c r="E%d" s="1"/></row>' % (i, i) for i in range(first, last + 1))
+    return rewrite_zip(src, dst, sheet=part, sheet_sub=(rb"</sheetData>", padding + b"</sheetData>"))
+
+
+def tall_return(src: Path, dst: Path, last: int = EXCEL_LAST_ROW) -> Path:
+    """`src` with its system sheet holding a value in every row down to `last` (two short cells a row):
+    a valid sheet, far more rows than any return has."""
+    part = main_sheet_part(src)
+    with zipfile.ZipFile(src) as z:
+        first = data_rows(z.read(part)) + 1
+    rows = b"".join(
+        b'<row r="%d"><c r="A%d"><v>%d</v></c><c r="B%d" t="inlineStr"><is><t>x</t></is></c></row>' % (i, i, i, i)
+        for i in range(first, last + 1)
+    )
+    return rewrite_zip(src, dst, sheet=part, sheet_sub=(rb"</sheetData>", rows + b"</sheetData>"))
+
+
+_PACKAGE = {
+    "[Content_Types].xml": b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    b'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+    b'<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    b'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
+    "_rels/.rels": b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+    "xl/workbook.xml": '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="台账" sheetId="1" r:id="rId1"/></sheets></workbook>'.encode(),
+    "xl/_rels/workbook.xml.rels": b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+}
+
+
+def plain_workbook(dst: Path, rows: int) -> Path:
+    """A valid workbook that is not our template: one sheet, a header and `rows` rows of four cells."""
+    head = '<row r="1"><c r="A1" t="inlineStr"><is><t>序号</t></is></c><c r="B1" t="inlineStr"><is><t>名称</t></is></c></row>'.encode()
+    body = b"".join(
+        b'<row r="%d"><c r="A%d"><v>%d</v></c><c r="B%d" t="inlineStr"><is><t>item %d</t></is></c><c r="C%d"><v>%d.5</v></c><c r="D%d"><v>1</v></c></row>'
+        % (i, i, i, i, i, i, i, i)
+        for i in range(2, rows + 2)
+    )
+    sheet = (
+        b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    )
+    with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in _PACKAGE.items():
+            z.writestr(name, data)
+        z.writestr("xl/worksheets/sheet1.xml", sheet + head + body + b"</sheetData></worksheet>")
+    return dst

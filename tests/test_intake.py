@@ -22,7 +22,7 @@ from conftest import run_cli
 from corpus import main_sheet_part, rewrite_zip
 from sqlalchemy import text
 
-from inventory.demo.synth import clean_return, write_return
+from inventory.demo.synth import clean_return, write_fast_return, write_return
 from inventory.output import CUT_MARK, save_workbook
 from inventory.store.db import open_db
 
@@ -76,6 +76,7 @@ def test_numbers_in_date_columns_are_read_as_a_person_meant(tmp_path, form, unit
     result = validate_json(path)
     (year,) = issues_of(result, "CELL_DATE")
     assert year["value"] == 2019 and "2019" in year["message"] and year["row"] == form.main.first_data_row
+    assert "2019.0" not in year["message"] and "“2019”" in year["message"]  # the year as typed, not as a float
     assert "1905" not in json.dumps(result, ensure_ascii=False)
     (serial,) = issues_of(result, "CELL_DATE_SERIAL")
     assert serial["severity"] == "warning" and "2019-01" in serial["message"]
@@ -84,6 +85,29 @@ def test_numbers_in_date_columns_are_read_as_a_person_meant(tmp_path, form, unit
     url = f"sqlite:///{tmp_path / 'd.db'}"
     assert run_cli("import", str(path), "--db", url).returncode == 0
     assert [v.get("approval_date") for v in stored_values(url)] == ["2019-06", "2019-05", "2019-03-15", "2019-01"]
+
+
+def test_a_year_typed_into_a_date_formatted_cell_is_caught(tmp_path, form, unit):
+    # Excel keeps 2024 typed into a cell of a date column as the number 2024 with the column's date
+    # format, and shows it as 1905-07-16: a date decades before any information system
+    path = make(tmp_path, form, unit)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[form.main.name]
+    field = form.main.by_key["mlps_test_date"]
+    assert field.type == "date"
+    cell = ws[f"{field.position}{form.main.first_data_row}"]
+    cell.value, cell.number_format = 2024, field.number_format
+    late = ws[f"{field.position}{form.main.first_data_row + 1}"]
+    late.value, late.number_format = 202387, field.number_format  # 2454-02-10
+    save_workbook(wb, path)
+    result = validate_json(path)
+    year, far = issues_of(result, "CELL_DATE")
+    assert year["row"] == form.main.first_data_row and year["column"] == field.position and year["severity"] == "error"
+    assert "只填了年份 2024" in year["message"] and "1905-07-16" in year["message"], year["message"]
+    assert "2454" in far["message"] and "1950–2100" in far["message"], far["message"]
+    url = f"sqlite:///{tmp_path / 'y.db'}"
+    assert run_cli("import", str(path), "--db", url).returncode == 1  # rejected: nothing stored as 1905-07-16
+    assert stored_values(url) == []
 
 
 def test_a_hidden_original_is_not_read_when_a_visible_copy_exists(tmp_path, form, unit):
@@ -306,6 +330,24 @@ def test_ctrl_c_at_once_ends_without_a_traceback(tmp_path):
         assert "Traceback" not in err, (delay, err)
 
 
+def test_ctrl_c_while_a_command_works_always_says_so(tmp_path, form, unit):
+    values, rows = clean_return(form, unit, 5000, seed=6)
+    path = write_fast_return(tmp_path / "big.xlsx", form, unit, values, rows)
+    interrupted = 0
+    for delay in (0.8, 1.0, 1.2, 1.4, 1.6, 1.8):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "inventory", "validate", str(path)], stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        if proc.returncode in (0, 1):  # it had finished
+            continue
+        interrupted += 1
+        assert proc.returncode == 130 and "已中止。" in err and "Traceback" not in err, (delay, proc.returncode, err)
+    assert interrupted >= 3
+
+
 def _children(pid: int) -> set[int]:
     out = set()
     for entry in Path("/proc").iterdir():
@@ -394,6 +436,24 @@ def test_a_pipe_named_like_a_workbook_does_not_hang(tmp_path):
     assert proc.returncode == 1
     (issue,) = json.loads(proc.stdout)["files"][0]["issues"]
     assert issue["code"] == "FILE_UNREADABLE"
+
+
+def test_broken_links_in_a_batch_are_bad_files_not_a_stopped_batch(tmp_path, form, unit):
+    folder = tmp_path / "回收"
+    folder.mkdir()
+    good = make(folder, form, unit, name="good.xlsx")
+    (folder / "dangling.xlsx").symlink_to(tmp_path / "gone.xlsx")
+    (folder / "loop.xlsx").symlink_to(folder / "loop.xlsx")
+    for args in ([str(good), str(folder / "dangling.xlsx"), str(folder / "loop.xlsx")], [str(folder)]):
+        proc = run_cli("validate", *args, "--json")
+        assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+        files = {Path(f["path"]).name: f for f in json.loads(proc.stdout)["files"]}
+        assert files["good.xlsx"]["valid"], files["good.xlsx"]  # the good file was validated
+        (dangling,) = files["dangling.xlsx"]["issues"]
+        (loop,) = files["loop.xlsx"]["issues"]
+        assert dangling["code"] == loop["code"] == "FILE_UNREADABLE"
+        assert "指向的文件不存在" in dangling["message"] and "gone.xlsx" in dangling["message"], dangling["message"]
+        assert "循环" in loop["message"] and "Too many" not in loop["message"], loop["message"]
 
 
 # -- answers that mislead --

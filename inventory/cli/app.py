@@ -41,6 +41,7 @@ app.add_typer(kb_app, name="kb")
 KbDirOpt = Annotated[Path | None, typer.Option("--kb-dir", help="改用该文件夹中的知识库条目（格式同 kb/）。")]
 
 DEBUG = False
+INTERRUPTED = 130  # the exit code after Ctrl-C (128 + SIGINT)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出到标准输出。")]
 DbOpt = Annotated[
@@ -101,7 +102,7 @@ def parse_as_of(value: str | None, option: str = "--as-of") -> dt.date | None:
 def existing_paths(paths: list[Path]) -> list[Path]:
     from ..intake.validate import expand_paths
 
-    missing = [p for p in paths if not p.exists()]
+    missing = [p for p in paths if not os.path.lexists(p)]  # a broken link is a file that cannot be read, not a typo
     if missing:
         raise UsageError(f"找不到：{'、'.join(map(str, missing))}", hint="请检查路径；可以给出文件或文件夹。")
     files = expand_paths(paths)
@@ -130,18 +131,26 @@ def main() -> None:
     load_commands(sys.argv[1:])
     if shows_help(sys.argv[1:]):
         help_in_chinese()
+    if not DEBUG:  # a driver's own warnings (psycopg: "error ignored terminating ...") are ours to say, in Chinese
+        import logging
+
+        logging.getLogger("psycopg").addHandler(logging.NullHandler())
     signal.signal(signal.SIGINT, signal.default_int_handler)  # from here an interrupt rolls back what runs
     try:
         rc = app(standalone_mode=False)  # click returns the exit code of typer.Exit here
+        if rc == INTERRUPTED:  # typer turns Ctrl-C inside a command into this code, silently
+            raise KeyboardInterrupt
     except InventoryError as exc:
         if DEBUG:
             raise
         _fail(exc.message, exc.hint, int(exc.exit_code))
     except typer.Exit as exc:
+        if exc.exit_code == INTERRUPTED:
+            render.err.print("[yellow]已中止。[/]")
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
         render.err.print("[yellow]已中止。[/]")
-        sys.exit(130)
+        sys.exit(INTERRUPTED)
     except Exception as exc:  # click usage errors (typer vendors click), database failures, anything unexpected
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
             from .usage import usage_line, usage_text

@@ -8,6 +8,7 @@ entry explains a code is the knowledge base's data (`inventory.kb.links`), attac
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -100,6 +101,10 @@ def make_issue(
 ) -> Issue:
     """Build an issue from the catalogue: location first, then what is wrong, then the fix."""
     c = CATALOGUE[code]
+    if type(value) is float and value.is_integer() and abs(value) < 2**53:
+        value = int(value)  # a reader gives every number as a float: 2019 was typed, not 2019.0
+    elif type(value) is dt.datetime and value.time() == dt.time():
+        value = value.date()  # a date cell: 1905-07-16, as Excel shows it
     body = message if message is not None else _fmt(c.message, value, expected)
     return Issue(
         code=code,

@@ -24,6 +24,9 @@ _DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})?$")
 _BLANK = " \t\r\n\u00a0\u3000\u200b\u200c\u200d\u2060\ufeff"
 SERIAL_RANGE = (29221, 54789)  # Excel date serial numbers of 1980-01-01 .. 2049-12-31
+# a date cell outside these years is a number typed into a date-formatted cell (2024 shows as 1905-07-16,
+# 202403 as 2454-02-10): decades before any information system, or centuries after
+PLAUSIBLE_YEARS = (1950, 2100)
 _MULTI_SPLIT = re.compile(r"[、,，;；/|\n]+")
 _AMOUNT_UNIT = re.compile(r"(万元|万)$")
 _TRUE = {"是", "√", "✓", "✔", "Y", "YES", "T", "TRUE", "1", "对", "有"}
@@ -139,10 +142,16 @@ def norm_bool(value: Any) -> Result:
 
 def _parse_date(value: Any, allow_month: bool) -> Result:
     expected = "日期，如 2024-03-01" + ("，或精确到月如 2024-03" if allow_month else "")
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat(), None
-    if isinstance(value, dt.date):
-        return value.isoformat(), None
+    if isinstance(value, (dt.date, dt.datetime)):
+        day = value.date() if isinstance(value, dt.datetime) else value
+        if not PLAUSIBLE_YEARS[0] <= day.year <= PLAUSIBLE_YEARS[1]:  # a number typed into a date-formatted cell
+            typed, problem = _date_from_number((dt.datetime.combine(day, dt.time()) - _EXCEL_EPOCH).days, allow_month, expected)
+            if problem is None or problem.expected != expected:
+                return typed, problem
+            return day.isoformat(), Problem(
+                "CELL_DATE", f"{PLAUSIBLE_YEARS[0]}–{PLAUSIBLE_YEARS[1]} 年间的{expected}（{day.year} 年不像信息系统的日期）"
+            )
+        return day.isoformat(), None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _date_from_number(value, allow_month, expected)
     text = clean_text(value).replace(" ", "")

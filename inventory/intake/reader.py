@@ -79,8 +79,11 @@ class _Reader:
             if name is None:
                 data.add("SHEET_MISSING", expected=spec.name)
                 continue
-            rows, merges = source.read(name)
             source.report_scan(name, spec.first_data_row)
+            if source.safe.scans[name].too_many_rows:  # only its head was kept: none of its rows is read,
+                data.fatal = True  # and no check runs on a return that lacks them
+                continue
+            rows, merges = source.read(name)
             if spec.layout == "form":
                 data.sheets[spec.name] = read_form(data, spec, name, rows)
             else:

@@ -55,6 +55,7 @@ class Parser:
         self.path = path
         self.book: Future[tuple[CalamineWorkbook, list[str], dict[str, bool]]] | None = None
         self.sheets: dict[str, Future[Any]] = {}
+        self.done: set[str] = set()  # sheets whose parse was started (once each)
 
     def open(self) -> None:
         """The package is sane: start opening the workbook (its sheet list is read with it: once a
@@ -69,17 +70,19 @@ class Parser:
 
     def sheet_ok(self, name: str) -> None:
         """A worksheet's scan found nothing to fear: start parsing it."""
-        if self.book is not None and name not in self.sheets and name not in NEVER_READ:
+        if self.book is not None and name not in self.done and name not in NEVER_READ:
             self.sheets[name] = self._submit(name)
 
     def _submit(self, name: str) -> Future[Any]:
         book = self.book
         assert book is not None
+        self.done.add(name)
         return self.pool.submit(lambda: book.result()[0].get_sheet_by_name(name))
 
     def reopen(self, path: Path) -> None:
-        """Read another file instead (the sanitized copy); what was started on the original is dropped."""
-        self.path, self.sheets = path, {}
+        """Read the other sheets from another file (the trimmed copy): sheets already being parsed
+        from the original were proven sane and are kept."""
+        self.path = path
         self.open()
 
     def contents(self) -> tuple[list[str], dict[str, bool]]:
@@ -91,7 +94,8 @@ class Parser:
         return names, visible
 
     def sheet(self, name: str) -> Any:
-        return (self.sheets.pop(name, None) or self._submit(name)).result()
+        started = self.sheets.pop(name, None)
+        return (started or self._submit(name)).result()
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -146,8 +150,8 @@ class SheetSource:
     def report_scan(self, name: str, first_data_row: int) -> None:
         """What scanning found in a sheet that is read as part of the form."""
         scan, data = self.safe.scans[name], self.data
-        if scan.row_count > ROW_LIMIT:
-            data.add("SHEET_TOO_MANY_ROWS", sheet=name, value=scan.row_count, expected=ROW_LIMIT - first_data_row + 1)
+        if scan.too_many_rows:
+            data.add("SHEET_TOO_MANY_ROWS", sheet=name, value=scan.row_count, expected=ROW_LIMIT)
         elif scan.far_cell:
             data.add("SHEET_STRAY_CELLS", sheet=name, value=scan.far_cell)
         for cell, formula in scan.formulas_without_value:

@@ -76,12 +76,20 @@ def natural_key(path: Path) -> list[Any]:
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files as given; folders give every workbook-like file inside, in natural order (not hidden, not recursive)."""
+    """Files as given; folders give every workbook-like file inside, in natural order (not hidden, not
+    recursive). A link that leads nowhere (or round in a loop) is kept: reading it says so, and the
+    batch goes on."""
     out: list[Path] = []
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            found = [x for x in p.iterdir() if x.is_file() and x.suffix.lower() in EXCEL_SUFFIXES and not x.name.startswith(("~$", "."))]
+            found = [
+                x
+                for x in p.iterdir()
+                if (x.is_file() or (x.is_symlink() and not x.exists()))
+                and x.suffix.lower() in EXCEL_SUFFIXES
+                and not x.name.startswith(("~$", "."))
+            ]
             out.extend(sorted(found, key=natural_key))
         else:
             out.append(p)

@@ -40,18 +40,53 @@ def resolve_url(url: str | None = None) -> str:
     return url or os.environ.get("INVENTORY_DB") or DEFAULT_URL
 
 
+_SECRET_QUERY = re.compile(r"(?i)([?&](?:password|passwd|pwd|pass|sslpassword)=)[^&]*")
+
+
 def describe(url: str) -> str:
-    """The URL as it may be shown: the password masked."""
+    """The URL as it may be shown: the password masked, in the address or in its query (?password=)."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        shown = make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return "（无法解析的地址）"
+    return _SECRET_QUERY.sub(r"\1***", shown)
+
+
+def hide_secrets(text: str, url: str) -> str:
+    """`text` (a driver's message) without the URL's password, wherever the driver repeated it."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return text
+    for secret in (
+        parsed.password,
+        *(v for k, v in parsed.query.items() if k.lower() in ("password", "passwd", "pwd", "pass", "sslpassword")),
+    ):
+        for value in [secret] if isinstance(secret, str) else list(secret or ()):
+            if value:
+                text = text.replace(str(value), "***")
+    return text
 
 
 def explain(exc: BaseException, url: str = "") -> SetupError:
     """A database failure in plain Chinese: what happened and what to do. No SQL, no password."""
-    where = f"数据库 {describe(url)}" if url else "数据库"
-    text_ = str(getattr(exc, "orig", None) or exc).lower()
+    where = f"数据库 {describe(url)} " if url else "数据库"
+    text_ = hide_secrets(str(getattr(exc, "orig", None) or exc), url).lower()
+    if "disk is full" in text_ or "no space left" in text_ or "could not extend file" in text_ or "disk full" in text_:
+        return SetupError(
+            f"{where}所在的磁盘空间已满，这份文件没有入库（已写入的部分已全部撤销，数据库保持原样）。",
+            hint="请清理数据库所在磁盘的空间（或换到空间充足的位置）后重新导入。",
+        )
+    if (
+        "terminating connection" in text_
+        or "server closed the connection" in text_
+        or "connection is lost" in text_
+        or "consuming input failed" in text_
+    ):
+        return SetupError(
+            f"{where}的连接在入库过程中中断（数据库服务可能已停止或重启），这份文件没有入库，数据库保持原样。",
+            hint="请确认数据库服务已恢复运行后重新导入。",
+        )
     if "readonly" in text_ or "read-only" in text_ or "permission denied" in text_:
         return SetupError(f"{where}是只读的，无法写入。", hint="请检查文件和所在文件夹的写权限，或改用可写的数据库（--db）。")
     if "malformed" in text_ or "not a database" in text_ or "file is encrypted" in text_:
@@ -118,8 +153,12 @@ def create(url: str) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute(f"PRAGMA busy_timeout={busy_ms}")
             cur.execute("PRAGMA foreign_keys=ON")
-            with contextlib.suppress(Exception):  # a read-only file cannot switch its journal; reading still works
-                cur.execute("PRAGMA journal_mode=WAL")
+            tables, ours = cur.execute(
+                "SELECT count(*), count(CASE name WHEN 'alembic_version' THEN 1 END) FROM sqlite_master WHERE type = 'table'"
+            ).fetchone()
+            if ours or not tables:  # someone else's file keeps its journal mode (it is refused, untouched)
+                with contextlib.suppress(Exception):  # a read-only file cannot switch its journal; reading still works
+                    cur.execute("PRAGMA journal_mode=WAL")
             cur.close()
 
     elif engine.dialect.name == "postgresql":
@@ -136,8 +175,9 @@ def create(url: str) -> Engine:
     except SQLAlchemyError as exc:
         if "not a database" in str(exc).lower() or "malformed" in str(exc).lower():
             raise explain(exc, url) from exc
+        said = hide_secrets(str(exc.orig if hasattr(exc, "orig") else exc), url).strip().splitlines()
         raise SetupError(
-            f"无法连接数据库 {describe(url)}：{str(exc.orig if hasattr(exc, 'orig') else exc).strip().splitlines()[0][:200]}",
+            f"无法连接数据库 {describe(url)}：{(said or [type(exc).__name__])[0][:200]}",
             hint="请检查 --db 或环境变量 INVENTORY_DB，确认数据库服务已启动、账号有权限。",
         ) from exc
     return engine
@@ -168,7 +208,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         with _schema_lock(engine), engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
-            _check_known(MigrationContext.configure(conn).get_current_revision(), engine)
+            current = MigrationContext.configure(conn).get_current_revision()
+            _check_known(current, engine)
+            if current is None:
+                _refuse_foreign(conn, engine.url.render_as_string(hide_password=False))
             command.upgrade(_alembic_config(conn), revision)
             if revision == "head":
                 sync_defaults(Session(bind=conn))
@@ -205,6 +248,18 @@ def database_exists(url: str | None = None) -> bool:
     return bool(parsed.database) and Path(parsed.database).exists()
 
 
+def _refuse_foreign(conn: Any, url: str) -> None:
+    """A database that holds tables but not ours (no schema revision) is someone else's: adding our
+    tables to it would change a file nobody meant to give us."""
+    tables = [t for t in inspect(conn).get_table_names() if not t.startswith("sqlite_")]
+    if tables and "alembic_version" not in tables:
+        listed = "、".join(tables[:5]) + (f" 等 {len(tables)} 张表" if len(tables) > 5 else "")
+        raise SetupError(
+            f"数据库 {describe(url)} 不是本工具的数据库：其中已有别的表（{listed}），没有本工具的数据。为免改动别人的数据，没有写入任何内容。",
+            hint="请用 --db 指定本工具的数据库；要新建，请给一个还不存在的文件名（SQLite）或一个空的数据库（PostgreSQL）。",
+        )
+
+
 @lru_cache(maxsize=8)
 def open_db(url: str | None = None, create_missing: bool = True) -> Engine:
     """The engine for `url`, with the schema created or upgraded on first use. With
@@ -220,6 +275,9 @@ def open_db(url: str | None = None, create_missing: bool = True) -> Engine:
             )
     engine = create(url)
     revision = current_revision(engine)
+    if revision is None:
+        with engine.connect() as conn:
+            _refuse_foreign(conn, url)
     if revision is None and not create_missing:
         raise SetupError(
             f"数据库 {describe(url)} 里还没有任何报送数据。", hint="请先用 `inventory import` 入库，或用 --db 指定正确的数据库。"

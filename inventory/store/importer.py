@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -32,6 +33,7 @@ from .identity import mark_issues, match_systems
 from .models import ACCEPTED, REJECTED, SUPERSEDED, IssueRecord, Submission, Unit
 
 IMPORTED, UNCHANGED, FAILED = "imported", "unchanged", "failed"
+DRIVERS = ("sqlite3", "psycopg", "psycopg2")  # the modules whose own errors bulk storage may raise
 RETRIES = 8
 
 
@@ -77,6 +79,15 @@ _UNCHANGED_NOTES = {
     REJECTED: "同一文件已导入过，当时因有错误被退回",
     SUPERSEDED: "同一文件已导入过，现已不是当前报送；如要以它为准，请用 inventory submissions use",
 }
+
+
+def _database_errors() -> tuple[type[BaseException], ...]:
+    """What the database or its driver raises (bulk storage talks to the driver itself)."""
+    return (DBAPIError, *(module.Error for name in DRIVERS if (module := sys.modules.get(name)) is not None))
+
+
+def _url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
 
 
 def _round_key(sha: str, round_id: int | None) -> str:
@@ -207,8 +218,10 @@ class Importer:
                 if _busy(exc):
                     return result(FAILED, None, note=explain(exc).message)
                 if attempt == RETRIES - 1 or not _retryable(exc):
-                    raise
+                    raise explain(exc, _url(self.engine)) from exc
                 time.sleep(0.05 * (attempt + 1))
+            except _database_errors() as exc:  # the database cannot take it (disk full, connection lost): nothing was kept
+                raise explain(exc, _url(self.engine)) from exc
         raise AssertionError("unreachable")
 
     def _store(self, conn: Connection, path: Path, report: FileReport, sha: str, status: str, name: str | None = None) -> _Stored:

@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from ..intake.bounded import validate_bounded
 from ..store.importer import Importer
 from ..store.questions import questions
 from ..store.submissions import submission_issues
@@ -148,7 +149,7 @@ def receive(state: Any, path: Path, name: str, user: dict[str, Any]) -> dict[str
     """Validate an upload with the CLI's validator, keep the original as received, store it as a
     submission of the signed-in unit. A return filled in for another unit is refused, not stored."""
     validator = state.validator_for(reference_date(state.engine))  # the open round's reference date
-    report = validator.validate(path)
+    report = validate_bounded(validator, path)  # in a process of its own, within time and memory bounds
     sha = (report.data.sha256 if report.data else None) or hashlib.sha256(path.read_bytes()).hexdigest()
     kept = state.settings.files / "originals" / f"{sha}.xlsx"
     kept.parent.mkdir(parents=True, exist_ok=True)
