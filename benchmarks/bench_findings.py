@@ -34,6 +34,7 @@ import yaml
 
 from inventory.demo.synth import child_rows, make_uscc, write_return
 from inventory.form import load_form, load_roster
+from inventory.form.roster import COUNTY
 from inventory.report import Reports
 from inventory.store.db import open_db
 from inventory.store.importer import Importer
@@ -152,12 +153,14 @@ def build_round(which: str, folder: Path) -> tuple[list[Path], dict[str, Any]]:
     """Write one return per labelled unit; returns the files and the labels keyed by (unit, system_no)."""
     spec = yaml.safe_load((HERE / f"{which}.yaml").read_text(encoding="utf-8"))
     form, roster = load_form(), load_roster()
+    regions = {r["code"]: r["name"] for r in form.regions}
     rng = random.Random(7)
     labels: dict[str, Any] = {"systems": {}, "groups": spec["groups"], "negatives": spec["negatives"]}
     files = []
     for short, systems in spec["units"].items():
         unit = roster.resolve(short)
         city = unit.is_city
+        county = unit.group == COUNTY
         rows = []
         owner_codes: dict[str, str] = {}
         for i, s in enumerate(systems, start=1):
@@ -170,7 +173,7 @@ def build_round(which: str, folder: Path) -> tuple[list[Path], dict[str, Any]]:
                 system_no=f"SYS-{i:03d}",
                 system_name=s["name"],
                 functions=s["fn"],
-                scope="市（州）本级" if city else "省级",
+                scope="县（市、区）本级" if county else "市（州）本级" if city else "省级",
                 deploy_location="市（州）级政务云" if city else "省级政务云",
                 approval_dept="市发展和改革委员会" if city else "省发展改革委",
                 fund_source="市县财政" if city else "省级财政",
@@ -191,7 +194,7 @@ def build_round(which: str, folder: Path) -> tuple[list[Path], dict[str, Any]]:
             "uscc": make_uscc(rng, "11", unit.region_code),
             "unit_nature": "行政机关",
             "level": unit.level,
-            "region": "四川省（省本级）" if not city else unit.short_name,
+            "region": regions.get(unit.region_code, unit.short_name) if city else "四川省（省本级）",
             "contact_name": "王敏",
             "contact_phone": "13800000000",
             "contact_email": "xxzx@sc.gov.cn",

@@ -97,6 +97,8 @@ EDGES = [
     ("not connected, 市县两级", {"interconnect": "否，无对接", "scope": "市县两级"}, "FIND_NOT_SHARED", True),
     ("not connected, 省级 only", {"interconnect": "否，无对接", "scope": "省级"}, "FIND_NOT_SHARED", False),
     ("not connected, 市（州）本级", {"interconnect": "否，无对接", "scope": "市（州）本级"}, "FIND_NOT_SHARED", False),
+    ("not connected, 县乡两级", {"interconnect": "否，无对接", "scope": "县乡两级"}, "FIND_NOT_SHARED", True),
+    ("not connected, 县（市、区）本级", {"interconnect": "否，无对接", "scope": "县（市、区）本级"}, "FIND_NOT_SHARED", False),
     ("not connected, 本单位内部", {"interconnect": "否，无对接", "scope": "本单位内部"}, "FIND_NOT_SHARED", False),
     ("not connected, an office system", {"interconnect": "否，无对接", "category": "办公及内部管理系统"}, "FIND_NOT_SHARED", False),
     # 备案证明编号待补

@@ -156,6 +156,7 @@ def test_duplicates_references_and_unit_checks(tmp_path, form, unit, validator):
     by_code = {i.code: i for i in report.issues}
     assert by_code["ROW_DUPLICATE_NO"].row == form.main.first_data_row + 3
     assert by_code["ROW_DUPLICATE_NAME"].row == form.main.first_data_row + 5
+    assert by_code["ROW_DUPLICATE_NAME"].severity == "warning"  # two rows of one name may be two systems: kept, flagged
     refs = [i for i in report.issues if i.code == "REF_UNKNOWN_SYSTEM" and i.value == "XT-99999"]
     assert refs and refs[0].sheet == "系统对接" and refs[0].column == "A"
     assert by_code["UNIT_ALIAS"].severity == "warning" and "四川省人力资源和社会保障厅" in by_code["UNIT_ALIAS"].message

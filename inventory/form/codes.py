@@ -242,10 +242,10 @@ CATALOGUE: dict[str, Code] = {
             ),
             (
                 "ROW_DUPLICATE_NAME",
-                ERROR,
+                WARNING,
                 "系统名称重复",
                 "同一单位的系统名称“{value}”重复，与第 {expected} 行相同",
-                "同一系统只填一行；确实是两个系统的请写出区别（如“一期”“二期”）。",
+                "两行都已照常接收。若是同一系统，请删去多余的一行；确实是两个系统的，请在名称里写出区别（如“一期”“二期”）。",
             ),
             (
                 "REF_UNKNOWN_SYSTEM",

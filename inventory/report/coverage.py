@@ -98,13 +98,18 @@ def coverage_report(r: ReportData) -> dict[str, Any]:
 
 
 def _rollup(r: ReportData, by_code: dict[str, dict[str, Any]], kind: str) -> list[dict[str, Any]]:
-    """Totals per 市(州) or per 区(县) node in view: its units' figures (its own return included)."""
+    """Totals per 市(州) or per 区(县) node in view: its units' figures (its own return included).
+    Each unit is filed under the nodes on its path, so the cost follows the units, not nodes × units."""
+    nodes = [n for n in r.board.scope.units if n.kind == kind]
+    wanted = {n.code for n in nodes}
+    inside: dict[str, list[dict[str, Any]]] = {}
+    for code, u in by_code.items():
+        for step in r.roster.by_code[code].path.strip("/").split("/"):
+            if step in wanted:
+                inside.setdefault(step, []).append(u)
     out = []
-    for node in r.board.scope.units:
-        if node.kind != kind:
-            continue
-        inside = [u for code, u in by_code.items() if r.roster.by_code[code].within(node)]
-        if inside:
+    for node in nodes:
+        if node.code in inside:
             st = r.board.statuses.get(node.name)
             out.append(
                 {
@@ -114,7 +119,7 @@ def _rollup(r: ReportData, by_code: dict[str, dict[str, Any]], kind: str) -> lis
                     "parent": node.parent,
                     "state": st.state if st else None,
                     "state_name": st.state_name if st else None,
-                    **_totals(inside),
+                    **_totals(inside[node.code]),
                 }
             )
     return out
