@@ -90,6 +90,33 @@ def test_a_failed_write_leaves_nothing(tmp_path, form, roster, db_url, monkeypat
     assert count(engine, Submission) == 0 and count(engine, SystemRecord) == 0 and count(engine, IssueRecord) == 0
 
 
+def test_a_chunk_that_fails_is_stored_again_file_by_file(tmp_path, form, roster, db_url, monkeypatch):
+    """import_files stores several files in one transaction; when that transaction fails, nothing of
+    it is kept and each file is stored again in its own transaction: every file once, all or nothing."""
+    from sqlalchemy.exc import OperationalError
+
+    engine = open_db(db_url)
+    importer = Importer(engine)
+    paths = returns(tmp_path, form, roster, names=("人社厅", "成都", "教育厅"))
+    original, calls = importer._store_rows, []
+
+    def flaky(conn, *args):
+        calls.append(args[0])
+        original(conn, *args)
+        if len(calls) == 2:  # the second file's rows are written, then the connection drops
+            raise OperationalError("INSERT", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(importer, "_store_rows", flaky)
+    results = list(importer.import_files(paths, workers=1))
+    assert [r.status for r in results] == ["imported"] * 3
+    assert len(calls) == 2 + 3  # two in the failed chunk, then each file on its own
+    assert count(engine, Submission) == 3
+    with engine.connect() as conn:
+        per_unit = conn.execute(select(Submission.unit_id, func.count()).group_by(Submission.unit_id)).all()
+        stored = conn.scalar(select(func.count()).select_from(SystemRecord))
+    assert sorted(n for _, n in per_unit) == [1, 1, 1] and stored == sum(r.systems for r in results)
+
+
 def test_cli_import_json_and_submissions(tmp_path, form, roster, db_url):
     files = returns(tmp_path, form, roster)
     proc = run_cli("import", str(tmp_path), "--db", db_url, "--json", "--operator", "王五")

@@ -8,7 +8,9 @@ importer asks here before it stores a return, inside the same transaction.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, exists, select
 
 from .models import ACCEPTED, Decision, NodeApproval, Round, Submission, Unit
 
@@ -21,9 +23,35 @@ def current_round_id(conn: Connection) -> int | None:
     return open_id if open_id is not None else conn.scalar(select(Round.id).order_by(Round.id.desc()))
 
 
-def lock_reason(conn: Connection, unit_id: int, round_id: int | None, path: str | None = None) -> str | None:
+@dataclass(frozen=True, slots=True)
+class RoundState:
+    """The open round, and whether anything in it can lock a return yet (a batch of imports reads
+    this once and skips the per-unit lock queries while nothing has been approved or sent up)."""
+
+    id: int | None
+    approvals: bool  # some return of the round has been approved
+    node_steps: bool  # some node of the round has been submitted upward or approved
+
+
+def round_state(conn: Connection) -> RoundState:
+    rid = current_round_id(conn)
+    in_round = NodeApproval.round_id == rid if rid is not None else NodeApproval.round_id.is_(None)
+    approved = (
+        exists()
+        .where(Decision.submission_id == Submission.id, Decision.decision == "approved")
+        .where(Submission.round_id == rid if rid is not None else Submission.round_id.is_(None))
+    )
+    approvals, steps = conn.execute(select(approved, exists().where(in_round))).one()
+    return RoundState(rid, bool(approvals), bool(steps))
+
+
+def lock_reason(
+    conn: Connection, unit_id: int, round_id: int | None, path: str | None = None, state: RoundState | None = None
+) -> str | None:
     """Why a unit may not send a new return in a round now (None when it may). `path`: the unit's path
-    in the tree, when the caller has it (one query fewer)."""
+    in the tree, when the caller has it (one query fewer); `state`: the round's, read once for a batch."""
+    if state is not None and not state.approvals:
+        return node_lock(conn, unit_id, round_id, path) if state.node_steps else None
     last = conn.execute(
         select(Decision.decision)
         .join(Submission, Decision.submission_id == Submission.id)
@@ -33,7 +61,7 @@ def lock_reason(conn: Connection, unit_id: int, round_id: int | None, path: str 
     ).scalar()
     if last == "approved":
         return "本轮的报表已审核通过并锁定"
-    return node_lock(conn, unit_id, round_id, path)
+    return node_lock(conn, unit_id, round_id, path) if state is None or state.node_steps else None
 
 
 def node_lock(conn: Connection, unit_id: int, round_id: int | None, path: str | None = None) -> str | None:

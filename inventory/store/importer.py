@@ -1,4 +1,4 @@
-"""Import validated returns: one transaction per file, idempotent, with history.
+"""Import validated returns: each file all or nothing, idempotent, with history.
 
 A file is validated first, then stored whole or not at all. The same content again is
 `unchanged`; a file with errors is `rejected` (its submission and issues are kept, its rows are
@@ -26,8 +26,7 @@ from ..gcpause import paused_gc
 from ..intake.result import FileReport
 from ..intake.validate import Validator, validate_many
 from .bulk import store_rows
-from .current import current_round_id as current_round
-from .current import lock_reason
+from .current import RoundState, lock_reason, round_state
 from .db import explain
 from .identity import mark_issues, match_systems
 from .models import ACCEPTED, REJECTED, SUPERSEDED, IssueRecord, Submission, Unit
@@ -35,6 +34,7 @@ from .models import ACCEPTED, REJECTED, SUPERSEDED, IssueRecord, Submission, Uni
 IMPORTED, UNCHANGED, FAILED = "imported", "unchanged", "failed"
 DRIVERS = ("sqlite3", "psycopg", "psycopg2")  # the modules whose own errors bulk storage may raise
 RETRIES = 8
+CHUNK = 50  # files stored in one transaction by import_files
 
 
 @dataclass
@@ -159,6 +159,22 @@ def _within(report: FileReport, office: Any, path: Path) -> FileReport:
     return replace(report, issues=[*report.issues, outside])
 
 
+def _result(
+    path: Path,
+    report: FileReport,
+    unit_name: str | None,
+    status: str,
+    submission_id: int | None,
+    current: bool = False,
+    note: str | None = None,
+    stored: _Stored | None = None,
+) -> ImportResult:
+    found = stored.found if stored is not None else None
+    full = replace(report, issues=[*report.issues, *found]) if found else report
+    key = stored.key if stored is not None else None
+    return ImportResult(path, unit_name, status, submission_id, full.systems, full.errors, full.warnings, full, current, note, key)
+
+
 class Importer:
     """Stores returns into `engine`. `under`: the office importing; a return of a unit outside its part
     of the tree is refused (a county office cannot file a return for a unit of another county)."""
@@ -177,30 +193,59 @@ class Importer:
     def import_file(self, path: Path, dry_run: bool = False) -> ImportResult:
         return self.store(Path(path), self.validator.validate(Path(path)), dry_run)
 
-    def import_files(self, paths: list[Path], dry_run: bool = False, workers: int | None = None) -> Iterator[ImportResult]:
-        """Import in the order given: files are validated in parallel, stored one transaction each."""
+    def import_files(
+        self, paths: list[Path], dry_run: bool = False, workers: int | None = None, chunk: int = CHUNK
+    ) -> Iterator[ImportResult]:
+        """Import in the order given: files are validated in parallel and stored `chunk` at a time in
+        one transaction (one commit instead of one per file). When a chunk's transaction fails, its
+        files are stored again one transaction each, so each file is still all or nothing."""
+        pending: list[tuple[Path, FileReport]] = []
         for path, report in zip(paths, validate_many(paths, self.validator, workers), strict=True):
-            yield self.store(Path(path), report, dry_run)
+            if dry_run:
+                yield self.store(Path(path), report, dry_run)
+                continue
+            pending.append((Path(path), report))
+            if len(pending) >= chunk:
+                yield from self._store_chunk(pending)
+                pending = []
+        yield from self._store_chunk(pending)
+
+    def _store_chunk(self, items: list[tuple[Path, FileReport]]) -> Iterator[ImportResult]:
+        if len(items) <= 1:
+            yield from (self.store(path, report) for path, report in items)
+            return
+        prepared = [(path, *self._prepare(path, report)) for path, report in items]
+        try:
+            with self.engine.begin() as conn, paused_gc():
+                state = round_state(conn)  # once for the chunk: one transaction, one view of the round
+                done = [
+                    (path, report, unit_name, self._store(conn, path, report, sha, status, state=state) if sha is not None else None)
+                    for path, report, sha, status, unit_name in prepared
+                ]
+        except (IntegrityError, OperationalError, *_database_errors()):  # one at a time: the guarantees of `store`
+            yield from (self.store(path, report) for path, report in items)
+            return
+        for path, report, unit_name, stored in done:
+            if stored is None:
+                yield _result(path, report, unit_name, REJECTED, None)
+            else:
+                yield _result(path, report, unit_name, stored.status, stored.id, stored.current, stored.note, stored)
+
+    def _prepare(self, path: Path, report: FileReport) -> tuple[FileReport, str | None, str, str | None]:
+        """The report as it will be stored (with UNIT_OUTSIDE when the unit is outside the office's
+        part), the content's sha256 (None: unreadable), the status it earns and the unit's name."""
+        sha = (report.data.sha256 if report.data else None) or _sha256(path)
+        unit_name = report.unit.name if report.unit else None
+        report = _within(report, self.under, path)
+        return report, sha, (REJECTED if report.errors else IMPORTED), unit_name
 
     def store(self, path: Path, report: FileReport, dry_run: bool = False, name: str | None = None) -> ImportResult:
         """Store a validated file: all of it or nothing. A database that stays busy fails this file
         (status `failed`, nothing stored) and the batch goes on. `name` is the file's name as the
         unit gave it, when it is kept under another (an upload to the portal)."""
-        sha = (report.data.sha256 if report.data else None) or _sha256(path)
-        unit_name = report.unit.name if report.unit else None
-        report = _within(report, self.under, path)
-        status = REJECTED if report.errors else IMPORTED
-
-        def result(
-            status: str, submission_id: int | None, current: bool = False, note: str | None = None, stored: Any = None
-        ) -> ImportResult:
-            found = stored.found if stored is not None else None
-            full = replace(report, issues=[*report.issues, *found]) if found else report
-            key = stored.key if stored is not None else None
-            return ImportResult(path, unit_name, status, submission_id, full.systems, full.errors, full.warnings, full, current, note, key)
-
+        report, sha, status, unit_name = self._prepare(path, report)
         if sha is None:  # unreadable: nothing to store
-            return result(REJECTED, None)
+            return _result(path, report, unit_name, REJECTED, None)
         if dry_run:  # the real thing in a transaction that is rolled back: the same answer, nothing kept
             with self.engine.connect() as conn, paused_gc():
                 trans = conn.begin()
@@ -208,15 +253,16 @@ class Importer:
                     stored = self._store(conn, path, report, sha, status, name)
                 finally:
                     trans.rollback()
-            return result(stored.status, None, stored.current, stored.note and stored.note.split("；如确要")[0], stored)
+            note = stored.note and stored.note.split("；如确要")[0]
+            return _result(path, report, unit_name, stored.status, None, stored.current, note, stored)
         for attempt in range(RETRIES):
             try:
                 with self.engine.begin() as conn, paused_gc():
                     stored = self._store(conn, path, report, sha, status, name)
-                return result(stored.status, stored.id, stored.current, stored.note, stored)
+                return _result(path, report, unit_name, stored.status, stored.id, stored.current, stored.note, stored)
             except (IntegrityError, OperationalError) as exc:  # lost a race: look again
                 if _busy(exc):
-                    return result(FAILED, None, note=explain(exc).message)
+                    return _result(path, report, unit_name, FAILED, None, note=explain(exc).message)
                 if attempt == RETRIES - 1 or not _retryable(exc):
                     raise explain(exc, _url(self.engine)) from exc
                 time.sleep(0.05 * (attempt + 1))
@@ -224,16 +270,26 @@ class Importer:
                 raise explain(exc, _url(self.engine)) from exc
         raise AssertionError("unreachable")
 
-    def _store(self, conn: Connection, path: Path, report: FileReport, sha: str, status: str, name: str | None = None) -> _Stored:
+    def _store(
+        self,
+        conn: Connection,
+        path: Path,
+        report: FileReport,
+        sha: str,
+        status: str,
+        name: str | None = None,
+        state: RoundState | None = None,
+    ) -> _Stored:
         unit_id = None
         if report.unit is not None:
             q = select(Unit.id).where(Unit.name == report.unit.name)
             if conn.dialect.name == "postgresql":
                 q = q.with_for_update()
             unit_id = conn.scalar(q)
-        round_id = current_round(conn)
+        state = state or round_state(conn)
+        round_id = state.id
         where = report.unit.path if report.unit is not None else None
-        locked = lock_reason(conn, unit_id, round_id, where) if unit_id is not None and status == IMPORTED else None
+        locked = lock_reason(conn, unit_id, round_id, where, state) if unit_id is not None and status == IMPORTED else None
         if locked:  # nothing is stored: the office reopens the return (or the part) first
             return _Stored(None, REJECTED, False, locked, [make_issue("RETURN_LOCKED", file=path.name, value=locked)])
         key = _round_key(sha, round_id)
