@@ -128,13 +128,17 @@ def e5_runs_here() -> bool:
     return "avx2" in flags and "fma" in flags
 
 
+def encoder_name() -> str:
+    """Which encoder `shared_encoder` gives, without loading it: e5 where it runs, else USE
+    (`INVENTORY_ENCODER` overrides)."""
+    wanted = os.environ.get("INVENTORY_ENCODER", "").strip().lower()
+    return "use" if wanted == "use" or (wanted != "e5" and not e5_runs_here()) else "e5"
+
+
 @lru_cache(maxsize=1)
 def shared_encoder() -> Encoder:
     """e5 where it runs, else USE (`INVENTORY_ENCODER` overrides)."""
-    wanted = os.environ.get("INVENTORY_ENCODER", "").strip().lower()
-    if wanted == "use" or (wanted != "e5" and not e5_runs_here()):
-        return UseEncoder()
-    return E5Encoder()
+    return UseEncoder() if encoder_name() == "use" else E5Encoder()
 
 
 class VectorStore:

@@ -12,6 +12,7 @@ import zipfile
 import openpyxl
 import pytest
 from conftest import chromium, run_cli
+from sqlalchemy import select
 
 from inventory.demo.synth import child_rows, clean_return, write_return
 from inventory.errors import UsageError
@@ -563,3 +564,39 @@ def test_a_lead_leaves_the_office_only_once_confirmed():
     assert settled(r) == [claim]  # the unit reports and the brief leave an unchecked lead to the office
     lead.review = {"state": "confirmed"}
     assert settled(r) == [lead, claim]
+
+
+def test_the_rounds_duplicates_are_kept_for_the_next_process_until_what_they_depend_on_changes(filled, monkeypatch):
+    """Duplicates need the whole round: worked out once, kept in the database under a stamp of the
+    round's returns, the tree, the rules and the encoder; another process (here: an empty memory)
+    answers from it, and a change of the rules works them out again."""
+    from inventory.assess.model import load_rules
+    from inventory.report import tree_duplicates
+    from inventory.store.models import Setting
+
+    url, _names, _tmp = filled
+    engine = open_db(url)
+    rules = load_rules()
+    tree_duplicates._held.clear()
+    first = tree_duplicates.whole_round(engine, None, rules, Reports(engine).roster)
+    assert any(f.code == "FIND_DUPLICATE_REPORT" for f in first)
+    with engine.connect() as conn:
+        kept = conn.execute(select(Setting.key).where(Setting.key.like("duplicates:%"))).scalars().all()
+    assert kept == ["duplicates:None"]
+
+    def not_again(*_args):
+        raise AssertionError("worked out again")
+
+    monkeypatch.setattr(tree_duplicates, "duplicate_findings", not_again)
+    tree_duplicates._held.clear()
+    again = tree_duplicates.whole_round(engine, None, rules, Reports(engine).roster)
+    assert [f.as_dict() for f in again] == [f.as_dict() for f in first]
+    assert [[(s.key, s.counted, s.unit, s.values) for s in f.about] for f in again] == [
+        [(s.key, s.counted, s.unit, s.values) for s in f.about] for f in first
+    ]
+    changed = copy.deepcopy(rules)
+    changed["thresholds"]["changed_for_the_test"] = 1
+    tree_duplicates._held.clear()
+    with pytest.raises(AssertionError, match="worked out again"):
+        tree_duplicates.whole_round(engine, None, changed, Reports(engine).roster)
+    tree_duplicates._held.clear()

@@ -4,29 +4,82 @@ A county's system may duplicate one built in the next county, or be the copy of 
 province reports: an office's report shows every duplicate finding that touches its part, whoever
 the other members are. Detection needs every system of the round, but only a few fields of each
 (name, owner, 业务功能, 建设方式, 使用范围, 运行状态, 系统类别, 系统编号): those are read straight from the
-stored JSON by the database, and the round's result is kept in this process until a return changes
-the round (the portal's next page of any office answers from it).
+stored JSON by the database. The round's result is kept in this process and in the database (the
+`settings` table, under the round) until a return changes the round, the tree, the rules or the
+encoder: the portal's next page, and the next office's report from the command line, answer from it
+at the cost of their own part.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+import orjson
+from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..assess import Finding, System, duplicate_findings
-from ..store.models import ACCEPTED, Submission, SystemRecord, Unit
+from ..meaning import encoder_name
+from ..store.models import ACCEPTED, Setting, Submission, SystemRecord, Unit
 
 FIELDS = ("system_no", "system_name", "owner_unit", "functions", "build_mode", "scope", "status", "category")
-_held: dict[tuple[Any, ...], tuple[list[System], list[Finding]]] = {}
+_held: dict[tuple[Any, ...], list[Finding]] = {}
 
 
-def _stamp(engine: Engine, round_id: int | None) -> tuple[Any, ...]:
+def _stamp(engine: Engine, round_id: int | None, rules: dict[str, Any]) -> str:
+    """What the round's duplicates depend on: its current returns, the tree, the rules and the encoder."""
     q = select(func.count(Submission.id), func.max(Submission.id)).where(Submission.status == ACCEPTED)
     q = q.where(Submission.round_id == round_id) if round_id is not None else q
     with engine.connect() as conn:
-        return tuple(conn.execute(q).one())
+        count, last = conn.execute(q).one()
+        tree = conn.scalar(select(Setting.value).where(Setting.key == "units_version"))
+    return f"{count}:{last}:{tree}:{_rules_hash(orjson.dumps(rules, option=orjson.OPT_SORT_KEYS))}:{encoder_name()}"
+
+
+@lru_cache(maxsize=4)
+def _rules_hash(raw: bytes) -> str:
+    return hashlib.blake2b(raw, digest_size=8).hexdigest()
+
+
+def _dump(findings: list[Finding]) -> str:
+    def system(s: System) -> list[Any]:
+        return [s.unit, s.submission_id, s.row, s.values, s.findings, s.counted, s.key]
+
+    rows = [[f.code, f.severity, f.unit, f.system, f.message, f.evidence, list(f.subject), [system(s) for s in f.about]] for f in findings]
+    return orjson.dumps(rows, default=str).decode()
+
+
+def _load(raw: str) -> list[Finding]:
+    out = []
+    for code, severity, unit, system, message, evidence, subject, about in orjson.loads(raw):
+        members = []
+        for s_unit, sub, row, values, codes, counted, key in about:
+            member = System(unit=s_unit, submission_id=sub, row=row, values=values, key=key)
+            member.findings, member.counted = codes, counted
+            members.append(member)
+        out.append(Finding(code, severity, unit, system, message, evidence, tuple(subject), about=members))
+    return out
+
+
+def _stored(engine: Engine, name: str, stamp: str) -> list[Finding] | None:
+    with engine.connect() as conn:
+        raw = conn.scalar(select(Setting.value).where(Setting.key == name))
+    if not raw or not raw.startswith(stamp + "\n"):
+        return None
+    return _load(raw[len(stamp) + 1 :])
+
+
+def _keep(engine: Engine, name: str, stamp: str, findings: list[Finding]) -> None:
+    """Best effort: a database this process may only read still gets its report."""
+    try:
+        with engine.begin() as conn:
+            conn.execute(delete(Setting).where(Setting.key == name))
+            conn.execute(insert(Setting).values(key=name, value=f"{stamp}\n{_dump(findings)}"))
+    except SQLAlchemyError:
+        pass
 
 
 def round_systems(engine: Engine, round_id: int | None) -> list[System]:
@@ -50,14 +103,19 @@ def round_systems(engine: Engine, round_id: int | None) -> list[System]:
 
 def whole_round(engine: Engine, round_id: int | None, rules: dict[str, Any], roster: Any) -> list[Finding]:
     """The round's duplicate findings over every unit, worked out once per state of the round."""
-    key = (engine.url.render_as_string(hide_password=False), round_id, _stamp(engine, round_id), id(rules))
+    stamp = _stamp(engine, round_id, rules)
+    key = (engine.url.render_as_string(hide_password=False), round_id, stamp)
     held = _held.get(key)
     if held is None:
-        systems = round_systems(engine, round_id)
-        held = (systems, duplicate_findings(systems, rules, roster))
+        name = f"duplicates:{round_id}"
+        found = _stored(engine, name, stamp)
+        if found is None:
+            found = duplicate_findings(round_systems(engine, round_id), rules, roster)
+            _keep(engine, name, stamp, found)
+        held = found
         _held.clear()  # one round's result at a time: it is the one being worked on
         _held[key] = held
-    return held[1]
+    return held
 
 
 def part_duplicates(part: list[System], engine: Engine, round_id: int | None, rules: dict[str, Any], roster: Any) -> list[Finding]:
