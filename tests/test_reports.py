@@ -577,19 +577,23 @@ def test_the_rounds_duplicates_are_kept_for_the_next_process_until_what_they_dep
     url, _names, _tmp = filled
     engine = open_db(url)
     rules = load_rules()
+    from inventory.store.current import current_round_id
+
+    with engine.connect() as conn:
+        rid = current_round_id(conn)
     tree_duplicates._held.clear()
-    first = tree_duplicates.whole_round(engine, None, rules, Reports(engine).roster)
+    first = tree_duplicates.whole_round(engine, rid, rules, Reports(engine).roster)
     assert any(f.code == "FIND_DUPLICATE_REPORT" for f in first)
     with engine.connect() as conn:
         kept = conn.execute(select(Setting.key).where(Setting.key.like("duplicates:%"))).scalars().all()
-    assert kept == ["duplicates:None"]
+    assert f"duplicates:{rid}" in kept
 
     def not_again(*_args):
         raise AssertionError("worked out again")
 
     monkeypatch.setattr(tree_duplicates, "duplicate_findings", not_again)
     tree_duplicates._held.clear()
-    again = tree_duplicates.whole_round(engine, None, rules, Reports(engine).roster)
+    again = tree_duplicates.whole_round(engine, rid, rules, Reports(engine).roster)
     assert [f.as_dict() for f in again] == [f.as_dict() for f in first]
     assert [[(s.key, s.counted, s.unit, s.values) for s in f.about] for f in again] == [
         [(s.key, s.counted, s.unit, s.values) for s in f.about] for f in first
@@ -598,5 +602,5 @@ def test_the_rounds_duplicates_are_kept_for_the_next_process_until_what_they_dep
     changed["thresholds"]["changed_for_the_test"] = 1
     tree_duplicates._held.clear()
     with pytest.raises(AssertionError, match="worked out again"):
-        tree_duplicates.whole_round(engine, None, changed, Reports(engine).roster)
+        tree_duplicates.whole_round(engine, rid, changed, Reports(engine).roster)
     tree_duplicates._held.clear()

@@ -82,14 +82,17 @@ def _group(
         systems[i].findings.append(code)
     subject = tuple(sorted(f"{systems[i].unit}/{systems[i].owner}/{systems[i].name}" for i in members))
     unit = "、".join(units[:5]) + (f" 等{len(units)}个单位" if len(units) > 5 else "")
-    message = f"{m['title']}：{len(owners)} 个单位的 {len(members)} 个系统{about}"
+    if len(owners) == 1:  # one owner's system listed more than once
+        message = f"{m['title']}：{owners[0]}的同一系统填了 {len(members)} 行{about}"
+    else:
+        message = f"{m['title']}：{len(owners)} 个单位的 {len(members)} 个系统{about}"
     return Finding(code, m["severity"], unit, systems[members[0]].name, message, evidence, subject, about=[systems[i] for i in members])
 
 
 def report_findings(systems, groups, vertical, provincial, meta) -> list[Finding]:  # type: ignore[no-untyped-def]
     out = []
     for members, links in groups.components():
-        if len({systems[i].owner for i in members}) < 2:
+        if len(members) < 2:
             continue
         builders = [i for i in members if i not in vertical] or sorted(members, key=lambda i: systems[i].unit not in provincial)
         for i in members:

@@ -25,6 +25,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from ..form.assessment import load_names
+from ..form.normalize import clean_text
 from ..parallel import ChildLost, beside
 from .alike import Bigrams, Phrasing, alike_pairs, closest_clauses, for_encoder, pair_meanings
 from .dup_groups import Groups, build_findings, possible_findings, report_findings
@@ -36,6 +37,11 @@ from .trades import by_trade, governments, only_work, same_cores, work_words
 NATIONAL_MODE = "上级统建（国垂）"
 VERTICAL = (NATIONAL_MODE, "上级统建（省垂）")
 MULTI_LEVEL = ("省市两级", "省市县三级", "省市县乡四级", "国家垂直")
+
+
+def _typed(name: str) -> str:
+    """A name as typed, but for spaces and full-width forms (一期 and 二期 stay apart)."""
+    return clean_text(name).replace(" ", "")
 
 
 @lru_cache(maxsize=2)
@@ -188,7 +194,10 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
             a, b = systems[first], systems[j]
             ga, gb = government(a.owner), government(b.owner)  # two departments of one government (as far as the roster knows)
             one_return = a.unit == b.unit and (ga is None or gb is None or ga == gb)
-            if a.owner != b.owner and (prof[j].level or first in vertical or j in vertical or one_return):
+            if a.owner == b.owner and _typed(a.name) == _typed(b.name):  # one owner's system listed twice under one name
+                report.join(first, j, {"系统": [a.name, b.name], "依据": "同一建设单位的同名系统"})
+                same_system[j] = first
+            elif a.owner != b.owner and (prof[j].level or first in vertical or j in vertical or one_return):
                 report.join(first, j, {"系统": [a.name, b.name], "依据": "名称相同"})
                 same_system[j] = first
     # candidates: identical business-word sets first, then pairs that share a word not found everywhere
@@ -255,7 +264,13 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
     for ma, mb, why, signals in candidates:
         linker.link(ma, mb, why, signals)
     if by_meaning:
-        leads += _link_alike(texts, systems, prof, phrasing, t, linker)
+
+        def work_apart(a: int, b: int) -> bool:  # two trades' own systems sharing only a kind of work (执法)
+            shared = sorted(prof[a].words & prof[b].words)
+            apart = not trade[a] & trade[b]  # owners sharing a word are one trade (教育局, 教育和体育局)
+            return only_work(shared, work, reader) and apart and a not in vertical and b not in vertical
+
+        leads += _link_alike(texts, systems, prof, phrasing, t, linker, work_apart)
     return [
         *report_findings(systems, report, vertical, provincial, meta),
         *build_findings(systems, build, meta),
@@ -298,9 +313,10 @@ def duplicate_findings_beside(systems: list[System], rules: dict[str, Any], rost
     return collect
 
 
-def _link_alike(texts, systems, prof, phrasing, t, linker) -> list[tuple[list[int], list[int], dict[str, Any]]]:  # type: ignore[no-untyped-def]
+def _link_alike(texts, systems, prof, phrasing, t, linker, work_apart) -> list[tuple[list[int], list[int], dict[str, Any]]]:  # type: ignore[no-untyped-def]
     """Links systems whose descriptions mean the same even when their names share no word; pairs a
-    little less close (`dup_alike_possible_function`) are leads for the office."""
+    little less close (`dup_alike_possible_function`) are leads for the office. Two trades' systems
+    whose names share only a kind of work (`work_apart`) are neither."""
     build, report = linker.build, linker.report
     texts = {i: text for i, text in texts.items() if not prof[i].per_unit}  # a portal is every unit's own
     national = {i: _national(prof[i], systems[i].values) for i in texts}
@@ -308,7 +324,7 @@ def _link_alike(texts, systems, prof, phrasing, t, linker) -> list[tuple[list[in
     leads: list[tuple[list[int], list[int], dict[str, Any]]] = []
     for p in alike_pairs(texts, {i: prof[i].core for i in texts}, owners, phrasing, t):
         a, b = p.a, p.b
-        if national[a] != national[b] or build.together(a, b) or report.together(a, b):
+        if national[a] != national[b] or build.together(a, b) or report.together(a, b) or work_apart(a, b):
             continue
         signals = {
             "业务功能语义相似度": round(p.function, 2),
@@ -318,7 +334,8 @@ def _link_alike(texts, systems, prof, phrasing, t, linker) -> list[tuple[list[in
         if p.function >= t["dup_meaning_function"] and p.name >= t["dup_meaning_name"]:
             linker.link([a], [b], "业务功能描述的意思几乎相同，名称也相关（名称未必有相同的词）", signals)
         else:
-            leads.append(([a], [b], {**signals, "依据": "名称没有相同的词，但业务功能描述的意思很接近，不足以认定"}))
+            why = "名称只有很少的相同之处" if signals["相同业务词"] else "名称没有相同的词"
+            leads.append(([a], [b], {**signals, "依据": f"{why}，但业务功能描述的意思很接近，不足以认定"}))
     return leads
 
 

@@ -57,6 +57,7 @@ class NameReader:
         self.weak = frozenset(self.canon.get(w, w) for w in rules.get("weak_words", ()))
         self.terms = frozenset(self.canon.get(w, w) for w in rules["words"])  # a bracket tag naming one says what the system does
         self.cross_domain = frozenset(self.canon.get(w, w) for w in rules.get("cross_domain_words", ()))
+        self.work = frozenset(self.canon.get(w, w) for w in rules.get("work_words", ()))  # kinds of work, whatever the round says
         # a term made of two words (应急指挥 = 应急 + 指挥, 公共资源交易 = 公共资源 + 交易) is still that term when a
         # name puts other words between them (应急管理综合指挥平台, 公共资源电子交易系统)
         self.split_terms: dict[str, list[tuple[str, str]]] = {}  # first word -> [(second word, term)]

@@ -25,7 +25,8 @@ def work_words(
     medical school's systems; 车辆 in police, fleet and farm-machine systems). Owners whose names share a
     word are one trade (规划和自然资源局 and 自然资源厅); an owner whose name holds the word itself (不动产
     登记中心 for 不动产, 应急管理局 for 应急) is that word's own trade and is not counted. A business that
-    crosses trades (视频监控, 12345热线: the lexicon's cross_domain_words) is not a kind of work."""
+    crosses trades (视频监控, 12345热线: the lexicon's cross_domain_words) is not a kind of work. The lexicon's
+    work_words are kinds of work in any round (a small round may show 执法 in two trades only)."""
     merged = Groups()  # trades that share a word are one
     first: dict[str, int] = {}
     for i in idx:
@@ -35,7 +36,8 @@ def work_words(
     for i in idx:
         for w in prof[i].words - trade[i]:
             trades[w].add(merged.find(i))
-    return {w for w, seen in trades.items() if len(seen) >= t["dup_work_word_trades"] and w not in reader.cross_domain}
+    found = {w for w, seen in trades.items() if len(seen) >= t["dup_work_word_trades"]}
+    return (found | reader.work) - reader.cross_domain
 
 
 def only_work(shared: list[str], work: set[str], reader: NameReader) -> bool:

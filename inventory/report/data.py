@@ -22,7 +22,7 @@ from ..store.models import IssueRecord, Submission, SystemRecord
 from ..store.references import reference_rows
 from ..store.units import tree
 from ..workflow.states import Board, NodeStatus
-from .tree_duplicates import part_duplicates
+from .tree_duplicates import keep, kept, part_duplicates
 
 SCOPES = ("all", "pilot")
 REPEATED_TYPES = ("enum", "bool", "date", "month", "uscc")  # texts that repeat across systems
@@ -117,10 +117,13 @@ class ReportData:
             s.findings.clear()
             s.counted = True
         with paused_gc():
-            if self.under.parent is None:  # the whole tree: detection runs over these systems, in a child while the rest runs
-                duplicates = duplicate_findings_beside(systems, self.rules, self.roster)
-            else:  # an office's part: the duplicates of the whole round that touch it
-                rid = self.round["id"] if self.round else None
+            rid = self.round["id"] if self.round else None
+            if self.under.parent is None and kept(self.engine, rid, self.rules) is None:
+                # the whole tree, first for this state of the round: detection runs over these systems, in a
+                # child while the rest runs, and is kept for the next report
+                beside = duplicate_findings_beside(systems, self.rules, self.roster)
+                duplicates = lambda: keep(self.engine, rid, self.rules, beside())  # noqa: E731
+            else:  # an office's part, or the tree again: the duplicates of the whole round that touch it
                 duplicates = lambda: part_duplicates(systems, self.engine, rid, self.rules, self.roster)  # noqa: E731
             found = system_findings(systems, self.rules, self.as_of)
             refs = reference_rows(self.engine)

@@ -45,8 +45,8 @@ def _rules_hash(raw: bytes) -> str:
 
 
 def _dump(findings: list[Finding]) -> str:
-    def system(s: System) -> list[Any]:
-        return [s.unit, s.submission_id, s.row, s.values, s.findings, s.counted, s.key]
+    def system(s: System) -> list[Any]:  # only the fields detection reads: the part's own systems are read in full
+        return [s.unit, s.submission_id, s.row, {k: s.values.get(k) for k in FIELDS}, s.findings, s.counted, s.key]
 
     rows = [[f.code, f.severity, f.unit, f.system, f.message, f.evidence, list(f.subject), [system(s) for s in f.about]] for f in findings]
     return orjson.dumps(rows, default=str).decode()
@@ -72,12 +72,12 @@ def _stored(engine: Engine, name: str, stamp: str) -> list[Finding] | None:
     return _load(raw[len(stamp) + 1 :])
 
 
-def _keep(engine: Engine, name: str, stamp: str, findings: list[Finding]) -> None:
+def _remember(engine: Engine, name: str, value: str) -> None:
     """Best effort: a database this process may only read still gets its report."""
     try:
         with engine.begin() as conn:
             conn.execute(delete(Setting).where(Setting.key == name))
-            conn.execute(insert(Setting).values(key=name, value=f"{stamp}\n{_dump(findings)}"))
+            conn.execute(insert(Setting).values(key=name, value=value))
     except SQLAlchemyError:
         pass
 
@@ -101,20 +101,40 @@ def round_systems(engine: Engine, round_id: int | None) -> list[System]:
     return out
 
 
-def whole_round(engine: Engine, round_id: int | None, rules: dict[str, Any], roster: Any) -> list[Finding]:
-    """The round's duplicate findings over every unit, worked out once per state of the round."""
+def _where(engine: Engine, round_id: int | None, rules: dict[str, Any]) -> tuple[tuple[Any, ...], str, str]:
     stamp = _stamp(engine, round_id, rules)
-    key = (engine.url.render_as_string(hide_password=False), round_id, stamp)
+    return (engine.url.render_as_string(hide_password=False), round_id, stamp), f"duplicates:{round_id}", stamp
+
+
+def kept(engine: Engine, round_id: int | None, rules: dict[str, Any]) -> list[Finding] | None:
+    """The round's duplicate findings when they were worked out for its present state (in this
+    process or, by any process, in the database), else None."""
+    key, name, stamp = _where(engine, round_id, rules)
     held = _held.get(key)
-    if held is None:
-        name = f"duplicates:{round_id}"
-        found = _stored(engine, name, stamp)
-        if found is None:
-            found = duplicate_findings(round_systems(engine, round_id), rules, roster)
-            _keep(engine, name, stamp, found)
-        held = found
+    if held is None and (held := _stored(engine, name, stamp)) is not None:
         _held.clear()  # one round's result at a time: it is the one being worked on
         _held[key] = held
+    return held
+
+
+def keep(engine: Engine, round_id: int | None, rules: dict[str, Any], findings: list[Finding]) -> list[Finding]:
+    """Keep the round's duplicate findings, worked out over all its systems by the caller (the
+    province's report does it beside its other work); returns them unchanged."""
+    key, name, stamp = _where(engine, round_id, rules)
+    raw = _dump(findings)
+    _remember(engine, name, f"{stamp}\n{raw}")
+    _held.clear()
+    _held[key] = _load(raw)  # a copy: the caller's findings go on to carry its reviews
+    return findings
+
+
+def whole_round(engine: Engine, round_id: int | None, rules: dict[str, Any], roster: Any) -> list[Finding]:
+    """The round's duplicate findings over every unit, worked out once per state of the round."""
+    held = kept(engine, round_id, rules)
+    if held is None:
+        keep(engine, round_id, rules, duplicate_findings(round_systems(engine, round_id), rules, roster))
+        held = kept(engine, round_id, rules)
+        assert held is not None
     return held
 
 
