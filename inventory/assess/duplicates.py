@@ -265,10 +265,14 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
         linker.link(ma, mb, why, signals)
     if by_meaning:
 
-        def work_apart(a: int, b: int) -> bool:  # two trades' own systems sharing only a kind of work (执法)
+        def work_apart(a: int, b: int) -> bool:
+            """Two trades' own systems whose names share only a kind of work the lexicon names (执法): their
+            descriptions read alike because the work is done alike. (Sharing only words the round shows
+            in many trades, such as 城市, is no worse than sharing none: the descriptions decide.)"""
             shared = sorted(prof[a].words & prof[b].words)
             apart = not trade[a] & trade[b]  # owners sharing a word are one trade (教育局, 教育和体育局)
-            return only_work(shared, work, reader) and apart and a not in vertical and b not in vertical
+            named = not reader.work.isdisjoint(shared)
+            return named and only_work(shared, work, reader) and apart and a not in vertical and b not in vertical
 
         leads += _link_alike(texts, systems, prof, phrasing, t, linker, work_apart)
     return [
