@@ -14,6 +14,7 @@ unit in that office's part of the tree" is a prefix test.
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from functools import cached_property, lru_cache
@@ -121,8 +122,16 @@ class Roster:
         return out[::-1]
 
     def subtree(self, node: Unit) -> list[Unit]:
-        """The node and everything below it, in tree order."""
-        return [u for u in self.units if u.path.startswith(node.path)]
+        """The node and everything below it, in tree order: a range of the paths sorted (a subtree's
+        paths share its prefix), so a small part of a national tree costs its own size."""
+        paths, order = self._by_path
+        lo, hi = bisect_left(paths, node.path), bisect_left(paths, node.path + "\uffff")
+        return [self.units[i] for i in sorted(order[lo:hi])]
+
+    @cached_property
+    def _by_path(self) -> tuple[list[str], list[int]]:
+        order = sorted(range(len(self.units)), key=lambda i: self.units[i].path)
+        return [self.units[i].path for i in order], order
 
     @cached_property
     def city_of(self) -> dict[str, Unit]:

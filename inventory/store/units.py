@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, bindparam, insert, select, true, update
 from sqlalchemy.orm import Session
 
 from ..form.roster import Roster, Unit, default_units, unit_from
@@ -181,3 +181,18 @@ def set_contact(engine: Engine, unit: str, name: str | None, phone: str | None, 
     with Session(engine) as session, session.begin():
         session.execute(update(UnitRow).where(UnitRow.name == unit).values(contact_name=name, contact_phone=phone, contact_email=email))
         bump_version(session)
+
+
+PART_BY_CODES = 2_000  # a part this small is named by its codes (the unique index); a larger one by its path prefix
+
+
+def in_part(roster: Roster, node: Unit) -> ColumnElement[bool]:
+    """SQL condition on `units`: at or below `node`. A node's own part is named by its codes, so its
+    queries cost its size even in a national tree (a prefix LIKE cannot use the index under the
+    database's collation); the whole tree needs no condition."""
+    if node.parent is None:
+        return true()
+    part = roster.subtree(node)
+    if len(part) <= PART_BY_CODES:
+        return UnitRow.code.in_([u.code for u in part])
+    return UnitRow.path.startswith(node.path, autoescape=True)

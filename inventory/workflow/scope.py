@@ -12,7 +12,7 @@ A department with 下属单位 is both: it reports its own systems and collects 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -37,20 +37,25 @@ class Scope:
             self.under = self.roster.root
 
     @cached_property
-    def members(self) -> set[str]:
+    def members(self) -> Container[str]:
         """Codes of the units the round takes in."""
         if self.kind == "pilot":
             return {self.roster.root.code, *(u.code for u in self.roster.pilots())}
-        return set(self.roster.by_code)
+        return self.roster.by_code  # the whole tree: nothing to build
 
     @cached_property
     def _kids(self) -> dict[str, list[Unit]]:
-        """In-round children of each in-round node (a pilot unit hangs under the root)."""
+        """In-round children of each in-round node of a pilot round (a pilot unit hangs under the root)."""
         out: dict[str, list[Unit]] = {}
         for u in self.roster:
             if u.code in self.members and u.parent is not None:
                 out.setdefault(self.reviewer_code(u), []).append(u)
         return out
+
+    def _children(self, code: str) -> list[Unit]:
+        if self.kind == "all":  # every node is in the round: its children are the tree's
+            return self.roster._children.get(code, [])
+        return self._kids.get(code, [])
 
     def reviewer_code(self, unit: Unit) -> str:
         """The nearest office above `unit` in the round."""
@@ -63,13 +68,13 @@ class Scope:
         return None if unit.parent is None else self.roster.by_code[self.reviewer_code(unit)]
 
     def children(self, node: Unit) -> list[Unit]:
-        return list(self._kids.get(node.code, ()))
+        return list(self._children(node.code))
 
     def is_office(self, unit: Unit) -> bool:
-        return unit.parent is None or bool(self._kids.get(unit.code))
+        return unit.parent is None or bool(self._children(unit.code))
 
     def is_reporter(self, unit: Unit) -> bool:
-        return unit.parent is not None and unit.code in self.members and (not unit.is_government or not self._kids.get(unit.code))
+        return unit.parent is not None and unit.code in self.members and (not unit.is_government or not self._children(unit.code))
 
     def visible(self, unit: Unit) -> bool:
         """Whether the office looking may see `unit` (its own node and everything below)."""
@@ -80,8 +85,7 @@ class Scope:
     def units(self) -> list[Unit]:
         """The round's units in the looking office's part of the tree, in tree order."""
         assert self.under is not None
-        prefix = self.under.path
-        return [u for u in self.roster if u.code in self.members and u.path.startswith(prefix)]
+        return [u for u in self.roster.subtree(self.under) if u.code in self.members]
 
     @cached_property
     def reporters(self) -> list[Unit]:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ..form.roster import Roster, Unit
 from ..store.models import ACCEPTED, Decision, NodeApproval, Submission
 from ..store.models import Unit as UnitRow
+from ..store.units import in_part
 from .scope import Scope, scope_for
 
 STATE_NAMES = {
@@ -118,7 +119,7 @@ class Board:
         self.scope: Scope = scope_for(roster, {"scope": kind} if kind else round_, self.under, exempt)
 
     def _ids(self, session: Session) -> dict[int, str]:
-        q = select(UnitRow.id, UnitRow.code).where(UnitRow.path.startswith(self.under.path, autoescape=True))
+        q = select(UnitRow.id, UnitRow.code).where(in_part(self.roster, self.under))
         return dict(session.execute(q).all())
 
     def _steps(self) -> dict[str, dict[str, Any]]:
@@ -143,8 +144,8 @@ class Board:
         scope = self.scope
         out = {u.name: NodeStatus(u, scope.is_reporter(u), scope.is_office(u)) for u in scope.units}
         by_code = {st.unit.code: st for st in out.values()}
-        # rows, not ORM objects (6,000 of them at a province); the units in view by their path, not a list of ids
-        in_view = UnitRow.path.startswith(self.under.path, autoescape=True)
+        # rows, not ORM objects (6,000 of them at a province); the units in view named as `in_part` says
+        in_view = in_part(self.roster, self.under)
         in_round = Submission.round_id == self.round_id if self.round_id is not None else true()
         with self.engine.connect() as conn:
             q = (
