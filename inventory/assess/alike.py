@@ -44,9 +44,9 @@ class AlikePair:
 def for_encoder(t: dict[str, Any]) -> dict[str, Any]:
     """The thresholds with each per-encoder one (`{"use": …, "e5": …}` in findings.json) resolved for the
     encoder this machine uses: two models spread their similarities differently."""
-    from ..meaning import shared_encoder
+    from ..meaning import encoder_name
 
-    name = shared_encoder().name
+    name = encoder_name()
     return {k: v.get(name, v["use"]) if k.startswith("dup_") and isinstance(v, dict) else v for k, v in t.items()}
 
 

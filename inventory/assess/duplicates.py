@@ -36,6 +36,7 @@ from .trades import by_trade, governments, only_work, same_cores, work_words
 
 NATIONAL_MODE = "上级统建（国垂）"
 VERTICAL = (NATIONAL_MODE, "上级统建（省垂）")
+WEAK_REST = "业务核心词相同，其余只是监管、预警一类说做什么的词"
 MULTI_LEVEL = ("省市两级", "省市县三级", "省市县乡四级", "国家垂直")
 
 
@@ -128,7 +129,7 @@ class _Scorer:
         if name >= 0.999:
             return "业务核心相同"
         if weak_rest and name >= t["dup_name_min"]:
-            return "业务核心词相同，其余只是监管、预警一类说做什么的词"
+            return WEAK_REST
         if name >= t["dup_name_contained"]:
             return "一方的业务核心包含在另一方中"
         if name >= t["dup_name_min"] and fn >= t["dup_function_min"]:
@@ -256,6 +257,8 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
             unsure.append((ma, mb, _signals(m, fn, pa, pb)))
     phrasing = Phrasing(texts.values(), t)
     by_meaning = len(set(texts.values())) <= t["dup_meaning_max_texts"]  # encoding more the first time takes minutes
+    if by_meaning and t["dup_weak_rest_function"]:
+        candidates = _described_alike(candidates, texts, prof, phrasing, t)
     linked, leads = _by_meaning(unsure, texts, prof, phrasing, t) if by_meaning else ([], [])
     for ma, mb, signals in linked:
         candidates.append((ma, mb, "有相同的业务词，业务功能描述和名称的意思也都相近", signals))
@@ -280,6 +283,17 @@ def duplicate_findings(systems: list[System], rules: dict[str, Any], roster: Any
         *build_findings(systems, build, meta),
         *possible_findings(systems, leads, own, build, report, meta),
     ]
+
+
+def _described_alike(candidates, texts, prof, phrasing, t):  # type: ignore[no-untyped-def]
+    """Drops the links made by names that differ only in weak words (旅游统计监测分析 / 智慧旅游公共服务)
+    when both descriptions say something and mean different things: the shared word was all there was."""
+    weak = [(ma[0], mb[0]) for ma, mb, why, _ in candidates if why == WEAK_REST]
+    if not weak:
+        return candidates
+    meant = pair_meanings(weak, texts, {i: prof[i].core for i in texts}, phrasing, t)
+    floor = t["dup_weak_rest_function"]
+    return [c for c in candidates if c[2] != WEAK_REST or meant.get((c[0][0], c[1][0]), (1.0, 1.0))[0] >= floor]
 
 
 FORK_FROM = 20_000  # systems from which detection runs in a forked process beside the per-system checks
