@@ -99,7 +99,20 @@ def quality(name: str, as_json: bool, show: bool) -> dict[str, Any]:
         r = results[p["id"]]
         return named(p) | {u["系统"] for u in r["platforms"]} | {s["系统"] for d in r["data"] for s in d["可提供的系统"]}
 
+    def fellows(p: dict[str, Any]) -> set[str]:
+        return {m["系统"] for m in results[p["id"]]["planned"] if m["关系"] == "重复"}
+
+    ids = {p["id"]: p["name"] for p in data["projects"]}
+    dup_existing = [p for p in dup if not all(m in ids for m in p["matches"])]
+    dup_planned = [p for p in dup if p not in dup_existing]
+    found_existing = [p for p in dup_existing if REFUSE in results[p["id"]]["outcome"]]
+    found_planned = [p for p in dup_planned if {ids[m] for m in p["matches"]} & fellows(p) and GO not in results[p["id"]]["outcome"]]
+
+    def platforms_of(p: dict[str, Any]) -> set[str]:
+        return {u["系统"] for u in results[p["id"]]["platforms"]}
+
     part_named = [p for p in part if GO not in results[p["id"]]["outcome"] and set(p["matches"]) & named(p)]
+    part_named_or_platform = [p for p in part if GO not in results[p["id"]]["outcome"] and set(p["matches"]) & (named(p) | platforms_of(p))]
     pairs = [(p, m) for p in dup + part for m in p["matches"]]
     pairs_found = [1 for p, m in pairs if m in named(p)]
     reuse = [(p, r) for p in data["projects"] for r in p.get("reuse") or []]
@@ -111,7 +124,11 @@ def quality(name: str, as_json: bool, show: bool) -> dict[str, Any]:
         "duplicate_recall": round(sum(REFUSE in results[p["id"]]["outcome"] for p in dup) / max(len(dup), 1), 3),
         "duplicate_precision": round(sum(p["label"] == "duplicate" for p in refused) / max(len(refused), 1), 3),
         "duplicates": f"{sum(REFUSE in results[p['id']]['outcome'] for p in dup)}/{len(dup)} refused, {len(refused)} refused in all",
+        "duplicates_of_existing_refused": f"{len(found_existing)}/{len(dup_existing)}",
+        "duplicates_of_planned_listed": f"{len(found_planned)}/{len(dup_planned)} (the other project listed as 重复)",
+        "duplicate_recall_both": round((len(found_existing) + len(found_planned)) / max(len(dup), 1), 3),
         "partial_named": f"{len(part_named)}/{len(part)}",
+        "partial_named_incl_platforms": f"{len(part_named_or_platform)}/{len(part)}",
         "partial_flagged": f"{sum(GO not in results[p['id']]['outcome'] for p in part)}/{len(part)}",
         "new_passed": f"{sum(GO in results[p['id']]['outcome'] for p in new)}/{len(new)}",
         "matches_listed": f"{len(pairs_found)}/{len(pairs)}",

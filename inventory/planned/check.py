@@ -24,15 +24,25 @@ from ..form.normalize import clean_text
 from .fields import check_settings
 from .index import Entry, Index, covers, project_core_name, vectors_of
 
-DUPLICATE, OVERLAP, NEAR = "重复", "部分重叠", "相近"
-_SENTENCE = re.compile(r"[。；;！!？?\n]+")
-MIN_SENTENCE = 6
+DUPLICATE, OVERLAP, ELSEWHERE, NEAR = "重复", "部分重叠", "其他地区同类", "相近"
+_CLAUSE = re.compile(r"[。；;！!？?\n，,]+")
+MIN_CLAUSE = 6
+CLAUSE_CANDIDATES = 24  # candidates whose descriptions are compared clause by clause
 
 
 def sentences(text: str) -> list[str]:
-    """The project's 建设内容, one item each (split at full stops and semicolons)."""
-    out = [s.strip(" ，,、：:") for s in _SENTENCE.split(clean_text(text))]
-    return [s for s in out if len(s) >= MIN_SENTENCE] or ([clean_text(text)] if text.strip() else [])
+    """A description's items, one clause each (split at stops, semicolons and commas; a clause too short
+    to say anything joins the one before it)."""
+    out: list[str] = []
+    for part in _CLAUSE.split(clean_text(text)):
+        part = part.strip(" 、：:")
+        if not part:
+            continue
+        if out and len(part) < MIN_CLAUSE:
+            out[-1] += "，" + part
+        else:
+            out.append(part)
+    return out or ([clean_text(text)] if text.strip() else [])
 
 
 @dataclass
@@ -44,6 +54,7 @@ class Query:
     core: np.ndarray | None
     items: list[str]  # the 建设内容, one sentence each
     item_vectors: np.ndarray | None
+    item_words: list[frozenset[str]] = field(default_factory=list)  # the business words each item says
 
 
 def query_of(project: dict[str, Any], index: Index) -> Query:
@@ -64,13 +75,14 @@ def query_of(project: dict[str, Any], index: Index) -> Query:
         vecs[1] if vecs is not None else None,
         items,
         vecs[2:] if vecs is not None else None,
+        [index.reader.words(x) for x in items],
     )
 
 
 @dataclass
 class Match:
     i: int  # the entry in its index
-    kind: str  # DUPLICATE, OVERLAP or NEAR
+    kind: str  # DUPLICATE, OVERLAP, ELSEWHERE or NEAR
     reasons: list[str]
     strength: float
     evidence: dict[str, Any] = field(default_factory=dict)
@@ -108,7 +120,7 @@ def nearest(index: Index, q: Query, settings: dict[str, Any] | None = None, skip
     ids = sorted(i for i in found if not (skip and index.entries[i].key == skip))
     fn = _sims(index.text_vectors, index.text_row, ids, q.function)
     core = _sims(index.core_vectors, index.core_row, ids, q.core)
-    items = _item_sims(index, ids, q)
+    items = _item_sims(index, ids, q, fn)
     names: dict[tuple[frozenset[str], frozenset[str]], Any] = {}
     out: list[Match] = []
     for n, i in enumerate(ids):
@@ -116,11 +128,10 @@ def nearest(index: Index, q: Query, settings: dict[str, Any] | None = None, skip
         key = (p.words, p.owner_words)
         if key not in names:
             names[key] = index.scorer.name(q.profile, p) if q.profile.words and p.words else None
-        covered = [k for k in range(len(q.items)) if items is not None and items[n, k] >= t["sentence_match"]]
-        m = _judge(index, i, q, names[key], fn[n], core[n], covered, t)
+        m = _judge(index, i, q, names[key], fn[n], core[n], items[n] if items is not None else None, t)
         if m is not None:
             out.append(m)
-    out.sort(key=lambda m: ({DUPLICATE: 0, OVERLAP: 1, NEAR: 2}[m.kind], -m.strength))
+    out.sort(key=lambda m: ({DUPLICATE: 0, OVERLAP: 1, ELSEWHERE: 2, NEAR: 3}[m.kind], -m.strength))
     return out
 
 
@@ -132,53 +143,120 @@ def _sims(vectors: np.ndarray | None, rows: np.ndarray, ids: list[int], v: np.nd
     return [float(s) if k >= 0 else None for s, k in zip(sims, r, strict=True)]
 
 
-def _item_sims(index: Index, ids: list[int], q: Query) -> np.ndarray | None:
-    """How close each candidate's description is to each of the project's items (candidates × items)."""
+def _item_sims(index: Index, ids: list[int], q: Query, fn: list[float | None]) -> np.ndarray | None:
+    """How close each of the project's items comes to a clause of each candidate's description
+    (candidates × items); only the candidates whose descriptions are nearest are compared clause by
+    clause, the others count as covering nothing."""
     if index.text_vectors is None or q.item_vectors is None or not q.items:
         return None
-    r = index.text_row[ids]
-    sims = index.text_vectors[np.maximum(r, 0)] @ q.item_vectors.T
-    sims[r < 0] = 0.0
+    sims = np.zeros((len(ids), len(q.items)), dtype=np.float32)
+    order = sorted((n for n in range(len(ids)) if fn[n] is not None), key=lambda n: -fn[n])[:CLAUSE_CANDIDATES]  # type: ignore[operator]
+    if order:
+        sims[order] = clause_sims(index, [ids[n] for n in order], q)
     return sims
 
 
+def clause_sims(index: Index, ids: list[int], q: Query) -> np.ndarray:
+    """For each entry and each of the project's items, how close the item comes to the nearest clause of
+    the entry's description (entries × items); clauses are encoded once, then cached."""
+    out = np.zeros((len(ids), len(q.items)), dtype=np.float32)
+    if q.item_vectors is None or not ids:
+        return out
+    clauses = {index.entries[i].functions: sentences(index.entries[i].functions) for i in ids}
+    flat = sorted({c for cs in clauses.values() for c in cs})
+    vecs = vectors_of(flat) if flat else None
+    if vecs is None:
+        return out
+    at = {c: k for k, c in enumerate(flat)}
+    for n, i in enumerate(ids):
+        rows = [at[c] for c in clauses[index.entries[i].functions]]
+        if rows:
+            out[n] = (vecs[rows] @ q.item_vectors.T).max(axis=0)
+    return out
+
+
 def _judge(
-    index: Index, i: int, q: Query, m: Any, fn: float | None, core: float | None, covered: list[int], t: dict[str, Any]
+    index: Index, i: int, q: Query, m: Any, fn: float | None, core: float | None, item_sims: Any, t: dict[str, Any]
 ) -> Match | None:
-    """Whether entry `i` duplicates the project, overlaps it in part, or only comes near, and why."""
+    """Whether entry `i` duplicates the project, overlaps it in part, or only comes near, and why.
+
+    A duplicate: the whole description means nearly the same (`dup_function`) and, item by item, the
+    project's 建设内容 are on average as close to a clause of the system's (`dup_clause_mean`): the
+    system does what the project would build, not only part of it. Without a description to compare,
+    the same business in the names. An overlap: one item or more is close to a clause of the system's
+    (`clause_match`) and the descriptions are related (`overlap_function`), or the names share business
+    words and the descriptions are related. Where the system does not serve the project's area it is
+    an example to reuse (an overlap), unless both are planned and mean the same almost word for word."""
     apart = bool(m and (m.apart or m.owners_only))
     name = m.score if m and not apart else 0.0
     f = fn if fn is not None else -1.0
-    c = core if core is not None else -1.0
+    sims = [] if item_sims is None else [float(x) for x in item_sims]
+    covered = covered_items(index, i, q, sims, t)
+    mean = sum(sims) / len(sims) if sims else 0.0
     share = len(covered) / len(q.items) if q.items else 0.0
     reasons: list[str] = []
-    same_name = name >= t["dup_name"]
-    if same_name and (fn is None or f >= t["overlap_function"]):
-        reasons.append("名称的业务核心相同" + ("，建设内容也相近" if fn is not None else "（现有系统没有可比的业务功能描述）"))
-    if not apart and f >= t["dup_function"] and c >= t["dup_name_meaning"]:
-        reasons.append("建设内容与现有系统的业务功能意思几乎相同，名称的意思也相近")
-    if f >= t["dup_function_any_name"]:
-        reasons.append("建设内容与现有系统的业务功能意思几乎相同")
-    if not apart and share >= t["dup_covered_share"] and f >= t["overlap_function"]:
-        reasons.append(f"{len(covered)}/{len(q.items)} 项建设内容现有系统已经提供")
-    kind = DUPLICATE if reasons else None
-    if kind is None:
-        if covered and share >= t["overlap_covered_share"]:
-            reasons.append(f"{len(covered)}/{len(q.items)} 项建设内容现有系统已经提供")
-        if name >= t["overlap_name"] and f >= t["overlap_function"]:
-            reasons.append("名称有相同的业务词，建设内容相近")
-        kind = OVERLAP if reasons else None
+    kind = None
+    if fn is not None and f >= t["dup_function"] and mean >= t["dup_clause_mean"]:
+        kind = DUPLICATE
+        reasons.append(f"建设内容与其业务功能意思几乎相同（语义相似度 {f:.2f}），逐项比对平均 {mean:.2f}")
+    elif fn is None and name >= t["dup_name"]:
+        kind = DUPLICATE
+        reasons.append("名称的业务核心相同（该系统没有可比的业务功能描述）")
+    elif f >= t["overlap_function"] and covered:
+        kind = OVERLAP
+        reasons.append(f"{len(covered)}/{len(q.items)} 项建设内容该系统已经提供")
+    elif name >= t["overlap_name"] and f >= t["overlap_function"]:
+        kind = OVERLAP
+        reasons.append("名称有相同的业务词，建设内容相近")
     served = covers(index, i, q.area)
-    if kind == DUPLICATE and not served:
-        kind, reasons = OVERLAP, ["其他地区已建同类系统，可借鉴或复用：" + "；".join(reasons)]
+    if kind is not None and not served and not (kind == DUPLICATE and index.entries[i].planned and f >= t["dup_function_elsewhere"]):
+        kind, reasons = ELSEWHERE, ["其他地区的同类系统，不覆盖本项目地区，可借鉴其建设经验或申请共用：" + "；".join(reasons)]
     if kind is None:
-        if not (name >= t["overlap_name"] or f >= t["overlap_function"] or covered):
+        if not (name >= t["overlap_name"] or f >= t["near_function"]):
             return None
         kind = NEAR
         reasons.append("业务相近，但不足以认定重叠")
-    strength = max(name, 0.0) + max(f, 0.0) + max(c, 0.0) / 2 + share
+    strength = max(f, 0.0) + mean + share / 10 + max(name, 0.0) / 10
     evidence = _evidence(index, i, q, m, fn, core, covered, served)
+    if sims:
+        evidence["逐项比对平均相似度"] = round(mean, 3)
     return Match(i, kind, reasons, strength, evidence, covered)
+
+
+def name_words(index: Index, i: int) -> frozenset[str]:
+    """The business words of a system's name, its bracketed tags included (天地图·四川: 地图)."""
+    p = index.profiles[i]
+    tags = frozenset(w for tag in p.tags for w in index.reader.words(tag) if not index.reader.prefix.fullmatch(w))
+    return p.words | tags
+
+
+def covered_items(index: Index, i: int, q: Query, sims: list[float], t: dict[str, Any]) -> list[int]:
+    """The project's items that system `i` already provides: an item close in meaning to one of its
+    clauses (`clause_match`), or a little less close (`mention_clause`) when the item names the
+    system's own business (a strong word of its name: 短信, 认证, 建筑工人)."""
+    if not sims:
+        return []
+    strong = index.t["dup_distinct_word_weight"]
+    own = {w for w in name_words(index, i) if w not in index.reader.weak and index.scorer.weight[w] >= strong}
+    out = []
+    for k, x in enumerate(sims):
+        if uses(index, i, q.items[k], own & q.item_words[k]):
+            continue  # the project plans to use the system for this item: reuse, not overlap
+        if x >= t["clause_match"] or (x >= t["mention_clause"] and own & q.item_words[k]):
+            out.append(k)
+    return out
+
+
+_REUSE_VERBS = ("对接", "调用", "依托", "复用", "利用", "推送至", "推送到", "接入省", "共享使用", "使用省", "通过省")
+
+
+def uses(index: Index, i: int, item: str, mentioned: set[str]) -> bool:
+    """Whether an item says it will use system `i` rather than build it: it names the system (its name
+    without region and phase), or says 对接 / 调用 / 依托 … next to a word of the system's name."""
+    core = index.profiles[i].core
+    if len(core) >= 4 and core in clean_text(item).replace(" ", ""):
+        return True
+    return bool(mentioned) and any(v in item for v in _REUSE_VERBS)
 
 
 def _evidence(

@@ -97,7 +97,7 @@ def build_index(systems: list[System] | list[Entry], roster: Any, planned: bool 
     for i, p in enumerate(profiles):
         for w in p.words:
             by_word[w].append(i)
-    government = governments(roster)
+    government = by_place(governments(roster), roster)
     paths = {u.code: u.path for u in roster}
     area = [_area(e, government, paths) for e in entries]
     phrasing = Phrasing([e.functions for e in entries], t)
@@ -121,6 +121,26 @@ def build_index(systems: list[System] | list[Entry], roster: Any, planned: bool 
         government=government,
         paths=paths,
     )
+
+
+def by_place(government: Any, roster: Any) -> Any:
+    """The government of an owner, by the roster, else by the place its name begins with (德阳市住房和
+    城乡建设局 -> 德阳市, when the roster does not list the bureau)."""
+    places = sorted(
+        ((name, u.code) for u in roster if u.is_government for name in {u.name, u.short_name} if len(name) >= 2),
+        key=lambda x: -len(x[0]),
+    )
+    held: dict[str, str | None] = {}
+
+    def find(owner: str) -> str | None:
+        if owner not in held:
+            code = government(owner)
+            if code is None:
+                code = next((c for name, c in places if owner.startswith(name)), None)
+            held[owner] = code
+        return held[owner]
+
+    return find
 
 
 def _area(e: Entry, government: Any, paths: dict[str, str]) -> str | None:

@@ -40,15 +40,18 @@ class Checker:
         inv = self.inventory
         q = query_of(project, inv)
         base = _base_systems(inv, project)
-        found = [m for m in nearest(inv, q, self.settings) if m.i not in base]
+        found = _distinct(inv, [m for m in nearest(inv, q, self.settings) if m.i not in base])
         fellows: list[Match] = []
         if self.round is not None:
             rq = query_of(project, self.round)
-            fellows = [m for m in nearest(self.round, rq, self.settings, skip=_key(project)) if m.kind != NEAR]
+            fellows = _distinct(self.round, [m for m in nearest(self.round, rq, self.settings, skip=_key(project)) if m.kind != NEAR])
+            fellows = [self._both_ways(project, m) for m in fellows]
         uses = platforms(inv, q, self.settings, exclude={m.i for m in found if m.kind == DUPLICATE} | base)
+        planned_reuse = clean_text(project.get("reuse_plan") or "")
+        unplanned = [u for u in uses if clean_text(u["系统"]) not in planned_reuse]
         data = data_sources(inv, q, project, self.settings)
-        covered = sorted({k for m in found if m.kind != NEAR for k in m.covered})
-        outcome, reasons = _outcome(found, fellows, uses, covered, q.items, self.settings)
+        covered = sorted({k for m in found if m.kind in (DUPLICATE, OVERLAP) for k in m.covered})
+        outcome, reasons = _outcome(found, fellows, unplanned, covered, q.items, self.settings)
         return {
             "project": {k: v for k, v in project.items() if k != "key"},
             "key": _key(project),
@@ -62,6 +65,21 @@ class Checker:
             "platforms": uses,
             "data": data,
         }
+
+
+    def _both_ways(self, project: dict[str, Any], m: Match) -> Match:
+        """Two planned projects duplicate each other when either reads as the other's duplicate (the
+        item-by-item comparison runs from one side's items)."""
+        assert self.round is not None
+        if m.kind == DUPLICATE:
+            return m
+        other = self.round.entries[m.i]
+        back = query_of({**other.values, "key": other.key}, self.round)
+        mine = _key(project)
+        for n in nearest(self.round, back, self.settings, skip=other.key):
+            if self.round.entries[n.i].key == mine and n.kind == DUPLICATE:
+                return Match(m.i, DUPLICATE, n.reasons, n.strength, m.evidence, m.covered)
+        return m
 
 
 def _key(project: dict[str, Any]) -> str:
@@ -94,6 +112,18 @@ def _base_systems(index: Index, project: dict[str, Any]) -> set[int]:
     } or {i for i, e in enumerate(index.entries) if clean_text(e.name) == base}
 
 
+def _distinct(index: Index, matches: list[Match]) -> list[Match]:
+    """One match per system name (the same 上级统建 system reported by several units), the strongest."""
+    seen: set[str] = set()
+    out = []
+    for m in matches:
+        name = clean_text(index.entries[m.i].name)
+        if name not in seen:
+            seen.add(name)
+            out.append(m)
+    return out
+
+
 def _brief(index: Index, i: int) -> dict[str, Any]:
     e = index.entries[i]
     return {"系统": e.name, "单位": e.owner, "填报单位": e.unit, "运行状态": e.values.get("status"), "使用范围": e.values.get("scope")}
@@ -119,12 +149,13 @@ def _outcome(
     if items and covered and len(covered) / len(items) >= t["overlap_covered_share"] and not parts:
         reasons.append(f"{len(covered)}/{len(items)} 项建设内容现有系统已经提供")
     if uses:
-        reasons.append(f"{len(uses)} 个现有平台可直接复用（{'、'.join(u['系统'] for u in uses[:3])}）")
+        reasons.append(f"{len(uses)} 个现有平台已提供部分建设内容，可直接复用（{'、'.join(u['系统'] for u in uses[:3])}）")
     twins = [m for m in fellows if m.kind == DUPLICATE]
     if twins:
         reasons.append(f"本轮另有 {len(twins)} 个拟建项目建设内容相同，建议合并建设")
-    elif fellows:
-        reasons.append(f"与本轮 {len(fellows)} 个拟建项目部分重叠，建议统筹")
     if reasons:
         return names["trim"], reasons
-    return names["go"], ["没有发现与现有系统或本轮其他拟建项目重复、重叠的建设内容"]
+    said = ["没有发现与现有系统重复、重叠的建设内容"]
+    if fellows:  # a part in common with another project of the round: for the meeting to coordinate, not a reason to cut
+        said.append(f"与本轮 {len(fellows)} 个拟建项目有部分相近的内容，建议统筹建设")
+    return names["go"], said

@@ -9,11 +9,12 @@ from typing import Any
 
 import numpy as np
 
-from .check import Query
+from .check import Query, clause_sims, covered_items
 from .index import Index, covers, vectors_of
 
 _ITEMS = re.compile(r"[、,，;；/\n]+")
 PER_NEED = 2  # systems named for each kind of data
+PLATFORMS_COMPARED = 12  # platforms nearest in meaning, then compared clause by clause
 
 
 def platform_rows(index: Index, categories: list[str]) -> np.ndarray:
@@ -34,16 +35,22 @@ def platforms(index: Index, q: Query, settings: dict[str, Any], exclude: set[int
     rows = platform_rows(index, t["platform_categories"])
     if not len(rows) or index.text_vectors is None or q.item_vectors is None or not q.items:
         return []
-    sims = index.text_vectors[index.text_row[rows]] @ q.item_vectors.T  # platforms × items
+    near = (index.text_vectors[index.text_row[rows]] @ q.item_vectors.T).max(axis=1)  # platforms: the closest item
+    keep = [int(rows[p]) for p in np.argsort(-near)[:PLATFORMS_COMPARED] if near[p] >= t["platform_function"]]
+    keep = [i for i in keep if i not in exclude and covers(index, i, q.area)]
+    sims = clause_sims(index, keep, q)  # platforms × items, clause by clause
     out: dict[int, dict[str, Any]] = {}
-    for p, k in zip(*np.nonzero(sims >= t["sentence_match"]), strict=True):
-        i = int(rows[p])
-        if i in exclude or not covers(index, i, q.area):
-            continue
-        e = index.entries[i]
-        hit = out.setdefault(i, {"系统": e.name, "单位": e.owner, "类别": e.values.get("category"), "可替代的建设内容": [], "score": 0.0})
-        hit["可替代的建设内容"].append(q.items[int(k)])
-        hit["score"] = max(hit["score"], float(sims[p, k]))
+    for p, i in enumerate(keep):
+        items = covered_items(index, i, q, [float(x) for x in sims[p]], t)
+        if items:
+            e = index.entries[i]
+            out[i] = {
+                "系统": e.name,
+                "单位": e.owner,
+                "类别": e.values.get("category"),
+                "可替代的建设内容": [q.items[k] for k in items],
+                "score": max(float(sims[p, k]) for k in items),
+            }
     ranked = sorted(out.values(), key=lambda h: (-len(h["可替代的建设内容"]), -h["score"]))[:5]
     return [{k: v for k, v in h.items() if k != "score"} for h in ranked]
 
