@@ -175,9 +175,7 @@ def clause_sims(index: Index, ids: list[int], q: Query) -> np.ndarray:
     return out
 
 
-def _judge(
-    index: Index, i: int, q: Query, m: Any, fn: float | None, core: float | None, item_sims: Any, t: dict[str, Any]
-) -> Match | None:
+def _judge(index: Index, i: int, q: Query, m: Any, fn: float | None, core: float | None, item_sims: Any, t: dict[str, Any]) -> Match | None:
     """Whether entry `i` duplicates the project, overlaps it in part, or only comes near, and why.
 
     A duplicate: the whole description means nearly the same (`dup_function`) and, item by item, the

@@ -59,6 +59,10 @@ def normalise(sheet: Sheet, raw: dict[str, Any]) -> tuple[dict[str, Any], list[t
         if problem is not None:
             problems.append((problem.code, f.key, typed, problem.expected))
             continue
+        chosen = value if isinstance(value, list) else [value]
+        if f.enum and f.type in ("enum", "multi") and any(x not in f.enum for x in chosen):
+            problems.append(("CELL_ENUM", f.key, typed, "、".join(f.enum)))
+            continue
         limit = f.schema.get("maxLength")
         if limit and isinstance(value, str) and len(value) > limit:
             problems.append(("CELL_TOO_LONG", f.key, typed, str(limit)))

@@ -40,7 +40,7 @@ class Checker:
         inv = self.inventory
         q = query_of(project, inv)
         base = _base_systems(inv, project)
-        found = _distinct(inv, [m for m in nearest(inv, q, self.settings) if m.i not in base])
+        found = _distinct(inv, [m for m in nearest(inv, q, self.settings, skip=project.get("system_key")) if m.i not in base])
         fellows: list[Match] = []
         if self.round is not None:
             rq = query_of(project, self.round)
@@ -65,7 +65,6 @@ class Checker:
             "platforms": uses,
             "data": data,
         }
-
 
     def _both_ways(self, project: dict[str, Any], m: Match) -> Match:
         """Two planned projects duplicate each other when either reads as the other's duplicate (the
