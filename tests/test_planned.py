@@ -253,7 +253,12 @@ def planned_server(tmp_path, form, roster):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"},
+        env={
+            **os.environ,
+            "COLUMNS": "200",
+            "NO_COLOR": "1",
+            "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+        },  # this checkout's package
         cwd=tmp_path,
     )
     lines, base = [], f"http://127.0.0.1:{port}"

@@ -54,7 +54,7 @@ async def planned_check(request: Request) -> Response:
     typed["users"] = "、".join(str(v) for v in form.getlist("users"))
     values, found = normalise(sheet, typed)
     problems = [
-        make_issue(code, field=key, title=sheet.by_key[key].title, value=value, expected=expected).message
+        f"{sheet.by_key[key].title}：{make_issue(code, field=key, value=value, expected=expected).message}"
         for code, key, value, expected in found
     ]
     if problems:
