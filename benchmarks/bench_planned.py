@@ -55,7 +55,12 @@ def inventory_of(data: dict[str, Any], roster: Any) -> list[System]:
     for short, systems in data["units"].items():
         unit = roster.resolve(short).name
         for n, s in enumerate(systems, start=1):
-            values: dict[str, Any] = {"system_name": s["name"], "functions": s["fn"], "owner_unit": s.get("owner") or unit, "status": "在用"}
+            values: dict[str, Any] = {
+                "system_name": s["name"],
+                "functions": s["fn"],
+                "owner_unit": s.get("owner") or unit,
+                "status": "在用",
+            }
             values.update(KINDS.get(s.get("p") or "", {}))
             for k, v in (s.get("set") or {}).items():
                 values[k] = _listed(v) if k == "users" else v
@@ -141,8 +146,12 @@ def quality(name: str, as_json: bool, show: bool) -> dict[str, Any]:
             print(f"{p['id']} [{p['label']}] {p['name']} -> {r['outcome']}")
             print(f"   labelled: {p['matches']} reuse: {p.get('reuse')}")
             for m in r["existing"][:5]:
-                print(f"   {m['关系']} {m['系统']} {m['理由']} {json.dumps({k: v for k, v in m['依据'].items() if k in ('名称相似度', '建设内容语义相似度', '名称语义相似度', '相同业务词')}, ensure_ascii=False)}")
-            print(f"   platforms: {[u['系统'] for u in r['platforms']]} data: {[[s['系统'] for s in d['可提供的系统']] for d in r['data']]} planned: {[m['系统'] for m in r['planned']]}")
+                print(
+                    f"   {m['关系']} {m['系统']} {m['理由']} {json.dumps({k: v for k, v in m['依据'].items() if k in ('名称相似度', '建设内容语义相似度', '名称语义相似度', '相同业务词')}, ensure_ascii=False)}"
+                )
+            print(
+                f"   platforms: {[u['系统'] for u in r['platforms']]} data: {[[s['系统'] for s in d['可提供的系统']] for d in r['data']]} planned: {[m['系统'] for m in r['planned']]}"
+            )
     print(json.dumps(figures, ensure_ascii=False) if as_json else "\n".join(f"{k}: {v}" for k, v in figures.items()))
     return figures
 

@@ -66,7 +66,7 @@ def query_of(project: dict[str, Any], index: Index) -> Query:
     code = index.government(owner) if owner else None
     items = sentences(functions)
     texts = [functions or name, profile.core, *items]
-    vecs = vectors_of(texts)
+    vecs = vectors_of(texts, query=True)
     return Query(
         entry,
         profile,
@@ -164,7 +164,7 @@ def clause_sims(index: Index, ids: list[int], q: Query) -> np.ndarray:
         return out
     clauses = {index.entries[i].functions: sentences(index.entries[i].functions) for i in ids}
     flat = sorted({c for cs in clauses.values() for c in cs})
-    vecs = vectors_of(flat) if flat else None
+    vecs = vectors_of(flat, query=True) if flat else None
     if vecs is None:
         return out
     at = {c: k for k, c in enumerate(flat)}

@@ -28,14 +28,20 @@ from ..assess.trades import governments
 MULTI_LEVEL = ("省市两级", "省市县三级", "省市县乡四级", "市县两级")
 NATIONAL = ("国家垂直",)
 VERTICAL = ("上级统建（国垂）", "上级统建（省垂）")
-VECTOR_LIMIT = 400_000  # texts kept in the check's vector cache (descriptions and name cores)
+VECTOR_LIMIT = 400_000  # texts kept in the inventory's vector cache (descriptions and name cores)
+QUERY_LIMIT = 5_000  # texts kept in the checks' own cache (7.5 MB: read and written in milliseconds)
 
 
-def vectors_of(texts: list[str]) -> np.ndarray | None:
-    """Unit vectors of `texts` (cached by text), or None without a working encoder."""
+def vectors_of(texts: list[str], query: bool = False) -> np.ndarray | None:
+    """Unit vectors of `texts` (cached by text), or None without a working encoder. The inventory's
+    descriptions and names are kept in one large cache, read when the index is built; what a check
+    encodes (the project's texts, the clauses of its nearest systems) in a small one of its own, so
+    that a check never reads or rewrites the large file."""
     from ..meaning import VectorStore, shared_encoder
 
     try:
+        if query:
+            return VectorStore("planned-query", shared_encoder(), limit=QUERY_LIMIT).vectors(texts)
         return VectorStore("planned", shared_encoder(), limit=VECTOR_LIMIT).vectors(texts)
     except ImportError:
         return None

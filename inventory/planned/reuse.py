@@ -67,7 +67,7 @@ def data_sources(index: Index, q: Query, project: dict[str, Any], settings: dict
     if not needs:
         return []
     t = settings["thresholds"]
-    vecs = vectors_of(needs) if index.core_vectors is not None else None
+    vecs = vectors_of(needs, query=True) if index.core_vectors is not None else None
     out = []
     for n, need in enumerate(needs):
         words = index.reader.words(need)
