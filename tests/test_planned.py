@@ -321,3 +321,32 @@ def test_the_portal_page_and_the_printable_report_in_chromium(browser, planned_s
     pdf = report.pdf(format="A4")  # prints
     assert pdf[:4] == b"%PDF" and len(pdf) > 5000
     assert not outside
+
+
+def test_a_returns_building_row_is_checked_as_a_planned_project_without_finding_itself(roster):
+    from inventory.planned.read import from_returns
+
+    building = S("德阳市", "德阳市城市管理案件综合执法系统", INVENTORY[0].values["functions"], owner_unit="德阳市城市管理行政执法局", status="在建",
+                 contract_amount=300)  # fmt: skip
+    c = Checker([*INVENTORY, building], roster)
+    (project,) = from_returns([*INVENTORY, building])
+    assert project["budget"] == 300 and project["system_key"] == building.key
+    r = c.check(project)
+    assert building.name not in [m["系统"] for m in r["existing"]]  # not its own duplicate
+    assert r["outcome"].startswith("建议不予立项") and r["existing"][0]["系统"] == "德阳市数字城管综合执法平台"
+
+
+def test_the_template_survives_libreoffice(tmp_path):
+    from conftest import libreoffice_roundtrip
+
+    path = write_template(tmp_path / "t.xlsx")
+    wb = load_workbook(path)
+    ws = wb["拟建项目"]
+    for col, v in enumerate(
+        ["丁项目", "德阳市数据局", "改建", "德阳市政务云平台", "扩容计算和存储资源以承载新应用。", "政府内部"], start=1
+    ):
+        ws.cell(row=3, column=col, value=v)
+    wb.save(path)
+    saved = libreoffice_roundtrip(path, tmp_path / "lo")
+    projects, issues = read_projects(saved)
+    assert [(p["project_name"], p["nature"], p["users"]) for p in projects] == [("丁项目", "改建", ["政府内部"])] and not issues
