@@ -148,6 +148,8 @@ def test_no_unit_reaches_another_units_data(portal, form, roster):
         "/office/questions",
         "/office/accounts",
         "/office/audit",
+        "/office/planned",
+        "/office/planned/1/report.html",
     ]
     for path in office_paths:
         assert cd.get(path).status_code == 403, path
@@ -157,6 +159,8 @@ def test_no_unit_reaches_another_units_data(portal, form, roster):
         ("/office/accounts/1/revoke", {}),
         ("/office/remind", {}),
         ("/office/questions/1/answer", {"answer": "x"}),
+        ("/office/planned/check", {"project_name": "x"}),
+        ("/office/planned/1/review", {"decision": "不予立项"}),
         ("/office/accounts", {"username": "x", "role": "admin", "password": "long-enough-1"}),
     ):
         assert cd.post(path, data, page="/unit").status_code == 403, path

@@ -1,0 +1,285 @@
+"""The check of one planned project: its nearest existing systems (and fellow planned projects), each
+with its evidence, and a suggested outcome with reasons.
+
+Candidates come three ways, none of them a loop over the inventory: systems sharing a business word
+of the project's name (the duplicate finder's word index and weights), the descriptions nearest in
+meaning (one matrix product over the inventory's vectors) and the name cores nearest in meaning.
+Each candidate is then judged as the duplicate finder judges a pair (how much of the business the
+names share, whether each has a business term the other lacks, how close the descriptions and names
+mean) and, sentence by sentence, which parts of the project's 建设内容 it already provides. A system
+counts as a duplicate only where it already serves the project's area (the same government, or a
+system of a government above it used at several levels); elsewhere it is an example to reuse.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..assess.alike import closest_clauses
+from ..form.normalize import clean_text
+from .fields import check_settings
+from .index import Entry, Index, covers, project_core_name, vectors_of
+
+DUPLICATE, OVERLAP, ELSEWHERE, NEAR = "重复", "部分重叠", "其他地区同类", "相近"
+_CLAUSE = re.compile(r"[。；;！!？?\n，,]+")
+MIN_CLAUSE = 6
+CLAUSE_CANDIDATES = 24  # candidates whose descriptions are compared clause by clause
+
+
+def sentences(text: str) -> list[str]:
+    """A description's items, one clause each (split at stops, semicolons and commas; a clause too short
+    to say anything joins the one before it)."""
+    out: list[str] = []
+    for part in _CLAUSE.split(clean_text(text)):
+        part = part.strip(" 、：:")
+        if not part:
+            continue
+        if out and len(part) < MIN_CLAUSE:
+            out[-1] += "，" + part
+        else:
+            out.append(part)
+    return out or ([clean_text(text)] if text.strip() else [])
+
+
+@dataclass
+class Query:
+    entry: Entry
+    profile: Any
+    area: str | None
+    function: np.ndarray | None  # the whole description's vector
+    core: np.ndarray | None
+    items: list[str]  # the 建设内容, one sentence each
+    item_vectors: np.ndarray | None
+    item_words: list[frozenset[str]] = field(default_factory=list)  # the business words each item says
+
+
+def query_of(project: dict[str, Any], index: Index) -> Query:
+    name = str(project.get("project_name") or "")
+    owner = str(project.get("owner_unit") or "")
+    functions = str(project.get("functions") or "").strip()
+    entry = Entry(str(project.get("key") or name), name, owner, owner, functions, project, planned=True)
+    profile = index.reader.read(project_core_name(name), owner)
+    code = index.government(owner) if owner else None
+    items = sentences(functions)
+    texts = [functions or name, profile.core, *items]
+    vecs = vectors_of(texts, query=True)
+    return Query(
+        entry,
+        profile,
+        index.paths.get(code) if code else None,
+        vecs[0] if vecs is not None and functions else None,
+        vecs[1] if vecs is not None else None,
+        items,
+        vecs[2:] if vecs is not None else None,
+        [index.reader.words(x) for x in items],
+    )
+
+
+@dataclass
+class Match:
+    i: int  # the entry in its index
+    kind: str  # DUPLICATE, OVERLAP, ELSEWHERE or NEAR
+    reasons: list[str]
+    strength: float
+    evidence: dict[str, Any] = field(default_factory=dict)
+    covered: list[int] = field(default_factory=list)  # which of the project's items this system already provides
+
+
+def _top(sims: np.ndarray, k: int) -> np.ndarray:
+    if len(sims) <= k:
+        return np.arange(len(sims))
+    return np.argpartition(-sims, k)[:k]
+
+
+def candidates(index: Index, q: Query, settings: dict[str, Any]) -> set[int]:
+    """Entries sharing a business word with the project, or nearest to it in meaning."""
+    out: set[int] = set()
+    for w in q.profile.words:
+        out.update(index.by_word.get(w, ()))
+    k = settings["description_neighbours"]
+    if q.function is not None and index.text_vectors is not None and len(index.text_vectors):
+        rows = set(_top(index.text_vectors @ q.function, k).tolist())
+        out.update(np.nonzero(np.isin(index.text_row, list(rows)))[0][: 20 * k].tolist())
+    if q.core is not None and index.core_vectors is not None and len(index.core_vectors):
+        rows = set(_top(index.core_vectors @ q.core, k).tolist())
+        out.update(np.nonzero(np.isin(index.core_row, list(rows)))[0][: 20 * k].tolist())
+    return out
+
+
+def nearest(index: Index, q: Query, settings: dict[str, Any] | None = None, skip: str | None = None) -> list[Match]:
+    """The entries of `index` that duplicate, overlap or come near the project, strongest first."""
+    settings = settings or check_settings()
+    t = settings["thresholds"]
+    found = candidates(index, q, settings)
+    if not found:
+        return []
+    ids = sorted(i for i in found if not (skip and index.entries[i].key == skip))
+    fn = _sims(index.text_vectors, index.text_row, ids, q.function)
+    core = _sims(index.core_vectors, index.core_row, ids, q.core)
+    items = _item_sims(index, ids, q, fn)
+    names: dict[tuple[frozenset[str], frozenset[str]], Any] = {}
+    out: list[Match] = []
+    for n, i in enumerate(ids):
+        p = index.profiles[i]
+        key = (p.words, p.owner_words)
+        if key not in names:
+            names[key] = index.scorer.name(q.profile, p) if q.profile.words and p.words else None
+        m = _judge(index, i, q, names[key], fn[n], core[n], items[n] if items is not None else None, t)
+        if m is not None:
+            out.append(m)
+    out.sort(key=lambda m: ({DUPLICATE: 0, OVERLAP: 1, ELSEWHERE: 2, NEAR: 3}[m.kind], -m.strength))
+    return out
+
+
+def _sims(vectors: np.ndarray | None, rows: np.ndarray, ids: list[int], v: np.ndarray | None) -> list[float | None]:
+    if vectors is None or v is None:
+        return [None] * len(ids)
+    r = rows[ids]
+    sims = vectors[np.maximum(r, 0)] @ v
+    return [float(s) if k >= 0 else None for s, k in zip(sims, r, strict=True)]
+
+
+def _item_sims(index: Index, ids: list[int], q: Query, fn: list[float | None]) -> np.ndarray | None:
+    """How close each of the project's items comes to a clause of each candidate's description
+    (candidates × items); only the candidates whose descriptions are nearest are compared clause by
+    clause, the others count as covering nothing."""
+    if index.text_vectors is None or q.item_vectors is None or not q.items:
+        return None
+    sims = np.zeros((len(ids), len(q.items)), dtype=np.float32)
+    order = sorted((n for n in range(len(ids)) if fn[n] is not None), key=lambda n: -fn[n])[:CLAUSE_CANDIDATES]  # type: ignore[operator]
+    if order:
+        sims[order] = clause_sims(index, [ids[n] for n in order], q)
+    return sims
+
+
+def clause_sims(index: Index, ids: list[int], q: Query) -> np.ndarray:
+    """For each entry and each of the project's items, how close the item comes to the nearest clause of
+    the entry's description (entries × items); clauses are encoded once, then cached."""
+    out = np.zeros((len(ids), len(q.items)), dtype=np.float32)
+    if q.item_vectors is None or not ids:
+        return out
+    clauses = {index.entries[i].functions: sentences(index.entries[i].functions) for i in ids}
+    flat = sorted({c for cs in clauses.values() for c in cs})
+    vecs = vectors_of(flat, query=True) if flat else None
+    if vecs is None:
+        return out
+    at = {c: k for k, c in enumerate(flat)}
+    for n, i in enumerate(ids):
+        rows = [at[c] for c in clauses[index.entries[i].functions]]
+        if rows:
+            out[n] = (vecs[rows] @ q.item_vectors.T).max(axis=0)
+    return out
+
+
+def _judge(index: Index, i: int, q: Query, m: Any, fn: float | None, core: float | None, item_sims: Any, t: dict[str, Any]) -> Match | None:
+    """Whether entry `i` duplicates the project, overlaps it in part, or only comes near, and why.
+
+    A duplicate: the whole description means nearly the same (`dup_function`) and, item by item, the
+    project's 建设内容 are on average as close to a clause of the system's (`dup_clause_mean`): the
+    system does what the project would build, not only part of it. Without a description to compare,
+    the same business in the names. An overlap: one item or more is close to a clause of the system's
+    (`clause_match`) and the descriptions are related (`overlap_function`), or the names share business
+    words and the descriptions are related. Where the system does not serve the project's area it is
+    an example to reuse (an overlap), unless both are planned and mean the same almost word for word."""
+    apart = bool(m and (m.apart or m.owners_only))
+    name = m.score if m and not apart else 0.0
+    f = fn if fn is not None else -1.0
+    sims = [] if item_sims is None else [float(x) for x in item_sims]
+    covered = covered_items(index, i, q, sims, t)
+    mean = sum(sims) / len(sims) if sims else 0.0
+    share = len(covered) / len(q.items) if q.items else 0.0
+    reasons: list[str] = []
+    kind = None
+    if fn is not None and f >= t["dup_function"] and mean >= t["dup_clause_mean"]:
+        kind = DUPLICATE
+        reasons.append(f"建设内容与其业务功能意思几乎相同（语义相似度 {f:.2f}），逐项比对平均 {mean:.2f}")
+    elif fn is None and name >= t["dup_name"]:
+        kind = DUPLICATE
+        reasons.append("名称的业务核心相同（该系统没有可比的业务功能描述）")
+    elif f >= t["overlap_function"] and covered:
+        kind = OVERLAP
+        reasons.append(f"{len(covered)}/{len(q.items)} 项建设内容该系统已经提供")
+    elif name >= t["overlap_name"] and f >= t["overlap_function"]:
+        kind = OVERLAP
+        reasons.append("名称有相同的业务词，建设内容相近")
+    served = covers(index, i, q.area)
+    if kind is not None and not served and not (kind == DUPLICATE and index.entries[i].planned and f >= t["dup_function_elsewhere"]):
+        kind, reasons = ELSEWHERE, ["其他地区的同类系统，不覆盖本项目地区，可借鉴其建设经验或申请共用：" + "；".join(reasons)]
+    if kind is None:
+        if not (name >= t["overlap_name"] or f >= t["near_function"]):
+            return None
+        kind = NEAR
+        reasons.append("业务相近，但不足以认定重叠")
+    strength = max(f, 0.0) + mean + share / 10 + max(name, 0.0) / 10
+    evidence = _evidence(index, i, q, m, fn, core, covered, served)
+    if sims:
+        evidence["逐项比对平均相似度"] = round(mean, 3)
+    return Match(i, kind, reasons, strength, evidence, covered)
+
+
+def name_words(index: Index, i: int) -> frozenset[str]:
+    """The business words of a system's name, its bracketed tags included (天地图·四川: 地图)."""
+    p = index.profiles[i]
+    tags = frozenset(w for tag in p.tags for w in index.reader.words(tag) if not index.reader.prefix.fullmatch(w))
+    return p.words | tags
+
+
+def covered_items(index: Index, i: int, q: Query, sims: list[float], t: dict[str, Any]) -> list[int]:
+    """The project's items that system `i` already provides: an item close in meaning to one of its
+    clauses (`clause_match`), or a little less close (`mention_clause`) when the item names the
+    system's own business (a strong word of its name: 短信, 认证, 建筑工人)."""
+    if not sims:
+        return []
+    strong = index.t["dup_distinct_word_weight"]
+    own = {w for w in name_words(index, i) if w not in index.reader.weak and index.scorer.weight[w] >= strong}
+    out = []
+    for k, x in enumerate(sims):
+        if uses(index, i, q.items[k], own & q.item_words[k]):
+            continue  # the project plans to use the system for this item: reuse, not overlap
+        if x >= t["clause_match"] or (x >= t["mention_clause"] and own & q.item_words[k]):
+            out.append(k)
+    return out
+
+
+_REUSE_VERBS = ("对接", "调用", "依托", "复用", "利用", "推送至", "推送到", "接入省", "共享使用", "使用省", "通过省")
+
+
+def uses(index: Index, i: int, item: str, mentioned: set[str]) -> bool:
+    """Whether an item says it will use system `i` rather than build it: it names the system (its name
+    without region and phase), or says 对接 / 调用 / 依托 … next to a word of the system's name."""
+    core = index.profiles[i].core
+    if len(core) >= 4 and core in clean_text(item).replace(" ", ""):
+        return True
+    return bool(mentioned) and any(v in item for v in _REUSE_VERBS)
+
+
+def _evidence(
+    index: Index, i: int, q: Query, m: Any, fn: float | None, core: float | None, covered: list[int], served: bool
+) -> dict[str, Any]:
+    e, v = index.entries[i], index.entries[i].values
+    out: dict[str, Any] = {"相同业务词": list(m.shared) if m else [], "名称相似度": round(m.score, 2) if m else 0.0}
+    if fn is not None:
+        out["建设内容语义相似度"] = round(fn, 2)
+    if core is not None:
+        out["名称语义相似度"] = round(core, 2)
+    pairs = []
+    for k in covered or range(min(1, len(q.items))):
+        said = closest_clauses(q.items[k], e.functions) if e.functions else None
+        if said:
+            pairs.append([q.items[k], said[1]])
+    if pairs:
+        out["相近的描述"] = pairs
+    out["使用范围"] = [str(q.entry.values.get("scope") or "未填"), str(v.get("scope") or "未填")]
+    out["使用对象"] = [_listed(q.entry.values.get("users")), _listed(v.get("users"))]
+    out["覆盖本项目地区"] = "是" if served else "否（其他地区）"
+    return out
+
+
+def _listed(v: Any) -> str:
+    if isinstance(v, list):
+        return "、".join(map(str, v)) or "未填"
+    return str(v or "未填")

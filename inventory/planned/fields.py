@@ -1,0 +1,71 @@
+"""The planned-project form: `forms/planned.json` read as one table sheet, with its check settings.
+
+The file is a JSON Schema like the return's sheets (the same `x-type`, `x-group`, limits and
+`if/then` rules), so the template and the reading reuse the return's machinery; `x-sheet` says
+where the table sits and `x-check` holds the check's thresholds (per encoder where they differ).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..form.load import _load_sheet, _read_json
+from ..form.model import Sheet
+from ..form.normalize import normaliser
+from ..resources import data_dir
+
+FILE = "planned.json"
+
+
+@lru_cache(maxsize=4)
+def planned_sheet(folder: Path | None = None) -> Sheet:
+    """The planned-project table as a `Sheet` (checked like every form file when it is loaded)."""
+    folder = Path(folder) if folder else data_dir("forms")
+    schema = _read_json(folder / FILE)
+    spec = {"schema": FILE, "layout": "table", **schema["x-sheet"]}
+    return _load_sheet(folder, spec, [])
+
+
+def groups(sheet: Sheet) -> dict[str, str]:
+    return dict(sheet.schema.get("x-groups", {}))
+
+
+def check_settings(sheet: Sheet | None = None, encoder: str | None = None) -> dict[str, Any]:
+    """`x-check` with each per-encoder threshold resolved for `encoder` (default: the one this machine uses)."""
+    settings = dict((sheet or planned_sheet()).schema["x-check"])
+    if encoder is None:
+        from ..meaning import shared_encoder
+
+        encoder = shared_encoder().name
+    t = settings["thresholds"]
+    settings["thresholds"] = {k: (v.get(encoder, v["use"]) if isinstance(v, dict) else v) for k, v in t.items()}
+    return settings
+
+
+def normalise(sheet: Sheet, raw: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str, Any, str]]]:
+    """A project's values from what was typed (keys are field keys): (values, problems), each problem
+    (code, field key, value as typed, what was expected). Empty cells are left out."""
+    values: dict[str, Any] = {}
+    problems: list[tuple[str, str, Any, str]] = []
+    for f in sheet.fields:
+        typed = raw.get(f.key)
+        if typed is None or (isinstance(typed, str) and not typed.strip()) or typed == []:
+            if f.required:
+                problems.append(("CELL_REQUIRED", f.key, None, f.header))
+            continue
+        value, problem = normaliser(f.type, f.enum)(typed)
+        if problem is not None:
+            problems.append((problem.code, f.key, typed, problem.expected))
+            continue
+        chosen = value if isinstance(value, list) else [value]
+        if f.enum and f.type in ("enum", "multi") and any(x not in f.enum for x in chosen):
+            problems.append(("CELL_ENUM", f.key, typed, "、".join(f.enum)))
+            continue
+        limit = f.schema.get("maxLength")
+        if limit and isinstance(value, str) and len(value) > limit:
+            problems.append(("CELL_TOO_LONG", f.key, typed, str(limit)))
+            continue
+        values[f.key] = value
+    return values, problems
