@@ -11,7 +11,21 @@ from __future__ import annotations
 
 import importlib
 
-MODULES = ("units", "forms", "returns", "review", "reports", "rounds", "references", "findings", "dispositions", "planned", "faq", "serve", "demo")
+MODULES = (
+    "units",
+    "forms",
+    "returns",
+    "review",
+    "reports",
+    "rounds",
+    "references",
+    "findings",
+    "dispositions",
+    "planned",
+    "faq",
+    "serve",
+    "demo",
+)
 
 # the first word of a command line -> the module that registers it
 COMMANDS = {

@@ -118,9 +118,7 @@ class ReportData:
             s.counted = True
         with paused_gc():
             rid = self.round["id"] if self.round else None
-            if self.under.parent is None and kept(self.engine, rid, self.rules) is None:
-                # the whole tree, first for this state of the round: detection runs over these systems, in a
-                # child while the rest runs, and is kept for the next report
+            if self.under.parent is None and kept(self.engine, rid, self.rules) is None:  # the tree, first time: in a child, kept
                 beside = duplicate_findings_beside(systems, self.rules, self.roster)
                 duplicates = lambda: keep(self.engine, rid, self.rules, beside())  # noqa: E731
             else:  # an office's part, or the tree again: the duplicates of the whole round that touch it

@@ -175,6 +175,40 @@ def _result(
     return ImportResult(path, unit_name, status, submission_id, full.systems, full.errors, full.warnings, full, current, note, key)
 
 
+def _prepare(path: Path, report: FileReport, office: Any) -> tuple[FileReport, str | None, str, str | None]:
+    """The report as it will be stored (with UNIT_OUTSIDE when the unit is outside the importing office's
+    part), the content's sha256 (None: unreadable), the status it earns and the unit's name."""
+    sha = (report.data.sha256 if report.data else None) or _sha256(path)
+    unit_name = report.unit.name if report.unit else None
+    report = _within(report, office, path)
+    return report, sha, (REJECTED if report.errors else IMPORTED), unit_name
+
+
+def _unit_and_lock(conn: Connection, report: FileReport, status: str, state: RoundState) -> tuple[int | None, str | None]:
+    """The unit's row id, locked for this transaction (PostgreSQL), and why it may not send a return now."""
+    if report.unit is None:
+        return None, None
+    q = select(Unit.id).where(Unit.name == report.unit.name)
+    unit_id = conn.scalar(q.with_for_update() if conn.dialect.name == "postgresql" else q)
+    locked = lock_reason(conn, unit_id, state.id, report.unit.path, state) if unit_id is not None and status == IMPORTED else None
+    return unit_id, locked
+
+
+def _take_current(conn: Connection, unit_id: int, round_id: int | None, filled_on: dt.date | None) -> tuple[str, bool, str | None]:
+    """One rule for which return is current in its round: its own 填报日期, then arrival; an older return
+    never wins. The new return's status, whether it is current, and why not."""
+    cur = conn.execute(
+        select(Submission.id, Submission.filled_on).where(
+            Submission.unit_id == unit_id, Submission.status == ACCEPTED, Submission.round_id == round_id
+        )
+    ).first()
+    if cur is None or filled_on is None or cur.filled_on is None or filled_on >= cur.filled_on:
+        if cur is not None:
+            conn.execute(update(Submission).where(Submission.id == cur.id).values(status=SUPERSEDED))
+        return ACCEPTED, True, None
+    return SUPERSEDED, False, f"填报日期 {filled_on} 早于当前报送（报送号 {cur.id}，填报日期 {cur.filled_on}），已存档，不替代当前报送"
+
+
 class Importer:
     """Stores returns into `engine`. `under`: the office importing; a return of a unit outside its part
     of the tree is refused (a county office cannot file a return for a unit of another county)."""
@@ -206,44 +240,15 @@ class Importer:
                 continue
             pending.append((Path(path), report))
             if len(pending) >= chunk:
-                yield from self._store_chunk(pending)
+                yield from _store_chunk(self, pending)
                 pending = []
-        yield from self._store_chunk(pending)
-
-    def _store_chunk(self, items: list[tuple[Path, FileReport]]) -> Iterator[ImportResult]:
-        if len(items) <= 1:
-            yield from (self.store(path, report) for path, report in items)
-            return
-        prepared = [(path, *self._prepare(path, report)) for path, report in items]
-        try:
-            with self.engine.begin() as conn, paused_gc():
-                state = round_state(conn)  # once for the chunk: one transaction, one view of the round
-                done = [
-                    (path, report, unit_name, self._store(conn, path, report, sha, status, state=state) if sha is not None else None)
-                    for path, report, sha, status, unit_name in prepared
-                ]
-        except (IntegrityError, OperationalError, *_database_errors()):  # one at a time: the guarantees of `store`
-            yield from (self.store(path, report) for path, report in items)
-            return
-        for path, report, unit_name, stored in done:
-            if stored is None:
-                yield _result(path, report, unit_name, REJECTED, None)
-            else:
-                yield _result(path, report, unit_name, stored.status, stored.id, stored.current, stored.note, stored)
-
-    def _prepare(self, path: Path, report: FileReport) -> tuple[FileReport, str | None, str, str | None]:
-        """The report as it will be stored (with UNIT_OUTSIDE when the unit is outside the office's
-        part), the content's sha256 (None: unreadable), the status it earns and the unit's name."""
-        sha = (report.data.sha256 if report.data else None) or _sha256(path)
-        unit_name = report.unit.name if report.unit else None
-        report = _within(report, self.under, path)
-        return report, sha, (REJECTED if report.errors else IMPORTED), unit_name
+        yield from _store_chunk(self, pending)
 
     def store(self, path: Path, report: FileReport, dry_run: bool = False, name: str | None = None) -> ImportResult:
         """Store a validated file: all of it or nothing. A database that stays busy fails this file
         (status `failed`, nothing stored) and the batch goes on. `name` is the file's name as the
         unit gave it, when it is kept under another (an upload to the portal)."""
-        report, sha, status, unit_name = self._prepare(path, report)
+        report, sha, status, unit_name = _prepare(path, report, self.under)
         if sha is None:  # unreadable: nothing to store
             return _result(path, report, unit_name, REJECTED, None)
         if dry_run:  # the real thing in a transaction that is rolled back: the same answer, nothing kept
@@ -280,16 +285,9 @@ class Importer:
         name: str | None = None,
         state: RoundState | None = None,
     ) -> _Stored:
-        unit_id = None
-        if report.unit is not None:
-            q = select(Unit.id).where(Unit.name == report.unit.name)
-            if conn.dialect.name == "postgresql":
-                q = q.with_for_update()
-            unit_id = conn.scalar(q)
         state = state or round_state(conn)
         round_id = state.id
-        where = report.unit.path if report.unit is not None else None
-        locked = lock_reason(conn, unit_id, round_id, where, state) if unit_id is not None and status == IMPORTED else None
+        unit_id, locked = _unit_and_lock(conn, report, status, state)
         if locked:  # nothing is stored: the office reopens the return (or the part) first
             return _Stored(None, REJECTED, False, locked, [make_issue("RETURN_LOCKED", file=path.name, value=locked)])
         key = _round_key(sha, round_id)
@@ -311,19 +309,7 @@ class Importer:
             main = data.sheets.get(self.validator.form.main.name)
             matched = match_systems(conn, unit_id, list(main.iter_values()) if main is not None else [], self.validator.form.change_mark)
         if accepted:
-            # one rule for which return is current in its round: its own 填报日期, then arrival; an older return never wins
-            cur = conn.execute(
-                select(Submission.id, Submission.filled_on).where(
-                    Submission.unit_id == unit_id, Submission.status == ACCEPTED, Submission.round_id == round_id
-                )
-            ).first()
-            if cur is None or filled_on is None or cur.filled_on is None or filled_on >= cur.filled_on:
-                if cur is not None:
-                    conn.execute(update(Submission).where(Submission.id == cur.id).values(status=SUPERSEDED))
-                current = True
-            else:
-                row_status = SUPERSEDED
-                note = f"填报日期 {filled_on} 早于当前报送（报送号 {cur.id}，填报日期 {cur.filled_on}），已存档，不替代当前报送"
+            row_status, current, note = _take_current(conn, unit_id, round_id, filled_on)
         found = mark_issues(self.validator.form, report, matched) if matched else []
         size = report.data.size if report.data and report.data.size else (path.stat().st_size if path.exists() else 0)
         new_id = conn.scalar(
@@ -364,3 +350,26 @@ class Importer:
 
     def _store_rows(self, conn: Connection, submission_id: int, unit_id: int | None, data: Any, keys: dict[int, str] | None = None) -> None:
         store_rows(conn, self.validator.form, submission_id, unit_id, data, keys)
+
+
+def _store_chunk(imp: Importer, items: list[tuple[Path, FileReport]]) -> Iterator[ImportResult]:
+    """Several files in one transaction; when it fails, each again in its own (see `import_files`)."""
+    if len(items) <= 1:
+        yield from (imp.store(path, report) for path, report in items)
+        return
+    prepared = [(path, *_prepare(path, report, imp.under)) for path, report in items]
+    try:
+        with imp.engine.begin() as conn, paused_gc():
+            state = round_state(conn)  # once for the chunk: one transaction, one view of the round
+            done = [
+                (path, report, unit_name, imp._store(conn, path, report, sha, status, state=state) if sha is not None else None)
+                for path, report, sha, status, unit_name in prepared
+            ]
+    except (IntegrityError, OperationalError, *_database_errors()):  # one at a time: the guarantees of `store`
+        yield from (imp.store(path, report) for path, report in items)
+        return
+    for path, report, unit_name, stored in done:
+        if stored is None:
+            yield _result(path, report, unit_name, REJECTED, None)
+        else:
+            yield _result(path, report, unit_name, stored.status, stored.id, stored.current, stored.note, stored)
