@@ -253,7 +253,8 @@ class Importer:
         matched = None
         if accepted and data is not None:  # before anything changes: compared with the unit's previous return
             main = data.sheets.get(self.validator.form.main.name)
-            matched = match_systems(conn, unit_id, list(main.iter_values()) if main is not None else [], self.validator.form.change_mark)
+            rows = list(main.iter_values()) if main is not None else []
+            matched = match_systems(conn, unit_id, rows, self.validator.form.change_mark, filled_on, round_id)
         if accepted:
             # one rule for which return is current in its round: its own 填报日期, then arrival; an older return never wins
             cur = conn.execute(
