@@ -255,7 +255,7 @@ def _about(title: str, meta: list[str], text: _Text) -> str:
         rows.append(f'<row r="{r}">{_cell(f"A{r}", note, WARNING, text, "说明")}</row>')
     return (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet {NS}><sheetFormatPr defaultRowHeight="15"/>'
-        f'<cols><col min="1" max="1" width="80" customWidth="1"/></cols><sheetData>{"".join(rows)}</sheetData></worksheet>'
+        f'<cols><col min="1" max="1" width="80" customWidth="1"/></cols><sheetData>{"".join(rows)}</sheetData>{_print_setup(False)}</worksheet>'
     )
 
 
