@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from ..form.roster import CITY, COUNTY, LEVEL_NAMES
+from .carried import earlier_returns
 from .data import ReportData, UnitState
 
 CHASE_STATUSES = ("not_submitted", "rejected")
@@ -20,35 +21,6 @@ def share(done: float, total: float, digits: int = 3) -> float:
         return 0.0
     step = 10**digits
     return math.floor(round(done / total * step, 6)) / step
-
-
-def earlier_returns(r: ReportData) -> dict[str, dict[str, Any]]:
-    """unit -> its last accepted return in an earlier round (round code, systems, the unit values it gave):
-    what a unit that has not returned this round is still known by."""
-    from sqlalchemy import select
-
-    from ..store.models import ACCEPTED, Round, Submission, Unit
-
-    if not r.round:
-        return {}
-    q = (
-        select(Unit.name, Round.key, Round.name.label("round_name"), Submission.systems, Submission.unit_values)
-        .join(Unit, Submission.unit_id == Unit.id)
-        .join(Round, Submission.round_id == Round.id)
-        .where(Submission.status == ACCEPTED, Submission.round_id < r.round["id"])
-        .order_by(Submission.round_id, Submission.id)
-    )
-    out: dict[str, dict[str, Any]] = {}
-    with r.engine.connect() as conn:
-        for row in conn.execute(q):
-            if row.name in r.states:
-                out[row.name] = {
-                    "round": row.key,
-                    "round_name": row.round_name,
-                    "systems": row.systems or 0,
-                    "values": row.unit_values or {},
-                }
-    return out
 
 
 def coverage_report(r: ReportData) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from ..store.models import IssueRecord, Submission, SystemRecord
 from ..store.references import reference_rows
 from ..store.units import tree
 from ..workflow.states import Board, NodeStatus
+from .carried import carried_systems
 from .tree_duplicates import part_duplicates
 
 SCOPES = ("all", "pilot")
@@ -108,41 +109,6 @@ class ReportData:
         return out
 
     @cached_property
-    def carried_systems(self) -> list[System]:
-        """The systems of units expected this round that have not returned in it, as their last accepted
-        return in an earlier round gave them: not counted in this round, but still known (a reference
-        list naming one is not a 漏报 candidate)."""
-        from ..store.models import ACCEPTED, Submission, Unit
-
-        if not self.round:
-            return []
-        waiting = [name for name, st in self.states.items() if not st.accepted]
-        out: list[System] = []
-        if not waiting:
-            return out
-        with self.engine.connect() as conn:
-            last: dict[str, int] = {}
-            q = (
-                select(Unit.name, Submission.id)
-                .join(Unit, Submission.unit_id == Unit.id)
-                .where(Submission.status == ACCEPTED, Submission.round_id < self.round["id"], Unit.name.in_(waiting))
-                .order_by(Submission.round_id, Submission.id)
-            )
-            for name, sub_id in conn.execute(q):
-                last[name] = sub_id
-            if not last:
-                return out
-            data_text = type_coerce(SystemRecord.data, String)
-            q2 = select(SystemRecord.submission_id, SystemRecord.row, data_text, SystemRecord.system_key, SystemRecord.id).where(
-                SystemRecord.submission_id.in_(list(last.values()))
-            )
-            names = {sub_id: name for name, sub_id in last.items()}
-            for sub_id, row, data, key, rid in conn.execute(q2):
-                values = orjson.loads(data) if isinstance(data, (str, bytes)) else data
-                out.append(System(unit=names[sub_id], submission_id=sub_id, row=row, values=values, key=key or f"r{rid}"))
-        return out
-
-    @cached_property
     def all_findings(self) -> list[Finding]:
         """Every finding, with the office's review attached where it still holds (same evidence)."""
         from ..workflow.finding_reviews import latest_reviews
@@ -161,7 +127,7 @@ class ReportData:
             refs = reference_rows(self.engine)
             found += duplicates()
             if refs:  # checked against the lists the province holds, once they are loaded
-                found += reference_findings(systems, refs, self.rules, self.roster, self.carried_systems)
+                found += reference_findings(systems, refs, self.rules, self.roster, carried_systems(self))
         reviews = latest_reviews(self.engine, self.round["id"] if self.round else None)
         for f in found:
             review = reviews.get(f.id)
@@ -221,7 +187,7 @@ def reference_match(engine: Engine, kind: str) -> dict[str, Any]:
     from ..assess.crosscheck import list_match
 
     r = ReportData(engine)
-    return list_match(r.systems, reference_rows(engine).get(kind, []), r.roster, r.carried_systems)
+    return list_match(r.systems, reference_rows(engine).get(kind, []), r.roster, carried_systems(r))
 
 
 def settled(r: ReportData) -> list[Finding]:
