@@ -224,3 +224,29 @@ def test_change_report_prints_landscape_fit_to_width_with_repeated_headers(tmp_p
     assert boxes and all(b[2] > b[3] for b in boxes)  # landscape
     # 40 systems x 2 changed fields = 80 rows: one page wide each, so a handful of pages, not 18 split by column
     assert 1 <= pages <= 12, pages
+
+
+def test_smaller_round_gaps(tmp_path, form, roster, db_url):
+    """Issue 27 #8: `round list` before the first import says what the first round will be; an import
+    between `round close` and `round open` says where it landed; round times read the same on both
+    databases (Beijing time, to the minute); `submissions list` names each return's round; the 系统编号
+    format says Chinese characters are not allowed."""
+    if db_url.startswith("sqlite"):
+        proc = run_cli("round", "list", "--db", db_url)
+        assert proc.returncode == 0 and "代号 2025" in proc.stdout
+        assert cli("round", "list", "--db", db_url) == []
+    unit = roster.resolve("德阳")
+    values, rows = clean_return(form, unit, 3, seed=8)
+    assert (
+        cli("import", str(write_return(tmp_path / "a.xlsx", form, unit, values, rows)), "--db", db_url)["files"][0]["status"] == "imported"
+    )
+    first = cli("round", "close", "--db", db_url)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d", first["opened_at"]) and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d", first["closed_at"])
+    values["fill_date"] = dt.date.today().isoformat()
+    late = cli("import", str(write_return(tmp_path / "b.xlsx", form, unit, values, rows)), "--db", db_url)["files"][0]
+    assert late["status"] == "imported" and f"归入最近的轮次“{first['key']}”（已关闭）" in late["note"]
+    assert {s["round"] for s in cli("submissions", "list", "--db", db_url)} == {first["key"]}
+    rows[form.main.name][0]["system_no"] = "系统-01"
+    checked = cli("validate", str(write_return(tmp_path / "c.xlsx", form, unit, values, rows)), cwd=tmp_path)
+    said = next(i for f in checked["files"] for i in f["issues"] if i["code"] == "CELL_PATTERN")
+    assert "不能有汉字" in said["message"]

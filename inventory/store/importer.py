@@ -30,7 +30,7 @@ from .current import current_round_id as current_round
 from .current import lock_reason
 from .db import explain
 from .identity import mark_issues, match_systems
-from .models import ACCEPTED, REJECTED, SUPERSEDED, IssueRecord, Submission, Unit
+from .models import ACCEPTED, REJECTED, SUPERSEDED, IssueRecord, Round, Submission, Unit
 
 IMPORTED, UNCHANGED, FAILED = "imported", "unchanged", "failed"
 DRIVERS = ("sqlite3", "psycopg", "psycopg2")  # the modules whose own errors bulk storage may raise
@@ -157,6 +157,15 @@ def _within(report: FileReport, office: Any, path: Path) -> FileReport:
         return report
     outside = make_issue("UNIT_OUTSIDE", file=path.name, value=report.unit.name, expected=office.name)
     return replace(report, issues=[*report.issues, outside])
+
+
+def _in_closed_round(conn: Connection, round_id: int | None, note: str | None) -> str | None:
+    """A return stored between `round close` and `round open` lands in the closed round: said, never silent."""
+    closed = conn.execute(select(Round.key).where(Round.id == round_id, Round.status != "open")).scalar() if round_id else None
+    if closed is None:
+        return note
+    said = f"当前没有开放的调查轮次，这份报表归入最近的轮次“{closed}”（已关闭）；开始新一轮请先运行 inventory round open"
+    return f"{said}；{note}" if note else said
 
 
 class Importer:
@@ -305,7 +314,7 @@ class Importer:
             note += f"；如确要以它为准，请运行 inventory submissions use {new_id}"
         elif matched is not None:
             note = matched.note()
-        return _Stored(new_id, status, current, note, found, key)
+        return _Stored(new_id, status, current, _in_closed_round(conn, round_id, note), found, key)
 
     def _store_rows(self, conn: Connection, submission_id: int, unit_id: int | None, data: Any, keys: dict[int, str] | None = None) -> None:
         store_rows(conn, self.validator.form, submission_id, unit_id, data, keys)

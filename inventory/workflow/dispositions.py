@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select
 from ..errors import UsageError
 from ..form.normalize import clean_text
 from ..store.models import ACCEPTED, Disposition, Round, Submission, SystemRecord, Unit
-from .rounds import pick
+from .rounds import BEIJING, beijing, pick
 
 DECISIONS = ("保留", "整合", "迁移上云", "升级改造", "关停下线")
 
@@ -116,7 +116,7 @@ def latest(engine: Engine, round_id: int | None = None, today: dt.date | None = 
                 "responsible": d.responsible,
                 "note": d.note,
                 "operator": d.operator,
-                "decided_at": d.decided_at.isoformat(timespec="minutes"),
+                "decided_at": beijing(d.decided_at),
                 "unit": d.unit,
                 "system_name": d.system_name,
                 "system_key": d.system_key,
@@ -128,4 +128,4 @@ def latest(engine: Engine, round_id: int | None = None, today: dt.date | None = 
 
 
 def beijing_today() -> dt.date:
-    return dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+    return dt.datetime.now(BEIJING).date()
