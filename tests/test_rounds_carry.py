@@ -15,6 +15,7 @@ import subprocess
 import zipfile
 
 from conftest import libreoffice_roundtrip, run_cli, soffice
+from test_portal import make_return, portal, upload  # noqa: F401  (portal: the fixture)
 
 from inventory.demo.synth import clean_return, write_return
 
@@ -250,3 +251,22 @@ def test_smaller_round_gaps(tmp_path, form, roster, db_url):
     checked = cli("validate", str(write_return(tmp_path / "c.xlsx", form, unit, values, rows)), cwd=tmp_path)
     said = next(i for f in checked["files"] for i in f["issues"] if i["code"] == "CELL_PATTERN")
     assert "不能有汉字" in said["message"]
+
+
+def test_portal_names_last_rounds_template_and_shows_carried_decisions(portal, form, roster):  # noqa: F811  (the fixture)
+    """The portal as the CLI: its template carries the open round; last round's template sent in the new
+    round is named on the submission's page; the unit's report page shows the office's decision, carried."""
+    app, _office, units, tmp, _ = portal
+    hr, db = units["人社厅"], app.state.settings.db
+    assert "/unit/submissions/" in upload(hr, make_return(tmp, form, roster, "人社厅", "hr.xlsx")).url.path
+    r1 = cli("round", "list", "--db", db)[0]["key"]
+    (tmp / "t1.xlsx").write_bytes(hr.get("/unit/template").content)  # pre-filled with the return, made in round 1
+    with zipfile.ZipFile(tmp / "t1.xlsx") as z:
+        assert r1 in "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if "sharedStrings" in n or "docProps/custom" in n)
+    name = clean_return(form, roster.resolve("人社厅"), 8, seed=1)[1][form.main.name][0]["system_name"]
+    assert cli("disposition", "set", "--unit", "人社厅", "--system", name, "--decision", "迁移上云", "--due", "2099-12-31", "--db", db)
+    assert run_cli("round", "open", "R2", "--name", "第二轮", "--as-of", dt.date.today().isoformat(), "--db", db).returncode == 0
+    page = upload(hr, tmp / "t1.xlsx", name="上一轮模板.xlsx")
+    assert "/unit/submissions/" in page.url.path and "不是本轮（R2）的" in page.text
+    report = hr.get("/unit/report")
+    assert report.status_code == 200 and "项目办的处置决定" in report.text and name in report.text
