@@ -101,7 +101,9 @@ def test_two_rounds_prefilled_confirmed_and_changes(tmp_path, form, roster, db_u
 
     result = cli_json("import", str(prefilled["人社厅"]), str(edited), "--db", db_url)
     hr, cd = result["files"]
-    assert hr["status"] == "imported" and "均已确认无变化" in hr["note"]
+    # untouched, with last round's 填报日期: stored and current, but not called confirmed (issue 27 #3)
+    assert hr["status"] == "imported" and "均已确认无变化" not in hr["note"] and "未确认" in hr["note"]
+    assert hr["warnings"] >= 1
     assert cd["status"] == "imported" and "有变化 3 个" in cd["note"] and "新增 1 个" in cd["note"] and "未再填报 1 个" in cd["note"]
 
     changes = cli_json("report", "changes", "--from", r1, "--db", db_url)
@@ -278,7 +280,7 @@ def test_last_rounds_file_sent_again_is_this_rounds_return(tmp_path, form, roste
     assert cli_json("import", str(path), "--db", db)["files"][0]["status"] == "unchanged"
     cli_json("round", "open", "2026", "--name", "2026年度更新", "--as-of", "2026-06-30", "--db", db)
     again = cli_json("import", str(path), "--db", db)["files"][0]
-    assert again["status"] == "imported" and again["current"] and "均已确认无变化" in again["note"]
+    assert again["status"] == "imported" and again["current"] and "未确认" in again["note"]  # same 填报日期: not a confirmation
     assert cli_json("report", "coverage", "--db", db)["totals"]["units_accepted"] == 1
     assert cli_json("import", str(path), "--db", db)["files"][0]["status"] == "unchanged"
     subs = cli_json("submissions", "list", "--db", db)

@@ -92,10 +92,56 @@ def _num(v: Any) -> float | None:
         return None
 
 
-def reference_findings(systems: list[System], refs: dict[str, list[dict[str, Any]]], rules: dict[str, Any], roster: Any) -> list[Finding]:
+LEVEL_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
+
+
+def _level(v: Any) -> int | None:
+    """A protection level as a number: 第三级, 三级, 3, 3.0 and S3A3 alike; None when there is none."""
+    text = clean_text(str(v or ""))
+    for ch in text:
+        if ch in LEVEL_DIGITS:
+            return LEVEL_DIGITS[ch]
+        if ch in "12345":
+            return int(ch)
+    return None
+
+
+def _filing_no(v: Any) -> str:
+    return clean_text(str(v or "")).replace(" ", "").upper()
+
+
+def list_match(systems: list[System], rows: list[dict[str, Any]], roster: Any, known: list[System] | None = None) -> dict[str, Any]:
+    """How a list's rows meet the units and systems: rows whose unit is a roster unit, rows naming a
+    reported system (this round's, or `known` from a unit's earlier return), and the unit names that
+    could not be resolved, each with how many rows carry it."""
+    index, carried = _Index(systems, roster), _Index(known or [], roster)
+    units = systems_hit = 0
+    unresolved: dict[str, int] = {}
+    for row in rows:
+        if index.unit_of(row.get("unit")) is not None:
+            units += 1
+        else:
+            text = str(row.get("unit") or "（空）")
+            unresolved[text] = unresolved.get(text, 0) + 1
+        if index.match(row) is not None or carried.match(row) is not None:
+            systems_hit += 1
+    return {
+        "rows": len(rows),
+        "units_matched": units,
+        "systems_matched": systems_hit,
+        "unresolved_units": [{"unit": k, "rows": n} for k, n in sorted(unresolved.items(), key=lambda kv: -kv[1])],
+    }
+
+
+def reference_findings(
+    systems: list[System], refs: dict[str, list[dict[str, Any]]], rules: dict[str, Any], roster: Any, known: list[System] | None = None
+) -> list[Finding]:
+    """`known`: systems of units that have not returned this round, as their earlier return gave them:
+    a list row naming one of them is not a 漏报 candidate."""
     meta = rules["findings"]
     t = rules["thresholds"]
     index = _Index(systems, roster)
+    carried = _Index(known or [], roster)
     out: list[Finding] = []
 
     def system_finding(code: str, s: System, evidence: dict[str, Any]) -> None:
@@ -107,7 +153,7 @@ def reference_findings(systems: list[System], refs: dict[str, list[dict[str, Any
     missing: dict[tuple[str, str], dict[str, Any]] = {}
     for kind, rows in refs.items():
         for row in rows:
-            if index.match(row) is not None:
+            if index.match(row) is not None or carried.match(row) is not None:
                 continue
             unit = index.unit_of(row.get("unit"))
             if unit is None or not row.get("system_name"):
@@ -159,6 +205,30 @@ def reference_findings(systems: list[System], refs: dict[str, list[dict[str, Any
                     s,
                     {"填报的备案编号": s.values.get("mlps_filing_no") or "未填写", "核对": f"{KIND_TITLES['mlps']}中没有这个编号"},
                 )
+        # the same system on the list (by name or number) with another number or level
+        differs = meta.get("FIND_REF_FILING_DIFFERS")
+        seen: set[int] = set()
+        for row in filings if differs else []:
+            for s in index.matches(row):
+                if index.closeness(s, row.get("system_name"), row.get("system_no")) < 2:
+                    continue  # only the same name or number: alike business words may be another system
+                said_no, listed_no = _filing_no(s.values.get("mlps_filing_no")), _filing_no(row.get("filing_no"))
+                said_level, listed_level = _level(s.values.get("mlps_level")), _level(row.get("level"))
+                other_no = bool(said_no and listed_no and said_no != listed_no)
+                other_level = said_level is not None and listed_level is not None and said_level != listed_level
+                if (other_no or other_level) and id(s) not in seen:
+                    seen.add(id(s))
+                    system_finding(
+                        "FIND_REF_FILING_DIFFERS",
+                        s,
+                        {
+                            "填报的备案编号": s.values.get("mlps_filing_no") or "未填写",
+                            "清单中的备案编号": row.get("filing_no") or "未列",
+                            "填报的等级": s.values.get("mlps_level") or "未填写",
+                            "清单中的等级": row.get("level") or "未列",
+                            "清单位置": _where(row),
+                        },
+                    )
 
     # 4. an amount far from the project library's
     for row in refs.get("projects") or []:

@@ -38,11 +38,13 @@ def disposition_set(
         emit_json(done)
     else:
         render.out.print(f"[green]✓[/] {render.esc(done['unit'])} · {render.esc(done['system_name'])}：{render.esc(decision)}")
+        if done.get("carried_from") is not None:
+            render.out.print("  该单位本轮尚未报送，系统取自它最近一次已接收的报送。")
 
 
 @disposition_app.command("list")
 def disposition_list(round_key: RoundOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
-    """列出本轮（或指定轮次）的处置决定。"""
+    """列出本轮（或指定轮次）有效的处置决定：上一轮作出、尚未改变的决定延续到本轮（“作出轮次”列），过了完成期限的标“逾期”。"""
     from ..store.db import open_db
     from ..workflow.dispositions import latest
     from ..workflow.rounds import pick
@@ -54,8 +56,11 @@ def disposition_list(round_key: RoundOpt = None, db: DbOpt = None, as_json: Json
         emit_json(rows)
         return
     table = Table(title="处置决定", title_justify="left")
-    for col in ("单位", "系统", "决定", "期限", "责任单位", "说明"):
+    for col in ("单位", "系统", "决定", "期限", "责任单位", "说明", "作出轮次"):
         table.add_column(col, overflow="fold")
     for d in rows:
-        table.add_row(*(render.esc(d[k] or "") for k in ("unit", "system_name", "decision", "due", "responsible", "note")))
+        cells = [render.esc(d[k] or "") for k in ("unit", "system_name", "decision", "due", "responsible", "note", "round")]
+        if d["overdue"]:
+            cells[3] += " [red]逾期[/]"
+        table.add_row(*cells)
     render.out.print(table)

@@ -51,6 +51,13 @@ def template_build(
     from ..workflow.scope import Scope
 
     form, roster = load_form(), roster_for(db)
+    from ..store.db import database_exists
+
+    if database_exists(db):  # the template carries the open round's code (a return on last round's is named)
+        from ..store.db import open_db
+        from ..workflow.rounds import pick
+
+        form = form.for_round(pick(open_db(db, create_missing=False)))
     office = roster.resolve(under) if under else roster.root
     scope = Scope(roster, "pilot" if pilot else "all", office)
     if unit:

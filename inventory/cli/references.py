@@ -35,11 +35,23 @@ def reference_import(
         from ..errors import UsageError
 
         raise UsageError(f"找不到文件 {path}。")
-    done = import_reference(open_db(db), kind, path)
+    from ..report.data import reference_match
+
+    engine = open_db(db)
+    done = import_reference(engine, kind, path)
+    done["matched"] = reference_match(engine, kind)
     if as_json:
         emit_json(done)
-    else:
-        render.out.print(f"[green]✓[/] 已导入{render.esc(done['title'])} {done['rows']} 行（{render.esc(done['source'])}）")
+        return
+    m = done["matched"]
+    render.out.print(f"[green]✓[/] 已导入{render.esc(done['title'])} {done['rows']} 行（{render.esc(done['source'])}）")
+    render.out.print(f"  其中 {m['units_matched']} 行的单位在名册中找到，{m['systems_matched']} 行对上了单位填报的系统。")
+    if m["unresolved_units"]:
+        names = "、".join(f"{render.esc(u['unit'])}（{u['rows']} 行）" for u in m["unresolved_units"][:20])
+        more = f" 等 {len(m['unresolved_units'])} 个" if len(m["unresolved_units"]) > 20 else ""
+        render.out.print(
+            f"  [yellow]名册中找不到的单位名称[/]：{names}{more}。这些行不参与漏报核对；请在名册中补充别名或改正清单后重新导入。"
+        )
 
 
 @reference_app.command("list")

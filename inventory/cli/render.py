@@ -194,22 +194,22 @@ def import_table(results: list[Any], dry_run: bool) -> None:
 
 
 def submissions_table(rows: list[dict[str, Any]]) -> None:
+    """One line per return, narrow enough for an 80-column terminal (the operator and the full times are in --json)."""
     table = Table(title="报送记录", title_justify="left")
-    for col in ("报送号", "单位", "文件", "状态", "审核", "填报日期", "接收时间", "操作人", "系统", "错误", "提醒"):
+    for col in ("报送号", "轮次", "单位", "文件", "状态", "填报日期", "接收时间", "系统/错误/提醒"):
         table.add_column(col, overflow="fold")  # a narrow terminal wraps names, it never cuts them
     for r in rows:
+        state = STATUS_NAMES.get(r["status"], esc(r["status"]))
+        review = esc(r.get("review_name") or "")
         table.add_row(
             str(r["id"]),
+            esc(r.get("round") or ""),
             esc(r["unit"] or f"（未识别：{r['unit_written'] or ''}）"),
             esc(r["file_name"]),
-            STATUS_NAMES.get(r["status"], esc(r["status"])),
-            esc(r.get("review_name") or ""),
+            state if not review or review == state else f"{state}（{review}）",
             r.get("filled_on") or "",
-            (r["received_at"] or "")[:19].replace("T", " "),
-            esc(r["operator"] or ""),
-            str(r["systems"]),
-            str(r["errors"]),
-            str(r["warnings"]),
+            (r["received_at"] or "")[:16].replace("T", " "),
+            f"{r['systems']}/{r['errors']}/{r['warnings']}",
         )
     out.print(table)
 

@@ -178,13 +178,17 @@ def report_changes(
     fmt: FormatOpt = None,
     output: OutOpt = None,
     as_json: JsonOpt = False,
+    unit: Annotated[str | None, typer.Option("--unit", help="只要该单位的部分（全称或简称），作为发回单位的变化清单。")] = None,
     db: DbOpt = None,
 ) -> None:
-    """两轮之间的变化：每个单位新增、停用、变化（旧值 → 新值）的系统，以及没有标记停用就不见了的系统。"""
+    """两轮之间的变化：每个单位新增、停用、变化（旧值 → 新值）的系统，没有标记停用就不见了的系统，首次报送和本轮未报送的单位，以及上一轮处置决定的落实情况（含逾期）。"""
     from ..form.load import load_form
     from ..report.changes import changes_report
     from ..store.db import open_db
+    from ..store.units import tree
 
     fmt = _format(fmt, output, as_json, "table")
     form = load_form()
-    _emit("changes", changes_report(open_db(db, create_missing=False), from_key, to_key, form), fmt, output, form)
+    engine = open_db(db, create_missing=False)
+    name = tree(engine).resolve(unit).name if unit else None
+    _emit("changes", changes_report(engine, from_key, to_key, form, name), fmt, output, form)

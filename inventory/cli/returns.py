@@ -21,12 +21,13 @@ def validate(
     as_json: JsonOpt = False,
     feedback: Annotated[Path | None, typer.Option("--feedback", help="为有问题的文件各写一份反馈工作簿到该文件夹。")] = None,
     as_of: AsOfOpt = None,
+    db: DbOpt = None,
 ) -> None:
-    """校验回收的报表：一次找出全部问题并定位到单元格。不写数据库。"""
-    from ..intake.validate import Validator, validate_many
+    """校验回收的报表：一次找出全部问题并定位到单元格。不写数据库；有数据库时与入库一样按当前开放轮次的数据统计截止日期和名册校验。"""
+    from ..intake.validate import validate_many
 
     files = existing_paths(paths)
-    validator = Validator(as_of=parse_as_of(as_of))
+    validator = _validator(db, parse_as_of(as_of))
     reports = []
     with render.progress(len(files), "校验") as bar:
         task = bar.add_task("", total=len(files))
@@ -77,13 +78,12 @@ def import_(
     from ..store.db import open_db
     from ..store.importer import Importer
     from ..store.units import tree
-    from ..workflow.rounds import reference_date
 
     files = existing_paths(paths)
     engine = open_db(db)
     roster = tree(engine)
     office = roster.resolve(under) if under else None
-    validator = Validator(roster=roster, as_of=parse_as_of(as_of) or reference_date(engine))
+    validator = Validator(form=round_form(engine), roster=roster, as_of=parse_as_of(as_of))
     importer = Importer(engine, validator, operator=operator, under=office, received_at=_received(received))
     results = []
     with render.progress(len(files), "入库" if not dry_run else "预演") as bar:
@@ -100,6 +100,26 @@ def import_(
         raise typer.Exit(ExitCode.ENVIRONMENT)
     if any(r.errors for r in results):  # rejected now, or unchanged since it was rejected before
         raise typer.Exit(ExitCode.DATA)
+
+
+def round_form(engine: Any) -> Any:
+    """The form as the open round deploys it (its code and reference date), for validate and import alike."""
+    from ..form.load import load_form
+    from ..workflow.rounds import pick
+
+    return load_form().for_round(pick(engine))
+
+
+def _validator(db: str | None, as_of: Any) -> Any:
+    """validate's validator: the database's open round and tree when there is a database, else `forms/`."""
+    from ..intake.validate import Validator
+    from ..store.db import database_exists, open_db
+    from ..store.units import tree
+
+    if not database_exists(db):
+        return Validator(as_of=as_of)
+    engine = open_db(db, create_missing=False)
+    return Validator(form=round_form(engine), roster=tree(engine), as_of=as_of)
 
 
 @submissions_app.command("list")

@@ -14,9 +14,19 @@ from .app import DbOpt, JsonOpt, emit_json, parse_as_of, round_app
 @round_app.command("list")
 def round_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """列出调查轮次：代号、名称、表单版本、范围、数据统计截止日期、报送截止日期、状态。"""
-    from ..store.db import open_db
+    from ..store.db import database_exists, open_db
     from ..workflow.rounds import rounds
 
+    if not database_exists(db):  # before the first import: nothing to fail on, but say what comes
+        from ..form.load import load_form
+
+        if as_json:
+            emit_json([])
+            return
+        as_of = load_form().round.get("as_of")
+        first = str(as_of)[:4] if as_of else "first"
+        render.out.print(f"还没有数据库，也就还没有调查轮次。第一次入库（inventory import）时自动建立第一轮，代号 {first}。")
+        return
     rows = rounds(open_db(db, create_missing=False))
     if as_json:
         emit_json(rows)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -236,6 +236,14 @@ class Form:
         """The survey's reference date (数据统计截止日期) from the round settings; today without one."""
         value = self.round.get("as_of")
         return dt.date.fromisoformat(value) if value else dt.date.today()
+
+    def for_round(self, r: dict[str, Any] | None) -> Form:
+        """This form as a database round deploys it: the round's code, name, reference date and deadline
+        instead of the manifest's (templates carry the code in `_meta`; checks use the date)."""
+        if not r:
+            return self
+        settings = {k: r[k] for k in ("key", "name", "as_of", "deadline") if r.get(k)}
+        return replace(self, round={**self.round, **settings})
 
     def schema_rules(self) -> list[SchemaRule]:
         return [r for s in self.sheets for r in s.rules]

@@ -32,7 +32,7 @@ def _context() -> Any:
     return context
 
 
-def _child(folder: Path, as_of: Any, path: Path, memory: int, send: Any) -> None:
+def _child(folder: Path, as_of: Any, path: Path, memory: int, send: Any, round_settings: dict[str, Any] | None = None) -> None:
     import resource
 
     from ..form.load import load_form
@@ -42,7 +42,8 @@ def _child(folder: Path, as_of: Any, path: Path, memory: int, send: Any) -> None
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
         resource.setrlimit(resource.RLIMIT_AS, (memory, hard))
     try:
-        report = Validator(load_form(folder), load_roster(folder), as_of).validate(path)
+        form = load_form(folder).for_round(round_settings)  # the round the caller's form is deployed for
+        report = Validator(form, load_roster(folder), as_of).validate(path)
         if report.data is not None:
             report.data.detach()  # the form's compiled parts stay here; the caller attaches its own
         send.send_bytes(pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL))
@@ -65,7 +66,9 @@ def validate_bounded(validator: Validator, path: Path, seconds: float = SECONDS,
     path = Path(path)
     context = _context()
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(validator.form.folder, validator.as_of, path, memory, send), daemon=True)
+    child = context.Process(
+        target=_child, args=(validator.form.folder, validator.as_of, path, memory, send, validator.form.round), daemon=True
+    )
     child.start()
     send.close()
     try:

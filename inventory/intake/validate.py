@@ -38,9 +38,12 @@ class Validator:
     """Validates files against one form, roster and reference date; reusable across a batch."""
 
     def __init__(self, form: Form | None = None, roster: Roster | None = None, as_of: dt.date | None = None) -> None:
+        """A form deployed for a round (`Form.for_round`) checks as of that round's date and names a
+        template made for another round (FORM_OLD_ROUND)."""
         self.form = form or load_form()
         self.roster = roster or load_roster()
         self.as_of = as_of or self.form.as_of
+        self.round_key = self.form.round.get("key")
         self.rules: list[CompiledRule] = [compile_rule(r, self.form.main.key) for r in self.form.rules]
         self.titles = {f.key: f.title for s in self.form.sheets for f in s.fields}
         self.sheet_order = {s.name: i for i, s in enumerate(self.form.sheets)}
@@ -54,6 +57,9 @@ class Validator:
         data = read_workbook(path, self.form)
         report = FileReport(path=path, data=data, form_version=data.meta.get("form_version") or None)
         issues = list(data.issues)
+        made_for = data.meta.get("round")
+        if self.round_key and made_for and made_for != self.round_key:  # the same form, another year: read, and said
+            issues.append(make_issue("FORM_OLD_ROUND", file=str(path), value=made_for, expected=self.round_key))
         if not data.fatal:
             ctx = Context(self.form, self.roster, self.as_of, self.rules, self.titles, data, report)
             for check in CHECKS:

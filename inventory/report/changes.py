@@ -1,6 +1,8 @@
 """What changed between two rounds: per unit, the systems added, retired (marked 停用), changed
 (field by field, old → new) and those that vanished without being marked 停用; units that reported
-in the earlier round and not in the later one."""
+in the earlier round and not in the later one (their systems carried, not lost); units reporting
+for the first time (their systems are not 新增); how the office's decisions were carried out, with
+evidence from the return only (an absence is never 已落实) and 逾期 where the date has passed."""
 
 from __future__ import annotations
 
@@ -49,7 +51,8 @@ def _brief(v: dict[str, Any]) -> dict[str, Any]:
     return {"system_no": v.get("system_no"), "system_name": v.get("system_name"), "status": v.get("status")}
 
 
-def changes_report(engine: Engine, from_key: str, to_key: str | None, form: Form) -> dict[str, Any]:
+def changes_report(engine: Engine, from_key: str, to_key: str | None, form: Form, unit: str | None = None) -> dict[str, Any]:
+    """The change report between two rounds; `unit`: only that unit's part (the file to send it back)."""
     old_round, new_round = pick(engine, from_key), pick(engine, to_key)
     if old_round is None or new_round is None:
         raise UsageError("数据库里还没有调查轮次。")
@@ -60,11 +63,11 @@ def changes_report(engine: Engine, from_key: str, to_key: str | None, form: Form
     mark = form.change_mark  # the unit's own 本轮情况: shown beside a change, never counted as one
     old_all, new_all = _systems(engine, old_round["id"]), _systems(engine, new_round["id"])
     units = []
-    for unit in sorted(set(old_all) | set(new_all)):
-        old, new = old_all.get(unit, {}), new_all.get(unit, {})
-        if unit not in new_all:
-            continue  # listed under not_resubmitted
-        entry: dict[str, Any] = {"unit": unit, "added": [], "retired": [], "vanished": [], "changed": [], "unchanged": 0}
+    for name in sorted(set(old_all) & set(new_all)):  # the others are listed under not_resubmitted or first_time
+        if unit is not None and name != unit:
+            continue
+        old, new = old_all[name], new_all[name]
+        entry: dict[str, Any] = {"unit": name, "added": [], "retired": [], "vanished": [], "changed": [], "unchanged": 0}
         for key, raw in new.items():
             raw_before = old.get(key)
             if raw_before is None:
@@ -89,8 +92,10 @@ def changes_report(engine: Engine, from_key: str, to_key: str | None, form: Form
         dropped = (_values(v) for k, v in old.items() if k not in new)
         entry["vanished"] = [_brief(v) for v in dropped if v.get("status") != RETIRED]
         units.append(entry)
-    gone = sorted(set(old_all) - set(new_all))
-    follow_up = _follow_up(engine, old_round["id"], old_all, new_all)
+    wanted = (lambda name: name == unit) if unit is not None else (lambda name: True)
+    gone = sorted(u for u in set(old_all) - set(new_all) if wanted(u))
+    first = sorted(u for u in set(new_all) - set(old_all) if wanted(u))
+    follow_up = [d for d in _follow_up(engine, old_round["id"], old_all, new_all) if wanted(d["unit"])]
     return {
         "generated_at": dt.datetime.now().replace(microsecond=0).isoformat(),
         "from": old_round,
@@ -98,7 +103,9 @@ def changes_report(engine: Engine, from_key: str, to_key: str | None, form: Form
         "round": {"key": new_round["key"], "name": new_round["name"]},
         "as_of": new_round["as_of"],
         "units": units,
+        "for_unit": unit,
         "not_resubmitted": [{"unit": u, "systems": len(old_all[u])} for u in gone],
+        "first_time": [{"unit": u, "systems": len(new_all[u])} for u in first],
         "decisions": follow_up,
         "totals": {k: sum(len(u[k]) for u in units) for k in ("added", "retired", "vanished", "changed")}
         | {"unchanged": sum(u["unchanged"] for u in units)},
@@ -117,26 +124,41 @@ def _follow_up(engine: Engine, round_id: int, old_all: dict[str, Any], new_all: 
         unit = d["unit"]
         raw = new_all.get(unit, {}).get(key)
         now = _values(raw) if raw is not None else None
-        status = now.get("status") if now else None
-        if d["decision"] in ("关停下线", "整合"):
-            progress = "已落实" if now is None or status == RETIRED else ("未落实" if d["decision"] == "关停下线" else "待核实")
-        elif d["decision"] == "迁移上云":
-            progress = "已落实" if now and now.get("deploy_location") in CLOUD else "未落实"
-        elif d["decision"] == "升级改造":
-            progress = "待核实"
-        else:
-            progress = "—"
-        if unit not in new_all:
-            progress = "本轮未报送"
+        before = old_all.get(unit, {}).get(key)
+        number = (now or (_values(before) if before is not None else {})).get("system_no")
+        progress = _progress(d["decision"], now, unit in new_all)
+        overdue = bool(d["overdue"] and progress not in ("已落实", "—"))
         out.append(
             {
                 "unit": unit,
+                "system_no": number,
                 "system_name": d["system_name"],
                 "decision": d["decision"],
                 "due": d["due"],
                 "responsible": d["responsible"],
+                "round": d["round"],
                 "progress": progress,
-                "now": {"status": status, "deploy_location": now.get("deploy_location") if now else None} if now else None,
+                "overdue": overdue,
+                "now": {"status": now.get("status"), "deploy_location": now.get("deploy_location")} if now else None,
             }
         )
     return out
+
+
+def _progress(decision: str, now: dict[str, Any] | None, returned: bool) -> str:
+    """How far a decision was carried out, judged from the later return only: 已落实 needs the return to
+    show it (retired, on the cloud); a system the unit no longer lists is a possible omission, not done."""
+    if not returned:
+        return "本轮未报送"
+    if now is None:
+        return "未见报送（可能漏报）" if decision != "保留" else "—"
+    status = now.get("status")
+    if decision == "关停下线":
+        return "已落实" if status == RETIRED else "未落实"
+    if decision == "整合":
+        return "已落实" if status == RETIRED else "待核实"
+    if decision == "迁移上云":
+        return "已落实" if now.get("deploy_location") in CLOUD else "未落实"
+    if decision == "升级改造":
+        return "待核实"
+    return "—"

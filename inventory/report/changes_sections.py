@@ -36,7 +36,10 @@ def changes_sections(data: dict[str, Any]) -> list[Section]:
             ["项目", "系统数"],
             [list(f) for f in figures],
             figures=figures,
-            text=[f"从“{data['from']['name']}”到“{data['to']['name']}”。"],
+            text=[
+                f"从“{data['from']['name']}”到“{data['to']['name']}”" + (f"，{data['for_unit']}。" if data.get("for_unit") else "。"),
+                *_carried(data),
+            ],
         ),
         Section("各单位变化", ["单位", "新增", "停用", "有变化", "未标记就不见了", "无变化"], summary, widths=[30, 8, 8, 8, 14, 8]),
         Section(
@@ -63,14 +66,36 @@ def changes_sections(data: dict[str, Any]) -> list[Section]:
             widths=[30, 14],
         ),
         Section(
+            "首次报送的单位",
+            ["单位", "本轮系统数"],
+            [[u["unit"], u["systems"]] for u in data.get("first_time", [])],
+            widths=[30, 14],
+            text=["上一轮没有报送、本轮第一次报送的单位：它们的系统不计入“新增”。"],
+        ),
+        Section(
             "上一轮处置决定的落实情况",
-            ["单位", "系统名称", "处置决定", "完成期限", "责任单位", "落实情况", "本轮运行状态", "本轮部署位置"],
+            [
+                "单位",
+                "系统编号",
+                "系统名称",
+                "处置决定",
+                "作出轮次",
+                "完成期限",
+                "逾期",
+                "责任单位",
+                "落实情况",
+                "本轮运行状态",
+                "本轮部署位置",
+            ],
             [
                 [
                     d["unit"],
+                    d.get("system_no"),
                     d["system_name"],
                     d["decision"],
+                    d.get("round"),
                     d["due"],
+                    "逾期" if d.get("overdue") else "",
                     d["responsible"],
                     d["progress"],
                     (d["now"] or {}).get("status"),
@@ -78,8 +103,30 @@ def changes_sections(data: dict[str, Any]) -> list[Section]:
                 ]
                 for d in data.get("decisions", [])
             ],
-            widths=[30, 36, 10, 11, 20, 10, 10, 14],
-            filters=(2, 5),
-            text=["“已落实”按本轮报送判断（关停下线：已停用或不再报送；迁移上云：已部署在政务云）；“待核实”需要项目办向单位了解。"],
+            widths=[30, 14, 36, 10, 10, 11, 6, 20, 16, 10, 14],
+            filters=(3, 6, 8),
+            text=[
+                "“已落实”只按本轮报送里的证据判断（关停下线、整合：已标记停用；迁移上云：已部署在政务云），"
+                "单位不再填报的系统记为“未见报送（可能漏报）”，不算已落实；“待核实”需要项目办向单位了解；"
+                "过了完成期限仍未落实的标“逾期”。"
+            ],
         ),
     ]
+
+
+def _carried(data: dict[str, Any]) -> list[str]:
+    """What the totals do not show: systems of units that did not return (carried), first-time units."""
+    out = []
+    gone = data.get("not_resubmitted", [])
+    if gone:
+        n = sum(u["systems"] for u in gone)
+        out.append(
+            f"{len(gone)} 个单位上一轮报送、本轮未报送，它们上一轮的 {n} 个系统未计入本轮，仍按上一轮的报送留存，见“上一轮报送、本轮未报送的单位”。"
+        )
+    first = data.get("first_time", [])
+    if first:
+        out.append(f"{len(first)} 个单位首次报送（{sum(u['systems'] for u in first)} 个系统），不计入“新增”。")
+    overdue = sum(1 for d in data.get("decisions", []) if d.get("overdue"))
+    if overdue:
+        out.append(f"上一轮的处置决定有 {overdue} 项已过完成期限仍未落实（逾期）。")
+    return out

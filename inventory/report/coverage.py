@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from ..form.roster import CITY, COUNTY, LEVEL_NAMES
+from .carried import earlier_returns
 from .data import ReportData, UnitState
 
 CHASE_STATUSES = ("not_submitted", "rejected")
@@ -24,6 +25,7 @@ def share(done: float, total: float, digits: int = 3) -> float:
 
 def coverage_report(r: ReportData) -> dict[str, Any]:
     board, deadline = r.board, r.deadline
+    earlier = earlier_returns(r)
     units = []
     for name, st in r.states.items():
         u, acc, latest = st.unit, st.accepted, st.latest
@@ -93,7 +95,21 @@ def coverage_report(r: ReportData) -> dict[str, Any]:
         "by_city": _rollup(r, by_code, CITY),
         "by_county": _rollup(r, by_code, COUNTY),
         "offices": offices,
-        "chase": [_chase(st, u) for st, u in zip(r.states.values(), units, strict=True) if u["state"] in CHASE_STATES],
+        "carried": _carried(units, earlier),
+        "chase": [
+            _chase(st, u, earlier.get(u["unit"])) for st, u in zip(r.states.values(), units, strict=True) if u["state"] in CHASE_STATES
+        ],
+    }
+
+
+def _carried(units: list[dict[str, Any]], earlier: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The units that reported in an earlier round and not (yet) in this one: their systems are not in
+    this round's totals but are kept, as last reported."""
+    gone = [u["unit"] for u in units if u["status"] == "not_submitted" and u["state"] != "exempt" and u["unit"] in earlier]
+    return {
+        "units": len(gone),
+        "systems": sum(earlier[u]["systems"] for u in gone),
+        "by_unit": [{"unit": u, "round": earlier[u]["round"], "systems": earlier[u]["systems"]} for u in gone],
     }
 
 
@@ -150,11 +166,14 @@ def _totals(units: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _chase(st: UnitState, u: dict[str, Any]) -> dict[str, Any]:
+def _chase(st: UnitState, u: dict[str, Any], before: dict[str, Any] | None = None) -> dict[str, Any]:
     """One line of the 催报名单: the unit, why it is chased, and whom to contact (the roster's contact
-    first, else the contact its last return gave)."""
+    first, else the contact its last return gave, in this round or, failing that, an earlier one)."""
     latest = st.latest
     given = (latest.unit_values or {}) if latest else {}
+    from_before = not given and before is not None and bool(before["values"])
+    if from_before:
+        given = before["values"]
     roster = st.unit
     contact = {
         "name": roster.contact_name or given.get("contact_name"),
@@ -164,7 +183,7 @@ def _chase(st: UnitState, u: dict[str, Any]) -> dict[str, Any]:
     if u["state"] == "returned":
         reason = f"退回修改：{u['reason'] or '见审核意见'}"
     elif u["status"] == "not_submitted":
-        reason = "未报送"
+        reason = f"未报送（上一轮已报，{before['systems']} 个系统）" if before is not None else "未报送"
     else:
         reason = f"未通过校验：最近一次报送有 {u['errors']} 处错误，待修改后重报"
     return {
@@ -179,5 +198,8 @@ def _chase(st: UnitState, u: dict[str, Any]) -> dict[str, Any]:
         "late": u["late"],
         "last_submitted_at": u["last_submitted_at"],
         "contact": {k: (str(v) if v not in (None, "") else None) for k, v in contact.items()},
-        "contact_source": "名册" if any((roster.contact_name, roster.contact_phone)) else ("最近报送" if given else None),
+        "contact_source": "名册"
+        if any((roster.contact_name, roster.contact_phone))
+        else ("上一轮报送" if from_before else ("最近报送" if given else None)),
+        "reported_before": before["round"] if before is not None else None,
     }

@@ -22,6 +22,7 @@ from ..store.models import IssueRecord, Submission, SystemRecord
 from ..store.references import reference_rows
 from ..store.units import tree
 from ..workflow.states import Board, NodeStatus
+from .carried import carried_systems
 from .tree_duplicates import keep, kept, part_duplicates
 
 SCOPES = ("all", "pilot")
@@ -127,7 +128,7 @@ class ReportData:
             refs = reference_rows(self.engine)
             found += duplicates()
             if refs:  # checked against the lists the province holds, once they are loaded
-                found += reference_findings(systems, refs, self.rules, self.roster)
+                found += reference_findings(systems, refs, self.rules, self.roster, carried_systems(self))
         reviews = latest_reviews(self.engine, self.round["id"] if self.round else None)
         for f in found:
             review = reviews.get(f.id)
@@ -179,6 +180,15 @@ class ReportData:
                         }
                     )
         return issues
+
+
+def reference_match(engine: Engine, kind: str) -> dict[str, Any]:
+    """How a loaded reference list meets the open round: rows whose unit is known, rows naming a reported
+    system (a non-returning unit's earlier systems included), the unit names not resolved."""
+    from ..assess.crosscheck import list_match
+
+    r = ReportData(engine)
+    return list_match(r.systems, reference_rows(engine).get(kind, []), r.roster, carried_systems(r))
 
 
 def settled(r: ReportData) -> list[Finding]:

@@ -62,6 +62,15 @@ def pct(x: float | None) -> str:
     return "" if x is None else f"{math.floor(round(x * 1000, 6)) / 10:.1f}%"
 
 
+def _carried_note(carried: dict[str, Any] | None) -> str:
+    if not carried or not carried.get("units"):
+        return ""
+    return (
+        f"另有 {carried['units']} 个单位上一轮已报、本轮尚未报送，它们上一轮的 {carried['systems']} 个系统未计入本轮系统数，"
+        "按上一轮的报送留存（见催报名单）。"
+    )
+
+
 def coverage_sections(data: dict[str, Any]) -> list[Section]:
     t = data["totals"]
     figures = [
@@ -132,7 +141,7 @@ def coverage_sections(data: dict[str, Any]) -> list[Section]:
             [list(f) for f in figures],
             widths=[16, 14],
             figures=figures,
-            text=[x for x in (scope, deadline) if x],
+            text=[x for x in (scope, deadline, _carried_note(data.get("carried"))) if x],
         ),
         _rollup_section("按层级", "层级", list((data.get("by_level") or data.get("by_group", {})).items())),
         *(

@@ -57,9 +57,44 @@ class UnitReports:
             out.setdefault(i["unit"], []).append(i)
         return out
 
+    @cached_property
+    def decisions(self) -> dict[str, list[dict[str, Any]]]:
+        """unit -> the office's decisions on its systems that hold this round (carried from earlier ones)."""
+        from ..workflow.dispositions import latest
+
+        out: dict[str, list[dict[str, Any]]] = {}
+        for d in latest(self.r.engine, self.r.round["id"] if self.r.round else None).values():
+            out.setdefault(d["unit"], []).append(d)
+        return out
+
+    @cached_property
+    def changes(self) -> dict[str, Any] | None:
+        """The change report from the previous round to this one (None in the first round)."""
+        from ..workflow.rounds import previous
+        from .changes import changes_report
+
+        before = previous(self.r.engine, self.r.round["id"]) if self.r.round else None
+        if before is None:
+            return None
+        return changes_report(self.r.engine, before["key"], self.r.round["key"], self.r.form)
+
+    def unit_changes(self, name: str) -> dict[str, Any] | None:
+        """What changed for one unit since the previous round, and how its decisions were carried out."""
+        c = self.changes
+        if c is None:
+            return None
+        entry = next((u for u in c["units"] if u["unit"] == name), None)
+        return {
+            "from": c["from"]["name"],
+            "entry": entry,
+            "first_time": any(u["unit"] == name for u in c["first_time"]),
+            "not_resubmitted": next((u["systems"] for u in c["not_resubmitted"] if u["unit"] == name), None),
+            "decisions": [d for d in c["decisions"] if d["unit"] == name],
+        }
+
     def prepare(self) -> None:
         """Everything the reports share, worked out now (then writing each unit's needs no database)."""
-        _ = self.systems, self.findings, self.issues, self.r.states
+        _ = self.systems, self.findings, self.issues, self.r.states, self.decisions, self.changes
 
     def names(self, unit: str | None) -> list[str]:
         """The units asked for: one by any of its names, or every unit in scope."""
@@ -101,6 +136,7 @@ class UnitReports:
             for code, items in sorted(by_kind.items(), key=lambda kv: (meta[kv[0]]["severity"] != "error", -len(kv[1]), kv[0]))
         ]
         fig = _figures(systems, findings, st.latest)
+        changes = self.unit_changes(name)
         return {
             "generated_at": r.generated_at,
             "as_of": r.as_of.isoformat(),
@@ -109,7 +145,9 @@ class UnitReports:
             "unit": {"name": name, "short_name": st.unit.short_name, "kind": st.unit.kind, "group": st.unit.group, "pilot": st.unit.pilot},
             "status": st.status,
             "figures": fig,
-            "summary": summary(st.unit.short_name, st.status, fig, r),
+            "summary": summary(st.unit.short_name, st.status, fig, r, changes),
+            "decisions": self.decisions.get(name, []),
+            "changes": changes,
             "submissions": [
                 {
                     "id": s.id,
@@ -187,11 +225,18 @@ def _figures(systems: list[dict[str, Any]], findings: list[Finding], latest: Any
     }
 
 
-def summary(short: str, status: str, fig: dict[str, Any], r: ReportData) -> str:
+def summary(short: str, status: str, fig: dict[str, Any], r: ReportData, changes: dict[str, Any] | None = None) -> str:
     """A paragraph the unit can read first, written from its figures only."""
     if status == "not_submitted":
-        due = f"请于 {r.deadline.isoformat()} 前报送" if r.deadline else "请尽快报送"
-        return f"截至 {r.today.isoformat()}，{short}尚未报送本轮摸底评估表，{due}。"
+        if r.deadline and r.deadline >= r.today:
+            due = f"请于 {r.deadline.isoformat()} 前报送"
+        elif r.deadline:
+            due = f"报送截止日期 {r.deadline.isoformat()} 已过，请尽快报送"
+        else:
+            due = "请尽快报送"
+        before = changes.get("not_resubmitted") if changes else None
+        known = f"（上一轮已报送 {before} 个系统，可在上一轮报表的基础上核对修改）" if before else ""
+        return f"截至 {r.today.isoformat()}，{short}尚未报送本轮摸底评估表{known}，{due}。"
     parts = []
     if status == "rejected":
         parts.append(f"{short}最近一次报送有 {fig['errors']} 处错误，未通过校验，请按问题清单修改后重新报送；以下评估以已入库的报送为准。")

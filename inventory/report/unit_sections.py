@@ -93,6 +93,7 @@ def unit_sections(data: dict[str, Any]) -> list[Section]:
                 text=["以下系统与其他单位的系统业务相近，请与对方单位核实：确属重复的，研究整合或共用；不属重复的，请在回复中说明区别。"],
             )
         )
+    out += _decisions_and_changes(data)
     out.append(Section("报送记录", ["报送时间", "文件", "状态", "系统数", "错误", "提醒"], history, widths=[17, 36, 14, 8, 6, 6]))
     if issues:
         out.append(
@@ -104,4 +105,57 @@ def unit_sections(data: dict[str, Any]) -> list[Section]:
                 text=[f"必填完整率 {pct(fig['completeness'])}。错误须修改后重新报送；提醒请核对，确认无误的可不修改。"],
             )
         )
+    return out
+
+
+def _decisions_and_changes(data: dict[str, Any]) -> list[Section]:
+    """The office's decisions on the unit's systems (carried from earlier rounds) and what changed since
+    the previous round, with how each earlier decision was carried out."""
+    out = []
+    decisions = data.get("decisions") or []
+    if decisions:
+        out.append(
+            Section(
+                "项目办的处置决定",
+                ["系统名称", "处置决定", "完成期限", "逾期", "责任单位", "说明", "作出轮次"],
+                [
+                    [d["system_name"], d["decision"], d["due"], "逾期" if d["overdue"] else "", d["responsible"], d["note"], d["round"]]
+                    for d in decisions
+                ],
+                widths=[36, 10, 11, 6, 20, 30, 10],
+                text=[
+                    "项目办对本单位系统作出的处置决定，未改变的延续到本轮；请按期限落实，并在本轮报表中如实反映（停用的标“停用”，迁移的改部署位置）。"
+                ],
+            )
+        )
+    c = data.get("changes")
+    if not c:
+        return out
+    e = c.get("entry")
+    rows = []
+    if e:
+        rows += [["新增", s["system_no"], s["system_name"], ""] for s in e["added"]]
+        rows += [["停用", s["system_no"], s["system_name"], ""] for s in e["retired"]]
+        rows += [["未标记停用就不见了", s["system_no"], s["system_name"], "请说明是漏报、已停用还是已并入其他系统"] for s in e["vanished"]]
+        rows += [
+            ["有变化", s["system_no"], s["system_name"], "；".join(f"{f['title']}：{f['old']} → {f['new']}" for f in s["fields"])]
+            for s in e["changed"]
+        ]
+    rows += [
+        ["处置决定" + ("（逾期）" if d["overdue"] else ""), d.get("system_no"), d["system_name"], f"{d['decision']}：{d['progress']}"]
+        for d in c.get("decisions", [])
+    ]
+    if c.get("first_time"):
+        said = "本单位本轮首次报送，没有可比较的上一轮报送。"
+    elif c.get("not_resubmitted") is not None:
+        said = f"本单位上一轮报送了 {c['not_resubmitted']} 个系统，本轮尚未报送。"
+    elif e:
+        said = f"与“{c['from']}”相比：新增 {len(e['added'])} 个，停用 {len(e['retired'])} 个，有变化 {len(e['changed'])} 个，未标记停用就不见了 {len(e['vanished'])} 个，无变化 {e['unchanged']} 个。"
+    else:
+        said = ""
+    out.append(
+        Section(
+            "与上一轮相比的变化", ["类别", "系统编号", "系统名称", "说明"], rows, widths=[18, 14, 36, 60], text=[x for x in (said,) if x]
+        )
+    )
     return out

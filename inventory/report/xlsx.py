@@ -107,9 +107,11 @@ def _sheet(out: Any, s: Section, name: str, styles: _Styles, text: _Text) -> Non
     cols = "".join(
         f'<col min="{i + 1}" max="{i + 1}" width="{w}" customWidth="1"/>' for i, w in enumerate(s.widths or []) if i < len(s.columns)
     )
+    fit = sum(s.widths or [12] * len(s.columns)) <= FIT_WIDTH  # narrow enough to read on one page's width
     out.write(
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet {NS}>'
-        f'<sheetViews><sheetView workbookViewId="0">{pane}</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
+        + ('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>' if fit else "")
+        + f'<sheetViews><sheetView workbookViewId="0">{pane}</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
         + (f"<cols>{cols}</cols>" if cols else "")
         + "<sheetData>"
     )
@@ -157,7 +159,20 @@ def _sheet(out: Any, s: Section, name: str, styles: _Styles, text: _Text) -> Non
     out.write(f'</sheetData><autoFilter ref="A{header_row}:{letters[len(s.columns) - 1]}{last_row}"/>')
     if merges:
         out.write(f'<mergeCells count="{len(merges)}">' + "".join(f'<mergeCell ref="{m}"/>' for m in merges) + "</mergeCells>")
-    out.write("</worksheet>")
+    out.write(_print_setup(fit) + "</worksheet>")
+
+
+FIT_WIDTH = 260  # column widths (characters) that still read when fitted to one A4 landscape page
+
+
+def _print_setup(fit: bool) -> str:
+    """A4 landscape; fitted to the page's width (as many pages down as it takes) when the sheet is narrow
+    enough; the header rows repeat on every page (the workbook's Print_Titles)."""
+    fitted = ' fitToWidth="1" fitToHeight="0"' if fit else ""
+    return (
+        '<pageMargins left="0.4" right="0.4" top="0.5" bottom="0.5" header="0.3" footer="0.3"/>'
+        f'<pageSetup paperSize="9" orientation="landscape"{fitted}/>'
+    )
 
 
 def _names(sections: list[Section]) -> list[str]:
@@ -185,7 +200,7 @@ def write_xlsx(path: Path, title: str, meta: list[str], sections: list[Section])
                     out.close()
         zf.writestr("xl/worksheets/sheet1.xml", _about(title, meta, text))
         zf.writestr("xl/styles.xml", styles.xml())
-        _package(zf, names)
+        _package(zf, names, [2 if s.band else 1 for s in sections])
     return Path(path)
 
 
@@ -240,19 +255,24 @@ def _about(title: str, meta: list[str], text: _Text) -> str:
         rows.append(f'<row r="{r}">{_cell(f"A{r}", note, WARNING, text, "说明")}</row>')
     return (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet {NS}><sheetFormatPr defaultRowHeight="15"/>'
-        f'<cols><col min="1" max="1" width="80" customWidth="1"/></cols><sheetData>{"".join(rows)}</sheetData></worksheet>'
+        f'<cols><col min="1" max="1" width="80" customWidth="1"/></cols><sheetData>{"".join(rows)}</sheetData>{_print_setup(False)}</worksheet>'
     )
 
 
-def _package(zf: zipfile.ZipFile, names: list[str]) -> None:
+def _package(zf: zipfile.ZipFile, names: list[str], header_rows: list[int]) -> None:
     n = len(names)
     sheets = "".join(
         f'<sheet name="{escape(name, {chr(34): "&quot;"})}" sheetId="{i}" r:id="rId{i}"/>' for i, name in enumerate(names, start=1)
     )
+    quoted = [escape(name.replace("'", "''")) for name in names]
+    titles = "".join(  # each section sheet's header rows print on every page (说明 has none)
+        f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">\'{quoted[i]}\'!$1:${rows}</definedName>'
+        for i, rows in enumerate(header_rows, start=1)
+    )
     zf.writestr(
         "xl/workbook.xml",
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook {NS}><bookViews><workbookView activeTab="0"/></bookViews>'
-        f"<sheets>{sheets}</sheets></workbook>",
+        f"<sheets>{sheets}</sheets>" + (f"<definedNames>{titles}</definedNames>" if titles else "") + "</workbook>",
     )
     rels = "".join(
         f'<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet{i}.xml"/>'

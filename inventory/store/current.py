@@ -31,6 +31,7 @@ class RoundState:
     id: int | None
     approvals: bool  # some return of the round has been approved
     node_steps: bool  # some node of the round has been submitted upward or approved
+    closed: str | None = None  # the round's key when it is closed (returns land there until a new one opens)
 
 
 def round_state(conn: Connection) -> RoundState:
@@ -42,7 +43,8 @@ def round_state(conn: Connection) -> RoundState:
         .where(Submission.round_id == rid if rid is not None else Submission.round_id.is_(None))
     )
     approvals, steps = conn.execute(select(approved, exists().where(in_round))).one()
-    return RoundState(rid, bool(approvals), bool(steps))
+    closed = conn.scalar(select(Round.key).where(Round.id == rid, Round.status != "open")) if rid is not None else None
+    return RoundState(rid, bool(approvals), bool(steps), closed)
 
 
 def lock_reason(

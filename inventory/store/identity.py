@@ -26,13 +26,21 @@ class Matched:
     added: int = 0
     missing: int = 0  # systems of the previous return this one no longer lists
     marks: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)  # (code, Excel row, message values)
+    stale: Any = None  # the previous return's 填报日期, when this one is the same return with the same date (not confirmed)
 
     def note(self) -> str | None:
         if self.previous is None:
             return None
+        said_changed = sum(1 for code, *_ in self.marks if code == "MARK_CHANGED_BUT_SAME")
         if not (self.changed or self.added or self.missing):
-            return f"与上一次报送（报送号 {self.previous}）相同：{self.unchanged} 个系统均已确认无变化"
-        return f"与上一次报送（报送号 {self.previous}）相比：无变化 {self.unchanged} 个，有变化 {self.changed} 个，新增 {self.added} 个，未再填报 {self.missing} 个"
+            text = f"与上一次报送（报送号 {self.previous}）相同：{self.unchanged} 个系统没有改动"
+            if self.stale is not None:
+                return text + f"，填报日期仍是上一次的 {self.stale}，未确认是否核对过"
+            if said_changed:
+                return text + f"，其中 {said_changed} 个标为“有变化”却与上一次相同，需向单位核实"
+            return text.replace("没有改动", "均已确认无变化")
+        text = f"与上一次报送（报送号 {self.previous}）相比：无变化 {self.unchanged} 个，有变化 {self.changed} 个，新增 {self.added} 个，未再填报 {self.missing} 个"
+        return text + (f"；标为“有变化”却没有改动的 {said_changed} 个" if said_changed else "")
 
 
 def _canon(values: Any, skip: str | None = None) -> bytes:
@@ -70,18 +78,31 @@ def _name(text: Any) -> str:
 UNCHANGED, CHANGED, NEW = "无变化", "有变化", "新增"
 
 
-def match_systems(conn: Connection, unit_id: int | None, rows: list[tuple[int, dict[str, Any]]], mark: str | None = None) -> Matched:
+def match_systems(
+    conn: Connection,
+    unit_id: int | None,
+    rows: list[tuple[int, dict[str, Any]]],
+    mark: str | None = None,
+    filled_on: Any = None,
+    round_id: int | None = None,
+) -> Matched:
     """Keys for a new return's systems, what changed since the unit's previous return, and where the
-    unit's own 本轮情况 (the `mark` field) disagrees with what changed."""
+    unit's own 本轮情况 (the `mark` field) disagrees with what changed. `filled_on`: the return's 填报日期;
+    a return identical to the previous one (of an earlier round than `round_id`) with the previous one's
+    date is not a confirmation (`stale`)."""
     out = Matched()
-    prior = None
+    prior: int | None = None
+    prior_date = None
     if unit_id is not None:
-        prior = conn.scalar(
-            select(Submission.id)
+        found = conn.execute(
+            select(Submission.id, Submission.filled_on, Submission.round_id)
             .where(Submission.unit_id == unit_id, Submission.status.in_((ACCEPTED, SUPERSEDED)))
             .order_by(Submission.round_id.desc(), case((Submission.status == ACCEPTED, 0), else_=1), Submission.id.desc())
             .limit(1)
-        )
+        ).first()
+        if found is not None:
+            prior = found.id
+            prior_date = found.filled_on if found.round_id != round_id else None  # within one round, the same date is no news
     by_no: dict[str, tuple[str, Any, str]] = {}
     by_name: dict[str, tuple[str, Any, str]] = {}
     if prior is not None:  # matched on the typed columns; the stored text (as written: json, not jsonb) is kept, not parsed
@@ -122,6 +143,8 @@ def match_systems(conn: Connection, unit_id: int | None, rows: list[tuple[int, d
                 out.marks.append(("MARK_KNOWN_BUT_NEW", excel_row, {"value": said}))
     if prior is not None:
         out.missing = len({k for k, *_ in by_name.values()} | {k for k, *_ in by_no.values()}) - len(used)
+        if filled_on is not None and filled_on == prior_date and not (out.changed or out.added or out.missing):
+            out.stale = filled_on
     return out
 
 
@@ -132,6 +155,11 @@ def mark_issues(form: Form, report: Any, matched: Matched) -> list[Issue]:
     column = main.columns.get(form.change_mark) if main is not None and form.change_mark else None
     titles = {f.key: f.title for f in form.main.fields}
     out = []
+    if matched.stale is not None:
+        unit_sheet = form.unit_sheet
+        out.append(
+            make_issue("RETURN_NOT_CONFIRMED", file=report.path.name, sheet=unit_sheet.name, field="fill_date", value=str(matched.stale))
+        )
     for code, row, said in matched.marks:
         value = "、".join(titles.get(k, k) for k in said["fields"]) if "fields" in said else said.get("value")
         out.append(

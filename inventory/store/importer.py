@@ -209,6 +209,14 @@ def _take_current(conn: Connection, unit_id: int, round_id: int | None, filled_o
     return SUPERSEDED, False, f"填报日期 {filled_on} 早于当前报送（报送号 {cur.id}，填报日期 {cur.filled_on}），已存档，不替代当前报送"
 
 
+def _in_closed_round(state: RoundState, note: str | None) -> str | None:
+    """A return stored between `round close` and `round open` lands in the closed round: said, never silent."""
+    if state.closed is None:
+        return note
+    said = f"当前没有开放的调查轮次，这份报表归入最近的轮次“{state.closed}”（已关闭）；开始新一轮请先运行 inventory round open"
+    return f"{said}；{note}" if note else said
+
+
 class Importer:
     """Stores returns into `engine`. `under`: the office importing; a return of a unit outside its part
     of the tree is refused (a county office cannot file a return for a unit of another county)."""
@@ -307,7 +315,8 @@ class Importer:
         matched = None
         if accepted and data is not None:  # before anything changes: compared with the unit's previous return
             main = data.sheets.get(self.validator.form.main.name)
-            matched = match_systems(conn, unit_id, list(main.iter_values()) if main is not None else [], self.validator.form.change_mark)
+            rows = list(main.iter_values()) if main is not None else []
+            matched = match_systems(conn, unit_id, rows, self.validator.form.change_mark, filled_on, round_id)
         if accepted:
             row_status, current, note = _take_current(conn, unit_id, round_id, filled_on)
         found = mark_issues(self.validator.form, report, matched) if matched else []
@@ -346,7 +355,7 @@ class Importer:
             note += f"；如确要以它为准，请运行 inventory submissions use {new_id}"
         elif matched is not None:
             note = matched.note()
-        return _Stored(new_id, status, current, note, found, key)
+        return _Stored(new_id, status, current, _in_closed_round(state, note), found, key)
 
     def _store_rows(self, conn: Connection, submission_id: int, unit_id: int | None, data: Any, keys: dict[int, str] | None = None) -> None:
         store_rows(conn, self.validator.form, submission_id, unit_id, data, keys)

@@ -128,6 +128,7 @@ def meta_values(form: Form, unit: Unit | None) -> dict[str, str]:
     return {
         "form_id": form.id,
         "form_version": form.version,
+        **({"round": str(form.round["key"]), "round_as_of": str(form.round.get("as_of") or "")} if form.round.get("key") else {}),
         "unit_name": unit.name if unit else "",
         "unit_short_name": unit.short_name if unit else "",
         "region_code": unit.region_code if unit else "",

@@ -80,10 +80,12 @@ def create_app(settings: Settings) -> Starlette:
     state.validator = Validator(state.form, state.roster)
     validators = {None: state.validator}
 
-    def validator_for(as_of: Any) -> Validator:
-        if as_of not in validators:
-            validators[as_of] = Validator(state.form, state.roster, as_of=as_of)
-        return validators[as_of]
+    def validator_for(r: dict[str, Any] | None) -> Validator:
+        """The validator for a round (its reference date; a template of another round is named)."""
+        key = (r["key"], r["as_of"]) if r else None
+        if key not in validators:
+            validators[key] = Validator(state.form.for_round(r), state.roster)
+        return validators[key]
 
     state.validator_for = validator_for
     state.report_cache = {}

@@ -26,7 +26,7 @@ from ..store.importer import Importer
 from ..store.questions import questions
 from ..store.submissions import submission_issues
 from ..workflow.reviews import REVIEW_NAMES, latest, review_state, submission_rows
-from ..workflow.rounds import pick, reference_date
+from ..workflow.rounds import pick
 from .pages import flash, page, with_names
 from .reporting import XLSX, original_path, original_response, report_response
 from .security import audit, checked_form, current, requires
@@ -85,7 +85,7 @@ async def template(request: Request) -> Response:
     from ..template.build import template_filename, unit_template
 
     user = current(request)
-    form, unit = request.app.state.form, request.app.state.roster.get(user["unit"])
+    form, unit = request.app.state.form.for_round(pick(request.app.state.engine)), request.app.state.roster.get(user["unit"])
     last = last_return(request.app.state.engine, unit.name)  # the unit's last accepted return, to confirm or change
     buffer = BytesIO()
     await run_in_threadpool(lambda: unit_template(form, unit, last).save(buffer))
@@ -148,7 +148,7 @@ async def upload(request: Request) -> Response:
 def receive(state: Any, path: Path, name: str, user: dict[str, Any]) -> dict[str, Any]:
     """Validate an upload with the CLI's validator, keep the original as received, store it as a
     submission of the signed-in unit. A return filled in for another unit is refused, not stored."""
-    validator = state.validator_for(reference_date(state.engine))  # the open round's reference date
+    validator = state.validator_for(pick(state.engine))  # the open round's reference date and code
     report = validate_bounded(validator, path)  # in a process of its own, within time and memory bounds
     sha = (report.data.sha256 if report.data else None) or hashlib.sha256(path.read_bytes()).hexdigest()
     kept = state.settings.files / "originals" / f"{sha}.xlsx"

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from ..errors import UsageError
-from ..store.models import Decision, IssueRecord, Submission, Unit
+from ..store.models import Decision, IssueRecord, Round, Submission, Unit
 
 DECISIONS = ("approved", "returned")
 REVIEW_NAMES = {"pending": "待审", "returned": "退回修改", "approved": "已通过", "rejected": "校验未通过"}
@@ -99,8 +99,9 @@ def review_state(status: str, decision: dict[str, Any] | None) -> str:
 def submission_rows(engine: Engine, unit: str | None = None, submission_id: int | None = None) -> list[dict[str, Any]]:
     """The submission history, newest first (for `inventory submissions list`); one unit's, or one submission."""
     q = (
-        select(Submission, Unit.name)
+        select(Submission, Unit.name, Round.key)
         .join(Unit, Submission.unit_id == Unit.id, isouter=True)
+        .join(Round, Submission.round_id == Round.id, isouter=True)
         .order_by(Submission.received_at.desc(), Submission.id.desc())
     )
     if unit:
@@ -110,12 +111,13 @@ def submission_rows(engine: Engine, unit: str | None = None, submission_id: int 
     decisions = latest(engine, [submission_id] if submission_id is not None else None)
     with Session(engine) as session:
         out = []
-        for s, unit_name in session.execute(q).all():
+        for s, unit_name, round_key in session.execute(q).all():
             out.append(
                 {
                     "id": s.id,
                     "unit": unit_name,
                     "unit_written": s.unit_written,
+                    "round": round_key,
                     "file_name": s.file_name,
                     "sha256": s.sha256,
                     "status": s.status,

@@ -26,9 +26,20 @@ def as_dict(r: Any) -> dict[str, Any]:
         "as_of": r.as_of.isoformat() if r.as_of else None,
         "deadline": r.deadline.isoformat() if r.deadline else None,
         "status": r.status,
-        "opened_at": r.opened_at.isoformat(timespec="minutes") if r.opened_at else None,
-        "closed_at": r.closed_at.isoformat(timespec="minutes") if r.closed_at else None,
+        "opened_at": beijing(r.opened_at),
+        "closed_at": beijing(r.closed_at),
     }
+
+
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+
+def beijing(t: dt.datetime | None) -> str | None:
+    """A stored moment as Beijing time to the minute, the same text from PostgreSQL (which gives it back
+    with its zone) and SQLite (which gives back the UTC it was written in, without one)."""
+    if t is None:
+        return None
+    return (t if t.tzinfo else t.replace(tzinfo=dt.UTC)).astimezone(BEIJING).replace(tzinfo=None).isoformat(timespec="minutes")
 
 
 def rounds(engine: Engine) -> list[dict[str, Any]]:
