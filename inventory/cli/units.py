@@ -71,7 +71,7 @@ def units_import(
     node = tree(engine).resolve(under)
     result = import_units(engine, path, node, replace=replace)
     detail = f"新增 {len(result.added)}，修改 {len(result.changed)}，停用 {len(result.retired)}"
-    record(engine, "units_import", actor=operator, role="cli", target=node.name, detail=f"{path.name}：{detail}")
+    record(engine, "units_import", actor=operator, role="cli", target=node.name, detail=f"{path.name}：{detail}", unit=node.name)
     if as_json:
         emit_json(result.as_dict())
     else:

@@ -239,7 +239,7 @@ class AuditEntry(Base):
     """Who did what, when, from where: every action on the portal."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_at", "at"), Index("ix_audit_action", "action", "at"))
+    __table_args__ = (Index("ix_audit_at", "at"), Index("ix_audit_action", "action", "at"), Index("ix_audit_unit", "unit_id", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
@@ -249,6 +249,7 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40))
     target: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[str | None] = mapped_column(Text)
+    unit_id: Mapped[int | None] = mapped_column(Integer)  # revision 0012: the acting account's unit or office node
 
 
 class Question(Base):

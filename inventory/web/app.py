@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from . import auth_routes, office_routes, unit_routes
+from . import audit_routes, auth_routes, level_routes, office_routes, unit_routes
 from .config import Settings
 from .limits import TOO_LARGE, BodyLimit
 from .pages import page
@@ -40,6 +40,8 @@ def create_app(settings: Settings) -> Starlette:
             405: "这个页面不能这样打开，请从首页重新进入。",
             413: TOO_LARGE,
         }
+        if exc.status_code in (403, 404) and request.url.path.startswith(("/office", "/unit")):
+            _record_denied(request, exc.status_code)
         message = exc.detail
         if message == HTTPStatus(exc.status_code).phrase:
             message = said.get(exc.status_code, "请求没有完成，请返回首页重试。")
@@ -56,6 +58,8 @@ def create_app(settings: Settings) -> Starlette:
             *auth_routes.routes,
             *unit_routes.routes,
             *office_routes.routes,
+            *level_routes.routes,
+            *audit_routes.routes,
             Mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"),
         ],
         middleware=[
@@ -90,6 +94,17 @@ def create_app(settings: Settings) -> Starlette:
     state.kb = _kb
     state.faq_links = _faq_links
     return app
+
+
+def _record_denied(request: Request, status: int) -> None:
+    """A refused or unknown address inside the portal: who tried what (an office probing another
+    part, a unit another unit's file) is in the audit log."""
+    from .security import audit
+
+    try:
+        audit(request, "denied" if status == 403 else "not_found", target=f"{request.method} {request.url.path}"[:300])
+    except Exception:  # the log never turns a refusal into a server error
+        log.exception("audit of a refusal failed")
 
 
 @cache

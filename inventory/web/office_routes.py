@@ -14,13 +14,13 @@ from starlette.routing import Route
 
 from ..errors import UsageError
 from ..store import accounts
-from ..store.audit import entries
-from ..store.models import ACCEPTED, Unit
+from ..store.models import ACCEPTED, SUPERSEDED, Unit
 from ..store.questions import answer, questions
 from ..store.submissions import submission_issues, submission_systems
 from ..workflow.reviews import REVIEW_NAMES, decide, history, submission_rows
 from .pages import flash, page, with_names
 from .reporting import REPORT_KINDS, original_response, report_response, reports
+from .scoping import in_part, live_roster, office_node, under_path, unit_in_part
 from .security import OFFICE, audit, checked_form, current, requires
 
 REPORT_FORMATS = ("html", "xlsx", "json", "md")
@@ -33,7 +33,7 @@ async def dashboard(request: Request) -> Response:
     r = reports(request)
     cov = await run_in_threadpool(r.coverage)
     summary = await run_in_threadpool(lambda: r.issues()["summary"])
-    rows = with_names(submission_rows(request.app.state.engine))
+    rows = with_names(submission_rows(request.app.state.engine, under=under_path(request)))
     pending = [s for s in rows if s["review"] == "pending" and s["status"] == ACCEPTED]
     return page(
         request,
@@ -54,9 +54,11 @@ async def queue(request: Request) -> Response:
     state = request.query_params.get("state", "pending")
     if state not in dict(QUEUE_STATES):
         state = "pending"
-    rows = with_names(submission_rows(request.app.state.engine))
-    if state != "all":
-        rows = [s for s in rows if s["review"] == state and (state != "pending" or s["status"] == ACCEPTED)]
+    rows = with_names(submission_rows(request.app.state.engine, under=under_path(request)))
+    if state == "rejected":
+        rows = [s for s in rows if s["review"] == state]
+    elif state != "all":  # a unit's current return only: versions it replaced are history, shown under 全部
+        rows = [s for s in rows if s["review"] == state and s["status"] == ACCEPTED]
     return page(request, "queue.html", "审核队列", rows=rows, state=state, states=QUEUE_STATES)
 
 
@@ -65,8 +67,8 @@ def _submission(request: Request) -> dict[str, Any]:
         sid = int(request.path_params["sid"])
     except ValueError:
         raise HTTPException(404, "没有这份报送。") from None
-    rows = submission_rows(request.app.state.engine, submission_id=sid)
-    if not rows:
+    rows = submission_rows(request.app.state.engine, submission_id=sid, under=under_path(request))
+    if not rows:  # another part's submission is not even confirmed to exist
         raise HTTPException(404, "没有这份报送。")
     return with_names(rows)[0]
 
@@ -97,12 +99,26 @@ async def review(request: Request) -> Response:
     )
 
 
+def _may_decide(request: Request, sub: dict[str, Any]) -> None:
+    """A superseded version is history; only the unit's reviewer decides, and not while its part is frozen."""
+    from ..workflow.approvals import Steps
+    from ..workflow.rounds import pick
+
+    if sub["status"] == SUPERSEDED:
+        raise UsageError("这份报送已被该单位后来的报送替代，不能再审核；请审核它的当前报送。")
+    roster, engine = live_roster(request), request.app.state.engine
+    unit = roster.get(sub["unit"]) if sub["unit"] else None
+    if unit is not None:
+        Steps(engine, roster, pick(engine), office_node(request), current(request)["username"]).check_reviewer(unit)
+
+
 @requires(*OFFICE)
 async def decision(request: Request) -> Response:
     sub = _submission(request)
     form = await checked_form(request)
     notes = {k.removeprefix("issue-"): str(v) for k, v in form.items() if k.startswith("issue-")}
     try:
+        _may_decide(request, sub)
         done = decide(
             request.app.state.engine,
             sub["id"],
@@ -112,9 +128,9 @@ async def decision(request: Request) -> Response:
             notes,
         )
     except UsageError as exc:
-        flash(request, exc.message, "error")
+        flash(request, exc.message + (f"（{exc.hint}）" if exc.hint else ""), "error")
         return RedirectResponse(f"/office/submissions/{sub['id']}", status_code=303)
-    audit(request, f"review_{done['decision']}", target=str(sub["id"]), detail=done["comment"])
+    audit(request, f"review_{done['decision']}", target=f"{sub['unit']}（报送 {sub['id']}）", detail=done["comment"])
     flash(request, f"报送 {sub['id']}（{sub['unit']}）：{REVIEW_NAMES[done['decision']]}。")
     return RedirectResponse("/office/submissions", status_code=303)
 
@@ -128,8 +144,8 @@ def _units(request: Request) -> list[dict[str, Any]]:
     engine = request.app.state.engine
     with engine.connect() as conn:
         ids = dict(conn.execute(select(Unit.name, Unit.id)).all())
+    cov = reports(request).coverage()  # the office's part only
     by_unit = {a["unit"]: a for a in accounts.accounts(engine) if a["role"] == "unit"}
-    cov = reports(request).coverage()
     return [
         {"unit": u["unit"], "group": u["group"], "status": u["status"], "unit_id": ids.get(u["unit"]), "account": by_unit.get(u["unit"])}
         for u in cov["units"]
@@ -148,9 +164,7 @@ def _unit_name(request: Request) -> str:
         raise HTTPException(404, "没有这个单位。") from None
     with request.app.state.engine.connect() as conn:
         name = conn.scalar(select(Unit.name).where(Unit.id == uid))
-    if name is None:
-        raise HTTPException(404, "没有这个单位。")
-    return name
+    return unit_in_part(request, name).name  # outside the office's part: as if it did not exist
 
 
 @requires(*OFFICE)
@@ -169,7 +183,7 @@ async def revoke(request: Request) -> Response:
     await checked_form(request)
     engine, user = request.app.state.engine, current(request)
     target = next((a for a in accounts.accounts(engine) if a["id"] == request.path_params["aid"]), None)
-    if target is None:
+    if target is None or not in_part(request, target["unit"]):  # an account of another part: as if it did not exist
         raise HTTPException(404, "没有这个账号。")
     if target["role"] != "unit" and user["role"] != "admin":
         raise HTTPException(403, "只有管理员可以停用项目办账号。")
@@ -243,12 +257,16 @@ async def remind(request: Request) -> Response:
 
 @requires(*OFFICE)
 async def questions_page(request: Request) -> Response:
-    return page(request, "questions.html", "单位提问", questions=questions(request.app.state.engine))
+    mine = [q for q in questions(request.app.state.engine) if in_part(request, q["unit"])]
+    return page(request, "questions.html", "单位提问", questions=mine)
 
 
 @requires(*OFFICE)
 async def answer_question(request: Request) -> Response:
     form = await checked_form(request)
+    asked = next((q for q in questions(request.app.state.engine) if q["id"] == request.path_params["qid"]), None)
+    if asked is None or not in_part(request, asked["unit"]):
+        raise HTTPException(404, "没有这个问题。")
     try:
         answer(request.app.state.engine, request.path_params["qid"], str(form.get("answer", "")), current(request)["username"])
     except UsageError as exc:
@@ -259,10 +277,20 @@ async def answer_question(request: Request) -> Response:
     return RedirectResponse("/office/questions", status_code=303)
 
 
+def _staff(request: Request) -> list[dict[str, Any]]:
+    """Office accounts of the admin's part: those whose node lies in it (the province's only at the root)."""
+    root = under_path(request) is None
+    return [
+        a
+        for a in accounts.accounts(request.app.state.engine)
+        if a["role"] != "unit" and (root if a["unit"] is None else in_part(request, a["unit"]))
+    ]
+
+
 @requires("admin")
 async def staff(request: Request) -> Response:
-    rows = [a for a in accounts.accounts(request.app.state.engine) if a["role"] != "unit"]
-    return page(request, "accounts.html", "项目办账号", staff=rows)
+    offices = [u for u in live_roster(request).subtree(office_node(request)) if u.is_government or live_roster(request).children(u)]
+    return page(request, "accounts.html", "项目办账号", staff=_staff(request), offices=offices[:2000], node=office_node(request))
 
 
 @requires("admin")
@@ -272,20 +300,23 @@ async def add_staff(request: Request) -> Response:
     try:
         if role not in OFFICE:
             raise UsageError("角色只能是审核人或管理员。")
+        node = office_node(request)
+        chosen = str(form.get("node", "")).strip()
+        if chosen and chosen != node.code:  # a node of its own part only
+            wanted = live_roster(request).by_code.get(chosen)
+            if wanted is None or not wanted.within(node):
+                raise UsageError("只能为本级及下级单位新建项目办账号。")
+            node = wanted
+        unit = None if node.parent is None else node.name
         made = await run_in_threadpool(
-            accounts.create_account, request.app.state.engine, str(form.get("username", "")), role, None, str(form.get("password", ""))
+            accounts.create_account, request.app.state.engine, str(form.get("username", "")), role, unit, str(form.get("password", ""))
         )
     except UsageError as exc:
         flash(request, exc.message, "error")
     else:
-        audit(request, "account_created", target=made["username"], detail=role)
-        flash(request, f"已创建账号“{made['username']}”。")
+        audit(request, "account_created", target=made["username"], detail=f"{role}，{node.name}")
+        flash(request, f"已创建账号“{made['username']}”（{node.name}）。")
     return RedirectResponse("/office/accounts", status_code=303)
-
-
-@requires("admin")
-async def audit_page(request: Request) -> Response:
-    return page(request, "audit.html", "操作日志", rows=entries(request.app.state.engine))
 
 
 routes = [
@@ -305,5 +336,4 @@ routes = [
     Route("/office/questions/{qid:int}/answer", answer_question, methods=["POST"]),
     Route("/office/accounts", staff, methods=["GET"]),
     Route("/office/accounts", add_staff, methods=["POST"]),
-    Route("/office/audit", audit_page),
 ]

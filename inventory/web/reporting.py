@@ -40,22 +40,32 @@ def original_path(request: Request, sha: str) -> Path:
 
 
 def reports(request: Request) -> Any:
-    """The round's report data, cached until a submission, a status or a finding review changes."""
+    """The round's report data for the signed-in office's part of the tree, cached until a
+    submission, a review, an approval step, the tree or a finding review changes."""
     from ..report import Reports
+    from ..store.models import Decision, NodeApproval
+    from ..store.units import get_setting
+    from .scoping import live_roster, office_node
 
     state = request.app.state
+    node = office_node(request)
     with state.engine.connect() as conn:
         key = (
             conn.scalar(select(func.max(Submission.id))),
             conn.scalar(select(func.count()).select_from(Submission).where(Submission.status == ACCEPTED)),
             conn.scalar(select(func.max(FindingReview.id))),
-            tuple(conn.execute(select(Round.id, Round.status)).all()),  # a round opened or closed
+            conn.scalar(select(func.max(Decision.id))),
+            conn.scalar(select(func.max(NodeApproval.id))),
+            get_setting(conn, "units_version"),
+            tuple(conn.execute(select(Round.id, Round.status, Round.deadline)).all()),  # a round opened, closed or moved
         )
     cached = state.report_cache
     if cached.get("key") != key:
         cached.clear()
-        cached.update(key=key, reports=Reports(state.engine, form=state.form, roster=state.roster))
-    return cached["reports"]
+        cached["key"] = key
+    if node.code not in cached:
+        cached[node.code] = Reports(state.engine, form=state.form, roster=live_roster(request), under=node)
+    return cached[node.code]
 
 
 async def report_response(request: Request, kind: str, fmt: str, unit: str | None = None, data: dict[str, Any] | None = None) -> Response:

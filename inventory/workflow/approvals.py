@@ -63,6 +63,10 @@ class Steps:
         self._not_frozen(self.office)
         return st
 
+    def check_reviewer(self, target: Unit) -> NodeStatus:
+        """The target's status, if this office may review it now (its direct reviewer, part not frozen)."""
+        return self._reviewed_by_me(target)
+
     def _not_frozen(self, node: Unit) -> None:
         with self.engine.connect() as conn:
             uid = conn.scalar(select(UnitRow.id).where(UnitRow.name == node.name))
@@ -71,7 +75,15 @@ class Steps:
             raise UsageError(f"{why}，不能再改动。", hint="如确需修改，请上级项目办退回或重新打开。")
 
     def _log(self, target: Unit, action: str, reason: str | None) -> None:
-        record(self.engine, f"review_{action}", actor=self.operator or self.office.name, role="office", target=target.name, detail=reason)
+        record(
+            self.engine,
+            f"review_{action}",
+            actor=self.operator or self.office.name,
+            role="office",
+            target=target.name,
+            detail=reason,
+            unit=self.office.name,
+        )
 
     def _node_step(self, target: Unit, action: str, reason: str | None) -> None:
         node_step(self.engine, self.round_id, target, action, reason, self.operator)
