@@ -11,7 +11,21 @@ from __future__ import annotations
 
 import importlib
 
-MODULES = ("units", "forms", "returns", "review", "reports", "rounds", "references", "findings", "dispositions", "faq", "serve", "demo")
+MODULES = (
+    "units",
+    "forms",
+    "returns",
+    "review",
+    "reports",
+    "rounds",
+    "references",
+    "findings",
+    "dispositions",
+    "faq",
+    "accounts",
+    "serve",
+    "demo",
+)
 
 # the first word of a command line -> the module that registers it
 COMMANDS = {
@@ -29,6 +43,8 @@ COMMANDS = {
     "findings": "findings",
     "disposition": "dispositions",
     "kb": "faq",
+    "account": "accounts",
+    "audit": "accounts",
     "serve": "serve",
     "demo": "demo",
 }
