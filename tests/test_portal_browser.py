@@ -99,7 +99,7 @@ def test_the_whole_round_trip_in_a_browser(browser, server, tmp_path, form, rost
     broken = write_return(tmp_path / "人社厅-第1次.xlsx", form, hr, values, rows)
     unit.set_input_files("#file", str(broken))
     unit.click("text=上传并校验")
-    assert "这份报表未被接收" in unit.content()
+    assert "这份报表未通过校验" in unit.content()
     problem = unit.locator("#issues tbody tr").first
     assert "系统清单" in problem.text_content() and problem.locator("td").nth(2).text_content().strip()  # sheet and cell
 
@@ -108,7 +108,7 @@ def test_the_whole_round_trip_in_a_browser(browser, server, tmp_path, form, rost
     unit.goto(base + "/unit")
     unit.set_input_files("#file", str(fixed))
     unit.click("text=上传并校验")
-    assert "校验通过，已接收" in unit.content()
+    assert "校验通过，已入库" in unit.content()
 
     office.goto(base + "/office/submissions")
     office.locator("tr", has_text="四川省人力资源和社会保障厅").locator("a", has_text="打开").first.click()
@@ -122,7 +122,7 @@ def test_the_whole_round_trip_in_a_browser(browser, server, tmp_path, form, rost
     again = write_return(tmp_path / "人社厅-第3次.xlsx", form, hr, values, rows)
     unit.set_input_files("#file", str(again))
     unit.click("text=上传并校验")
-    assert "校验通过，已接收" in unit.content()
+    assert "校验通过，已入库" in unit.content()
 
     office.goto(base + "/office/submissions")
     office.locator("tr", has_text="四川省人力资源和社会保障厅").locator("a", has_text="打开").first.click()

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from . import audit_routes, auth_routes, level_routes, office_routes, unit_routes
+from . import audit_routes, auth_routes, deadline_routes, level_routes, office_routes, roster_routes, unit_routes
 from .config import Settings
 from .limits import TOO_LARGE, BodyLimit
 from .pages import page
@@ -58,7 +58,9 @@ def create_app(settings: Settings) -> Starlette:
             *auth_routes.routes,
             *unit_routes.routes,
             *office_routes.routes,
+            *roster_routes.routes,
             *level_routes.routes,
+            *deadline_routes.routes,
             *audit_routes.routes,
             Mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"),
         ],

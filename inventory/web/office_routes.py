@@ -18,23 +18,28 @@ from ..store.models import ACCEPTED, SUPERSEDED, Unit
 from ..store.questions import answer, questions
 from ..store.submissions import submission_issues, submission_systems
 from ..workflow.reviews import REVIEW_NAMES, decide, history, submission_rows
-from .pages import flash, page, with_names
+from .pages import flash, mark_late, page, with_names
 from .reporting import REPORT_KINDS, original_response, report_response, reports
 from .scoping import in_part, live_roster, office_node, under_path, unit_in_part
 from .security import OFFICE, audit, checked_form, current, requires
 
 REPORT_FORMATS = ("html", "xlsx", "json", "md")
-QUEUE_STATES = (("pending", "待审"), ("returned", "退回修改"), ("approved", "已通过"), ("rejected", "校验未通过"), ("all", "全部"))
+QUEUE_STATES = (*REVIEW_NAMES.items(), ("all", "全部"))  # the one vocabulary of states (workflow.states)
+QUEUE_PAGE = 100
 SYSTEM_KEYS = ("system_no", "system_name", "owner_unit", "status", "deploy_location", "mlps_level", "build_amount")
 
 
 @requires(*OFFICE)
 async def dashboard(request: Request) -> Response:
+    from ..workflow.rounds import pick
+    from .deadline_routes import deadline_days
+
     r = reports(request)
     cov = await run_in_threadpool(r.coverage)
     summary = await run_in_threadpool(lambda: r.issues()["summary"])
     rows = with_names(submission_rows(request.app.state.engine, under=under_path(request)))
     pending = [s for s in rows if s["review"] == "pending" and s["status"] == ACCEPTED]
+    now = pick(request.app.state.engine)  # the deadline is the open round's: a fresh install has none
     return page(
         request,
         "office_home.html",
@@ -42,10 +47,11 @@ async def dashboard(request: Request) -> Response:
         t=cov["totals"],
         groups=cov["by_group"],
         chase=cov["chase"],
-        days=cov["days_to_deadline"],
+        days=deadline_days(now),
+        deadline=(now or {}).get("deadline"),
+        node_name=office_node(request).name,
         pending=pending,
         findings=summary,
-        smtp=bool(request.app.state.settings.smtp),
     )
 
 
@@ -59,7 +65,19 @@ async def queue(request: Request) -> Response:
         rows = [s for s in rows if s["review"] == state]
     elif state != "all":  # a unit's current return only: versions it replaced are history, shown under 全部
         rows = [s for s in rows if s["review"] == state and s["status"] == ACCEPTED]
-    return page(request, "queue.html", "审核队列", rows=rows, state=state, states=QUEUE_STATES)
+    q = request.query_params.get("q", "").strip()
+    if q:
+        rows = [s for s in rows if q in (s["unit"] or "") or q in s["file_name"]]
+    try:
+        number = max(1, int(request.query_params.get("page", "1")))
+    except ValueError:
+        number = 1
+    pages = max(1, -(-len(rows) // QUEUE_PAGE))
+    number = min(number, pages)
+    shown = mark_late(request, rows[(number - 1) * QUEUE_PAGE : number * QUEUE_PAGE])
+    return page(
+        request, "queue.html", "审核队列", rows=shown, state=state, states=QUEUE_STATES, q=q, total=len(rows), number=number, pages=pages
+    )
 
 
 def _submission(request: Request) -> dict[str, Any]:
@@ -84,10 +102,15 @@ async def review(request: Request) -> Response:
         findings = (await run_in_threadpool(r.unit, sub["unit"]))["findings"]
     fields = {f.key: f.header.lstrip("*") for f in request.app.state.form.main.fields}
     systems = [[s.get("row"), *(s.get(k) for k in SYSTEM_KEYS)] for s in submission_systems(engine, sub["id"])]
+    mark_late(request, [sub])
+    current_id = None
+    if sub["status"] == SUPERSEDED and sub["unit"]:
+        current_id = next((r["id"] for r in submission_rows(engine, sub["unit"]) if r["status"] == ACCEPTED), None)
     return page(
         request,
         "review.html",
         f"审核报送 {sub['id']}",
+        current_id=current_id,
         sub=sub,
         issues=submission_issues(engine, sub["id"]),
         findings=findings,
@@ -140,23 +163,6 @@ async def original(request: Request) -> Response:
     return original_response(request, _submission(request))
 
 
-def _units(request: Request) -> list[dict[str, Any]]:
-    engine = request.app.state.engine
-    with engine.connect() as conn:
-        ids = dict(conn.execute(select(Unit.name, Unit.id)).all())
-    cov = reports(request).coverage()  # the office's part only
-    by_unit = {a["unit"]: a for a in accounts.accounts(engine) if a["role"] == "unit"}
-    return [
-        {"unit": u["unit"], "group": u["group"], "status": u["status"], "unit_id": ids.get(u["unit"]), "account": by_unit.get(u["unit"])}
-        for u in cov["units"]
-    ]
-
-
-@requires(*OFFICE)
-async def units(request: Request) -> Response:
-    return page(request, "units.html", "单位与账号", units=await run_in_threadpool(_units, request), issued=None)
-
-
 def _unit_name(request: Request) -> str:
     try:
         uid = int(request.path_params["uid"])
@@ -165,17 +171,6 @@ def _unit_name(request: Request) -> str:
     with request.app.state.engine.connect() as conn:
         name = conn.scalar(select(Unit.name).where(Unit.id == uid))
     return unit_in_part(request, name).name  # outside the office's part: as if it did not exist
-
-
-@requires(*OFFICE)
-async def issue_code(request: Request) -> Response:
-    name = _unit_name(request)
-    await checked_form(request)
-    engine, who = request.app.state.engine, current(request)["username"]
-    existing = next((a for a in accounts.accounts(engine) if a["role"] == "unit" and a["unit"] == name), None)
-    issued = accounts.reset_password(engine, existing["id"], who) if existing else accounts.issue_code(engine, name, who)
-    audit(request, "code_issued", target=name)
-    return page(request, "units.html", "单位与账号", units=await run_in_threadpool(_units, request), issued=issued)
 
 
 @requires(*OFFICE)
@@ -237,22 +232,6 @@ async def unit_report(request: Request) -> Response:
     name = _unit_name(request)
     audit(request, "report_download", target=f"unit:{name}")
     return await report_response(request, "unit", "html", unit=name)
-
-
-@requires(*OFFICE)
-async def remind(request: Request) -> Response:
-    from .mail import send_reminders
-
-    await checked_form(request)
-    settings = request.app.state.settings
-    if not settings.smtp:
-        flash(request, "没有配置邮件服务器（inventory serve --smtp 主机:端口）。", "error")
-        return RedirectResponse("/office", status_code=303)
-    chase = (await run_in_threadpool(reports(request).coverage))["chase"]
-    sent, skipped, failed = await run_in_threadpool(send_reminders, settings.smtp, chase, request.app.state.form)
-    audit(request, "reminders_sent", detail=f"sent {sent}, no e-mail {skipped}, failed {failed}")
-    flash(request, f"已发送催报邮件 {sent} 封；{skipped} 个单位没有邮箱，请电话催报" + (f"；{failed} 封发送失败" if failed else "") + "。")
-    return RedirectResponse("/office", status_code=303)
 
 
 @requires(*OFFICE)
@@ -325,13 +304,10 @@ routes = [
     Route("/office/submissions/{sid}", review),
     Route("/office/submissions/{sid}/decision", decision, methods=["POST"]),
     Route("/office/submissions/{sid}/original", original),
-    Route("/office/units", units),
-    Route("/office/units/{uid}/code", issue_code, methods=["POST"]),
     Route("/office/accounts/{aid:int}/revoke", revoke, methods=["POST"]),
     Route("/office/reports", reports_page),
     Route("/office/reports/unit/{uid}.html", unit_report),
     Route("/office/reports/{kind}.{fmt}", report),
-    Route("/office/remind", remind, methods=["POST"]),
     Route("/office/questions", questions_page),
     Route("/office/questions/{qid:int}/answer", answer_question, methods=["POST"]),
     Route("/office/accounts", staff, methods=["GET"]),

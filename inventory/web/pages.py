@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -62,4 +63,16 @@ def page(request: Request, name: str, title: str, status_code: int = 200, **cont
 def with_names(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for r in rows:
         r["status_name"] = STATUS_NAMES.get(r["status"], r["status"])
+    return rows
+
+
+def mark_late(request: Request, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each submission received after the open round's deadline (Beijing time) is marked late."""
+    from ..beijing import aware, day_end
+    from ..workflow.rounds import live_deadline, pick
+
+    deadline = live_deadline(pick(request.app.state.engine))
+    cutoff = day_end(deadline) if deadline else None
+    for r in rows:
+        r["late"] = bool(cutoff and r["received_at"] and aware(dt.datetime.fromisoformat(r["received_at"])) >= cutoff)
     return rows

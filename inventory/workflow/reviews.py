@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from ..errors import UsageError
 from ..store.models import Decision, IssueRecord, Submission, Unit
+from .states import STATE_NAMES
 
 DECISIONS = ("approved", "returned")
-REVIEW_NAMES = {"pending": "待审", "returned": "退回修改", "approved": "已通过", "rejected": "校验未通过"}
+REVIEW_NAMES = {k: STATE_NAMES[k] for k in ("pending", "returned", "approved", "rejected")}  # the one vocabulary
 
 
 def _now() -> dt.datetime:
