@@ -18,6 +18,7 @@ from ..store.models import ACCEPTED, SUPERSEDED, Unit
 from ..store.questions import answer, questions
 from ..store.submissions import submission_issues, submission_systems
 from ..workflow.reviews import REVIEW_NAMES, decide, history, submission_rows
+from .issue_view import shown_issues
 from .pages import flash, mark_late, page, with_names
 from .reporting import REPORT_KINDS, original_response, report_response, reports
 from .scoping import in_part, live_roster, office_node, under_path, unit_in_part
@@ -112,7 +113,7 @@ async def review(request: Request) -> Response:
         f"审核报送 {sub['id']}",
         current_id=current_id,
         sub=sub,
-        issues=submission_issues(engine, sub["id"]),
+        issues=await run_in_threadpool(shown_issues, request, sub, submission_issues(engine, sub["id"])),
         findings=findings,
         decisions=decisions,
         last=decisions[0] if decisions else None,

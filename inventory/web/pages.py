@@ -23,7 +23,7 @@ templates.env.filters["bj"] = shown  # every instant on every page in Beijing ti
 
 
 def wan(amount: object) -> str:
-    """An amount in 元 also said in 万元: 350000 -> "350000（= 35 万元）"."""
+    """An amount typed in a 万元 field that looks like 元, said both ways: 350000 -> "350000（如按元填写，即 35 万元）"."""
     try:
         value = float(str(amount).replace(",", ""))
     except (TypeError, ValueError):
@@ -31,7 +31,7 @@ def wan(amount: object) -> str:
     text = f"{value:.2f}".rstrip("0").rstrip(".")
     if abs(value) < 1000:
         return text
-    return f"{text}（= {f'{value / 10000:.4f}'.rstrip('0').rstrip('.')} 万元）"
+    return f"{text}（如按元填写，即 {f'{value / 10000:.4f}'.rstrip('0').rstrip('.')} 万元）"
 
 
 templates.env.filters["wan"] = wan

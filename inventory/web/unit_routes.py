@@ -29,6 +29,7 @@ from ..store.questions import questions
 from ..store.submissions import submission_issues
 from ..workflow.reviews import REVIEW_NAMES, latest, review_state, submission_rows
 from ..workflow.rounds import live_deadline, pick, reference_date
+from .issue_view import shown_issues
 from .pages import flash, mark_late, page, with_names
 from .reporting import XLSX, original_path, original_response, report_response
 from .security import audit, checked_form, current, requires
@@ -212,11 +213,7 @@ async def submission(request: Request) -> Response:
     decision = latest(engine, [sub["id"]]).get(sub["id"])
     issues = submission_issues(engine, sub["id"])
     sub["issues_count"] = len(issues)
-    links = request.app.state.faq_links()
-    fields = request.app.state.field_titles
-    for i in issues:
-        i["faq"] = links.get(i["code"])
-        i["field_title"] = fields.get(i["field"])
+    issues = await run_in_threadpool(shown_issues, request, sub, issues)
     mark_late(request, [sub])
     return page(request, "unit_submission.html", f"报送 {sub['id']}", sub=sub, issues=issues, decision=decision, note=None)
 
