@@ -95,7 +95,18 @@ def create_app(settings: Settings) -> Starlette:
     state.field_titles = {f.key: f.header.lstrip("*") for s in state.form.sheets for f in s.fields}
     state.kb = _kb
     state.faq_links = _faq_links
+    if settings.warm:  # the first unit to search the FAQ should not wait for the encoder to load
+        import threading
+
+        threading.Thread(target=_warm, name="warm-faq", daemon=True).start()
     return app
+
+
+def _warm() -> None:
+    try:
+        _kb().search("等保备案怎么填", 1)
+    except Exception:  # the FAQ page says so itself when it cannot search
+        log.exception("warming the FAQ search failed")
 
 
 def _record_denied(request: Request, status: int) -> None:

@@ -23,6 +23,7 @@ class Settings:
     smtp_user: str | None = None  # log in to the SMTP server as (its password only from INVENTORY_SMTP_PASSWORD)
     smtp_sender: str = "inventory@localhost"  # the From of reminders
     public_url: str | None = None  # the portal's address as units reach it, written into reminders
+    warm: bool = False  # load the FAQ search (its sentence encoder) when the server starts, not on the first search
 
     @property
     def smtp_password(self) -> str | None:
@@ -44,6 +45,7 @@ class Settings:
             smtp_user=os.environ.get("INVENTORY_SMTP_USER") or None,
             smtp_sender=os.environ.get("INVENTORY_SMTP_SENDER") or "inventory@localhost",
             public_url=os.environ.get("INVENTORY_PUBLIC_URL") or None,
+            warm=os.environ.get("INVENTORY_WARM") == "1",
         )
 
     def to_env(self) -> dict[str, str]:
@@ -53,6 +55,8 @@ class Settings:
         if self.smtp:
             env["INVENTORY_SMTP"] = self.smtp
         env["INVENTORY_SMTP_TLS"], env["INVENTORY_SMTP_SENDER"] = self.smtp_tls, self.smtp_sender
+        if self.warm:
+            env["INVENTORY_WARM"] = "1"
         for key, value in (("INVENTORY_SMTP_USER", self.smtp_user), ("INVENTORY_PUBLIC_URL", self.public_url)):
             if value:
                 env[key] = value
