@@ -23,6 +23,8 @@ from .reporting import reports
 from .scoping import office_node, under_path, unit_in_part
 from .security import OFFICE, audit, checked_form, current, requires
 
+REMIND_PAGE = 100
+
 
 def _date(text: str, what: str) -> dt.date | None:
     text = text.strip()
@@ -92,12 +94,31 @@ async def remind_preview(request: Request) -> Response:
     q = request.query_params.get("q", "").strip()
     if q:
         messages = [m for m in messages if q in m["unit"]]
-    audit(request, "reminders_previewed", detail=f"{len(messages)} 个单位")
+    total = len(messages)
+    try:
+        number = max(1, int(request.query_params.get("page", "1")))
+    except ValueError:
+        number = 1
+    pages = max(1, -(-total // REMIND_PAGE))
+    number = min(number, pages)
+    messages = messages[(number - 1) * REMIND_PAGE : number * REMIND_PAGE]
+    audit(request, "reminders_previewed", detail=f"{total} 个单位")
     from ..store.units import unit_ids
 
     with request.app.state.engine.connect() as conn:
         ids = unit_ids(conn, [m["unit"] for m in messages])
-    return page(request, "remind.html", "催报", messages=messages, smtp=bool(request.app.state.settings.smtp), q=q, unit_ids=ids)
+    return page(
+        request,
+        "remind.html",
+        "催报",
+        messages=messages,
+        smtp=bool(request.app.state.settings.smtp),
+        q=q,
+        unit_ids=ids,
+        total=total,
+        number=number,
+        pages=pages,
+    )
 
 
 @requires(*OFFICE)
