@@ -150,3 +150,22 @@ def test_the_audit_log_in_chinese_filtered_paged_exported_and_from_the_cli(porta
 
 def test_amounts_that_look_like_yuan_are_said_in_wan_too():
     assert wan(350000) == "350000（如按元填写，即 35 万元）" and wan(12.5) == "12.5" and wan(None) == ""
+
+
+def test_instants_are_stored_unambiguously_on_both_databases(db_url):
+    """An instant given in Beijing time reads back as the same instant, with its zone, on SQLite as on
+    PostgreSQL (SQLite keeps no zone: it is written in UTC)."""
+    from sqlalchemy import select, update
+
+    from inventory.beijing import BEIJING, shown
+    from inventory.store.db import open_db
+    from inventory.store.models import Round
+
+    engine = open_db(db_url)
+    open_round(engine, "t", "测试轮次", dt.date(2026, 6, 30), dt.date(2026, 7, 31))
+    six_pm = dt.datetime(2026, 7, 31, 18, 0, tzinfo=BEIJING)
+    with engine.begin() as conn:
+        conn.execute(update(Round).where(Round.key == "t").values(opened_at=six_pm, closed_at=dt.datetime(2026, 7, 31, 10, 0)))
+        back, naive = conn.execute(select(Round.opened_at, Round.closed_at).where(Round.key == "t")).one()
+    assert back.tzinfo is not None and back == six_pm and shown(back) == "2026-07-31 18:00"
+    assert naive == dt.datetime(2026, 7, 31, 10, 0, tzinfo=dt.UTC)  # a time without a zone was UTC

@@ -19,7 +19,7 @@ from ..report.reminders import reminder
 from ..store.units import set_contact
 from ..workflow.rounds import live_deadline, open_round, pick, set_deadline
 from .pages import flash, page
-from .reporting import reports
+from .reporting import memo, reports
 from .scoping import office_node, under_path, unit_in_part
 from .security import OFFICE, audit, checked_form, current, requires
 
@@ -78,7 +78,7 @@ async def round_set(request: Request) -> Response:
 
 def _messages(request: Request) -> list[dict[str, Any]]:
     r = reports(request)
-    cov = r.coverage()
+    cov = memo(request, "coverage", lambda r: r.coverage())
     now = pick(request.app.state.engine)
     settings, node = request.app.state.settings, office_node(request)
     office = f"{node.short_name}项目办" if node.parent is not None else str(request.app.state.form.round.get("contact", "项目办"))

@@ -20,7 +20,7 @@ from ..store.submissions import submission_issues, submission_systems
 from ..workflow.reviews import REVIEW_NAMES, decide, history, submission_rows
 from .issue_view import shown_issues
 from .pages import flash, mark_late, page, with_names
-from .reporting import REPORT_KINDS, original_response, report_response, reports
+from .reporting import REPORT_KINDS, memo, original_response, report_response, reports
 from .scoping import in_part, live_roster, office_node, under_path, unit_in_part
 from .security import OFFICE, audit, checked_form, current, requires
 
@@ -30,29 +30,39 @@ QUEUE_PAGE = 100
 SYSTEM_KEYS = ("system_no", "system_name", "owner_unit", "status", "deploy_location", "mlps_level", "build_amount")
 
 
+def _dashboard(r: Any) -> dict[str, Any]:
+    """The dashboard's figures from the office's report data: read once per change of the data."""
+    cov = r.coverage()
+    pending = [
+        {
+            "id": st.accepted.id,
+            "unit": name,
+            "received_at": st.accepted.received_at,
+            "systems": st.accepted.systems,
+            "warnings": st.accepted.warnings,
+        }
+        for name, st in r.states.items()
+        if st.state == "pending" and st.accepted is not None
+    ]
+    pending.sort(key=lambda s: s["received_at"])  # the longest waiting first
+    return {"t": cov["totals"], "groups": cov["by_group"], "chase": cov["chase"], "findings": r.issues()["summary"], "pending": pending}
+
+
 @requires(*OFFICE)
 async def dashboard(request: Request) -> Response:
     from ..workflow.rounds import pick
     from .deadline_routes import deadline_days
 
-    r = reports(request)
-    cov = await run_in_threadpool(r.coverage)
-    summary = await run_in_threadpool(lambda: r.issues()["summary"])
-    rows = with_names(submission_rows(request.app.state.engine, under=under_path(request)))
-    pending = [s for s in rows if s["review"] == "pending" and s["status"] == ACCEPTED]
+    data = await run_in_threadpool(memo, request, "dashboard", _dashboard)
     now = pick(request.app.state.engine)  # the deadline is the open round's: a fresh install has none
     return page(
         request,
         "office_home.html",
         "工作台",
-        t=cov["totals"],
-        groups=cov["by_group"],
-        chase=cov["chase"],
+        **data,
         days=deadline_days(now),
         deadline=(now or {}).get("deadline"),
         node_name=office_node(request).name,
-        pending=pending,
-        findings=summary,
     )
 
 

@@ -68,6 +68,19 @@ def reports(request: Request) -> Any:
     return cached[node.code]
 
 
+def memo(request: Request, name: str, make: Any) -> Any:
+    """What a page derives from the office's report data, made once until the data changes (the cache
+    is cleared with the report data itself)."""
+    from .scoping import office_node
+
+    r = reports(request)  # first: a change of the data clears the cache
+    key = ("memo", office_node(request).code, name)
+    cached = request.app.state.report_cache
+    if key not in cached:
+        cached[key] = make(r)
+    return cached[key]
+
+
 async def report_response(request: Request, kind: str, fmt: str, unit: str | None = None, data: dict[str, Any] | None = None) -> Response:
     """A report, made now from the current data: html shown in the browser (its own script allowed
     by hash, nothing else), the other formats downloaded."""

@@ -18,7 +18,7 @@ from ..store import accounts
 from ..store.models import Unit
 from .office_routes import _unit_name
 from .pages import flash, page
-from .reporting import reports
+from .reporting import memo
 from .scoping import in_part
 from .security import OFFICE, audit, checked_form, current, requires
 
@@ -28,7 +28,7 @@ ISSUED_MINUTES = 30  # how long the page of issued codes can be reloaded
 
 def _units(request: Request) -> list[dict[str, Any]]:
     engine = request.app.state.engine
-    cov = reports(request).coverage()  # the office's part only
+    cov = memo(request, "coverage", lambda r: r.coverage())  # the office's part only
     with engine.connect() as conn:
         rows = {r.name: r for r in conn.execute(select(Unit.name, Unit.id, Unit.contact_name, Unit.contact_phone, Unit.contact_email))}
     by_unit = {a["unit"]: a for a in accounts.accounts(engine) if a["role"] == "unit"}
