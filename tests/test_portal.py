@@ -148,12 +148,23 @@ def test_no_unit_reaches_another_units_data(portal, form, roster):
         "/office/questions",
         "/office/accounts",
         "/office/audit",
+        "/office/audit.xlsx",
+        "/office/levels",
+        "/office/round",
+        "/office/remind",
+        "/office/units/issued",
+        "/office/units/1/files.zip",
     ]
     for path in office_paths:
         assert cd.get(path).status_code == 403, path
     for path, data in (
         (f"/office/submissions/{mine}/decision", {"decision": "approved"}),
         ("/office/units/1/code", {}),
+        ("/office/units/codes", {"uid": ["1"]}),
+        ("/office/units/1/contact", {"email": "x@y.cn"}),
+        ("/office/submissions/approve", {"sid": [str(mine)]}),
+        ("/office/levels/510604/approve", {"reason": "x"}),
+        ("/office/round", {"deadline": "2030-01-01"}),
         ("/office/accounts/1/revoke", {}),
         ("/office/remind", {}),
         ("/office/questions/1/answer", {"answer": "x"}),

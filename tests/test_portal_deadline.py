@@ -47,6 +47,15 @@ def test_a_code_page_reloads_the_same_code_and_bulk_codes(portal, roster):  # no
     assert "+00:00" not in r.text  # Beijing time, not UTC
 
 
+def _uid(app, roster):
+    from sqlalchemy import select
+
+    from inventory.store.models import Unit
+
+    with app.state.engine.connect() as conn:
+        return conn.scalar(select(Unit.id).where(Unit.name == roster.resolve("人社厅").name))
+
+
 def test_the_unit_s_banner_follows_the_review_and_a_locked_return_takes_no_upload(portal, form, roster):  # noqa: F811
     app, office, units, tmp, _ = portal
     hr = units["人社厅"]
@@ -69,7 +78,14 @@ def test_the_unit_s_banner_follows_the_review_and_a_locked_return_takes_no_uploa
     returned_tab = office.get("/office/submissions?state=returned").text
     assert f"<td>{first}</td>" not in returned_tab
     assert f"<td>{first}</td>" in office.get("/office/submissions?state=all").text
-    office.post(f"/office/submissions/{second}/decision", {"decision": "approved"}, page="/office")
+    r = office.post("/office/submissions/approve", {"sid": [str(first), str(second)]}, page="/office/submissions")  # in bulk
+    assert "已审核通过 1 份报送" in r.text and "不能再审核" in r.text  # the superseded one is refused by name
+    files = office.get(f"/office/units/{_uid(app, roster)}/files.zip")
+    import io
+    import zipfile
+
+    names = zipfile.ZipFile(io.BytesIO(files.content)).namelist()
+    assert len(names) == 3 and any(n.endswith("two.xlsx") for n in names)  # every file it sent, as received
     page = hr.get(f"/unit/submissions/{second}").text
     assert "项目办已审核通过" in page and "等待项目办审核" not in page and "锁定" in page
     # an approved return takes no new upload until it is reopened: said at once, nothing stored

@@ -89,6 +89,7 @@ NAMED_ROUTES = [
     ("POST", "/office/units/{uid}/code", {}),
     ("POST", "/office/units/{uid}/contact", {"name": "x", "phone": "1", "email": "a@b.cn"}),
     ("GET", "/office/reports/unit/{uid}.html", None),
+    ("GET", "/office/units/{uid}/files.zip", None),
     ("POST", "/office/accounts/{aid}/revoke", {}),
     ("POST", "/office/questions/{qid}/answer", {"answer": "越权的答复"}),
     *(("POST", f"/office/levels/{{code}}/{action}", {"reason": "越权"}) for action in ("approve", "return", "exempt", "include", "reopen")),
@@ -145,6 +146,14 @@ def test_findings_of_a_county_cover_its_part(world, kind):
     if kind == "issues":
         single = [f for f in data["findings"] if "、" not in str(f.get("unit", ""))]  # a duplicate names its units joined
         assert single and all(f["unit"] == B_UNIT for f in single)
+
+
+def test_bulk_approval_skips_another_part_s_submissions(world):
+    b = world["offices"]["罗江"]
+    r = b.post("/office/submissions/approve", {"sid": [str(world["subs"]["A"]), str(world["subs"]["C"])]}, page="/office/submissions")
+    assert "已审核通过 0 份报送" in r.text
+    page = world["offices"]["德阳"].get(f"/office/submissions/{world['subs']['C']}").text
+    assert "审核记录" not in page  # nobody decided on it
 
 
 def test_each_office_sees_its_own_part(world):

@@ -93,4 +93,15 @@ def units_contact(
     engine = open_db(db)
     found = tree(engine).resolve(unit)
     set_contact(engine, found.name, name, phone, email)
+    from ..store.audit import record
+
+    record(
+        engine,
+        "contact_set",
+        actor="命令行",
+        role="cli",
+        target=found.name,
+        detail="，".join(v or "" for v in (name, phone, email)),
+        unit=found.name,
+    )
     render.out.print(f"[green]✓[/] 已登记“{render.esc(found.name)}”的联系人")

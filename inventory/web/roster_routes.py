@@ -21,6 +21,7 @@ from .pages import flash, page
 from .reporting import memo
 from .scoping import in_part
 from .security import OFFICE, audit, checked_form, current, requires
+from .unit_routes import display_name
 
 PAGE_SIZE = 100
 ISSUED_MINUTES = 30  # how long the page of issued codes can be reloaded
@@ -114,9 +115,34 @@ async def issued(request: Request) -> Response:
     return page(request, "issued.html", "已发登录码", codes=held["codes"], portal=base + "/login")
 
 
+@requires(*OFFICE)
+async def unit_files(request: Request) -> Response:
+    """Every file a unit sent (its originals as received, each under its own name and number), as one zip."""
+    import io
+    import zipfile
+    from urllib.parse import quote
+
+    from ..workflow.reviews import submission_rows
+    from .reporting import original_path
+
+    name = _unit_name(request)
+    rows = submission_rows(request.app.state.engine, name)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for r in rows:
+            path = original_path(request, r["sha256"])
+            if path.exists():
+                zf.write(path, f"{r['id']:05d}-{display_name(r['file_name'])}")
+    audit(request, "original_download", target=name, detail=f"全部 {len(rows)} 份（zip）")
+    shown = quote(f"{name}-报送文件.zip")
+    headers = {"Content-Disposition": f"attachment; filename=\"files.zip\"; filename*=UTF-8''{shown}"}
+    return Response(buffer.getvalue(), media_type="application/zip", headers=headers)
+
+
 routes = [
     Route("/office/units", units),
     Route("/office/units/issued", issued),
     Route("/office/units/codes", issue_codes, methods=["POST"]),
     Route("/office/units/{uid}/code", issue_code, methods=["POST"]),
+    Route("/office/units/{uid}/files.zip", unit_files),
 ]
