@@ -20,7 +20,7 @@ from ..store.submissions import submission_issues, submission_systems
 from ..workflow.reviews import REVIEW_NAMES, decide, history, submission_rows
 from .issue_view import shown_issues
 from .pages import flash, mark_late, page, with_names
-from .reporting import REPORT_KINDS, memo, original_response, report_response, reports
+from .reporting import REPORT_KINDS, finding_summary, memo, original_response, report_response, reports
 from .scoping import in_part, live_roster, office_node, under_path, unit_in_part
 from .security import OFFICE, audit, checked_form, current, requires
 
@@ -45,7 +45,7 @@ def _dashboard(r: Any) -> dict[str, Any]:
         if st.state == "pending" and st.accepted is not None
     ]
     pending.sort(key=lambda s: s["received_at"])  # the longest waiting first
-    return {"t": cov["totals"], "groups": cov["by_group"], "chase": cov["chase"], "findings": r.issues()["summary"], "pending": pending}
+    return {"t": cov["totals"], "groups": cov["by_group"], "chase": cov["chase"], "pending": pending}
 
 
 @requires(*OFFICE)
@@ -54,12 +54,14 @@ async def dashboard(request: Request) -> Response:
     from .deadline_routes import deadline_days
 
     data = await run_in_threadpool(memo, request, "dashboard", _dashboard)
+    findings = await run_in_threadpool(finding_summary, request)  # kept across reviews: they change no finding
     now = pick(request.app.state.engine)  # the deadline is the open round's: a fresh install has none
     return page(
         request,
         "office_home.html",
         "工作台",
         **data,
+        findings=findings,
         days=deadline_days(now),
         deadline=(now or {}).get("deadline"),
         node_name=office_node(request).name,

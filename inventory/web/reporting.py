@@ -39,26 +39,52 @@ def original_path(request: Request, sha: str) -> Path:
     return request.app.state.settings.files / "originals" / f"{sha}.xlsx"
 
 
-def reports(request: Request) -> Any:
-    """The round's report data for the signed-in office's part of the tree, cached until a
-    submission, a review, an approval step, the tree or a finding review changes."""
-    from ..report import Reports
+def data_key(engine: Any, reviews: bool) -> tuple[Any, ...]:
+    """What the report data depends on: submissions, finding reviews, the tree, the rounds; with
+    `reviews`, also the decisions on returns and the approval steps (they change states, not findings)."""
     from ..store.models import Decision, NodeApproval
     from ..store.units import get_setting
-    from .scoping import live_roster, office_node
 
-    state = request.app.state
-    node = office_node(request)
-    with state.engine.connect() as conn:
+    with engine.connect() as conn:
         key = (
             conn.scalar(select(func.max(Submission.id))),
             conn.scalar(select(func.count()).select_from(Submission).where(Submission.status == ACCEPTED)),
             conn.scalar(select(func.max(FindingReview.id))),
-            conn.scalar(select(func.max(Decision.id))),
-            conn.scalar(select(func.max(NodeApproval.id))),
             get_setting(conn, "units_version"),
             tuple(conn.execute(select(Round.id, Round.status, Round.deadline)).all()),  # a round opened, closed or moved
         )
+        if reviews:
+            key += (conn.scalar(select(func.max(Decision.id))), conn.scalar(select(func.max(NodeApproval.id))))
+    return key
+
+
+def finding_summary(request: Request) -> Any:
+    """The findings by kind for the office's part: kept across reviews and approval steps, which
+    change no finding (the province's findings take seconds to make; a review should not redo them)."""
+    from .scoping import office_node
+
+    state = request.app.state
+    key = (data_key(state.engine, reviews=False), office_node(request).code)
+    held = getattr(state, "finding_summaries", None)
+    if held is None:
+        held = state.finding_summaries = {}
+    if key not in held:
+        summary = reports(request).issues()["summary"]
+        if len(held) > 32:
+            held.clear()
+        held[key] = summary
+    return held[key]
+
+
+def reports(request: Request) -> Any:
+    """The round's report data for the signed-in office's part of the tree, cached until a
+    submission, a review, an approval step, the tree or a finding review changes."""
+    from ..report import Reports
+    from .scoping import live_roster, office_node
+
+    state = request.app.state
+    node = office_node(request)
+    key = data_key(state.engine, reviews=True)
     cached = state.report_cache
     if cached.get("key") != key:
         cached.clear()
