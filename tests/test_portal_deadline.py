@@ -158,6 +158,13 @@ def test_the_audit_log_in_chinese_filtered_paged_exported_and_from_the_cli(porta
     made = run_cli("account", "add", "德阳市项目办", "--under", "德阳市", "--db", db)
     assert made.returncode == 0 and "初始密码" in made.stdout
     assert any(e["action"] == "account_add" and e["role"] == "cli" for e in entries(app.state.engine))
+    from test_portal import make_return
+
+    from inventory.form import load_form, load_roster
+
+    path = make_return(_tmp, load_form(), load_roster(), "德阳", "cli.xlsx")
+    assert run_cli("import", str(path), "--operator", "李明", "--db", db).returncode in (0, 1)
+    assert any(e["action"] == "import" and e["actor"] == "李明" for e in entries(app.state.engine))
     refused = run_cli("audit", "prune", "--older-than-days", "30", "--db", db)
     assert refused.returncode != 0 and "六个月" in refused.stderr
     assert run_cli("audit", "prune", "--older-than-days", "200", "--db", db).returncode == 0

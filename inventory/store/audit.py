@@ -48,6 +48,7 @@ ACTION_NAMES = {
     "denied": "越权访问被拒",
     "not_found": "访问不存在或无权查看的内容",
     "units_import": "导入单位名单",
+    "import": "报表入库（命令行）",
     "account_add": "新建账号（命令行）",
     "audit_prune": "清理过期日志",
     "audit_export": "导出操作日志",
