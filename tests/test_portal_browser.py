@@ -19,6 +19,12 @@ import pytest
 from inventory.demo.synth import clean_return, write_return
 
 
+def send(page) -> None:
+    """Upload the chosen file and wait for the result page (validation may take a while on a busy machine)."""
+    with page.expect_navigation(timeout=120_000):
+        page.click("text=上传并校验")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -108,7 +114,7 @@ def test_the_whole_round_trip_in_a_browser(browser, server, tmp_path, form, rost
     rows[form.main.name][2]["layer"] = "应用"  # an option the list does not have
     broken = write_return(tmp_path / "人社厅-第1次.xlsx", form, hr, values, rows)
     unit.set_input_files("#file", str(broken))
-    unit.click("text=上传并校验")
+    send(unit)
     assert "这份报表未通过校验" in unit.content()
     problem = unit.locator("#issues tbody tr").first
     assert "系统清单" in problem.text_content() and problem.locator("td").nth(2).text_content().strip()  # sheet and cell
@@ -117,7 +123,7 @@ def test_the_whole_round_trip_in_a_browser(browser, server, tmp_path, form, rost
     fixed = write_return(tmp_path / "人社厅-第2次.xlsx", form, hr, values, rows)
     unit.goto(base + "/unit")
     unit.set_input_files("#file", str(fixed))
-    unit.click("text=上传并校验")
+    send(unit)
     assert "校验通过，已入库" in unit.content()
 
     office.goto(base + "/office/submissions")
@@ -131,7 +137,7 @@ def test_the_whole_round_trip_in_a_browser(browser, server, tmp_path, form, rost
     values["contact_name"] = "王强"
     again = write_return(tmp_path / "人社厅-第3次.xlsx", form, hr, values, rows)
     unit.set_input_files("#file", str(again))
-    unit.click("text=上传并校验")
+    send(unit)
     assert "校验通过，已入库" in unit.content()
 
     office.goto(base + "/office/submissions")
@@ -199,13 +205,13 @@ def test_deadline_week_as_an_office_and_a_unit(browser, tmp_path, form, roster):
         hr = roster.resolve("人社厅")
         values, rows = clean_return(form, hr, 6, seed=1)
         unit.set_input_files("#file", str(write_return(tmp_path / "第1次.xlsx", form, hr, values, rows)))
-        unit.click("text=上传并校验")
+        send(unit)
         assert "记为逾期" in unit.content() and "等待项目办审核" in unit.locator("#banner").text_content()
         first = unit.url.rsplit("/", 1)[1]
         values["fill_date"] = "2026-08-20"
         unit.goto(base + "/unit")
         unit.set_input_files("#file", str(write_return(tmp_path / "第2次.xlsx", form, hr, values, rows)))
-        unit.click("text=上传并校验")
+        send(unit)
         second = unit.url.rsplit("/", 1)[1]
         office.goto(base + f"/office/submissions/{first}")
         assert "已被该单位后来的报送替代" in office.locator("#superseded").text_content()
@@ -232,7 +238,7 @@ def test_deadline_week_as_an_office_and_a_unit(browser, tmp_path, form, roster):
         values["fill_date"] = "2026-08-25"
         unit.goto(base + "/unit")
         unit.set_input_files("#file", str(write_return(tmp_path / "第3次.xlsx", form, hr, values, rows)))
-        unit.click("text=上传并校验")
+        send(unit)
         third = unit.url.rsplit("/", 1)[1]
         office.goto(base + f"/office/submissions/{third}")
         office.click("button:has-text('审核通过')")
