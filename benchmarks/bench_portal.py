@@ -147,4 +147,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["dashboard"]:  # the office dashboard at province size (bench_dashboard.py)
+        from bench_dashboard import main as dashboard
+
+        dashboard(sys.argv[2:])
+    else:
+        main()

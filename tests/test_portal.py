@@ -88,14 +88,14 @@ def test_a_unit_submits_fixes_is_returned_and_accepted(portal, form, roster):
     assert "单位信息" in openpyxl.load_workbook(tmp / "t.xlsx").sheetnames
     # a return with an error: stored as sent back, the problem shown with where and how to fix it
     bad = upload(hr, make_return(tmp, form, roster, "人社厅", "人社厅-第1次.xlsx", broken=True))
-    assert "/unit/submissions/" in bad.url.path and "这份报表未被接收" in bad.text
+    assert "/unit/submissions/" in bad.url.path and "这份报表未通过校验，没有入库" in bad.text
     assert "系统清单" in bad.text and "怎么改" in bad.text
     fb = hr.get(f"/unit/submissions/{sid_of(bad)}/feedback")
     assert fb.status_code == 200 and fb.content[:2] == b"PK"
     original = hr.get(f"/unit/submissions/{sid_of(bad)}/original")
     assert original.content == (tmp / "人社厅-第1次.xlsx").read_bytes()  # kept as received
     good = upload(hr, make_return(tmp, form, roster, "人社厅", "人社厅-第2次.xlsx"))
-    assert "校验通过，已接收，等待项目办审核" in good.text
+    assert "校验通过，已入库，等待项目办审核" in good.text
     first = sid_of(good)
     # the office sees it waiting, returns it with a comment on the whole and on nothing else
     assert f"/office/submissions/{first}" in office.get("/office").text
@@ -150,12 +150,23 @@ def test_no_unit_reaches_another_units_data(portal, form, roster):
         "/office/audit",
         "/office/planned",
         "/office/planned/1/report.html",
+        "/office/audit.xlsx",
+        "/office/levels",
+        "/office/round",
+        "/office/remind",
+        "/office/units/issued",
+        "/office/units/1/files.zip",
     ]
     for path in office_paths:
         assert cd.get(path).status_code == 403, path
     for path, data in (
         (f"/office/submissions/{mine}/decision", {"decision": "approved"}),
         ("/office/units/1/code", {}),
+        ("/office/units/codes", {"uid": ["1"]}),
+        ("/office/units/1/contact", {"email": "x@y.cn"}),
+        ("/office/submissions/approve", {"sid": [str(mine)]}),
+        ("/office/levels/510604/approve", {"reason": "x"}),
+        ("/office/round", {"deadline": "2030-01-01"}),
         ("/office/accounts/1/revoke", {}),
         ("/office/remind", {}),
         ("/office/questions/1/answer", {"answer": "x"}),
@@ -244,18 +255,26 @@ def test_hostile_and_wrong_uploads(portal, form, roster):
     assert r.status_code == 413 and "超出了填报平台的上限" in r.text and "Content Too Large" not in r.text
     r = hr.get("/no/such/page")
     assert r.status_code == 404 and "没有这个页面" in r.text and "Not Found" not in r.text
-    # not a workbook at all: a clear message, kept as a return that was sent back, no server error
+    # not a workbook at all (text, an old .xls, a zip of something else): said at once, nothing numbered or kept
     junk = tmp / "junk.xlsx"
     junk.write_bytes(b"this is not a spreadsheet")
     r = upload(hr, junk, name="../../etc/passwd.xlsx")
-    assert r.status_code == 200 and "这份报表未被接收" in r.text and "passwd.xlsx" in r.text
+    assert r.status_code == 200 and "未接收" in r.text and "passwd.xlsx" in r.text and "CSV 或纯文本" in r.text
     assert not (tmp / "etc").exists() and not list((tmp / "files").rglob("passwd*"))
+    old = tmp / "old.xls"
+    old.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 600)
+    assert "另存为" in upload(hr, old).text
+    import zipfile
+
+    with zipfile.ZipFile(tmp / "photos.zip", "w") as zf:
+        zf.writestr("a.txt", "x")
+    assert "无法识别的文件格式" in upload(hr, tmp / "photos.zip").text
     # another unit's return poured into this account: refused, not stored
     theirs = make_return(tmp, form, roster, "成都", "成都.xlsx")
     r = upload(hr, theirs)
     assert "不是本单位" in r.text and "成都市人民政府" in r.text
     rows = __import__("json").loads(run_cli("submissions", "list", "--json", "--db", app.state.settings.db).stdout)
-    assert [s["file_name"] for s in rows] == ["passwd.xlsx"]
+    assert rows == []  # none of them became a numbered submission
 
 
 def test_faq_and_questions(portal):
@@ -345,7 +364,11 @@ def test_reminders_go_to_units_to_chase_that_have_an_address(tmp_path, form, ros
     hr.post("/login/code", {"code": issued["code"]}, page="/login")
     hr.post("/password", {"new": "temp-pass-1234", "again": "temp-pass-1234"}, page="/password")
     upload(hr, make_return(tmp_path, form, roster, "人社厅", "bad.xlsx", broken=True))  # sent back: to chase, with its contact
-    r = office.post("/office/remind", page="/office")
+    preview = office.get("/office/remind")  # every message is shown before anything is sent
+    unit = roster.resolve("人社厅").name
+    assert unit in preview.text and "http://portal.test/login" in preview.text and not smtp.messages
+    assert "请先勾选" in office.post("/office/remind", page="/office/remind").text and not smtp.messages
+    r = office.post("/office/remind", {"unit": [unit]}, page="/office/remind")
     assert "已发送催报邮件 1 封" in r.text
     assert len(smtp.messages) == 1 and "@sc.gov.cn" in smtp.messages[0]
     smtp.server.shutdown()

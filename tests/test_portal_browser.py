@@ -12,10 +12,17 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
 from inventory.demo.synth import clean_return, write_return
+
+
+def send(page) -> None:
+    """Upload the chosen file and wait for the result page (validation may take a while on a busy machine)."""
+    with page.expect_navigation(timeout=120_000):
+        page.click("text=上传并校验")
 
 
 def free_port() -> int:
@@ -24,12 +31,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
 @pytest.fixture
 def server(tmp_path):
+    yield from _serve(tmp_path)
+
+
+def _serve(tmp_path, *extra):
     port = free_port()
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}  # this checkout's code, whatever is installed
     proc = subprocess.Popen(
-        [sys.executable, "-m", "inventory", "serve", "--port", str(port), "--db", f"sqlite:///{tmp_path / 'portal.db'}"],
+        [sys.executable, "-m", "inventory", "serve", "--port", str(port), "--db", f"sqlite:///{tmp_path / 'portal.db'}", *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -53,9 +67,11 @@ def server(tmp_path):
     text = "".join(lines)
     found = re.search(r"用户名 (\S+)，密码 (\S+)", text)
     assert found, text
-    yield base, found.group(1), found.group(2)
-    proc.terminate()
-    proc.wait(timeout=20)
+    try:
+        yield base, found.group(1), found.group(2)
+    finally:  # also when the generator is closed early
+        proc.terminate()
+        proc.wait(timeout=20)
 
 
 def test_the_whole_round_trip_in_a_browser(browser, server, tmp_path, form, roster):
@@ -98,8 +114,8 @@ def test_the_whole_round_trip_in_a_browser(browser, server, tmp_path, form, rost
     rows[form.main.name][2]["layer"] = "应用"  # an option the list does not have
     broken = write_return(tmp_path / "人社厅-第1次.xlsx", form, hr, values, rows)
     unit.set_input_files("#file", str(broken))
-    unit.click("text=上传并校验")
-    assert "这份报表未被接收" in unit.content()
+    send(unit)
+    assert "这份报表未通过校验" in unit.content()
     problem = unit.locator("#issues tbody tr").first
     assert "系统清单" in problem.text_content() and problem.locator("td").nth(2).text_content().strip()  # sheet and cell
 
@@ -107,8 +123,8 @@ def test_the_whole_round_trip_in_a_browser(browser, server, tmp_path, form, rost
     fixed = write_return(tmp_path / "人社厅-第2次.xlsx", form, hr, values, rows)
     unit.goto(base + "/unit")
     unit.set_input_files("#file", str(fixed))
-    unit.click("text=上传并校验")
-    assert "校验通过，已接收" in unit.content()
+    send(unit)
+    assert "校验通过，已入库" in unit.content()
 
     office.goto(base + "/office/submissions")
     office.locator("tr", has_text="四川省人力资源和社会保障厅").locator("a", has_text="打开").first.click()
@@ -121,8 +137,8 @@ def test_the_whole_round_trip_in_a_browser(browser, server, tmp_path, form, rost
     values["contact_name"] = "王强"
     again = write_return(tmp_path / "人社厅-第3次.xlsx", form, hr, values, rows)
     unit.set_input_files("#file", str(again))
-    unit.click("text=上传并校验")
-    assert "校验通过，已接收" in unit.content()
+    send(unit)
+    assert "校验通过，已入库" in unit.content()
 
     office.goto(base + "/office/submissions")
     office.locator("tr", has_text="四川省人力资源和社会保障厅").locator("a", has_text="打开").first.click()
@@ -133,3 +149,118 @@ def test_the_whole_round_trip_in_a_browser(browser, server, tmp_path, form, rost
     office.goto(base + "/office/reports/coverage.html")
     assert office.locator(".count").first.text_content().startswith("共")
     assert outside == [] and errors == []
+
+
+def test_deadline_week_as_an_office_and_a_unit(browser, tmp_path, form, roster):
+    """The deadline week in Chromium: the deadline has passed; codes issued in bulk (the page reloads
+    the same code); a late return, a superseded one; reminders previewed, a contact entered, mail sent
+    to the ticked unit only; a return sent back, fixed, approved and locked; a county office refused
+    on another part's submission."""
+    import email
+    from email import policy
+
+    from conftest import run_cli
+    from test_portal import _Smtp
+
+    db = f"sqlite:///{tmp_path / 'portal.db'}"
+    assert (
+        run_cli(
+            "round", "open", "2026", "--name", "2026年度摸底", "--as-of", "2026-06-30", "--deadline", "2026-07-31", "--db", db
+        ).returncode
+        == 0
+    )
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "portal.db") as conn:  # opened in June: the deadline passed in July
+        conn.execute("update rounds set opened_at = '2026-06-01 00:00:00.000000' where key = '2026'")
+    made = run_cli("account", "add", "罗江区项目办", "--under", "罗江区", "--db", db, "--json")
+    county_password = __import__("json").loads(made.stdout)["password"]
+    smtp = _Smtp()
+    gen = _serve(tmp_path, "--smtp", smtp.address, "--public-url", "https://tb.example.gov.cn")
+    base, admin, password = next(gen)
+    errors: list[str] = []
+    try:
+        office = browser.new_context().new_page()
+        office.on("pageerror", lambda e: errors.append(str(e)))
+        office.goto(base + "/login")
+        office.fill("#username", admin)
+        office.fill("#password", password)
+        office.click("form[action='/login'] button")
+        assert "已超过报送截止日" in office.locator("#deadline").text_content()
+        # codes for several units at once; reloading the page shows the same codes
+        office.goto(base + "/office/units?q=人力资源")
+        office.locator("#units input[name=uid]").first.check()
+        office.click("text=给勾选的单位发登录码")
+        code = office.locator("#issued .code").first.text_content().strip()
+        office.reload()
+        assert office.locator("#issued .code").first.text_content().strip() == code
+        # the unit: a late return, then a newer one that supersedes it
+        unit = browser.new_context().new_page()
+        unit.goto(base + "/login")
+        unit.fill("#code", code)
+        unit.click("text=用登录码登录")
+        unit.fill("#new", "hr-portal-2026")
+        unit.fill("#again", "hr-portal-2026")
+        unit.click("text=保存密码")
+        hr = roster.resolve("人社厅")
+        values, rows = clean_return(form, hr, 6, seed=1)
+        unit.set_input_files("#file", str(write_return(tmp_path / "第1次.xlsx", form, hr, values, rows)))
+        send(unit)
+        assert "记为逾期" in unit.content() and "等待项目办审核" in unit.locator("#banner").text_content()
+        first = unit.url.rsplit("/", 1)[1]
+        values["fill_date"] = "2026-08-20"
+        unit.goto(base + "/unit")
+        unit.set_input_files("#file", str(write_return(tmp_path / "第2次.xlsx", form, hr, values, rows)))
+        send(unit)
+        second = unit.url.rsplit("/", 1)[1]
+        office.goto(base + f"/office/submissions/{first}")
+        assert "已被该单位后来的报送替代" in office.locator("#superseded").text_content()
+        assert office.locator("button:has-text('审核通过')").is_disabled()
+        # reminders: every message previewed; a contact entered on the page; mail to the ticked unit only
+        office.goto(base + "/office/remind?q=德阳市教育局")
+        row = office.locator("#messages tr", has_text="德阳市教育局")
+        assert "https://tb.example.gov.cn/login" in row.locator("textarea.short").input_value()
+        row.locator("summary").click()
+        row.locator("input[name=email]").fill("jyj@deyang.example.cn")
+        row.locator("button:has-text('保存')").click()
+        office.goto(base + "/office/remind?q=德阳市教育局")
+        assert not smtp.messages
+        office.click("text=给勾选的单位发催报邮件")
+        assert "已发送催报邮件 1 封" in office.content()
+        sent = email.message_from_string(smtp.messages[0], policy=policy.default)
+        assert sent["To"] == "jyj@deyang.example.cn" and "https://tb.example.gov.cn/login" in sent.get_content()
+        # sent back with a reason, fixed, approved: the unit's banner follows, and the return locks
+        office.goto(base + f"/office/submissions/{second}")
+        office.fill("#comment", "请补充系统的运维金额")
+        office.click("button:has-text('退回修改')")
+        unit.goto(base + f"/unit/submissions/{second}")
+        assert "项目办已退回修改" in unit.locator("#banner").text_content()
+        values["fill_date"] = "2026-08-25"
+        unit.goto(base + "/unit")
+        unit.set_input_files("#file", str(write_return(tmp_path / "第3次.xlsx", form, hr, values, rows)))
+        send(unit)
+        third = unit.url.rsplit("/", 1)[1]
+        office.goto(base + f"/office/submissions/{third}")
+        office.click("button:has-text('审核通过')")
+        unit.goto(base + f"/unit/submissions/{third}")
+        assert "项目办已审核通过" in unit.locator("#banner").text_content()
+        unit.goto(base + "/unit")
+        assert "锁定" in unit.locator("#locked").text_content() and unit.locator("button:has-text('上传并校验')").is_disabled()
+        # a county office: its own part only
+        county = browser.new_context().new_page()
+        county.goto(base + "/login")
+        county.fill("#username", "罗江区项目办")
+        county.fill("#password", county_password)
+        county.click("form[action='/login'] button")
+        assert "德阳市罗江区人民政府" in county.content()
+        response = county.goto(base + f"/office/submissions/{third}")
+        assert response.status == 404 and "四川省人力资源和社会保障厅" not in county.content()
+        county.goto(base + "/office/levels")
+        assert "德阳市罗江区教育和体育局" in county.content()
+        county.set_viewport_size({"width": 390, "height": 800})
+        nav = county.locator("header nav").bounding_box()
+        assert nav["height"] < 60  # the menu is one line on a phone
+        assert errors == []
+    finally:
+        gen.close()
+        smtp.server.shutdown()

@@ -23,6 +23,7 @@ MODULES = (
     "dispositions",
     "planned",
     "faq",
+    "accounts",
     "serve",
     "demo",
 )
@@ -44,6 +45,8 @@ COMMANDS = {
     "disposition": "dispositions",
     "planned": "planned",
     "kb": "faq",
+    "account": "accounts",
+    "audit": "accounts",
     "serve": "serve",
     "demo": "demo",
 }

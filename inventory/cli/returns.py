@@ -92,6 +92,20 @@ def import_(
             bar.update(task, description=result.path.name)
             results.append(result)
             bar.advance(task)
+    if not dry_run and results:  # what the command line stored is in the audit log beside the portal's
+        from ..store.audit import record
+
+        counts = {s: sum(r.status == s for r in results) for s in {r.status for r in results}}
+        detail = "，".join(f"{s} {n}" for s, n in sorted(counts.items()))
+        record(
+            engine,
+            "import",
+            actor=operator or "命令行",
+            role="cli",
+            target=office.name if office else None,
+            detail=detail,
+            unit=office.name if office else None,
+        )
     if as_json:
         emit_json({"files": [r.as_dict() for r in results]})
     else:

@@ -59,10 +59,13 @@ def round_open(
 ) -> None:
     """开启新一轮调查：此后入库的报表都属于这一轮，原来开放的轮次随之关闭。"""
     from ..form.load import load_form
+    from ..store.audit import record
     from ..store.db import open_db
     from ..workflow.rounds import open_round
 
-    r = open_round(open_db(db), key, name, parse_as_of(as_of), parse_as_of(deadline), scope, load_form().version)
+    engine = open_db(db)
+    r = open_round(engine, key, name, parse_as_of(as_of), parse_as_of(deadline), scope, load_form().version)
+    record(engine, "round_set", actor="命令行", role="cli", target=r["name"], detail=f"开启，报送截止 {r['deadline'] or '未设'}")
     if as_json:
         emit_json(r)
     else:
@@ -76,10 +79,13 @@ def round_close(
     as_json: JsonOpt = False,
 ) -> None:
     """关闭一轮调查（关闭后仍可出报告；新入库的报表归入最近的轮次）。"""
+    from ..store.audit import record
     from ..store.db import open_db
     from ..workflow.rounds import close_round
 
-    r = close_round(open_db(db, create_missing=False), key)
+    engine = open_db(db, create_missing=False)
+    r = close_round(engine, key)
+    record(engine, "round_set", actor="命令行", role="cli", target=r["name"], detail="关闭")
     if as_json:
         emit_json(r)
     else:

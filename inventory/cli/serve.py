@@ -24,6 +24,14 @@ def serve(
     ] = False,
     smtp: Annotated[str | None, typer.Option("--smtp", help="发催报邮件用的 SMTP 服务器，如 mail.example.gov.cn:25。")] = None,
     max_upload_mb: Annotated[float, typer.Option("--max-upload-mb", help="单个上传文件的大小上限（MB）。")] = 20,
+    smtp_tls: Annotated[str, typer.Option("--smtp-tls", help="与邮件服务器的加密方式：none、starttls 或 ssl。")] = "none",
+    smtp_user: Annotated[
+        str | None, typer.Option("--smtp-user", help="登录邮件服务器的用户名；密码放在环境变量 INVENTORY_SMTP_PASSWORD 中。")
+    ] = None,
+    smtp_sender: Annotated[str, typer.Option("--smtp-sender", help="催报邮件的发件人地址。")] = "inventory@localhost",
+    public_url: Annotated[
+        str | None, typer.Option("--public-url", help="单位访问填报平台的地址（如 https://tb.example.gov.cn），写进催报消息和登录码消息。")
+    ] = None,
 ) -> None:
     """启动填报平台（网页）：单位登录后下载模板、上传报表、看问题并重报；项目办审核、催报、下载报告。"""
     from ..store.db import resolve_url
@@ -32,10 +40,14 @@ def serve(
 
     if workers < 1 or not (0 < port < 65536) or max_upload_mb <= 0:
         raise UsageError("--workers 至少为 1，--port 在 1～65535 之间，--max-upload-mb 大于 0。")
+    if smtp_tls not in ("none", "starttls", "ssl"):
+        raise UsageError("--smtp-tls 只能是 none、starttls 或 ssl。")
     url = resolve_url(db)
     settings = Settings(
         db=url, files=files or default_files(url), secure_cookies=secure_cookies, max_upload=int(max_upload_mb * 1024 * 1024), smtp=smtp
     )
+    settings.smtp_tls, settings.smtp_user, settings.smtp_sender, settings.public_url = smtp_tls, smtp_user, smtp_sender, public_url
+    settings.warm = True
     first = prepare(settings)
     if first:
         out.print(f"[bold green]已创建第一个管理员账号[/]：用户名 [bold]{first[0]}[/]，密码 [bold]{first[1]}[/]")

@@ -71,7 +71,7 @@ def units_import(
     node = tree(engine).resolve(under)
     result = import_units(engine, path, node, replace=replace)
     detail = f"新增 {len(result.added)}，修改 {len(result.changed)}，停用 {len(result.retired)}"
-    record(engine, "units_import", actor=operator, role="cli", target=node.name, detail=f"{path.name}：{detail}")
+    record(engine, "units_import", actor=operator, role="cli", target=node.name, detail=f"{path.name}：{detail}", unit=node.name)
     if as_json:
         emit_json(result.as_dict())
     else:
@@ -93,4 +93,15 @@ def units_contact(
     engine = open_db(db)
     found = tree(engine).resolve(unit)
     set_contact(engine, found.name, name, phone, email)
+    from ..store.audit import record
+
+    record(
+        engine,
+        "contact_set",
+        actor="命令行",
+        role="cli",
+        target=found.name,
+        detail="，".join(v or "" for v in (name, phone, email)),
+        unit=found.name,
+    )
     render.out.print(f"[green]✓[/] 已登记“{render.esc(found.name)}”的联系人")

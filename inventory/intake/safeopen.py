@@ -211,3 +211,24 @@ def replace_file(issue: Issue, file: str) -> Issue:
     from dataclasses import replace
 
     return replace(issue, file=file)
+
+
+def not_a_workbook(path: Path) -> str | None:
+    """The error code when a file is plainly not an .xlsx workbook (text, a web page, an .xls, a zip
+    of something else), read from its head and zip directory only; None when it may be one (the
+    full checks come later)."""
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    code = sniff(head)
+    if code is not None:
+        return "FILE_ENCRYPTED" if code == "FILE_OLD_FORMAT" and _ole_is_encrypted(path) else code
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return "FILE_NOT_EXCEL"
+    return (
+        None
+        if "xl/workbook.xml" in names or ("[Content_Types].xml" in names and any(n.startswith("xl/") for n in names))
+        else "FILE_NOT_EXCEL"
+    )

@@ -25,7 +25,7 @@ def _links() -> dict[str, tuple[str, str]]:
 
 def faq_note(code: str) -> str:
     link = _links().get(code)
-    return f"详见常见问题 {link[0]}「{link[1]}」。" if link else ""
+    return f"详见常见问题「{link[1]}」（编号 {link[0]}）。" if link else ""  # the title first: the id is for `inventory kb show`
 
 
 def link_faq(issue: Issue) -> Issue:

@@ -82,7 +82,7 @@ def create_account(engine: Engine, username: str, role: str, unit: str | None = 
         if s.scalar(select(Account.id).where(Account.username == username)):
             raise UsageError(f"用户名“{username}”已存在。")
         unit_id = None
-        if role == "unit":
+        if role == "unit" or unit is not None:  # an office account may carry a node: it sees that node's part only
             unit_id = s.scalar(select(Unit.id).where(Unit.name == unit))
             if unit_id is None:
                 raise UsageError(f"名册中没有单位“{unit}”。")

@@ -12,10 +12,31 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, TypeDecorator, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 ACCEPTED, REJECTED, SUPERSEDED = "accepted", "rejected", "superseded"
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """An instant, the same on both databases: written in UTC whatever zone it comes in (a time
+    without a zone is taken as UTC), read back with its zone. PostgreSQL keeps the zone itself
+    (timestamptz); SQLite keeps text without one, so the conversion to UTC happens here (a Beijing
+    18:00 stored as "18:00" would otherwise read back eight hours late)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        value = (value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+        return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 class Base(DeclarativeBase):
@@ -36,8 +57,8 @@ class Round(Base):
     as_of: Mapped[dt.date | None] = mapped_column(Date)
     deadline: Mapped[dt.date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(12), default="open")  # open | closed
-    opened_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    opened_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
 
 class Unit(Base):
@@ -89,7 +110,7 @@ class Submission(Base):
     size: Mapped[int] = mapped_column(Integer)
     form_id: Mapped[str] = mapped_column(String(100))
     form_version: Mapped[str | None] = mapped_column(Text)  # as the file claims it
-    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     operator: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20))
     systems: Mapped[int] = mapped_column(Integer, default=0)
@@ -183,7 +204,7 @@ class FindingReview(Base):
     state: Mapped[str] = mapped_column(String(12))  # confirmed | dismissed | fixed
     reason: Mapped[str | None] = mapped_column(Text)
     operator: Mapped[str | None] = mapped_column(Text)
-    reviewed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    reviewed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"))  # revision 0010
 
 
@@ -201,8 +222,8 @@ class Account(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     password_hash: Mapped[str | None] = mapped_column(Text)  # argon2id; None until set
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    password_set_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    password_set_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
 
 class AccessCode(Base):
@@ -213,11 +234,11 @@ class AccessCode(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     revoked: Mapped[bool] = mapped_column(default=False)
     created_by: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 
 class Decision(Base):
@@ -232,23 +253,24 @@ class Decision(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     issue_comments: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # issue id -> comment
     reviewer: Mapped[str | None] = mapped_column(Text)
-    decided_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 
 class AuditEntry(Base):
     """Who did what, when, from where: every action on the portal."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_at", "at"), Index("ix_audit_action", "action", "at"))
+    __table_args__ = (Index("ix_audit_at", "at"), Index("ix_audit_action", "action", "at"), Index("ix_audit_unit", "unit_id", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     actor: Mapped[str | None] = mapped_column(Text)
     role: Mapped[str | None] = mapped_column(String(12))
     address: Mapped[str | None] = mapped_column(Text)
     action: Mapped[str] = mapped_column(String(40))
     target: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[str | None] = mapped_column(Text)
+    unit_id: Mapped[int | None] = mapped_column(Integer)  # revision 0012: the acting account's unit or office node
 
 
 class Question(Base):
@@ -260,10 +282,10 @@ class Question(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     asked_by: Mapped[str | None] = mapped_column(Text)
     question: Mapped[str] = mapped_column(Text)
-    asked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    asked_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     answer: Mapped[str | None] = mapped_column(Text)
     answered_by: Mapped[str | None] = mapped_column(Text)
-    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
 
 class ReferenceRow(Base):
@@ -280,7 +302,7 @@ class ReferenceRow(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)  # the mapped fields, and the row as the list has it
     source: Mapped[str | None] = mapped_column(Text)  # the file's name
     row: Mapped[int | None] = mapped_column(Integer)  # its row in that file
-    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    imported_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 
 class NodeApproval(Base):
@@ -297,7 +319,7 @@ class NodeApproval(Base):
     action: Mapped[str] = mapped_column(String(12))  # submitted | approved | returned | exempted | included | reopened
     reason: Mapped[str | None] = mapped_column(Text)
     actor: Mapped[str | None] = mapped_column(Text)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 
 class Setting(Base):
@@ -327,4 +349,4 @@ class Disposition(Base):
     responsible: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
     operator: Mapped[str | None] = mapped_column(Text)
-    decided_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())

@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .models import Base
+from .models import Base, UtcDateTime
 
 
 class PlannedProject(Base):
@@ -27,7 +27,7 @@ class PlannedProject(Base):
     outcome: Mapped[str | None] = mapped_column(Text)  # the check's suggested outcome
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the check, whole
     source: Mapped[str | None] = mapped_column(Text)  # the file, the portal, or a return's 在建 row
-    checked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    checked_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
 class PlannedReview(Base):
@@ -40,7 +40,7 @@ class PlannedReview(Base):
     reduction: Mapped[float | None] = mapped_column(Float)  # 万元 cut from the budget (核减)
     note: Mapped[str | None] = mapped_column(Text)
     reviewer: Mapped[str | None] = mapped_column(Text)
-    decided_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
 __all__ = ["PlannedProject", "PlannedReview"]

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from . import auth_routes, office_routes, planned_routes, unit_routes
+from . import audit_routes, auth_routes, deadline_routes, level_routes, office_routes, planned_routes, roster_routes, unit_routes
 from .config import Settings
 from .limits import TOO_LARGE, BodyLimit
 from .pages import page
@@ -40,6 +40,8 @@ def create_app(settings: Settings) -> Starlette:
             405: "这个页面不能这样打开，请从首页重新进入。",
             413: TOO_LARGE,
         }
+        if exc.status_code in (403, 404) and request.url.path.startswith(("/office", "/unit")):
+            _record_denied(request, exc.status_code)
         message = exc.detail
         if message == HTTPStatus(exc.status_code).phrase:
             message = said.get(exc.status_code, "请求没有完成，请返回首页重试。")
@@ -57,6 +59,10 @@ def create_app(settings: Settings) -> Starlette:
             *unit_routes.routes,
             *office_routes.routes,
             *planned_routes.routes,
+            *roster_routes.routes,
+            *level_routes.routes,
+            *deadline_routes.routes,
+            *audit_routes.routes,
             Mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"),
         ],
         middleware=[
@@ -92,7 +98,29 @@ def create_app(settings: Settings) -> Starlette:
     state.field_titles = {f.key: f.header.lstrip("*") for s in state.form.sheets for f in s.fields}
     state.kb = _kb
     state.faq_links = _faq_links
+    if settings.warm:  # the first unit to search the FAQ should not wait for the encoder to load
+        import threading
+
+        threading.Thread(target=_warm, name="warm-faq", daemon=True).start()
     return app
+
+
+def _warm() -> None:
+    try:
+        _kb().search("等保备案怎么填", 1)
+    except Exception:  # the FAQ page says so itself when it cannot search
+        log.exception("warming the FAQ search failed")
+
+
+def _record_denied(request: Request, status: int) -> None:
+    """A refused or unknown address inside the portal: who tried what (an office probing another
+    part, a unit another unit's file) is in the audit log."""
+    from .security import audit
+
+    try:
+        audit(request, "denied" if status == 403 else "not_found", target=f"{request.method} {request.url.path}"[:300])
+    except Exception:  # the log never turns a refusal into a server error
+        log.exception("audit of a refusal failed")
 
 
 @cache

@@ -19,6 +19,15 @@ class Settings:
     secure_cookies: bool = False  # set behind HTTPS: the session cookie is then never sent in clear
     max_upload: int = MAX_UPLOAD_MB * 1024 * 1024
     smtp: str | None = None  # host[:port] for 催报 reminders; none: reminders are not offered
+    smtp_tls: str = "none"  # none | starttls | ssl
+    smtp_user: str | None = None  # log in to the SMTP server as (its password only from INVENTORY_SMTP_PASSWORD)
+    smtp_sender: str = "inventory@localhost"  # the From of reminders
+    public_url: str | None = None  # the portal's address as units reach it, written into reminders
+    warm: bool = False  # load the FAQ search (its sentence encoder) when the server starts, not on the first search
+
+    @property
+    def smtp_password(self) -> str | None:
+        return os.environ.get("INVENTORY_SMTP_PASSWORD") or None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -32,6 +41,11 @@ class Settings:
             secure_cookies=os.environ.get("INVENTORY_SECURE_COOKIES") == "1",
             max_upload=int(float(os.environ.get("INVENTORY_MAX_UPLOAD_MB", MAX_UPLOAD_MB)) * 1024 * 1024),
             smtp=os.environ.get("INVENTORY_SMTP") or None,
+            smtp_tls=os.environ.get("INVENTORY_SMTP_TLS") or "none",
+            smtp_user=os.environ.get("INVENTORY_SMTP_USER") or None,
+            smtp_sender=os.environ.get("INVENTORY_SMTP_SENDER") or "inventory@localhost",
+            public_url=os.environ.get("INVENTORY_PUBLIC_URL") or None,
+            warm=os.environ.get("INVENTORY_WARM") == "1",
         )
 
     def to_env(self) -> dict[str, str]:
@@ -40,6 +54,12 @@ class Settings:
             env["INVENTORY_SECURE_COOKIES"] = "1"
         if self.smtp:
             env["INVENTORY_SMTP"] = self.smtp
+        env["INVENTORY_SMTP_TLS"], env["INVENTORY_SMTP_SENDER"] = self.smtp_tls, self.smtp_sender
+        if self.warm:
+            env["INVENTORY_WARM"] = "1"
+        for key, value in (("INVENTORY_SMTP_USER", self.smtp_user), ("INVENTORY_PUBLIC_URL", self.public_url)):
+            if value:
+                env[key] = value
         return env
 
     def secret(self) -> str:

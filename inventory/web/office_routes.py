@@ -14,38 +14,57 @@ from starlette.routing import Route
 
 from ..errors import UsageError
 from ..store import accounts
-from ..store.audit import entries
-from ..store.models import ACCEPTED, Unit
+from ..store.models import ACCEPTED, SUPERSEDED, Unit
 from ..store.questions import answer, questions
 from ..store.submissions import submission_issues, submission_systems
 from ..workflow.reviews import REVIEW_NAMES, decide, history, submission_rows
-from .pages import flash, page, with_names
-from .reporting import REPORT_KINDS, original_response, report_response, reports
+from .issue_view import shown_issues
+from .pages import flash, mark_late, page, with_names
+from .reporting import REPORT_KINDS, finding_summary, memo, original_response, report_response, reports
+from .scoping import in_part, live_roster, office_node, under_path, unit_in_part
 from .security import OFFICE, audit, checked_form, current, requires
 
 REPORT_FORMATS = ("html", "xlsx", "json", "md")
-QUEUE_STATES = (("pending", "待审"), ("returned", "退回修改"), ("approved", "已通过"), ("rejected", "校验未通过"), ("all", "全部"))
+QUEUE_STATES = (*REVIEW_NAMES.items(), ("all", "全部"))  # the one vocabulary of states (workflow.states)
+QUEUE_PAGE = 100
 SYSTEM_KEYS = ("system_no", "system_name", "owner_unit", "status", "deploy_location", "mlps_level", "build_amount")
+
+
+def _dashboard(r: Any) -> dict[str, Any]:
+    """The dashboard's figures from the office's report data: read once per change of the data."""
+    cov = r.coverage()
+    pending = [
+        {
+            "id": st.accepted.id,
+            "unit": name,
+            "received_at": st.accepted.received_at,
+            "systems": st.accepted.systems,
+            "warnings": st.accepted.warnings,
+        }
+        for name, st in r.states.items()
+        if st.state == "pending" and st.accepted is not None
+    ]
+    pending.sort(key=lambda s: s["received_at"])  # the longest waiting first
+    return {"t": cov["totals"], "groups": cov["by_group"], "chase": cov["chase"], "pending": pending}
 
 
 @requires(*OFFICE)
 async def dashboard(request: Request) -> Response:
-    r = reports(request)
-    cov = await run_in_threadpool(r.coverage)
-    summary = await run_in_threadpool(lambda: r.issues()["summary"])
-    rows = with_names(submission_rows(request.app.state.engine))
-    pending = [s for s in rows if s["review"] == "pending" and s["status"] == ACCEPTED]
+    from ..workflow.rounds import pick
+    from .deadline_routes import deadline_days
+
+    data = await run_in_threadpool(memo, request, "dashboard", _dashboard)
+    findings = await run_in_threadpool(finding_summary, request)  # kept across reviews: they change no finding
+    now = pick(request.app.state.engine)  # the deadline is the open round's: a fresh install has none
     return page(
         request,
         "office_home.html",
         "工作台",
-        t=cov["totals"],
-        groups=cov["by_group"],
-        chase=cov["chase"],
-        days=cov["days_to_deadline"],
-        pending=pending,
-        findings=summary,
-        smtp=bool(request.app.state.settings.smtp),
+        **data,
+        findings=findings,
+        days=deadline_days(now),
+        deadline=(now or {}).get("deadline"),
+        node_name=office_node(request).name,
     )
 
 
@@ -54,10 +73,24 @@ async def queue(request: Request) -> Response:
     state = request.query_params.get("state", "pending")
     if state not in dict(QUEUE_STATES):
         state = "pending"
-    rows = with_names(submission_rows(request.app.state.engine))
-    if state != "all":
-        rows = [s for s in rows if s["review"] == state and (state != "pending" or s["status"] == ACCEPTED)]
-    return page(request, "queue.html", "审核队列", rows=rows, state=state, states=QUEUE_STATES)
+    rows = with_names(submission_rows(request.app.state.engine, under=under_path(request)))
+    if state == "rejected":
+        rows = [s for s in rows if s["review"] == state]
+    elif state != "all":  # a unit's current return only: versions it replaced are history, shown under 全部
+        rows = [s for s in rows if s["review"] == state and s["status"] == ACCEPTED]
+    q = request.query_params.get("q", "").strip()
+    if q:
+        rows = [s for s in rows if q in (s["unit"] or "") or q in s["file_name"]]
+    try:
+        number = max(1, int(request.query_params.get("page", "1")))
+    except ValueError:
+        number = 1
+    pages = max(1, -(-len(rows) // QUEUE_PAGE))
+    number = min(number, pages)
+    shown = mark_late(request, rows[(number - 1) * QUEUE_PAGE : number * QUEUE_PAGE])
+    return page(
+        request, "queue.html", "审核队列", rows=shown, state=state, states=QUEUE_STATES, q=q, total=len(rows), number=number, pages=pages
+    )
 
 
 def _submission(request: Request) -> dict[str, Any]:
@@ -65,8 +98,8 @@ def _submission(request: Request) -> dict[str, Any]:
         sid = int(request.path_params["sid"])
     except ValueError:
         raise HTTPException(404, "没有这份报送。") from None
-    rows = submission_rows(request.app.state.engine, submission_id=sid)
-    if not rows:
+    rows = submission_rows(request.app.state.engine, submission_id=sid, under=under_path(request))
+    if not rows:  # another part's submission is not even confirmed to exist
         raise HTTPException(404, "没有这份报送。")
     return with_names(rows)[0]
 
@@ -82,12 +115,17 @@ async def review(request: Request) -> Response:
         findings = (await run_in_threadpool(r.unit, sub["unit"]))["findings"]
     fields = {f.key: f.header.lstrip("*") for f in request.app.state.form.main.fields}
     systems = [[s.get("row"), *(s.get(k) for k in SYSTEM_KEYS)] for s in submission_systems(engine, sub["id"])]
+    mark_late(request, [sub])
+    current_id = None
+    if sub["status"] == SUPERSEDED and sub["unit"]:
+        current_id = next((r["id"] for r in submission_rows(engine, sub["unit"]) if r["status"] == ACCEPTED), None)
     return page(
         request,
         "review.html",
         f"审核报送 {sub['id']}",
+        current_id=current_id,
         sub=sub,
-        issues=submission_issues(engine, sub["id"]),
+        issues=await run_in_threadpool(shown_issues, request, sub, submission_issues(engine, sub["id"])),
         findings=findings,
         decisions=decisions,
         last=decisions[0] if decisions else None,
@@ -97,12 +135,26 @@ async def review(request: Request) -> Response:
     )
 
 
+def _may_decide(request: Request, sub: dict[str, Any]) -> None:
+    """A superseded version is history; only the unit's reviewer decides, and not while its part is frozen."""
+    from ..workflow.approvals import Steps
+    from ..workflow.rounds import pick
+
+    if sub["status"] == SUPERSEDED:
+        raise UsageError("这份报送已被该单位后来的报送替代，不能再审核；请审核它的当前报送。")
+    roster, engine = live_roster(request), request.app.state.engine
+    unit = roster.get(sub["unit"]) if sub["unit"] else None
+    if unit is not None:
+        Steps(engine, roster, pick(engine), office_node(request), current(request)["username"]).check_reviewer(unit)
+
+
 @requires(*OFFICE)
 async def decision(request: Request) -> Response:
     sub = _submission(request)
     form = await checked_form(request)
     notes = {k.removeprefix("issue-"): str(v) for k, v in form.items() if k.startswith("issue-")}
     try:
+        _may_decide(request, sub)
         done = decide(
             request.app.state.engine,
             sub["id"],
@@ -112,33 +164,43 @@ async def decision(request: Request) -> Response:
             notes,
         )
     except UsageError as exc:
-        flash(request, exc.message, "error")
+        flash(request, exc.message + (f"（{exc.hint}）" if exc.hint else ""), "error")
         return RedirectResponse(f"/office/submissions/{sub['id']}", status_code=303)
-    audit(request, f"review_{done['decision']}", target=str(sub["id"]), detail=done["comment"])
+    audit(request, f"review_{done['decision']}", target=f"{sub['unit']}（报送 {sub['id']}）", detail=done["comment"])
     flash(request, f"报送 {sub['id']}（{sub['unit']}）：{REVIEW_NAMES[done['decision']]}。")
+    return RedirectResponse("/office/submissions", status_code=303)
+
+
+@requires(*OFFICE)
+async def approve_many(request: Request) -> Response:
+    """审核通过 for every ticked submission of the queue, each under the same rules as one at a time."""
+    form = await checked_form(request)
+    engine, who = request.app.state.engine, current(request)["username"]
+    done, refused = [], []
+    for value in form.getlist("sid")[:200]:
+        rows = submission_rows(engine, submission_id=int(value), under=under_path(request)) if str(value).isdigit() else []
+        if not rows:
+            continue  # another part's submission is silently not there
+        sub = rows[0]
+        try:
+            await run_in_threadpool(_may_decide, request, sub)
+            await run_in_threadpool(decide, engine, sub["id"], "approved", None, who)
+        except UsageError as exc:
+            refused.append(f"{sub['id']}（{sub['unit']}）：{exc.message}")
+        else:
+            audit(request, "review_approved", target=f"{sub['unit']}（报送 {sub['id']}）", detail="批量")
+            done.append(sub["id"])
+    flash(
+        request,
+        f"已审核通过 {len(done)} 份报送。" + (f"未通过 {len(refused)} 份：{'；'.join(refused[:5])}" if refused else ""),
+        "error" if refused else "ok",
+    )
     return RedirectResponse("/office/submissions", status_code=303)
 
 
 @requires(*OFFICE)
 async def original(request: Request) -> Response:
     return original_response(request, _submission(request))
-
-
-def _units(request: Request) -> list[dict[str, Any]]:
-    engine = request.app.state.engine
-    with engine.connect() as conn:
-        ids = dict(conn.execute(select(Unit.name, Unit.id)).all())
-    by_unit = {a["unit"]: a for a in accounts.accounts(engine) if a["role"] == "unit"}
-    cov = reports(request).coverage()
-    return [
-        {"unit": u["unit"], "group": u["group"], "status": u["status"], "unit_id": ids.get(u["unit"]), "account": by_unit.get(u["unit"])}
-        for u in cov["units"]
-    ]
-
-
-@requires(*OFFICE)
-async def units(request: Request) -> Response:
-    return page(request, "units.html", "单位与账号", units=await run_in_threadpool(_units, request), issued=None)
 
 
 def _unit_name(request: Request) -> str:
@@ -148,20 +210,7 @@ def _unit_name(request: Request) -> str:
         raise HTTPException(404, "没有这个单位。") from None
     with request.app.state.engine.connect() as conn:
         name = conn.scalar(select(Unit.name).where(Unit.id == uid))
-    if name is None:
-        raise HTTPException(404, "没有这个单位。")
-    return name
-
-
-@requires(*OFFICE)
-async def issue_code(request: Request) -> Response:
-    name = _unit_name(request)
-    await checked_form(request)
-    engine, who = request.app.state.engine, current(request)["username"]
-    existing = next((a for a in accounts.accounts(engine) if a["role"] == "unit" and a["unit"] == name), None)
-    issued = accounts.reset_password(engine, existing["id"], who) if existing else accounts.issue_code(engine, name, who)
-    audit(request, "code_issued", target=name)
-    return page(request, "units.html", "单位与账号", units=await run_in_threadpool(_units, request), issued=issued)
+    return unit_in_part(request, name).name  # outside the office's part: as if it did not exist
 
 
 @requires(*OFFICE)
@@ -169,7 +218,7 @@ async def revoke(request: Request) -> Response:
     await checked_form(request)
     engine, user = request.app.state.engine, current(request)
     target = next((a for a in accounts.accounts(engine) if a["id"] == request.path_params["aid"]), None)
-    if target is None:
+    if target is None or not in_part(request, target["unit"]):  # an account of another part: as if it did not exist
         raise HTTPException(404, "没有这个账号。")
     if target["role"] != "unit" and user["role"] != "admin":
         raise HTTPException(403, "只有管理员可以停用项目办账号。")
@@ -226,29 +275,17 @@ async def unit_report(request: Request) -> Response:
 
 
 @requires(*OFFICE)
-async def remind(request: Request) -> Response:
-    from .mail import send_reminders
-
-    await checked_form(request)
-    settings = request.app.state.settings
-    if not settings.smtp:
-        flash(request, "没有配置邮件服务器（inventory serve --smtp 主机:端口）。", "error")
-        return RedirectResponse("/office", status_code=303)
-    chase = (await run_in_threadpool(reports(request).coverage))["chase"]
-    sent, skipped, failed = await run_in_threadpool(send_reminders, settings.smtp, chase, request.app.state.form)
-    audit(request, "reminders_sent", detail=f"sent {sent}, no e-mail {skipped}, failed {failed}")
-    flash(request, f"已发送催报邮件 {sent} 封；{skipped} 个单位没有邮箱，请电话催报" + (f"；{failed} 封发送失败" if failed else "") + "。")
-    return RedirectResponse("/office", status_code=303)
-
-
-@requires(*OFFICE)
 async def questions_page(request: Request) -> Response:
-    return page(request, "questions.html", "单位提问", questions=questions(request.app.state.engine))
+    mine = [q for q in questions(request.app.state.engine) if in_part(request, q["unit"])]
+    return page(request, "questions.html", "单位提问", questions=mine)
 
 
 @requires(*OFFICE)
 async def answer_question(request: Request) -> Response:
     form = await checked_form(request)
+    asked = next((q for q in questions(request.app.state.engine) if q["id"] == request.path_params["qid"]), None)
+    if asked is None or not in_part(request, asked["unit"]):
+        raise HTTPException(404, "没有这个问题。")
     try:
         answer(request.app.state.engine, request.path_params["qid"], str(form.get("answer", "")), current(request)["username"])
     except UsageError as exc:
@@ -259,10 +296,20 @@ async def answer_question(request: Request) -> Response:
     return RedirectResponse("/office/questions", status_code=303)
 
 
+def _staff(request: Request) -> list[dict[str, Any]]:
+    """Office accounts of the admin's part: those whose node lies in it (the province's only at the root)."""
+    root = under_path(request) is None
+    return [
+        a
+        for a in accounts.accounts(request.app.state.engine)
+        if a["role"] != "unit" and (root if a["unit"] is None else in_part(request, a["unit"]))
+    ]
+
+
 @requires("admin")
 async def staff(request: Request) -> Response:
-    rows = [a for a in accounts.accounts(request.app.state.engine) if a["role"] != "unit"]
-    return page(request, "accounts.html", "项目办账号", staff=rows)
+    offices = [u for u in live_roster(request).subtree(office_node(request)) if u.is_government or live_roster(request).children(u)]
+    return page(request, "accounts.html", "项目办账号", staff=_staff(request), offices=offices[:2000], node=office_node(request))
 
 
 @requires("admin")
@@ -272,38 +319,38 @@ async def add_staff(request: Request) -> Response:
     try:
         if role not in OFFICE:
             raise UsageError("角色只能是审核人或管理员。")
+        node = office_node(request)
+        chosen = str(form.get("node", "")).strip()
+        if chosen and chosen != node.code:  # a node of its own part only
+            wanted = live_roster(request).by_code.get(chosen)
+            if wanted is None or not wanted.within(node):
+                raise UsageError("只能为本级及下级单位新建项目办账号。")
+            node = wanted
+        unit = None if node.parent is None else node.name
         made = await run_in_threadpool(
-            accounts.create_account, request.app.state.engine, str(form.get("username", "")), role, None, str(form.get("password", ""))
+            accounts.create_account, request.app.state.engine, str(form.get("username", "")), role, unit, str(form.get("password", ""))
         )
     except UsageError as exc:
         flash(request, exc.message, "error")
     else:
-        audit(request, "account_created", target=made["username"], detail=role)
-        flash(request, f"已创建账号“{made['username']}”。")
+        audit(request, "account_created", target=made["username"], detail=f"{role}，{node.name}")
+        flash(request, f"已创建账号“{made['username']}”（{node.name}）。")
     return RedirectResponse("/office/accounts", status_code=303)
-
-
-@requires("admin")
-async def audit_page(request: Request) -> Response:
-    return page(request, "audit.html", "操作日志", rows=entries(request.app.state.engine))
 
 
 routes = [
     Route("/office", dashboard),
     Route("/office/submissions", queue),
+    Route("/office/submissions/approve", approve_many, methods=["POST"]),
     Route("/office/submissions/{sid}", review),
     Route("/office/submissions/{sid}/decision", decision, methods=["POST"]),
     Route("/office/submissions/{sid}/original", original),
-    Route("/office/units", units),
-    Route("/office/units/{uid}/code", issue_code, methods=["POST"]),
     Route("/office/accounts/{aid:int}/revoke", revoke, methods=["POST"]),
     Route("/office/reports", reports_page),
     Route("/office/reports/unit/{uid}.html", unit_report),
     Route("/office/reports/{kind}.{fmt}", report),
-    Route("/office/remind", remind, methods=["POST"]),
     Route("/office/questions", questions_page),
     Route("/office/questions/{qid:int}/answer", answer_question, methods=["POST"]),
     Route("/office/accounts", staff, methods=["GET"]),
     Route("/office/accounts", add_staff, methods=["POST"]),
-    Route("/office/audit", audit_page),
 ]

@@ -39,23 +39,72 @@ def original_path(request: Request, sha: str) -> Path:
     return request.app.state.settings.files / "originals" / f"{sha}.xlsx"
 
 
-def reports(request: Request) -> Any:
-    """The round's report data, cached until a submission, a status or a finding review changes."""
-    from ..report import Reports
+def data_key(engine: Any, reviews: bool) -> tuple[Any, ...]:
+    """What the report data depends on: submissions, finding reviews, the tree, the rounds; with
+    `reviews`, also the decisions on returns and the approval steps (they change states, not findings)."""
+    from ..store.models import Decision, NodeApproval
+    from ..store.units import get_setting
 
-    state = request.app.state
-    with state.engine.connect() as conn:
+    with engine.connect() as conn:
         key = (
             conn.scalar(select(func.max(Submission.id))),
             conn.scalar(select(func.count()).select_from(Submission).where(Submission.status == ACCEPTED)),
             conn.scalar(select(func.max(FindingReview.id))),
-            tuple(conn.execute(select(Round.id, Round.status)).all()),  # a round opened or closed
+            get_setting(conn, "units_version"),
+            tuple(conn.execute(select(Round.id, Round.status, Round.deadline)).all()),  # a round opened, closed or moved
         )
+        if reviews:
+            key += (conn.scalar(select(func.max(Decision.id))), conn.scalar(select(func.max(NodeApproval.id))))
+    return key
+
+
+def finding_summary(request: Request) -> Any:
+    """The findings by kind for the office's part: kept across reviews and approval steps, which
+    change no finding (the province's findings take seconds to make; a review should not redo them)."""
+    from .scoping import office_node
+
+    state = request.app.state
+    key = (data_key(state.engine, reviews=False), office_node(request).code)
+    held = getattr(state, "finding_summaries", None)
+    if held is None:
+        held = state.finding_summaries = {}
+    if key not in held:
+        summary = reports(request).issues()["summary"]
+        if len(held) > 32:
+            held.clear()
+        held[key] = summary
+    return held[key]
+
+
+def reports(request: Request) -> Any:
+    """The round's report data for the signed-in office's part of the tree, cached until a
+    submission, a review, an approval step, the tree or a finding review changes."""
+    from ..report import Reports
+    from .scoping import live_roster, office_node
+
+    state = request.app.state
+    node = office_node(request)
+    key = data_key(state.engine, reviews=True)
     cached = state.report_cache
     if cached.get("key") != key:
         cached.clear()
-        cached.update(key=key, reports=Reports(state.engine, form=state.form, roster=state.roster))
-    return cached["reports"]
+        cached["key"] = key
+    if node.code not in cached:
+        cached[node.code] = Reports(state.engine, form=state.form, roster=live_roster(request), under=node)
+    return cached[node.code]
+
+
+def memo(request: Request, name: str, make: Any) -> Any:
+    """What a page derives from the office's report data, made once until the data changes (the cache
+    is cleared with the report data itself)."""
+    from .scoping import office_node
+
+    r = reports(request)  # first: a change of the data clears the cache
+    key = ("memo", office_node(request).code, name)
+    cached = request.app.state.report_cache
+    if key not in cached:
+        cached[key] = make(r)
+    return cached[key]
 
 
 async def report_response(request: Request, kind: str, fmt: str, unit: str | None = None, data: dict[str, Any] | None = None) -> Response:

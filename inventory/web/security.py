@@ -102,6 +102,7 @@ def audit(request: Request, action: str, target: str | None = None, detail: str 
         address=address(request),
         target=target,
         detail=detail,
+        unit=user.get("unit") if user else None,  # whose part of the tree: an office reads its own part's entries
     )
 
 

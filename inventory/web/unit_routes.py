@@ -21,13 +21,16 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from ..form.issues import make_issue
 from ..intake.bounded import validate_bounded
+from ..intake.safeopen import not_a_workbook
 from ..store.importer import Importer
 from ..store.questions import questions
 from ..store.submissions import submission_issues
 from ..workflow.reviews import REVIEW_NAMES, latest, review_state, submission_rows
-from ..workflow.rounds import pick
-from .pages import flash, page, with_names
+from ..workflow.rounds import live_deadline, pick
+from .issue_view import shown_issues
+from .pages import flash, mark_late, page, with_names
 from .reporting import XLSX, original_path, original_response, report_response
 from .security import audit, checked_form, current, requires
 
@@ -61,12 +64,13 @@ async def unit_home(request: Request) -> Response:
     current_sub = next((h for h in history if h["status"] == "accepted"), None) or (history[0] if history else None)
     decision = latest(engine, [current_sub["id"]]).get(current_sub["id"]) if current_sub else None
     state = review_state(current_sub["status"], decision) if current_sub else "not_submitted"
-    now = pick(engine)  # the open round's deadline; the form's before rounds were kept
-    deadline = (now or {}).get("deadline") or request.app.state.form.round.get("deadline")
+    deadline = live_deadline(pick(engine))  # the open round's, once the office has set one
+    locked = _locked(engine, user["unit"])
     return page(
         request,
         "unit_home.html",
         user["unit"],
+        locked=locked,
         unit=user["unit"],
         history=history,
         current=current_sub,
@@ -118,6 +122,11 @@ async def upload(request: Request) -> Response:
         flash(request, "请选择要上传的文件。", "error")
         return RedirectResponse("/unit", status_code=303)
     name = display_name(sent.filename)
+    locked = await run_in_threadpool(_locked, request.app.state.engine, current(request)["unit"])
+    if locked:  # an approved return (or a part submitted upward) takes no new upload until it is reopened
+        audit(request, "upload_refused", detail=f"{name}：{locked}")
+        reason = f"{locked}，不能再上传新的报表。如确需修改，请联系上级项目办重新打开或退回。"
+        return page(request, "unit_refused.html", "未接收", file_name=name, reason=reason, issues=[])
     incoming = settings.files / "incoming"
     incoming.mkdir(parents=True, exist_ok=True)
     path = incoming / f"{uuid.uuid4().hex}.xlsx"
@@ -132,6 +141,13 @@ async def upload(request: Request) -> Response:
         path.unlink(missing_ok=True)
         flash(request, f"文件太大（上限 {round(settings.max_upload / 1024 / 1024)} MB）。", "error")
         return RedirectResponse("/unit", status_code=303)
+    wrong = not_a_workbook(path)
+    if wrong:  # not a workbook at all: said at once, nothing numbered or kept
+        path.unlink(missing_ok=True)
+        issue = make_issue(wrong, file=name)
+        audit(request, "upload_refused", detail=f"{name}：{wrong}")
+        reason = f"“{name}”{issue.message}。{issue.hint or ''}只接受填好的 .xlsx 报表。"
+        return page(request, "unit_refused.html", "未接收", file_name=name, reason=reason, issues=[])
     user = current(request)
     outcome = await run_in_threadpool(receive, request.app.state, path, name, user)
     audit(request, "upload", target=str(outcome.get("submission_id") or ""), detail=f"{name}：{outcome['status']}")
@@ -143,6 +159,17 @@ async def upload(request: Request) -> Response:
     if outcome["status"] == "unchanged":
         flash(request, "这个文件和之前上传的一模一样，结果见下。", "info")
     return RedirectResponse(f"/unit/submissions/{outcome['submission_id']}", status_code=303)
+
+
+def _locked(engine: Any, unit: str) -> str | None:
+    from sqlalchemy import select
+
+    from ..store.current import current_round_id, lock_reason
+    from ..store.models import Unit
+
+    with engine.connect() as conn:
+        row = conn.execute(select(Unit.id, Unit.path).where(Unit.name == unit)).first()
+        return lock_reason(conn, row.id, current_round_id(conn), row.path) if row else None
 
 
 def receive(state: Any, path: Path, name: str, user: dict[str, Any]) -> dict[str, Any]:
@@ -168,6 +195,10 @@ def receive(state: Any, path: Path, name: str, user: dict[str, Any]) -> dict[str
     if report.unit is None:
         report.unit = unit  # an unreadable or unnamed return still belongs to who sent it
     result = Importer(state.engine, validator, operator=user["username"]).store(kept, report, name=name)
+    if result.submission_id is None:  # locked meanwhile, or the database was busy: nothing stored
+        if result.status == "failed":
+            return {"status": "failed"}
+        return {"status": "refused", "reason": f"{result.note or '没有保存'}，不能再上传新的报表。", "issues": []}
     if result.stored_as and result.stored_as != sha:  # last round's file sent again: kept under this round's key too
         again = kept.with_name(f"{result.stored_as}.xlsx")
         if not again.exists():
@@ -182,11 +213,8 @@ async def submission(request: Request) -> Response:
     decision = latest(engine, [sub["id"]]).get(sub["id"])
     issues = submission_issues(engine, sub["id"])
     sub["issues_count"] = len(issues)
-    links = request.app.state.faq_links()
-    fields = request.app.state.field_titles
-    for i in issues:
-        i["faq"] = links.get(i["code"])
-        i["field_title"] = fields.get(i["field"])
+    issues = await run_in_threadpool(shown_issues, request, sub, issues)
+    mark_late(request, [sub])
     return page(request, "unit_submission.html", f"报送 {sub['id']}", sub=sub, issues=issues, decision=decision, note=None)
 
 

@@ -53,7 +53,7 @@ class Steps:
             raise UsageError(f"“{target.name}”不在本轮调查范围内。")
         return st
 
-    def _reviewed_by_me(self, target: Unit) -> NodeStatus:
+    def check_reviewer(self, target: Unit) -> NodeStatus:
         """The target's status, after checking that this office is the one that reviews it."""
         st = self._status(target)
         reviewer = self._board().scope.reviewer(target)
@@ -71,7 +71,8 @@ class Steps:
             raise UsageError(f"{why}，不能再改动。", hint="如确需修改，请上级项目办退回或重新打开。")
 
     def _log(self, target: Unit, action: str, reason: str | None) -> None:
-        record(self.engine, f"review_{action}", actor=self.operator or self.office.name, role="office", target=target.name, detail=reason)
+        who = {"actor": self.operator or self.office.name, "role": "office", "unit": self.office.name}
+        record(self.engine, f"review_{action}", target=target.name, detail=reason, **who)
 
     def _node_step(self, target: Unit, action: str, reason: str | None) -> None:
         node_step(self.engine, self.round_id, target, action, reason, self.operator)
@@ -86,7 +87,7 @@ class Steps:
     # -- the steps --
 
     def approve(self, target: Unit, reason: str | None = None) -> NodeStatus:
-        st = self._reviewed_by_me(target)
+        st = self.check_reviewer(target)
         if st.office:
             if st.state != "submitted":
                 raise UsageError(f"“{target.name}”还没有报上级审核（当前：{st.state_name}），不能审核通过。")
@@ -103,7 +104,7 @@ class Steps:
 
     def send_back(self, target: Unit, reason: str) -> NodeStatus:
         reason = _reason(reason, "退回")
-        st = self._reviewed_by_me(target)
+        st = self.check_reviewer(target)
         if st.office:
             if st.state not in ("submitted", "approved"):
                 raise UsageError(f"“{target.name}”还没有报上级审核（当前：{st.state_name}），无需退回。")
@@ -116,14 +117,14 @@ class Steps:
 
     def exempt(self, target: Unit, reason: str) -> NodeStatus:
         reason = _reason(reason, "免报")
-        st = self._reviewed_by_me(target)
+        st = self.check_reviewer(target)
         if st.state in ("approved", "submitted"):
             raise UsageError(f"“{target.name}”已{st.state_name}，不能再设为免报。")
         self._node_step(target, "exempted", reason)
         return self._after(target, "exempt", reason)
 
     def include(self, target: Unit) -> NodeStatus:
-        st = self._reviewed_by_me(target)
+        st = self.check_reviewer(target)
         if st.state != "exempt":
             raise UsageError(f"“{target.name}”不是免报状态。")
         self._node_step(target, "included", None)
@@ -139,7 +140,7 @@ class Steps:
             self._not_frozen_above(target)
             self._node_step(target, "reopened", reason)
             return self._after(target, "reopen", reason)
-        st = self._reviewed_by_me(target)
+        st = self.check_reviewer(target)
         if st.state != "approved":
             raise UsageError(f"“{target.name}”不是“已通过”状态（当前：{st.state_name}），无需重新打开。")
         if st.office:

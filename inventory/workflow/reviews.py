@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from ..errors import UsageError
 from ..store.models import Decision, IssueRecord, Round, Submission, Unit
+from .states import STATE_NAMES
 
 DECISIONS = ("approved", "returned")
-REVIEW_NAMES = {"pending": "待审", "returned": "退回修改", "approved": "已通过", "rejected": "校验未通过"}
+REVIEW_NAMES = {k: STATE_NAMES[k] for k in ("pending", "returned", "approved", "rejected")}  # the one vocabulary
 
 
 def _now() -> dt.datetime:
@@ -96,8 +97,11 @@ def review_state(status: str, decision: dict[str, Any] | None) -> str:
     return decision["decision"] if decision else "pending"
 
 
-def submission_rows(engine: Engine, unit: str | None = None, submission_id: int | None = None) -> list[dict[str, Any]]:
-    """The submission history, newest first (for `inventory submissions list`); one unit's, or one submission."""
+def submission_rows(
+    engine: Engine, unit: str | None = None, submission_id: int | None = None, under: str | None = None
+) -> list[dict[str, Any]]:
+    """The submission history, newest first (for `inventory submissions list`); one unit's, or one
+    submission; `under`: only units whose tree path starts with it (an office's part)."""
     q = (
         select(Submission, Unit.name, Round.key)
         .join(Unit, Submission.unit_id == Unit.id, isouter=True)
@@ -108,6 +112,8 @@ def submission_rows(engine: Engine, unit: str | None = None, submission_id: int 
         q = q.where(Unit.name == unit)
     if submission_id is not None:
         q = q.where(Submission.id == submission_id)
+    if under is not None:
+        q = q.where(Unit.path.startswith(under, autoescape=True))
     decisions = latest(engine, [submission_id] if submission_id is not None else None)
     with Session(engine) as session:
         out = []

@@ -110,3 +110,28 @@ def close_round(engine: Engine, key: str | None = None) -> dict[str, Any]:
     with engine.begin() as conn:
         conn.execute(update(Round).where(Round.id == r["id"]).values(status="closed", closed_at=dt.datetime.now(dt.UTC)))
     return pick(engine, r["key"])
+
+
+def set_deadline(engine: Engine, deadline: dt.date | None, key: str | None = None) -> dict[str, Any]:
+    """Move (or clear) a round's deadline for returns: the open round unless one is named."""
+    r = pick(engine, key)
+    if r is None:
+        raise UsageError("还没有调查轮次，请先开启一轮（填写名称、数据统计截止日期和报送截止日期）。")
+    if deadline and r["as_of"] and deadline < dt.date.fromisoformat(r["as_of"]):
+        raise UsageError("报送截止日期不能早于数据统计截止日期。")
+    with engine.begin() as conn:
+        conn.execute(update(Round).where(Round.id == r["id"]).values(deadline=deadline))
+    return pick(engine, r["key"])
+
+
+def live_deadline(round_: dict[str, Any] | None) -> dt.date | None:
+    """The round's deadline for returns, when it is one: a date before the round was opened is a
+    setting carried over (a fresh database's first round takes the form's old date) and not a
+    deadline anyone can meet, so it counts as unset until the office sets one."""
+    if not round_ or not round_.get("deadline"):
+        return None
+    deadline = dt.date.fromisoformat(round_["deadline"])
+    opened = round_.get("opened_at")
+    if opened and deadline < dt.datetime.fromisoformat(opened).astimezone(dt.timezone(dt.timedelta(hours=8))).date():
+        return None
+    return deadline

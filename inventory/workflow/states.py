@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import Engine, select, true
 from sqlalchemy.orm import Session
 
+from ..beijing import aware as _aware
+from ..beijing import day_end
 from ..form.roster import Roster, Unit
 from ..store.models import ACCEPTED, Decision, NodeApproval, Submission
 from ..store.models import Unit as UnitRow
@@ -197,19 +199,11 @@ class Board:
         and the deadline has passed."""
         if deadline is None or not st.reporter or st.state == "exempt":
             return False
-        cutoff = dt.datetime.combine(deadline + dt.timedelta(days=1), dt.time(), tzinfo=BEIJING)
+        cutoff = day_end(deadline)
         first = min((s.received_at for s in st.submissions if s.status != "rejected"), default=None)
         if first is None:
             return dt.datetime.now(dt.UTC) >= cutoff
         return _aware(first) >= cutoff
-
-
-BEIJING = dt.timezone(dt.timedelta(hours=8), "北京时间")
-
-
-def _aware(t: dt.datetime) -> dt.datetime:
-    """An instant as stored: SQLite hands back naive times, written in UTC."""
-    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
 
 
 def _return_state(st: NodeStatus) -> str:

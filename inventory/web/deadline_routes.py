@@ -1,0 +1,183 @@
+"""Deadline week on the office's pages: the round and its deadline (shown to every office, set by the
+province's admin), the 催报 list with a preview of every message before anything is sent (by e-mail,
+or ready to paste into 企业微信/钉钉/短信), and each unit's contact, editable where it is listed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from ..beijing import today
+from ..errors import UsageError
+from ..report.reminders import reminder
+from ..store.units import set_contact
+from ..workflow.rounds import live_deadline, open_round, pick, set_deadline
+from .pages import flash, page
+from .reporting import memo, reports
+from .scoping import office_node, under_path, unit_in_part
+from .security import OFFICE, audit, checked_form, current, requires
+
+REMIND_PAGE = 100
+
+
+def _date(text: str, what: str) -> dt.date | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{what}“{text}”格式不对，请写成 YYYY-MM-DD，如 2026-06-30。") from None
+
+
+def deadline_days(round_: dict[str, Any] | None) -> int | None:
+    """Days left to the open round's deadline (negative: past it); None when no open round sets one."""
+    deadline = live_deadline(round_)
+    if deadline is None or round_ is None or round_.get("status") != "open":
+        return None
+    return (deadline - today()).days
+
+
+@requires(*OFFICE)
+async def round_page(request: Request) -> Response:
+    from ..workflow.rounds import rounds
+
+    engine = request.app.state.engine
+    now = pick(engine)
+    root = under_path(request) is None and current(request)["role"] == "admin"
+    return page(request, "round.html", "轮次与截止日期", now=now, all_rounds=rounds(engine), days=deadline_days(now), may_set=root)
+
+
+@requires("admin")
+async def round_set(request: Request) -> Response:
+    if under_path(request) is not None:
+        raise HTTPException(403, "轮次和截止日期由省级项目办设置。")
+    form = await checked_form(request)
+    engine = request.app.state.engine
+    try:
+        deadline = _date(str(form.get("deadline", "")), "报送截止日期")
+        if pick(engine) is None or form.get("new"):
+            as_of = _date(str(form.get("as_of", "")), "数据统计截止日期")
+            name = str(form.get("name", "")).strip() or "摸底评估"
+            made = open_round(engine, str(form.get("key", "")), name, as_of, deadline, "all", request.app.state.form.version)
+        else:
+            made = set_deadline(engine, deadline)
+    except UsageError as exc:
+        flash(request, exc.message, "error")
+    else:
+        audit(request, "round_set", target=made["name"], detail=f"报送截止 {made['deadline'] or '未设'}")
+        flash(request, f"已保存：{made['name']}，报送截止日期 {made['deadline'] or '未设置'}。")
+    return RedirectResponse("/office/round", status_code=303)
+
+
+def _messages(request: Request) -> list[dict[str, Any]]:
+    r = reports(request)
+    cov = memo(request, "coverage", lambda r: r.coverage())
+    now = pick(request.app.state.engine)
+    settings, node = request.app.state.settings, office_node(request)
+    office = f"{node.short_name}项目办" if node.parent is not None else str(request.app.state.form.round.get("contact", "项目办"))
+    base = settings.public_url or str(request.base_url).rstrip("/")
+    deadline = now["deadline"] if now and deadline_days(now) is not None else None
+    name = now["name"] if now else r.round_name
+    return [dict(reminder(c, name, deadline, base + "/login", office), late=c["late"], state=c["state"]) for c in cov["chase"]]
+
+
+@requires(*OFFICE)
+async def remind_preview(request: Request) -> Response:
+    messages = await run_in_threadpool(_messages, request)
+    q = request.query_params.get("q", "").strip()
+    if q:
+        messages = [m for m in messages if q in m["unit"]]
+    total = len(messages)
+    try:
+        number = max(1, int(request.query_params.get("page", "1")))
+    except ValueError:
+        number = 1
+    pages = max(1, -(-total // REMIND_PAGE))
+    number = min(number, pages)
+    messages = messages[(number - 1) * REMIND_PAGE : number * REMIND_PAGE]
+    audit(request, "reminders_previewed", detail=f"{total} 个单位")
+    from ..store.units import unit_ids
+
+    with request.app.state.engine.connect() as conn:
+        ids = unit_ids(conn, [m["unit"] for m in messages])
+    return page(
+        request,
+        "remind.html",
+        "催报",
+        messages=messages,
+        smtp=bool(request.app.state.settings.smtp),
+        q=q,
+        unit_ids=ids,
+        total=total,
+        number=number,
+        pages=pages,
+    )
+
+
+@requires(*OFFICE)
+async def remind(request: Request) -> Response:
+    from .mail import send_reminders
+
+    form = await checked_form(request)
+    settings = request.app.state.settings
+    if not settings.smtp:
+        flash(request, "没有配置邮件服务器（inventory serve --smtp 主机:端口），请复制每个单位的催报消息发送。", "error")
+        return RedirectResponse("/office/remind", status_code=303)
+    chosen = set(form.getlist("unit"))
+    messages = [m for m in await run_in_threadpool(_messages, request) if m["unit"] in chosen]  # only what was previewed and ticked
+    if not messages:
+        flash(request, "请先勾选要发催报邮件的单位。", "error")
+        return RedirectResponse("/office/remind", status_code=303)
+    try:
+        sent, skipped, failed = await run_in_threadpool(send_reminders, settings, messages)
+    except OSError as exc:
+        flash(request, f"连接邮件服务器失败：{exc}。请检查 --smtp、--smtp-tls 和账号设置。", "error")
+        return RedirectResponse("/office/remind", status_code=303)
+    audit(
+        request,
+        "reminders_sent",
+        detail=f"发送 {sent} 封，无邮箱 {skipped} 个，失败 {failed} 封：{'、'.join(m['unit'] for m in messages)[:1500]}",
+    )
+    flash(request, f"已发送催报邮件 {sent} 封；{skipped} 个单位没有邮箱，请电话催报" + (f"；{failed} 封发送失败" if failed else "") + "。")
+    return RedirectResponse("/office/remind", status_code=303)
+
+
+@requires(*OFFICE)
+async def contact(request: Request) -> Response:
+    from sqlalchemy import select
+
+    from ..store.models import Unit
+
+    try:
+        uid = int(request.path_params["uid"])
+    except ValueError:
+        raise HTTPException(404, "没有这个单位。") from None
+    with request.app.state.engine.connect() as conn:
+        name = conn.scalar(select(Unit.name).where(Unit.id == uid))
+    unit = unit_in_part(request, name)
+    form = await checked_form(request)
+    values = [str(form.get(k, "")).strip()[:200] or None for k in ("name", "phone", "email")]
+    if values[2] and "@" not in values[2]:
+        flash(request, f"邮箱“{values[2]}”格式不对。", "error")
+    else:
+        await run_in_threadpool(set_contact, request.app.state.engine, unit.name, *values)
+        audit(request, "contact_set", target=unit.name, detail="，".join(v or "" for v in values))
+        flash(request, f"已保存 {unit.name} 的联系人。")
+    back = str(form.get("back", "/office/units"))
+    return RedirectResponse(back if back in ("/office/units", "/office/remind") else "/office/units", status_code=303)
+
+
+routes = [
+    Route("/office/round", round_page, methods=["GET"]),
+    Route("/office/round", round_set, methods=["POST"]),
+    Route("/office/remind", remind_preview, methods=["GET"]),
+    Route("/office/remind", remind, methods=["POST"]),
+    Route("/office/units/{uid}/contact", contact, methods=["POST"]),
+]

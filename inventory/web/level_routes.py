@@ -1,0 +1,88 @@
+"""Approval up the tree on the office's pages: the office's own state and its direct children's,
+and the steps the library takes (approve a child's return or part, send it back or exempt it with a
+reason, include it again, reopen it, submit the office's own part upward once every child is done).
+Each step is `workflow.approvals.Steps`, the same as `inventory review ...`."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from ..errors import UsageError
+from ..workflow.approvals import ACTIONS, Steps
+from ..workflow.rounds import pick
+from ..workflow.states import STATE_HELP, Board
+from .pages import flash, page
+from .scoping import live_roster, office_node
+from .security import OFFICE, checked_form, current, requires
+
+
+@requires(*OFFICE)
+async def levels(request: Request) -> Response:
+    engine, roster, node = request.app.state.engine, live_roster(request), office_node(request)
+    round_ = pick(engine)
+
+    def read() -> tuple[object, list[object]]:
+        board = Board(engine, roster, round_, node)
+        statuses = board.statuses
+        own = statuses.get(node.name)
+        return own, [statuses[k.name] for k in board.scope.children(node) if k.name in statuses]
+
+    own, children = await run_in_threadpool(read)
+    return page(
+        request,
+        "levels.html",
+        "逐级审核",
+        own=own,
+        children=children,
+        node=node,
+        parent=roster.parent_of(node),
+        round=round_,
+        actions=ACTIONS,
+        state_help=STATE_HELP,
+    )
+
+
+@requires(*OFFICE)
+async def step(request: Request) -> Response:
+    action = request.path_params["action"]
+    roster, node = live_roster(request), office_node(request)
+    target = roster.by_code.get(request.path_params["code"])
+    if target is None or not target.within(node) or action not in ACTIONS:
+        raise HTTPException(404, "没有这个单位。")  # another part's unit is not even confirmed to exist
+    form = await checked_form(request)
+    reason = str(form.get("reason", ""))
+    engine = request.app.state.engine
+    steps = Steps(engine, roster, pick(engine), node, current(request)["username"])
+
+    def take() -> object:
+        if action == "submit":
+            if target.code != node.code:
+                raise UsageError("只能把本级的部分报上级审核。")
+            return steps.submit()
+        if target.code == node.code and action != "reopen":
+            raise UsageError("本级的部分由上级项目办审核。")
+        return {
+            "approve": lambda: steps.approve(target, reason.strip() or None),
+            "return": lambda: steps.send_back(target, reason),
+            "exempt": lambda: steps.exempt(target, reason),
+            "include": lambda: steps.include(target),
+            "reopen": lambda: steps.reopen(target, reason),
+        }[action]()
+
+    try:
+        st = await run_in_threadpool(take)
+    except UsageError as exc:
+        flash(request, exc.message + (f"（{exc.hint}）" if exc.hint else ""), "error")
+    else:
+        flash(request, f"{target.name}：{ACTIONS[action]}，现在是“{st.state_name}”。")  # type: ignore[attr-defined]
+    return RedirectResponse("/office/levels", status_code=303)
+
+
+routes = [
+    Route("/office/levels", levels),
+    Route("/office/levels/{code}/{action}", step, methods=["POST"]),
+]

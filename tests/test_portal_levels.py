@@ -1,0 +1,229 @@
+"""The portal in levels: an office account carries a node of the tree and every office page reads
+and acts inside that node's part only; approval up the tree from the office's pages. On SQLite and
+PostgreSQL, one portal per database for the whole module (set up once, then every route tried)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import _pg_database
+from test_portal import Browser, make_return, sid_of, upload
+
+from inventory.store import accounts
+from inventory.store.audit import AuditFilter, entries
+from inventory.web import Settings, create_app
+from inventory.web.server import prepare
+
+XINGYANG, LUOJIANG, DEYANG = "德阳市旌阳区人民政府", "德阳市罗江区人民政府", "德阳市人民政府"
+A_UNIT, B_UNIT, C_UNIT = "德阳市旌阳区教育和体育局", "德阳市罗江区教育和体育局", "德阳市教育局"
+PASSWORD = "office-pass-1234"
+
+
+def _unit_browser(app, name):
+    issued = accounts.issue_code(app.state.engine, name, "test")
+    b = Browser(app)
+    b.post("/login/code", {"code": issued["code"]}, page="/login")
+    r = b.post("/password", {"new": "unit-pass-1234", "again": "unit-pass-1234"}, page="/password")
+    assert r.url.path == "/unit", r.text
+    return b
+
+
+def _office(app, username, node):
+    accounts.create_account(app.state.engine, username, "admin", node, PASSWORD)
+    b = Browser(app)
+    assert b.login(username, PASSWORD).url.path == "/office"
+    return b
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def world(request, tmp_path_factory, form, roster):
+    """Three offices (a county, its sibling, their city), three units with a return each and a question."""
+    tmp = tmp_path_factory.mktemp(request.param)
+    if request.param == "sqlite":
+        url, gen = f"sqlite:///{tmp / 'levels.db'}", None
+    else:
+        gen = _pg_database()
+        url = next(gen)
+    settings = Settings(db=url, files=tmp / "files", max_upload=2 * 1024 * 1024)
+    admin = prepare(settings)
+    app = create_app(settings)
+    province = Browser(app)
+    province.login(*admin)
+    offices = {
+        "旌阳": _office(app, "旌阳区项目办", XINGYANG),
+        "罗江": _office(app, "罗江区项目办", LUOJIANG),
+        "德阳": _office(app, "德阳市项目办", DEYANG),
+    }
+    units, subs, ids = {}, {}, {}
+    for key, name in (("A", A_UNIT), ("B", B_UNIT), ("C", C_UNIT)):
+        units[key] = _unit_browser(app, name)
+        subs[key] = sid_of(upload(units[key], make_return(tmp, form, roster, name, f"{key}.xlsx")))
+        units[key].post("/questions", {"question": f"{key} 的问题：运维金额怎么填？"}, page="/unit")
+    from sqlalchemy import select
+
+    from inventory.store.models import Question, Unit
+
+    with app.state.engine.connect() as conn:
+        ids = dict(conn.execute(select(Unit.name, Unit.id).where(Unit.name.in_([A_UNIT, B_UNIT, C_UNIT]))).all())
+        questions = {name: qid for qid, name in conn.execute(select(Question.id, Unit.name).join(Unit, Question.unit_id == Unit.id))}
+    acc = {a["unit"]: a["id"] for a in accounts.accounts(app.state.engine) if a["role"] == "unit"}
+    yield {
+        "app": app,
+        "province": province,
+        "offices": offices,
+        "units": units,
+        "subs": subs,
+        "ids": ids,
+        "questions": questions,
+        "accounts": acc,
+        "codes": {k: roster.get(v).code for k, v in (("A", A_UNIT), ("B", B_UNIT), ("C", C_UNIT))},
+    }
+    if gen is not None:
+        gen.close()
+
+
+# every office route that names something: (method, path template, form data); {sid} {uid} {aid} {qid} {code} of the target
+NAMED_ROUTES = [
+    ("GET", "/office/submissions/{sid}", None),
+    ("GET", "/office/submissions/{sid}/original", None),
+    ("POST", "/office/submissions/{sid}/decision", {"decision": "approved"}),
+    ("POST", "/office/units/{uid}/code", {}),
+    ("POST", "/office/units/{uid}/contact", {"name": "x", "phone": "1", "email": "a@b.cn"}),
+    ("GET", "/office/reports/unit/{uid}.html", None),
+    ("GET", "/office/units/{uid}/files.zip", None),
+    ("POST", "/office/accounts/{aid}/revoke", {}),
+    ("POST", "/office/questions/{qid}/answer", {"answer": "越权的答复"}),
+    *(("POST", f"/office/levels/{{code}}/{action}", {"reason": "越权"}) for action in ("approve", "return", "exempt", "include", "reopen")),
+]
+# every office page that lists things: none may name another part's unit
+LIST_ROUTES = [
+    "/office",
+    "/office/submissions?state=all",
+    "/office/units",
+    "/office/levels",
+    "/office/questions",
+    "/office/audit",
+    "/office/accounts",
+    "/office/reports/coverage.json",
+    "/office/reports/inventory.json",
+    "/office/remind",
+    "/office/round",
+]
+
+
+def _fill(path, w, key):
+    name = {"A": A_UNIT, "B": B_UNIT, "C": C_UNIT}[key]
+    return path.format(sid=w["subs"][key], uid=w["ids"][name], aid=w["accounts"][name], qid=w["questions"][name], code=w["codes"][key])
+
+
+@pytest.mark.parametrize(("method", "path", "data"), NAMED_ROUTES, ids=[f"{m} {p}" for m, p, _ in NAMED_ROUTES])
+@pytest.mark.parametrize("target", ["A", "C"], ids=["sibling", "parent"])
+def test_a_county_office_never_reaches_a_sibling_s_or_its_parent_s_data(world, method, path, data, target):
+    """罗江区 office: 旌阳区's unit (a sibling's part) and 德阳市's own department (its parent's) do not exist for it."""
+    b = world["offices"]["罗江"]
+    url = _fill(path, world, target)
+    r = b.get(url) if method == "GET" else b.post(url, data, page="/office")
+    assert r.status_code == 404, (url, r.status_code)
+    assert {"A": A_UNIT, "C": C_UNIT}[target] not in r.text
+
+
+@pytest.mark.parametrize("path", LIST_ROUTES)
+def test_a_county_office_s_lists_hold_its_part_only(world, path):
+    b = world["offices"]["罗江"]
+    r = b.get(path)
+    assert r.status_code == 200, path
+    assert A_UNIT not in r.text and C_UNIT not in r.text and "德阳市经济和信息化局" not in r.text, path
+
+
+@pytest.mark.parametrize("kind", ["issues", "brief"])
+def test_findings_of_a_county_cover_its_part(world, kind):
+    """The findings and the brief read the county's systems only; a duplicate that touches its part may
+    name the other unit of the pair (duplicates are sought across the whole tree, by design)."""
+    r = world["offices"]["罗江"].get(f"/office/reports/{kind}.json")
+    assert r.status_code == 200
+    data = r.json()
+    text = r.text
+    assert B_UNIT in text or kind == "brief"
+    if kind == "issues":
+        single = [f for f in data["findings"] if "、" not in str(f.get("unit", ""))]  # a duplicate names its units joined
+        assert single and all(f["unit"] == B_UNIT for f in single)
+
+
+def test_bulk_approval_skips_another_part_s_submissions(world):
+    b = world["offices"]["罗江"]
+    r = b.post("/office/submissions/approve", {"sid": [str(world["subs"]["A"]), str(world["subs"]["C"])]}, page="/office/submissions")
+    assert "已审核通过 0 份报送" in r.text
+    page = world["offices"]["德阳"].get(f"/office/submissions/{world['subs']['C']}").text
+    assert "审核记录" not in page  # nobody decided on it
+
+
+def test_each_office_sees_its_own_part(world):
+    offices = world["offices"]
+    assert B_UNIT in offices["罗江"].get("/office/submissions?state=all").text
+    city = offices["德阳"].get("/office/submissions?state=all").text
+    assert A_UNIT in city and B_UNIT in city and C_UNIT in city  # a city sees its counties' units too
+    assert offices["德阳"].get(f"/office/submissions/{world['subs']['A']}").status_code == 200
+    assert "四川省人力资源和社会保障厅" not in offices["德阳"].get("/office/units").text
+    whole = world["province"].get("/office/submissions?state=all").text
+    assert A_UNIT in whole and C_UNIT in whole
+    cov = offices["罗江"].get("/office/reports/coverage.json").json()
+    assert cov["under"]["unit"] == LUOJIANG and {u["unit"] for u in cov["units"]} >= {B_UNIT}
+
+
+def test_refusals_are_in_the_audit_log_of_the_part_that_tried(world):
+    engine = world["app"].state.engine
+    b = world["offices"]["罗江"]
+    b.get(f"/office/submissions/{world['subs']['A']}")
+    from inventory.form.roster import load_roster
+
+    luojiang = load_roster().get(LUOJIANG)
+    mine = entries(engine, 500, 0, AuditFilter(under=luojiang.path))
+    assert any(e["action"] == "not_found" and e["actor"] == "罗江区项目办" for e in mine)
+    assert all(e["action_name"] != e["action"] for e in mine)  # every action said in Chinese
+    page = b.get("/office/audit").text
+    assert "访问不存在或无权查看的内容" in page and "旌阳区项目办" not in page
+
+
+def test_approval_up_the_tree_from_the_office_pages(world):
+    """A county approves its unit's return, exempts the rest with a reason, submits up; the city sends it
+    back with a reason; the county cannot act on what is not its direct child."""
+    offices, codes = world["offices"], world["codes"]
+    county, city = offices["旌阳"], offices["德阳"]
+    page = county.get("/office/levels").text
+    assert A_UNIT in page and "待审核" in page
+    # the city may not review a county's unit directly: only the direct reviewer acts
+    r = city.post(f"/office/levels/{codes['A']}/approve", {"reason": ""}, page="/office/levels")
+    assert "审核" in r.text and "由“德阳市旌阳区人民政府”审核" in r.text
+    r = county.post(f"/office/levels/{codes['A']}/approve", {"reason": ""}, page="/office/levels")
+    assert "现在是“已通过”" in r.text
+    # submitting up before every child is done is refused, naming who is missing
+    r = county.post(f"/office/levels/{XINGYANG_CODE(world)}/submit", {}, page="/office/levels")
+    assert "还不能上报" in r.text
+    # exempt every other child with a reason, then submit
+    from inventory.store.units import tree
+
+    roster = tree(world["app"].state.engine)
+    node = roster.get(XINGYANG)
+    for kid in roster.children(node):
+        if kid.name != A_UNIT:
+            county.post(f"/office/levels/{kid.code}/exempt", {"reason": "本轮无信息系统"}, page="/office/levels")
+    r = county.post(f"/office/levels/{node.code}/exempt", {"reason": "x"}, page="/office/levels")
+    assert "本级的部分由上级项目办审核" in r.text
+    r = county.post(f"/office/levels/{node.code}/submit", {}, page="/office/levels")
+    assert "现在是“已上报”" in r.text, r.text[:2000]
+    # locked: the unit cannot upload over it
+    assert "锁定" in world["units"]["A"].get("/unit").text
+    # the city sends the county's part back with a reason; the county sees the reason
+    r = city.post(f"/office/levels/{node.code}/return", {"reason": "请核对教育局的系统数"}, page="/office/levels")
+    assert "现在是“退回修改”" in r.text
+    assert "请核对教育局的系统数" in county.get("/office/levels").text
+    # exempting without a reason is refused
+    kid = next(k for k in roster.children(node) if k.name != A_UNIT)
+    county.post(f"/office/levels/{kid.code}/include", {}, page="/office/levels")
+    r = county.post(f"/office/levels/{kid.code}/exempt", {"reason": " "}, page="/office/levels")
+    assert "免报须写明理由" in r.text
+
+
+def XINGYANG_CODE(world):
+    from inventory.store.units import tree
+
+    return tree(world["app"].state.engine).get(XINGYANG).code
