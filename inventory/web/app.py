@@ -21,8 +21,8 @@ from . import auth_routes, office_routes, unit_routes
 from .config import Settings
 from .limits import TOO_LARGE, BodyLimit
 from .pages import page
+from .security import SecurityHeaders
 
-SESSION_HOURS = 8
 log = logging.getLogger("inventory.web")
 
 
@@ -59,20 +59,22 @@ def create_app(settings: Settings) -> Starlette:
             Mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"),
         ],
         middleware=[
+            Middleware(SecurityHeaders, secure_cookies=settings.secure_cookies),  # outermost: sees every response and cookie
             Middleware(BodyLimit, max_body_size=2 * settings.max_upload + (1 << 20)),  # a backstop; uploads get a clearer answer
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret(),
                 session_cookie="inventory_session",
-                max_age=SESSION_HOURS * 3600,
+                max_age=settings.session_hours * 3600,  # the server ends it earlier when idle or at logout
                 same_site="lax",
-                https_only=settings.secure_cookies,
+                https_only=False,  # Secure is added by SecurityHeaders (by HTTPS, or always when set)
             ),
         ],
         exception_handlers={HTTPException: http_error, 500: server_error},
     )
     state = app.state
     state.settings = settings
+    state.secret = settings.secret()
     state.engine = open_db(settings.db)
     state.form = load_form()
     state.roster = load_roster()
