@@ -203,3 +203,64 @@ def test_every_response_downloads_included_carries_the_headers(portal, form, ros
 
     forced = create_app(Settings(db=app.state.settings.db, files=tmp / "files", secure_cookies=True))
     assert "secure" in Browser(forced).c.get("/login").headers["set-cookie"].lower()
+
+
+def _at_once(jobs):
+    """Run the callables at the same moment, each on a thread of its own; their results in order."""
+    out = [None] * len(jobs)
+    start = threading.Barrier(len(jobs))
+
+    def run(n, job):
+        start.wait()
+        out[n] = job()
+
+    threads = [threading.Thread(target=run, args=(n, j)) for n, j in enumerate(jobs)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return out
+
+
+def test_uploads_are_bounded_per_session_and_per_server(portal, form, roster):
+    app, _office, units, tmp, _ = portal
+    hr = units["人社厅"]
+    path = make_return(tmp, form, roster, "人社厅", "hr.xlsx")
+    csrf = token(hr.get("/unit").text)
+
+    def send(b, name, t):
+        with open(path, "rb") as f:
+            return b.c.post("/unit/upload", data={"csrf": t}, files={"file": (name, f, "application/octet-stream")})
+
+    answers = _at_once([lambda n=n: send(hr, f"hr-{n}.xlsx", csrf) for n in range(8)])
+    refused = [r for r in answers if r.status_code == 429]
+    stored = [r for r in answers if r.status_code == 200 and "/unit/submissions/" in r.url.path]
+    assert len(refused) >= 6 and len(stored) + len(refused) == 8
+    assert all("本账号已有文件正在上传或校验" in r.text and "没有保存" in r.text for r in refused)
+    assert app.state.uploads.peak <= 2 and app.state.uploads.running == 0 and app.state.uploads.sessions == {}
+    # the server's own bound: one validation at a time, one waiting; the rest are told the server is busy
+    from inventory.web.uploads import UploadGate
+
+    app.state.uploads = UploadGate(validations=1, queue=1, per_session=2, wait=30)
+    browsers = [units["人社厅"], units["成都"]]
+    for short in ("德阳", "绵阳", "泸州"):
+        issued = accounts.issue_code(app.state.engine, roster.resolve(short).name, "test")
+        b = Browser(app)
+        b.post("/login/code", {"code": issued["code"]}, page="/login")
+        b.post("/password", {"new": "temp-pass-1234", "again": "temp-pass-1234"}, page="/password")
+        browsers.append(b)
+    tokens = [token(b.get("/unit").text) for b in browsers]
+    answers = _at_once([lambda b=b, t=t, n=n: send(b, f"x-{n}.xlsx", t) for n, (b, t) in enumerate(zip(browsers, tokens, strict=True))])
+    busy = [r for r in answers if r.status_code == 503]
+    assert len(busy) >= 3 and all("服务器正忙" in r.text for r in busy)
+    assert app.state.uploads.peak == 1 and app.state.uploads.waiting == 0
+    assert sum(e["action"] == "upload_refused" for e in entries(app.state.engine)) >= len(refused) + len(busy)
+
+
+def test_an_upload_that_takes_too_long_is_answered_within_its_time(portal, form, roster, monkeypatch):
+    _app, _office, units, tmp, _ = portal
+    import inventory.web.unit_routes as unit_routes
+
+    monkeypatch.setattr(unit_routes, "SECONDS", 0.001)  # no validation finishes in a millisecond
+    r = upload(units["人社厅"], make_return(tmp, form, roster, "人社厅", "slow.xlsx"))
+    assert r.status_code == 200 and "这份报表未被接收" in r.text and "秒" in r.text

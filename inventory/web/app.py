@@ -22,6 +22,7 @@ from .config import Settings
 from .limits import TOO_LARGE, BodyLimit
 from .pages import page
 from .security import SecurityHeaders
+from .uploads import UploadGate
 
 log = logging.getLogger("inventory.web")
 
@@ -34,7 +35,15 @@ def create_app(settings: Settings) -> Starlette:
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        titles = {401: "请先登录", 403: "没有权限", 404: "找不到页面", 405: "不支持的操作", 413: "文件太大"}
+        titles = {
+            401: "请先登录",
+            403: "没有权限",
+            404: "找不到页面",
+            405: "不支持的操作",
+            413: "文件太大",
+            429: "请稍候",
+            503: "服务器正忙",
+        }
         said = {  # the framework's own English reasons, said in Chinese
             404: "没有这个页面，请从首页重新进入。",
             405: "这个页面不能这样打开，请从首页重新进入。",
@@ -75,6 +84,7 @@ def create_app(settings: Settings) -> Starlette:
     state = app.state
     state.settings = settings
     state.secret = settings.secret()
+    state.uploads = UploadGate(settings.validations, settings.queue, settings.per_session)
     state.engine = open_db(settings.db)
     state.form = load_form()
     state.roster = load_roster()
