@@ -264,3 +264,97 @@ def test_an_upload_that_takes_too_long_is_answered_within_its_time(portal, form,
     monkeypatch.setattr(unit_routes, "SECONDS", 0.001)  # no validation finishes in a millisecond
     r = upload(units["人社厅"], make_return(tmp, form, roster, "人社厅", "slow.xlsx"))
     assert r.status_code == 200 and "这份报表未被接收" in r.text and "秒" in r.text
+
+
+def with_macro_and_link(src, dst):
+    """A copy of a return as Excel saves a macro-enabled workbook that reads another workbook: a VBA
+    project, an external link with its list in workbook.xml, a name and a formula pointing into it."""
+    import zipfile
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b"spreadsheetml.sheet.main+xml", b"PLACEHOLDER").replace(
+                    b"application/vnd.openxmlformats-officedocument.PLACEHOLDER", b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+                )
+                data = data.replace(
+                    b"</Types>",
+                    b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
+                    b'<Override PartName="/xl/externalLinks/externalLink1.xml" '
+                    b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"/></Types>',
+                )
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdVba" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" Target="vbaProject.bin"/>'
+                    b'<Relationship Id="rIdExt" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/externalLink" '
+                    b'Target="externalLinks/externalLink1.xml"/></Relationships>',
+                )
+            elif info.filename == "xl/workbook.xml":
+                refs = b'<externalReferences><externalReference r:id="rIdExt"/></externalReferences>'
+                name = b'<definedName name="remote">[1]Sheet1!$A$1</definedName>'
+                if b"<definedNames>" in data:
+                    data = data.replace(b"<definedNames>", b"<definedNames>" + name)
+                    data = data.replace(b"<definedNames>", refs + b"<definedNames>", 1)
+                else:
+                    data = data.replace(b"</sheets>", b"</sheets>" + refs + b"<definedNames>" + name + b"</definedNames>")
+                assert b"externalReferences" in data
+            zout.writestr(info, data)
+        zout.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0" + b'Attribute VB_Name = "Module1"\nSub AutoOpen()\nShell "calc"\nEnd Sub\n')
+        zout.writestr(
+            "xl/externalLinks/externalLink1.xml",
+            b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><externalBook r:id="rId1"><sheetNames>'
+            b'<sheetName val="Sheet1"/></sheetNames></externalBook></externalLink>',
+        )
+        zout.writestr(
+            "xl/externalLinks/_rels/externalLink1.xml.rels",
+            b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/externalLinkPath" '
+            b'Target="file:///\\\\server\\share\\secret.xlsx" TargetMode="External"/></Relationships>',
+        )
+    return dst
+
+
+def test_returns_with_macros_or_external_links_are_flagged_and_served_clean(portal, form, roster):
+    import io
+    import zipfile
+
+    import openpyxl
+    from python_calamine import CalamineWorkbook
+
+    _app, office, units, tmp, _ = portal
+    hr = units["人社厅"]
+    plain = make_return(tmp, form, roster, "人社厅", "plain.xlsx")
+    active = with_macro_and_link(plain, tmp / "人社厅-带宏.xlsm")
+    r = upload(hr, active)
+    sid = sid_of(r)
+    assert "含宏或外部链接" in r.text or "宏（VBA 代码）" in r.text  # told to the unit
+    assert "宏（VBA 代码）" in r.text and "1 个指向其他工作簿的外部链接" in r.text
+    assert "校验通过，已接收" in r.text  # a warning: the return itself is accepted
+    review = office.get(f"/office/submissions/{sid}").text
+    assert "宏（VBA 代码）" in review  # told to the office
+    for b, path in ((office, f"/office/submissions/{sid}/original"), (hr, f"/unit/submissions/{sid}/original")):
+        got = b.get(path)
+        assert got.status_code == 200 and "%E5%B7%B2%E5%8E%BB%E9%99%A4" in got.headers["content-disposition"]  # 已去除…
+        z = zipfile.ZipFile(io.BytesIO(got.content))
+        names = z.namelist()
+        assert not any("vbaProject" in n or "externalLink" in n for n in names), path
+        assert b"macroEnabled" not in z.read("[Content_Types].xml") and b"externalReferences" not in z.read("xl/workbook.xml")
+        assert b"[1]" not in z.read("xl/workbook.xml") and b"vbaProject" not in z.read("xl/_rels/workbook.xml.rels")
+        # still the unit's data, read by both readers
+        copy = tmp / "clean.xlsx"
+        copy.write_bytes(got.content)
+        wb = openpyxl.load_workbook(copy)
+        assert form.main.name in wb.sheetnames
+        want = CalamineWorkbook.from_path(str(plain)).get_sheet_by_name(form.main.name).to_python()
+        assert CalamineWorkbook.from_path(str(copy)).get_sheet_by_name(form.main.name).to_python() == want
+    # the office suite opens the cleaned copy without a repair and keeps the data
+    from conftest import libreoffice_roundtrip
+
+    resaved = libreoffice_roundtrip(copy, tmp / "lo")
+    assert CalamineWorkbook.from_path(str(resaved)).get_sheet_by_name(form.main.name).to_python()[5:] == want[5:]
+    # a plain return is served as it was received
+    sid2 = sid_of(upload(hr, plain))
+    assert office.get(f"/office/submissions/{sid2}/original").content == plain.read_bytes()

@@ -26,6 +26,7 @@ from ..form.roster import Roster, load_roster
 from ..form.rules import CompiledRule, compile_rule
 from ..gcpause import paused_gc
 from ..kb.links import link_faq
+from .active import active_issues
 from .checks import CHECKS, Context
 from .completeness import Completeness
 from .reader import read_workbook
@@ -53,7 +54,7 @@ class Validator:
     def _validate(self, path: Path) -> FileReport:
         data = read_workbook(path, self.form)
         report = FileReport(path=path, data=data, form_version=data.meta.get("form_version") or None)
-        issues = list(data.issues)
+        issues = [*data.issues, *active_issues(path)]  # macros and external links: said, not refused
         if not data.fatal:
             ctx = Context(self.form, self.roster, self.as_of, self.rules, self.titles, data, report)
             for check in CHECKS:
