@@ -15,6 +15,7 @@ from .pages import flash, page
 from .security import (
     BLOCKED,
     OFFICE,
+    attempt_failed,
     attempt_succeeded,
     audit,
     checked_form,
@@ -51,6 +52,7 @@ async def login(request: Request) -> Response:
         return RedirectResponse("/login", status_code=303)
     user = await run_in_threadpool(accounts.authenticate, engine, username, password)
     if user is None:  # the same answer, after the same work, whether or not the name exists
+        await run_in_threadpool(attempt_failed, request, keys)
         audit(request, "login_failed", target=username[:100])
         flash(request, "用户名或密码不对。", "error")
         return RedirectResponse("/login", status_code=303)
@@ -72,10 +74,10 @@ async def login_code(request: Request) -> Response:
         return RedirectResponse("/login", status_code=303)
     user = await run_in_threadpool(accounts.redeem_code, request.app.state.engine, code)
     if user is None:
+        await run_in_threadpool(attempt_failed, request, keys)
         audit(request, "login_failed", target="（登录码）")
         flash(request, "登录码不对、已用过或已过期。请向项目办索取新的登录码。", "error")
         return RedirectResponse("/login", status_code=303)
-    await run_in_threadpool(attempt_succeeded, request, keys, False)  # the source's count given back
     sign_in(request, user)
     audit(request, "login_code", target=user["username"])
     flash(request, f"登录成功。您的用户名是“{user['username']}”，请记下；先设置密码，以后用用户名和密码登录。", "info")

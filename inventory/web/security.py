@@ -133,45 +133,66 @@ def remember(request: Request, response: Response, name: str) -> None:
     response.set_cookie(KNOWN_COOKIE, ".".join([_tag(request, name), *tags[:4]]), max_age=180 * 86400, httponly=True, samesite="lax")
 
 
-def password_keys(request: Request, username: str) -> list[tuple[str, int]]:
-    """The keys a password attempt is counted under, each with its limit (the last is the one
-    cleared by a success)."""
+Key = tuple[str, int, bool]  # (key, limit, counted before the check: True; only failures counted: False)
+
+
+def password_keys(request: Request, username: str) -> list[Key]:
+    """The keys a password attempt is counted under. A name's own keys are counted before the
+    password is checked (parallel guesses cannot overtake the count); a source's key counts only
+    failures, so that many units signing in at once through one NAT address are never held back."""
     name, source = username.strip().lower()[:100], address(request)
     if known(request, name):
-        return [(f"pw-known|{name}|{source}", LOGIN_MAX_KNOWN)]
+        return [(f"pw-known|{name}|{source}", LOGIN_MAX_KNOWN, True)]
     return [
-        (f"pw-src|{source}", LOGIN_MAX_PER_ADDRESS),
-        (f"pw-name|{name}", LOGIN_MAX_NAME_ALL),
-        (f"pw|{name}|{source}", LOGIN_MAX_PER_NAME),
+        (f"pw-src|{source}", LOGIN_MAX_PER_ADDRESS, False),
+        (f"pw-name|{name}", LOGIN_MAX_NAME_ALL, True),
+        (f"pw|{name}|{source}", LOGIN_MAX_PER_NAME, True),
     ]
 
 
-def code_keys(request: Request) -> list[tuple[str, int]]:
-    return [(f"code-src|{address(request)}", CODE_MAX_PER_ADDRESS)]
+def code_keys(request: Request) -> list[Key]:
+    """Wrong codes per source only (a code's 59 random bits make guessing hopeless anyway)."""
+    return [(f"code-src|{address(request)}", CODE_MAX_PER_ADDRESS, False)]
 
 
-def take_attempt(request: Request, keys: list[tuple[str, int]]) -> bool:
-    """Count one attempt under every key, before the secret is checked; False (nothing counted)
-    when any key has reached its limit in this window."""
+def take_attempt(request: Request, keys: list[Key]) -> bool:
+    """Count one attempt under every key counted before the check; False (nothing counted) when any
+    key has reached its limit in this window."""
     engine = request.app.state.engine
     taken = []
-    for key, limit in keys:
+    for key, limit, before in keys:
+        if not before:
+            if throttle.counted(engine, key, LOGIN_WINDOW) >= limit:
+                break
+            continue
         if not throttle.take(engine, key, limit, LOGIN_WINDOW):
-            for k in taken:
-                throttle.give_back(engine, k)
-            return False
+            break
         taken.append(key)
-    return True
+    else:
+        return True
+    for k in taken:
+        throttle.give_back(engine, k)
+    return False
 
 
-def attempt_succeeded(request: Request, keys: list[tuple[str, int]], clear_last: bool = True) -> None:
-    """A success: the attempt is given back on the shared keys, the name's own key (the last)
-    starts over."""
+def attempt_failed(request: Request, keys: list[Key]) -> None:
+    """A failure: counted now under the keys that count only failures."""
     engine = request.app.state.engine
-    for key, _ in keys[:-1] if clear_last else keys:
-        throttle.give_back(engine, key)
-    if clear_last:
-        throttle.clear(engine, keys[-1][0])
+    for key, _, before in keys:
+        if not before:
+            throttle.take(engine, key, 1 << 30, LOGIN_WINDOW)
+
+
+def attempt_succeeded(request: Request, keys: list[Key]) -> None:
+    """A success: the attempt is given back on the keys counted before the check; the name's own
+    key (the last) starts over."""
+    engine = request.app.state.engine
+    for key, _, before in keys[:-1]:
+        if before:
+            throttle.give_back(engine, key)
+    key, _, before = keys[-1]
+    if before:
+        throttle.clear(engine, key)
 
 
 def audit(request: Request, action: str, target: str | None = None, detail: str | None = None) -> None:
