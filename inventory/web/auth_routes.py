@@ -21,6 +21,7 @@ from .security import (
     checked_form,
     code_keys,
     current,
+    hashing,
     password_keys,
     remember,
     requires,
@@ -50,7 +51,7 @@ async def login(request: Request) -> Response:
         audit(request, "login_blocked", target=username[:100])
         flash(request, BLOCKED, "error")
         return RedirectResponse("/login", status_code=303)
-    user = await run_in_threadpool(accounts.authenticate, engine, username, password)
+    user = await hashing(accounts.authenticate, engine, username, password)
     if user is None:  # the same answer, after the same work, whether or not the name exists
         await run_in_threadpool(attempt_failed, request, keys)
         audit(request, "login_failed", target=username[:100])
@@ -110,14 +111,14 @@ async def password(request: Request) -> Response:
     user = current(request)
     engine = request.app.state.engine
     new, again = str(form.get("new", "")), str(form.get("again", ""))
-    if user["has_password"] and await run_in_threadpool(accounts.authenticate, engine, user["username"], str(form.get("old", ""))) is None:
+    if user["has_password"] and await hashing(accounts.authenticate, engine, user["username"], str(form.get("old", ""))) is None:
         flash(request, "当前密码不对。", "error")
         return RedirectResponse("/password", status_code=303)
     if new != again:
         flash(request, "两次输入的新密码不一样。", "error")
         return RedirectResponse("/password", status_code=303)
     try:
-        await run_in_threadpool(accounts.set_password, engine, user["id"], new)
+        await hashing(accounts.set_password, engine, user["id"], new)
     except UsageError as exc:
         flash(request, exc.message, "error")
         return RedirectResponse("/password", status_code=303)

@@ -26,7 +26,7 @@ class Settings:
     session_hours: int = 8  # and every session ends this long after sign-in
     password_days: int | None = None  # passwords expire after this many days (none: they do not)
     validations: int = 2  # uploads validated at once by this process (each in a child process)
-    queue: int = 16  # uploads that may wait for a validation slot; beyond that: 503 with a Chinese message
+    queue: int = 64  # uploads that may wait for a validation slot; beyond that: 503 with a Chinese message
     per_session: int = 2  # uploads one session may have in flight (validating or waiting); beyond: 429
 
     @property

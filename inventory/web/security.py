@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import threading
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any
@@ -115,6 +116,24 @@ async def checked_form(request: Request, **limits: Any) -> Any:
     if not token or not isinstance(sent, str) or not secrets.compare_digest(sent, token):
         raise HTTPException(403, "页面已过期或来源不符，请刷新页面后重试。")
     return form
+
+
+HASHING = threading.BoundedSemaphore(4)  # argon2id takes 64 MB a hash: at most 4 at once per process (256 MB)
+
+
+async def hashing(work: Callable[..., Any], *args: Any) -> Any:
+    """Run a password check or hash on a worker thread once a hashing slot is free (waiting on the
+    event loop, not on a thread, so that uploads and pages keep their threads)."""
+    import asyncio
+
+    from starlette.concurrency import run_in_threadpool
+
+    while not HASHING.acquire(blocking=False):
+        await asyncio.sleep(0.02)
+    try:
+        return await run_in_threadpool(work, *args)
+    finally:
+        HASHING.release()
 
 
 def _tag(request: Request, name: str) -> str:
