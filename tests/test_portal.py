@@ -341,6 +341,7 @@ def test_reminders_go_to_units_to_chase_that_have_an_address(tmp_path, form, ros
     app = create_app(settings)
     office = Browser(app)
     office.login(*admin)
+    office.post("/password", {"old": admin[1], "new": "Chengdu-office-2026", "again": "Chengdu-office-2026"}, page="/password")
     issued = accounts.issue_code(app.state.engine, roster.resolve("人社厅").name, "test")
     hr = Browser(app)
     hr.post("/login/code", {"code": issued["code"]}, page="/login")
