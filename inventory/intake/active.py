@@ -12,6 +12,7 @@ each part is rewritten with a few patterns on its text, one at a time.
 from __future__ import annotations
 
 import re
+import stat
 import zipfile
 from pathlib import Path
 
@@ -36,6 +37,8 @@ def active_content(path: Path) -> list[str]:
     """What active content the workbook carries, in Chinese (empty for a plain workbook or a file
     that is not a zip: reading it says what is wrong)."""
     try:
+        if not stat.S_ISREG(Path(path).stat().st_mode):  # a pipe or a device is never opened here
+            return []
         with zipfile.ZipFile(path) as zf:
             names = zf.namelist()
             types = zf.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""

@@ -54,7 +54,7 @@ class Validator:
     def _validate(self, path: Path) -> FileReport:
         data = read_workbook(path, self.form)
         report = FileReport(path=path, data=data, form_version=data.meta.get("form_version") or None)
-        issues = [*data.issues, *active_issues(path)]  # macros and external links: said, not refused
+        issues = [*data.issues, *([] if data.fatal else active_issues(path))]  # macros and external links: said, not refused
         if not data.fatal:
             ctx = Context(self.form, self.roster, self.as_of, self.rules, self.titles, data, report)
             for check in CHECKS:
