@@ -424,7 +424,7 @@ def test_a_database_held_by_someone_else_fails_the_file_in_seconds(tmp_path, for
     finally:
         release.set()
         holder.join()
-    assert proc.returncode == 3 and took < 30 and "Traceback" not in proc.stderr, (proc.returncode, took, proc.stderr)
+    assert proc.returncode == 3 and took < 30 and "Traceback" not in proc.stderr, (proc.returncode, took, proc.stderr, proc.stdout)
     (f,) = json.loads(proc.stdout)["files"]
     assert f["status"] == "failed" and "占用" in f["note"]
 

@@ -47,7 +47,10 @@ def world(request, tmp_path_factory, form, roster):
     admin = prepare(settings)
     app = create_app(settings)
     province = Browser(app)
-    province.login(*admin)
+    assert province.login(*admin).url.path == "/password"  # the first admin chooses a new password first
+    new = "Tianfu-office-2026"
+    r = province.post("/password", {"old": admin[1], "new": new, "again": new}, page="/password")
+    assert r.url.path == "/office", r.text[r.text.find("flash") :][:300]
     offices = {
         "旌阳": _office(app, "旌阳区项目办", XINGYANG),
         "罗江": _office(app, "罗江区项目办", LUOJIANG),

@@ -49,7 +49,7 @@ def account_add(
     roster = tree(engine)
     node = roster.resolve(under) if under else roster.root
     password = f"{secrets.token_urlsafe(12)}-{secrets.randbelow(900) + 100}"
-    made = create_account(engine, username, role, None if node.parent is None else node.name, password)
+    made = create_account(engine, username, role, None if node.parent is None else node.name, password, must_change=True)
     record(
         engine,
         "account_add",

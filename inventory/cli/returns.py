@@ -92,28 +92,32 @@ def import_(
             bar.update(task, description=result.path.name)
             results.append(result)
             bar.advance(task)
-    if not dry_run and results:  # what the command line stored is in the audit log beside the portal's
-        from ..store.audit import record
-
-        counts = {s: sum(r.status == s for r in results) for s in {r.status for r in results}}
-        detail = "，".join(f"{s} {n}" for s, n in sorted(counts.items()))
-        record(
-            engine,
-            "import",
-            actor=operator or "命令行",
-            role="cli",
-            target=office.name if office else None,
-            detail=detail,
-            unit=office.name if office else None,
-        )
     if as_json:
         emit_json({"files": [r.as_dict() for r in results]})
     else:
         render.import_table(results, dry_run)
+    if not dry_run and results:
+        _log_import(engine, results, operator, office)
     if any(r.status == "failed" for r in results):
         raise typer.Exit(ExitCode.ENVIRONMENT)
     if any(r.errors for r in results):  # rejected now, or unchanged since it was rejected before
         raise typer.Exit(ExitCode.DATA)
+
+
+def _log_import(engine: Any, results: list[Any], operator: str | None, office: Any) -> None:
+    """What the command line stored goes into the audit log beside the portal's entries; a database
+    busy at that moment costs the entry (said on stderr), never the report already printed."""
+    from sqlalchemy.exc import OperationalError
+
+    from ..store.audit import record
+
+    counts = {s: sum(r.status == s for r in results) for s in {r.status for r in results}}
+    detail = "，".join(f"{s} {n}" for s, n in sorted(counts.items()))
+    name = office.name if office else None
+    try:
+        record(engine, "import", actor=operator or "命令行", role="cli", target=name, detail=detail, unit=name)
+    except OperationalError:
+        render.err.print("提醒：数据库正被占用，本次入库没有记入操作日志（入库结果以上面为准）。")
 
 
 def round_form(engine: Any) -> Any:

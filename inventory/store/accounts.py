@@ -16,12 +16,13 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import UsageError
-from .models import AccessCode, Account, Unit
+from . import passwords, sessions
+from .models import AccessCode, Account, PasswordHistory, Unit
 
 ROLES = ("unit", "reviewer", "admin")
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud over the phone
 CODE_DAYS = 14
-MIN_PASSWORD = 10
+MIN_PASSWORD = passwords.MIN_LENGTH
 
 
 def _now() -> dt.datetime:
@@ -62,22 +63,33 @@ def as_dict(a: Account, unit: str | None = None) -> dict[str, Any]:
         "active": a.active,
         "has_password": a.password_hash is not None,
         "pw": _aware(a.password_set_at).isoformat() if a.password_set_at else "-",  # changes with the password
+        "password_set_at": _aware(a.password_set_at) if a.password_set_at else None,
+        "must_change": bool(a.must_change),
     }
 
 
-def check_password_rule(password: str) -> None:
-    if len(password) < MIN_PASSWORD or password.isdigit() or password.isalpha():
-        raise UsageError(f"密码至少 {MIN_PASSWORD} 位，且不能全是数字或全是字母。")
+def check_password_rule(password: str, username: str | None = None) -> None:
+    passwords.check(password, username)
 
 
-def create_account(engine: Engine, username: str, role: str, unit: str | None = None, password: str | None = None) -> dict[str, Any]:
+def _unit_username(short_name: str) -> str:
+    """A unit's user name: its short name and four random characters, so names cannot be guessed
+    from the roster (it is shown to the office with the code, and to the unit once signed in)."""
+    return f"{short_name}-{''.join(secrets.choice(CODE_ALPHABET) for _ in range(4))}"
+
+
+def create_account(
+    engine: Engine, username: str, role: str, unit: str | None = None, password: str | None = None, must_change: bool = False
+) -> dict[str, Any]:
+    """A new account; with `must_change` its holder must choose a new password at first sign-in
+    (the first admin; accounts an admin made with a password the admin knows)."""
     if role not in ROLES:
         raise UsageError(f"角色只能是 {'、'.join(ROLES)}。")
     username = username.strip()
     if not username or len(username) > 100:
         raise UsageError("用户名不能为空，最长 100 个字符。")
     if password is not None:
-        check_password_rule(password)
+        check_password_rule(password, username)
     with Session(engine) as s, s.begin():
         if s.scalar(select(Account.id).where(Account.username == username)):
             raise UsageError(f"用户名“{username}”已存在。")
@@ -93,9 +105,12 @@ def create_account(engine: Engine, username: str, role: str, unit: str | None = 
             password_hash=hash_password(password) if password else None,
             created_at=_now(),
             password_set_at=_now() if password else None,
+            must_change=bool(password and must_change),
         )
         s.add(a)
         s.flush()
+        if a.password_hash:
+            s.add(PasswordHistory(account_id=a.id, password_hash=a.password_hash, set_at=_now()))
         return as_dict(a, unit)
 
 
@@ -105,8 +120,10 @@ def ensure_admin(engine: Engine) -> tuple[str, str] | None:
     with Session(engine) as s:
         if s.scalar(select(Account.id).where(Account.role == "admin")):
             return None
-    password = f"{secrets.token_urlsafe(12)}-{secrets.randbelow(900) + 100}"  # letters, digits and a dash
-    create_account(engine, "admin", "admin", password=password)
+    password = ""
+    while passwords.problem(password, "admin"):  # letters, digits and a dash (a random one could, rarely, hold "root")
+        password = f"{secrets.token_urlsafe(12)}-{secrets.randbelow(900) + 100}"
+    create_account(engine, "admin", "admin", password=password, must_change=True)
     return "admin", password
 
 
@@ -155,9 +172,9 @@ def issue_code(engine: Engine, unit: str, created_by: str | None, days: int = CO
             raise UsageError(f"名册中没有单位“{unit}”。")
         a = s.scalar(select(Account).where(Account.unit_id == unit_row.id, Account.role == "unit"))
         if a is None:
-            a = Account(username=unit_row.short_name, role="unit", unit_id=unit_row.id, created_at=_now())
-            if s.scalar(select(Account.id).where(Account.username == a.username)):
-                a.username = unit
+            a = Account(username=_unit_username(unit_row.short_name), role="unit", unit_id=unit_row.id, created_at=_now())
+            while s.scalar(select(Account.id).where(Account.username == a.username)):
+                a.username = _unit_username(unit_row.short_name)
             s.add(a)
             s.flush()
         a.active = True
@@ -181,14 +198,35 @@ def redeem_code(engine: Engine, code: str) -> dict[str, Any] | None:
         return account(engine, c.account_id, session=s)
 
 
-def set_password(engine: Engine, account_id: int, password: str) -> None:
-    check_password_rule(password)
-    with Session(engine) as s, s.begin():
+def set_password(engine: Engine, account_id: int, password: str, keep_session: str | None = None) -> None:
+    """A new password under the rule, none of the account's last few; every session of the account
+    ends but `keep_session` (the browser that changed it)."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    with Session(engine) as s:
         a = s.get(Account, account_id)
         if a is None:
             raise UsageError("账号不存在。")
+        check_password_rule(password, a.username)
+        earlier = s.scalars(
+            select(PasswordHistory.password_hash)
+            .where(PasswordHistory.account_id == account_id)
+            .order_by(PasswordHistory.set_at.desc(), PasswordHistory.id.desc())
+            .limit(passwords.KEEP)
+        ).all()
+    for old in earlier:
+        try:
+            if _hasher().verify(old, password):
+                raise UsageError(f"新密码不能与最近 {passwords.KEEP} 次用过的密码相同。", hint=passwords.RULE)
+        except (VerificationError, InvalidHashError):
+            pass
+    with Session(engine) as s, s.begin():
+        a = s.get(Account, account_id)
         a.password_hash = hash_password(password)
         a.password_set_at = _now()
+        a.must_change = False
+        s.add(PasswordHistory(account_id=account_id, password_hash=a.password_hash, set_at=a.password_set_at))
+    sessions.end_all(engine, account_id, keep=keep_session)
 
 
 def revoke(engine: Engine, account_id: int) -> None:
@@ -199,6 +237,7 @@ def revoke(engine: Engine, account_id: int) -> None:
             raise UsageError("账号不存在。")
         a.active = False
         s.execute(update(AccessCode).where(AccessCode.account_id == account_id, AccessCode.used_at.is_(None)).values(revoked=True))
+    sessions.end_all(engine, account_id)
 
 
 def reset_password(engine: Engine, account_id: int, created_by: str | None) -> dict[str, Any]:
@@ -214,4 +253,5 @@ def reset_password(engine: Engine, account_id: int, created_by: str | None) -> d
             raise UsageError("只有单位账号用一次性登录码重置；项目办账号请由管理员重新创建。")
         a.password_hash = None
         a.password_set_at = None
+    sessions.end_all(engine, account_id)
     return issue_code(engine, unit, created_by)

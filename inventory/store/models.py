@@ -224,6 +224,45 @@ class Account(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     password_set_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    must_change: Mapped[bool] = mapped_column(default=False, server_default=text("false"))  # revision 0016
+
+
+class LoginLimit(Base):
+    """Sign-in attempts under one key (account and source, or source alone) in the current window:
+    counted before the password is checked, in one atomic statement (revision 0016)."""
+
+    __tablename__ = "login_limits"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie holds a random token, the table its hash (revision 0016)."""
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (Index("ix_web_sessions_account", "account_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    address: Mapped[str | None] = mapped_column(Text)
+
+
+class PasswordHistory(Base):
+    """An account's earlier password hashes, so that a new password is not one of the last few (revision 0016)."""
+
+    __tablename__ = "password_history"
+    __table_args__ = (Index("ix_password_history_account", "account_id", "set_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    password_hash: Mapped[str] = mapped_column(Text)
+    set_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 
 class AccessCode(Base):

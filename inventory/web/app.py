@@ -21,8 +21,9 @@ from . import audit_routes, auth_routes, deadline_routes, level_routes, office_r
 from .config import Settings
 from .limits import TOO_LARGE, BodyLimit
 from .pages import page
+from .security import SecurityHeaders
+from .uploads import UploadGate
 
-SESSION_HOURS = 8
 log = logging.getLogger("inventory.web")
 
 
@@ -34,7 +35,15 @@ def create_app(settings: Settings) -> Starlette:
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        titles = {401: "请先登录", 403: "没有权限", 404: "找不到页面", 405: "不支持的操作", 413: "文件太大"}
+        titles = {
+            401: "请先登录",
+            403: "没有权限",
+            404: "找不到页面",
+            405: "不支持的操作",
+            413: "文件太大",
+            429: "请稍候",
+            503: "服务器正忙",
+        }
         said = {  # the framework's own English reasons, said in Chinese
             404: "没有这个页面，请从首页重新进入。",
             405: "这个页面不能这样打开，请从首页重新进入。",
@@ -66,20 +75,23 @@ def create_app(settings: Settings) -> Starlette:
             Mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"),
         ],
         middleware=[
+            Middleware(SecurityHeaders, secure_cookies=settings.secure_cookies),  # outermost: sees every response and cookie
             Middleware(BodyLimit, max_body_size=2 * settings.max_upload + (1 << 20)),  # a backstop; uploads get a clearer answer
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret(),
                 session_cookie="inventory_session",
-                max_age=SESSION_HOURS * 3600,
+                max_age=settings.session_hours * 3600,  # the server ends it earlier when idle or at logout
                 same_site="lax",
-                https_only=settings.secure_cookies,
+                https_only=False,  # Secure is added by SecurityHeaders (by HTTPS, or always when set)
             ),
         ],
         exception_handlers={HTTPException: http_error, 500: server_error},
     )
     state = app.state
     state.settings = settings
+    state.secret = settings.secret()
+    state.uploads = UploadGate(settings.validations, settings.queue, settings.per_session)
     state.engine = open_db(settings.db)
     state.form = load_form()
     state.roster = load_roster()

@@ -9,10 +9,26 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from ..errors import UsageError
-from ..store import accounts
+from ..store import accounts, passwords
 from ..store.questions import ask
 from .pages import flash, page
-from .security import OFFICE, audit, checked_form, current, login_blocked, requires, sign_in
+from .security import (
+    BLOCKED,
+    OFFICE,
+    attempt_failed,
+    attempt_succeeded,
+    audit,
+    checked_form,
+    code_keys,
+    current,
+    hashing,
+    password_keys,
+    remember,
+    requires,
+    sign_in,
+    sign_out,
+    take_attempt,
+)
 
 
 async def home(request: Request) -> Response:
@@ -30,47 +46,63 @@ async def login(request: Request) -> Response:
     form = await checked_form(request)
     username, password = str(form.get("username", "")).strip(), str(form.get("password", ""))
     engine = request.app.state.engine
-    if login_blocked(request, username):
-        audit(request, "login_blocked", target=username)
-        flash(request, "登录失败次数过多，请 15 分钟后再试。", "error")
+    keys = password_keys(request, username)
+    if not await run_in_threadpool(take_attempt, request, keys):  # counted before the password is checked
+        audit(request, "login_blocked", target=username[:100])
+        flash(request, BLOCKED, "error")
         return RedirectResponse("/login", status_code=303)
-    user = await run_in_threadpool(accounts.authenticate, engine, username, password)
-    if user is None:
-        audit(request, "login_failed", target=username)
+    user = await hashing(accounts.authenticate, engine, username, password)
+    if user is None:  # the same answer, after the same work, whether or not the name exists
+        await run_in_threadpool(attempt_failed, request, keys)
+        audit(request, "login_failed", target=username[:100])
         flash(request, "用户名或密码不对。", "error")
         return RedirectResponse("/login", status_code=303)
+    await run_in_threadpool(attempt_succeeded, request, keys)
     sign_in(request, user)
     audit(request, "login", target=username)
-    return RedirectResponse("/", status_code=303)
+    response = RedirectResponse("/", status_code=303)
+    remember(request, response, username.strip().lower())
+    return response
 
 
 async def login_code(request: Request) -> Response:
     form = await checked_form(request)
-    code = str(form.get("code", ""))
-    if login_blocked(request, "（登录码）"):
-        flash(request, "登录失败次数过多，请 15 分钟后再试。", "error")
+    code = str(form.get("code", ""))[:40]
+    keys = code_keys(request)  # per source only: nobody's wrong codes can stop another unit signing in
+    if not await run_in_threadpool(take_attempt, request, keys):
+        audit(request, "login_blocked", target="（登录码）")
+        flash(request, "从本机输错登录码的次数过多，请 15 分钟后再试，或请项目办核对登录码。", "error")
         return RedirectResponse("/login", status_code=303)
-    user = accounts.redeem_code(request.app.state.engine, code)
+    user = await run_in_threadpool(accounts.redeem_code, request.app.state.engine, code)
     if user is None:
+        await run_in_threadpool(attempt_failed, request, keys)
         audit(request, "login_failed", target="（登录码）")
         flash(request, "登录码不对、已用过或已过期。请向项目办索取新的登录码。", "error")
         return RedirectResponse("/login", status_code=303)
     sign_in(request, user)
     audit(request, "login_code", target=user["username"])
-    flash(request, "登录成功。请先设置密码，以后用用户名和密码登录。", "info")
-    return RedirectResponse("/password", status_code=303)
+    flash(request, f"登录成功。您的用户名是“{user['username']}”，请记下；先设置密码，以后用用户名和密码登录。", "info")
+    response = RedirectResponse("/password", status_code=303)
+    remember(request, response, user["username"].strip().lower())
+    return response
 
 
 async def logout(request: Request) -> Response:
     await checked_form(request)
     audit(request, "logout")
-    request.session.clear()
+    sign_out(request)  # the session ends in the database: a copied cookie no longer works
     return RedirectResponse("/login", status_code=303)
 
 
 @requires("unit", *OFFICE)
 async def password_page(request: Request) -> Response:
-    return page(request, "password.html", "设置密码", min_length=accounts.MIN_PASSWORD)
+    user = current(request)
+    why = (
+        "密码已到期，请设置新密码。"
+        if user.get("expired")
+        else ("首次登录，请先把初始密码改成只有您知道的密码。" if user.get("must_change") else "")
+    )
+    return page(request, "password.html", "设置密码", min_length=accounts.MIN_PASSWORD, rule=passwords.RULE, why=why)
 
 
 @requires("unit", *OFFICE)
@@ -79,14 +111,14 @@ async def password(request: Request) -> Response:
     user = current(request)
     engine = request.app.state.engine
     new, again = str(form.get("new", "")), str(form.get("again", ""))
-    if user["has_password"] and await run_in_threadpool(accounts.authenticate, engine, user["username"], str(form.get("old", ""))) is None:
+    if user["has_password"] and await hashing(accounts.authenticate, engine, user["username"], str(form.get("old", ""))) is None:
         flash(request, "当前密码不对。", "error")
         return RedirectResponse("/password", status_code=303)
     if new != again:
         flash(request, "两次输入的新密码不一样。", "error")
         return RedirectResponse("/password", status_code=303)
     try:
-        await run_in_threadpool(accounts.set_password, engine, user["id"], new)
+        await hashing(accounts.set_password, engine, user["id"], new)
     except UsageError as exc:
         flash(request, exc.message, "error")
         return RedirectResponse("/password", status_code=303)

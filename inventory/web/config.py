@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from dataclasses import dataclass
@@ -16,7 +17,9 @@ MAX_UPLOAD_MB = 20
 class Settings:
     db: str  # the database URL
     files: Path  # originals as received, and the session secret
-    secure_cookies: bool = False  # set behind HTTPS: the session cookie is then never sent in clear
+    # None (the default): cookies are Secure whenever the request came by HTTPS (the reverse proxy
+    # says so in X-Forwarded-Proto); True: always Secure; False: never (plain HTTP on a test machine)
+    secure_cookies: bool | None = None
     max_upload: int = MAX_UPLOAD_MB * 1024 * 1024
     smtp: str | None = None  # host[:port] for 催报 reminders; none: reminders are not offered
     smtp_tls: str = "none"  # none | starttls | ssl
@@ -24,10 +27,24 @@ class Settings:
     smtp_sender: str = "inventory@localhost"  # the From of reminders
     public_url: str | None = None  # the portal's address as units reach it, written into reminders
     warm: bool = False  # load the FAQ search (its sentence encoder) when the server starts, not on the first search
+    idle_minutes: int = 30  # a session unused this long ends
+    session_hours: int = 8  # and every session ends this long after sign-in
+    password_days: int | None = None  # passwords expire after this many days (none: they do not)
+    validations: int = 2  # uploads validated at once by this process (each in a child process)
+    queue: int = 64  # uploads that may wait for a validation slot; beyond that: 503 with a Chinese message
+    per_session: int = 2  # uploads one session may have in flight (validating or waiting); beyond: 429
 
     @property
     def smtp_password(self) -> str | None:
         return os.environ.get("INVENTORY_SMTP_PASSWORD") or None
+
+    @property
+    def session_idle(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.idle_minutes)
+
+    @property
+    def session_lifetime(self) -> dt.timedelta:
+        return dt.timedelta(hours=self.session_hours)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -35,10 +52,12 @@ class Settings:
 
         db = resolve_url(os.environ.get("INVENTORY_DB"))
         files = os.environ.get("INVENTORY_FILES")
+        secure = os.environ.get("INVENTORY_SECURE_COOKIES")
+        days = os.environ.get("INVENTORY_PASSWORD_DAYS")
         return cls(
             db=db,
             files=Path(files) if files else default_files(db),
-            secure_cookies=os.environ.get("INVENTORY_SECURE_COOKIES") == "1",
+            secure_cookies=None if secure in (None, "", "auto") else secure == "1",
             max_upload=int(float(os.environ.get("INVENTORY_MAX_UPLOAD_MB", MAX_UPLOAD_MB)) * 1024 * 1024),
             smtp=os.environ.get("INVENTORY_SMTP") or None,
             smtp_tls=os.environ.get("INVENTORY_SMTP_TLS") or "none",
@@ -46,12 +65,25 @@ class Settings:
             smtp_sender=os.environ.get("INVENTORY_SMTP_SENDER") or "inventory@localhost",
             public_url=os.environ.get("INVENTORY_PUBLIC_URL") or None,
             warm=os.environ.get("INVENTORY_WARM") == "1",
+            idle_minutes=int(os.environ.get("INVENTORY_IDLE_MINUTES", 30)),
+            session_hours=int(os.environ.get("INVENTORY_SESSION_HOURS", 8)),
+            password_days=int(days) if days else None,
+            validations=int(os.environ.get("INVENTORY_VALIDATIONS", 2)),
         )
 
     def to_env(self) -> dict[str, str]:
-        env = {"INVENTORY_DB": self.db, "INVENTORY_FILES": str(self.files), "INVENTORY_MAX_UPLOAD_MB": str(self.max_upload / 1024 / 1024)}
-        if self.secure_cookies:
-            env["INVENTORY_SECURE_COOKIES"] = "1"
+        env = {
+            "INVENTORY_DB": self.db,
+            "INVENTORY_FILES": str(self.files),
+            "INVENTORY_MAX_UPLOAD_MB": str(self.max_upload / 1024 / 1024),
+            "INVENTORY_IDLE_MINUTES": str(self.idle_minutes),
+            "INVENTORY_SESSION_HOURS": str(self.session_hours),
+            "INVENTORY_VALIDATIONS": str(self.validations),
+        }
+        if self.secure_cookies is not None:
+            env["INVENTORY_SECURE_COOKIES"] = "1" if self.secure_cookies else "0"
+        if self.password_days:
+            env["INVENTORY_PASSWORD_DAYS"] = str(self.password_days)
         if self.smtp:
             env["INVENTORY_SMTP"] = self.smtp
         env["INVENTORY_SMTP_TLS"], env["INVENTORY_SMTP_SENDER"] = self.smtp_tls, self.smtp_sender

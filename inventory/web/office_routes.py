@@ -328,7 +328,13 @@ async def add_staff(request: Request) -> Response:
             node = wanted
         unit = None if node.parent is None else node.name
         made = await run_in_threadpool(
-            accounts.create_account, request.app.state.engine, str(form.get("username", "")), role, unit, str(form.get("password", ""))
+            accounts.create_account,
+            request.app.state.engine,
+            str(form.get("username", "")),
+            role,
+            unit,
+            str(form.get("password", "")),
+            must_change=True,  # a password someone else chose is changed at first sign-in
         )
     except UsageError as exc:
         flash(request, exc.message, "error")

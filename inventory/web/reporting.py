@@ -3,9 +3,10 @@ made on request, and originals kept as received."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
+from ..intake.active import active_content, clean_copy
 from ..store.models import ACCEPTED, FindingReview, Round, Submission
 from .security import HEADERS
 
@@ -31,6 +33,13 @@ def original_response(request: Request, sub: dict[str, Any]) -> Response:
     path = original_path(request, sub["sha256"])
     if not path.exists():
         raise HTTPException(404, "原文件不在服务器上（可能是从命令行入库的）。")
+    if active_content(path):  # macros or external links: never handed out live, a copy without them instead
+        clean = path.with_name(f"{sub['sha256']}.clean.xlsx")
+        if not clean.exists():
+            made = clean_copy(path, path.with_name(f"{sub['sha256']}.{os.getpid()}.part"))
+            os.replace(made, clean)
+        audit(request, "original_download", target=str(sub["id"]), detail="去除宏和外部链接后的副本")
+        return FileResponse(clean, media_type=XLSX, filename=f"{PurePath(sub['file_name']).stem}（已去除宏和外部链接）.xlsx")
     audit(request, "original_download", target=str(sub["id"]))
     return FileResponse(path, media_type=XLSX, filename=sub["file_name"])
 

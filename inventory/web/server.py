@@ -10,12 +10,18 @@ from .config import Settings
 
 def prepare(settings: Settings) -> tuple[str, str] | None:
     """Create the database and the first admin account if there is none: (username, password) once."""
+    import datetime as dt
+
+    from ..store import sessions, throttle
     from ..store.accounts import ensure_admin
     from ..store.db import open_db
 
     settings.files.mkdir(parents=True, exist_ok=True)
     settings.secret()
-    return ensure_admin(open_db(settings.db))
+    engine = open_db(settings.db)
+    sessions.forget_old(engine)  # sessions that began over 30 days ago (the audit log keeps the sign-ins)
+    throttle.forget_old(engine, dt.timedelta(days=1))  # sign-in counters whose window ended long ago
+    return ensure_admin(engine)
 
 
 def run(settings: Settings, host: str, port: int, workers: int = 1, log_level: str = "warning", **extra: Any) -> None:

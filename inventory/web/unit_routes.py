@@ -33,6 +33,7 @@ from .issue_view import shown_issues
 from .pages import flash, mark_late, page, with_names
 from .reporting import XLSX, original_path, original_response, report_response
 from .security import audit, checked_form, current, requires
+from .uploads import SECONDS
 
 
 def display_name(name: str) -> str:
@@ -116,7 +117,17 @@ async def upload(request: Request) -> Response:
             "error",
         )
         return RedirectResponse("/unit", status_code=303)
-    form = await checked_form(request, max_files=1, max_fields=4)
+    try:
+        async with request.app.state.uploads.slot(str(request.session.get("sid"))):  # or 429/503 at once, nothing read
+            return await _upload(request, settings)
+    except HTTPException as exc:
+        if exc.status_code in (429, 503):
+            audit(request, "upload_refused", detail=f"busy {exc.status_code}")
+        raise
+
+
+async def _upload(request: Request, settings: Any) -> Response:
+    form = await checked_form(request, max_files=1, max_fields=4)  # parts over 1 MB are spooled to disk, not held
     sent = form.get("file")
     if not isinstance(sent, UploadFile) or not sent.filename:
         flash(request, "请选择要上传的文件。", "error")
@@ -176,7 +187,7 @@ def receive(state: Any, path: Path, name: str, user: dict[str, Any]) -> dict[str
     """Validate an upload with the CLI's validator, keep the original as received, store it as a
     submission of the signed-in unit. A return filled in for another unit is refused, not stored."""
     validator = state.validator_for(pick(state.engine))  # the open round's reference date and code
-    report = validate_bounded(validator, path)  # in a process of its own, within time and memory bounds
+    report = validate_bounded(validator, path, seconds=SECONDS)  # in a process of its own, within time and memory bounds
     sha = (report.data.sha256 if report.data else None) or hashlib.sha256(path.read_bytes()).hexdigest()
     kept = state.settings.files / "originals" / f"{sha}.xlsx"
     kept.parent.mkdir(parents=True, exist_ok=True)
@@ -237,9 +248,14 @@ async def feedback(request: Request) -> Response:
     shutil.copyfile(path, copy)
 
     def make() -> Path:
-        return write_feedback(state.validator.validate(copy), state.form, folder / "out")
+        return write_feedback(validate_bounded(state.validator, copy, seconds=SECONDS), state.form, folder / "out")
 
-    made = await run_in_threadpool(make)
+    try:
+        async with state.uploads.slot(str(request.session.get("sid"))):  # validated again: the same bounds as an upload
+            made = await run_in_threadpool(make)
+    except BaseException:
+        shutil.rmtree(folder, True)
+        raise
     audit(request, "feedback_download", target=str(sub["id"]))
     shown = PurePath(display_name(sub["file_name"])).stem + "-反馈表.xlsx"
     return FileResponse(made, media_type=XLSX, filename=shown, background=BackgroundTask(shutil.rmtree, folder, True))
