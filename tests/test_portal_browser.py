@@ -120,7 +120,7 @@ def test_the_whole_round_trip_in_a_browser(browser, server, tmp_path, form, rost
     broken = write_return(tmp_path / "人社厅-第1次.xlsx", form, hr, values, rows)
     unit.set_input_files("#file", str(broken))
     send(unit)
-    assert "这份报表未通过校验" in unit.content()
+    assert "这份报表未被接收" in unit.content()
     problem = unit.locator("#issues tbody tr").first
     assert "系统清单" in problem.text_content() and problem.locator("td").nth(2).text_content().strip()  # sheet and cell
 
