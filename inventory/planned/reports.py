@@ -8,6 +8,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from .. import beijing
 from ..report.html import to_html
 from ..report.sections import Section
 from ..report.xlsx import write_xlsx
@@ -108,7 +109,15 @@ def project_sections(result: dict[str, Any], review: dict[str, Any] | None = Non
             Section(
                 "预审意见",
                 ["意见", "核减金额（万元）", "说明", "审核人", "时间"],
-                [[review["decision"], review.get("reduction"), review.get("note"), review.get("reviewer"), review.get("decided_at")]],
+                [
+                    [
+                        review["decision"],
+                        review.get("reduction"),
+                        review.get("note"),
+                        review.get("reviewer"),
+                        beijing.shown(review.get("decided_at")),
+                    ]
+                ],
             )
         )
     return out

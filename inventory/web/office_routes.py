@@ -340,7 +340,7 @@ async def add_staff(request: Request) -> Response:
         flash(request, exc.message, "error")
     else:
         audit(request, "account_created", target=made["username"], detail=f"{role}，{node.name}")
-        flash(request, f"已创建账号“{made['username']}”（{node.name}）。")
+        flash(request, f"已创建账号“{made['username']}”（{node.name}）。请把初始密码告知本人，对方第一次登录时须改成自己的密码。")
     return RedirectResponse("/office/accounts", status_code=303)
 
 
