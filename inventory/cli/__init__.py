@@ -11,7 +11,21 @@ from __future__ import annotations
 
 import importlib
 
-MODULES = ("units", "forms", "returns", "review", "reports", "rounds", "references", "findings", "dispositions", "faq", "serve", "demo")
+MODULES = (
+    "units",
+    "forms",
+    "returns",
+    "review",
+    "reports",
+    "rounds",
+    "references",
+    "findings",
+    "dispositions",
+    "signoffs",
+    "faq",
+    "serve",
+    "demo",
+)
 
 # the first word of a command line -> the module that registers it
 COMMANDS = {
@@ -28,6 +42,7 @@ COMMANDS = {
     "reference": "references",
     "findings": "findings",
     "disposition": "dispositions",
+    "signoff": "signoffs",
     "kb": "faq",
     "serve": "serve",
     "demo": "demo",

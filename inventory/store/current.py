@@ -1,6 +1,7 @@
 """What is current, read inside a transaction: the open round, and whether a unit's return is locked.
 
-A return is locked once its reviewer approved it (审核通过), and a unit's whole part of the tree is
+A return is locked once its reviewer approved it (审核通过) or the unit signed it (承诺书, until the
+office reopens it), and a unit's whole part of the tree is
 locked while the unit, or any office above it, has been submitted upward or approved by the level
 above, until someone reopens or sends it back (`inventory.workflow` records those steps). The
 importer asks here before it stores a return, inside the same transaction.
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, select
 
-from .models import ACCEPTED, Decision, NodeApproval, Round, Submission, Unit
+from .models import ACCEPTED, Decision, NodeApproval, Round, Signoff, Submission, Unit
 
 LOCKING = ("submitted", "approved")  # node steps that freeze the node's part of the tree
 
@@ -33,7 +34,16 @@ def lock_reason(conn: Connection, unit_id: int, round_id: int | None, path: str 
     ).scalar()
     if last == "approved":
         return "本轮的报表已审核通过并锁定"
+    if standing_signoff(conn, unit_id, round_id) is not None:
+        return "本轮的报表已签署承诺书并锁定"
     return node_lock(conn, unit_id, round_id, path)
+
+
+def standing_signoff(conn: Connection, unit_id: int, round_id: int | None) -> Signoff | None:
+    """The signature that stands on a unit's return in a round (None when none does)."""
+    q = select(Signoff).where(Signoff.unit_id == unit_id, Signoff.voided_at.is_(None))
+    q = q.where(Signoff.round_id == round_id) if round_id is not None else q.where(Signoff.round_id.is_(None))
+    return conn.execute(q.order_by(Signoff.id.desc()).limit(1)).first()
 
 
 def node_lock(conn: Connection, unit_id: int, round_id: int | None, path: str | None = None) -> str | None:
