@@ -184,3 +184,26 @@ def test_evidence_pages_are_guarded(portal):
         assert r.status_code == 303 and r.headers["location"] == "/login", path
     assert anon.post("/unit/evidence", {}, page="/login").status_code == 401
     assert sid_of  # the shared helpers are the portal tests'
+
+
+def test_the_unit_report_says_which_self_reports_are_evidenced(tmp_path, form, roster, db_url):
+    path = make_return(tmp_path, form, roster, "人社厅", "人社厅.xlsx")
+    folder = tmp_path / "人社厅-证明材料"
+    folder.mkdir()
+    (folder / "XT-00001_等保备案证明.pdf").write_bytes(PDF)
+    (folder / "XT-00002_备案证明.pdf").write_bytes(PDF + b"2")
+    env = {"INVENTORY_FILES": str(tmp_path / "files")}
+    assert run_cli("import", str(path), "--db", db_url, env=env).returncode == 0
+    rows = json.loads(run_cli("evidence", "list", "--json", "--db", db_url).stdout)
+    second = next(a for a in rows if a["system_no"] == "XT-00002")
+    assert run_cli("evidence", "check", str(second["id"]), "--mismatch", "--note", "编号不符", "--db", db_url).returncode == 0
+    report = json.loads(run_cli("report", "unit", "--unit", "人社厅", "--json", "--db", db_url).stdout)
+    filing = {e["system_no"]: e["state"] for e in report["evidence"] if e["kind"] == "mlps_filing"}
+    assert filing["XT-00001"] == "attached" and filing["XT-00002"] == "mismatch" and filing["XT-00003"] == "missing"
+    assert "XT-00008" not in filing  # not 已备案: no 备案证明 is called for
+    cloud = {e["system_no"] for e in report["evidence"] if e["kind"] == "cloud"}
+    assert "XT-00001" in cloud and "XT-00003" not in cloud  # 省级政务云 calls for 上云证明; 自建机房 does not
+    md = run_cli("report", "unit", "--unit", "人社厅", "--format", "md", "-o", str(tmp_path / "u.md"), "--db", db_url)
+    assert md.returncode == 0, md.stderr
+    text = (tmp_path / "u.md").read_text(encoding="utf-8")
+    assert "## 证明材料" in text and "材料与所报不符" in text and "未附" in text

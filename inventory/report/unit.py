@@ -126,7 +126,23 @@ class UnitReports:
             "systems": [_system(s, meta) for s in systems],
             "findings": kinds,
             "shared_duplicates": [_shared(f, name, self.members(f), meta) for f in findings if f.code in DUPLICATES],
+            "evidence": self.evidence(name, systems),
         }
+
+    def evidence(self, name: str, systems: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Per system, the evidence its row calls for and what is attached (`assess.evidence`)."""
+        from ..assess.evidence import attached_by_system, evidence_status
+        from ..form.evidence import load_evidence
+        from ..store.attachments import listing
+
+        ev = load_evidence()
+        attached = attached_by_system(listing(self.r.engine, name, self.r.round["id"] if self.r.round else None, current=False))
+        out = []
+        for s in systems:
+            v = s["values"]
+            for e in evidence_status(v, attached.get(v.get("system_no") or "", {}), ev):
+                out.append({"system_no": v.get("system_no"), "system_name": v.get("system_name"), **e})
+        return out
 
 
 def _own(f: Finding, systems: list[System]) -> str | None:

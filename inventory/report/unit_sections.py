@@ -93,6 +93,22 @@ def unit_sections(data: dict[str, Any]) -> list[Section]:
                 text=["以下系统与其他单位的系统业务相近，请与对方单位核实：确属重复的，研究整合或共用；不属重复的，请在回复中说明区别。"],
             )
         )
+    evidence = [
+        [e["system_no"] or "", e["system_name"] or "", f"{e['value']}", e["title"], e["state_name"]] for e in data.get("evidence", [])
+    ]
+    if evidence:
+        evidenced = sum(e["state"] in ("attached", "checked") for e in data["evidence"])
+        out.append(
+            Section(
+                "证明材料",
+                ["系统编号", "系统名称", "所报情况", "对应的证明材料", "情况"],
+                evidence,
+                widths=[12, 30, 18, 22, 18],
+                text=[
+                    f"所报情况需要佐证的 {len(evidence)} 项中，{evidenced} 项已附证明材料。未附的请在填报平台按系统上传；没有材料的如实说明即可。"
+                ],
+            )
+        )
     out.append(Section("报送记录", ["报送时间", "文件", "状态", "系统数", "错误", "提醒"], history, widths=[17, 36, 14, 8, 6, 6]))
     if issues:
         out.append(
