@@ -207,3 +207,11 @@ def test_the_unit_report_says_which_self_reports_are_evidenced(tmp_path, form, r
     assert md.returncode == 0, md.stderr
     text = (tmp_path / "u.md").read_text(encoding="utf-8")
     assert "## 证明材料" in text and "材料与所报不符" in text and "未附" in text
+
+
+def test_the_template_explains_the_evidence_folder(pilot_templates):
+    import openpyxl
+
+    wb = openpyxl.load_workbook(pilot_templates[0], read_only=True)
+    text = "".join(str(c) for row in wb["填表说明"].iter_rows(values_only=True) for c in row if c)
+    assert "-证明材料" in text and "系统编号_材料名称" in text and "XT-001_等保备案证明.pdf" in text
