@@ -5,6 +5,8 @@ test can fail). The portal gives a reviewer 内部 and an admin 敏感."""
 
 from __future__ import annotations
 
+import json
+
 import openpyxl
 import pytest
 import test_portal
@@ -110,5 +112,25 @@ def test_the_portal_exports_at_the_roles_level(portal, form, roster, role):
         text = b.get(path).text
         leaked = [s for s in SYSTEM_SENTINELS.values() if s in text]
         assert (leaked == []) if role == "reviewer" else (path != "/office/reports/inventory.json" or leaked), (path, leaked)
+    sid = json.loads(run_cli("submissions", "list", "--json", "--db", app.state.settings.db).stdout)[0]["id"]
+    review = b.get(f"/office/submissions/{sid}").text  # the review page's systems table: 等保定级 is 敏感
+    assert ("（已隐去）" in review) == (role == "reviewer")
     assert units["人社厅"].get("/unit/report").status_code == 200  # a unit's own report: its own data, whole
     assert make_return  # shared helpers are the portal tests'
+
+
+def test_the_changes_between_rounds_are_masked_too(tmp_path, form, roster):
+    db = f"sqlite:///{tmp_path / 'changes.db'}"
+    assert run_cli("import", str(sentinel_return(tmp_path, form, roster)), "--db", db).returncode == 0
+    assert run_cli("round", "open", "2026", "--name", "2026年度更新", "--as-of", "2026-06-30", "--db", db).returncode == 0
+    unit = roster.resolve("人社厅")
+    values, rows = clean_return(form, unit, 6, seed=7)
+    values.update(UNIT_SENTINELS)
+    for row in rows[form.main.name]:
+        row.update(SYSTEM_SENTINELS, os="SentinelOS-8.0", virtualized="是", mlps_filing="已备案", change_mark="有变化")
+    later = write_return(tmp_path / "hr-2026.xlsx", form, unit, values, rows)
+    assert run_cli("import", str(later), "--db", db).returncode == 0
+    plain = run_cli("report", "changes", "--from", "2025", "--format", "json", "--db", db).stdout
+    assert "changed" in plain and "SentinelOS" not in plain and "（已隐去）" in plain
+    full = run_cli("report", "changes", "--from", "2025", "--format", "json", "--level", "敏感", "--db", db).stdout
+    assert "SentinelOS-7.3.1" in full and "SentinelOS-8.0" in full

@@ -190,6 +190,7 @@ def report_changes(
     output: OutOpt = None,
     as_json: JsonOpt = False,
     db: DbOpt = None,
+    level: LevelOpt = None,
 ) -> None:
     """两轮之间的变化：每个单位新增、停用、变化（旧值 → 新值）的系统，以及没有标记停用就不见了的系统。"""
     from ..form.load import load_form
@@ -198,4 +199,7 @@ def report_changes(
 
     fmt = _format(fmt, output, as_json, "table")
     form = load_form()
-    _emit("changes", changes_report(open_db(db, create_missing=False), from_key, to_key, form), fmt, output, form)
+    from ..form.levels import check_level, hidden_fields, mask
+
+    data = changes_report(open_db(db, create_missing=False), from_key, to_key, form)
+    _emit("changes", mask(data, hidden_fields(form, check_level(level))), fmt, output, form)

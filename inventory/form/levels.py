@@ -71,15 +71,25 @@ def mask(data: Any, hidden: frozenset[str], shown: str | None = None) -> Any:
 
     def walk(x: Any) -> Any:
         if isinstance(x, dict):
-            if x.get("field") in hidden and x.get("value") not in (None, ""):  # an issue about a hidden field: its value
-                said = str(x["value"])  # is masked, and so is the value where the message quotes it
-                x = {k: (shown if k == "value" else v.replace(said, shown) if isinstance(v, str) else v) for k, v in x.items()}
+            if x.get("field") in hidden:  # an issue or a change about a hidden field: its values are masked, and
+                said = [str(x[k]) for k in SAID if x.get(k) not in (None, "")]  # so are they where a message quotes them
+                x = {k: shown if k in SAID and x[k] not in (None, "") else _unsaid(v, said, shown) for k, v in x.items()}
             return {k: shown if k in hidden and _value(v) else walk(v) for k, v in x.items()}
         if isinstance(x, list | tuple):
             return [walk(v) for v in x]
         return x
 
     return walk(data)
+
+
+SAID = ("value", "old", "new")  # where an issue or a change carries the field's values
+
+
+def _unsaid(v: Any, said: list[str], shown: str) -> Any:
+    if isinstance(v, str):
+        for text in said:
+            v = v.replace(text, shown)
+    return v
 
 
 def _value(v: Any) -> bool:

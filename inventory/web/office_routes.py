@@ -20,7 +20,7 @@ from ..store.questions import answer, questions
 from ..store.submissions import submission_issues, submission_systems
 from ..workflow.reviews import REVIEW_NAMES, decide, history, submission_rows
 from .pages import flash, page, with_names
-from .reporting import REPORT_KINDS, original_response, report_response, reports
+from .reporting import REPORT_KINDS, at_role_level, original_response, report_response, reports
 from .security import OFFICE, audit, checked_form, current, requires
 
 REPORT_FORMATS = ("html", "xlsx", "json", "md")
@@ -79,9 +79,10 @@ async def review(request: Request) -> Response:
     findings = None
     if sub["status"] == ACCEPTED and sub["unit"]:
         r = reports(request)
-        findings = (await run_in_threadpool(r.unit, sub["unit"]))["findings"]
+        findings = at_role_level(request, await run_in_threadpool(r.unit, sub["unit"]))["findings"]
     fields = {f.key: f.header.lstrip("*") for f in request.app.state.form.main.fields}
-    systems = [[s.get("row"), *(s.get(k) for k in SYSTEM_KEYS)] for s in submission_systems(engine, sub["id"])]
+    stored = at_role_level(request, {"systems": submission_systems(engine, sub["id"])})["systems"]  # the role's level
+    systems = [[s.get("row"), *(s.get(k) for k in SYSTEM_KEYS)] for s in stored]
     return page(
         request,
         "review.html",
