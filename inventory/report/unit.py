@@ -127,7 +127,18 @@ class UnitReports:
             "findings": kinds,
             "shared_duplicates": [_shared(f, name, self.members(f), meta) for f in findings if f.code in DUPLICATES],
             "evidence": self.evidence(name, systems),
+            "open_queries": self.open_queries(name),
         }
+
+    def open_queries(self, name: str) -> list[dict[str, Any]]:
+        """The office's queries still waiting on this unit (`workflow.queries`), whatever round they were opened in."""
+        from ..workflow.queries import listing
+
+        return [
+            {k: q[k] for k in ("id", "system_no", "system_name", "topic", "state", "state_name", "opened_at")}
+            | {"asked": q["thread"][0]["text"]}
+            for q in listing(self.r.engine, name, open_only=True)
+        ]
 
     def evidence(self, name: str, systems: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Per system, the evidence its row calls for and what is attached (`assess.evidence`)."""

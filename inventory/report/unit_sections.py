@@ -109,6 +109,20 @@ def unit_sections(data: dict[str, Any]) -> list[Section]:
                 ],
             )
         )
+    queries = [
+        [q["system_no"] or "", q["system_name"] or "", q["topic"], q["asked"], q["state_name"], q["opened_at"]]
+        for q in data.get("open_queries", [])
+    ]
+    if queries:
+        out.append(
+            Section(
+                "待核实事项",
+                ["系统编号", "系统名称", "事项", "项目办的要求", "状态", "提出时间"],
+                queries,
+                widths=[12, 30, 20, 50, 12, 17],
+                text=["以下事项尚未关闭，请在填报平台“核实事项”中逐条答复。"],
+            )
+        )
     out.append(Section("报送记录", ["报送时间", "文件", "状态", "系统数", "错误", "提醒"], history, widths=[17, 36, 14, 8, 6, 6]))
     if issues:
         out.append(

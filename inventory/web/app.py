@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from . import auth_routes, evidence_routes, office_routes, signoff_routes, unit_routes
+from . import auth_routes, evidence_routes, office_routes, query_routes, signoff_routes, unit_routes
 from .config import Settings
 from .limits import TOO_LARGE, BodyLimit
 from .pages import page
@@ -58,6 +58,7 @@ def create_app(settings: Settings) -> Starlette:
             *office_routes.routes,
             *signoff_routes.routes,
             *evidence_routes.routes,
+            *query_routes.routes,
             Mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"),
         ],
         middleware=[
