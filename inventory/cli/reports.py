@@ -16,6 +16,10 @@ ScopeOpt = Annotated[
     str | None, typer.Option("--scope", help="统计范围：all（全部单位）或 pilot（试点单位）；默认按本轮调查的设置。", show_default=False)
 ]
 FormatOpt = Annotated[str | None, typer.Option("--format", help="输出格式：table、json、md、html、xlsx。")]
+LevelOpt = Annotated[
+    str | None,
+    typer.Option("--level", help="输出级别：公开、内部、敏感；高于该级别的字段隐去（默认 内部，见 forms/levels.json）。", metavar="级别"),
+]
 OutOpt = Annotated[Path | None, typer.Option("-o", "--output", help="输出文件；html/xlsx 不给时写到当前文件夹。")]
 
 
@@ -63,6 +67,7 @@ def _report(
     unit: str | None = None,
     round_key: str | None = None,
     under: str | None = None,
+    level: str | None = None,
 ) -> None:
     from ..report import Reports
     from ..store.db import open_db
@@ -71,7 +76,7 @@ def _report(
     fmt = _format(fmt, output, as_json, default)
     lean = fmt == "xlsx"  # the workbook writer holds every row: repeated texts kept once
     engine = open_db(db, create_missing=False)
-    reports = Reports(engine, as_of=parse_as_of(as_of), scope=scope, round_key=round_key, lean=lean, under=under)
+    reports = Reports(engine, as_of=parse_as_of(as_of), scope=scope, round_key=round_key, lean=lean, under=under).at_level(level)
     data = reports.unit(unit) if kind == "unit" else getattr(reports, kind)()
     _emit(kind, data, fmt, output, reports.form)
 
@@ -86,9 +91,10 @@ def report_coverage(
     as_of: AsOfOpt = None,
     round_key: RoundOpt = None,
     under: UnderOpt = None,
+    level: LevelOpt = None,
 ) -> None:
     """报送覆盖情况：每个应报单位的状态、系统数、完整率、问题数和报送次数，以及催报名单。"""
-    _report("coverage", scope, fmt, output, as_json, db, as_of, round_key=round_key, under=under)
+    _report("coverage", scope, fmt, output, as_json, db, as_of, round_key=round_key, under=under, level=level)
 
 
 @report_app.command("issues")
@@ -101,9 +107,10 @@ def report_issues(
     as_of: AsOfOpt = None,
     round_key: RoundOpt = None,
     under: UnderOpt = None,
+    level: LevelOpt = None,
 ) -> None:
     """问题与评估发现：各单位最近报送的校验问题，以及未上云、等保/密评缺口、僵尸系统、重复建设等发现。"""
-    _report("issues", scope, fmt, output, as_json, db, as_of, round_key=round_key, under=under)
+    _report("issues", scope, fmt, output, as_json, db, as_of, round_key=round_key, under=under, level=level)
 
 
 @report_app.command("inventory")
@@ -115,9 +122,10 @@ def report_inventory(
     as_of: AsOfOpt = None,
     round_key: RoundOpt = None,
     under: UnderOpt = None,
+    level: LevelOpt = None,
 ) -> None:
     """系统汇总清单：全部当前系统及其评估发现、评分和处置建议（xlsx 用模板表头，可筛选、可再导入）。"""
-    _report("inventory", None, fmt, output, as_json, db, as_of, default="xlsx", round_key=round_key, under=under)
+    _report("inventory", None, fmt, output, as_json, db, as_of, default="xlsx", round_key=round_key, under=under, level=level)
 
 
 @report_app.command("brief")
@@ -129,9 +137,10 @@ def report_brief(
     as_of: AsOfOpt = None,
     round_key: RoundOpt = None,
     under: UnderOpt = None,
+    level: LevelOpt = None,
 ) -> None:
     """领导简报：本轮总数、部署与等保、处置建议、主要发现、重复建设及金额、待处置最多的单位（html 打印不超过两页）。"""
-    _report("brief", None, fmt, output, as_json, db, as_of, default="html", round_key=round_key, under=under)
+    _report("brief", None, fmt, output, as_json, db, as_of, default="html", round_key=round_key, under=under, level=level)
 
 
 @report_app.command("unit")
@@ -148,6 +157,7 @@ def report_unit(
     as_of: AsOfOpt = None,
     round_key: RoundOpt = None,
     under: UnderOpt = None,
+    level: LevelOpt = None,
 ) -> None:
     """单位评估报告：本单位系统的评分和处置建议、按类型的评估发现及整改依据、报送记录、与其他单位疑似重复的系统。"""
     if bool(unit) == every:
@@ -155,7 +165,7 @@ def report_unit(
             "请用 --unit 指定一个单位，或用 --all 为全部单位生成。", hint="例如 inventory report unit --unit 人社厅 -o 人社厅.html"
         )
     if unit:
-        _report("unit", scope, fmt, output, as_json, db, as_of, default="html", unit=unit, round_key=round_key, under=under)
+        _report("unit", scope, fmt, output, as_json, db, as_of, default="html", unit=unit, round_key=round_key, under=under, level=level)
         return
     from ..report import Reports
     from ..report.formats import write_unit_reports
@@ -166,6 +176,7 @@ def report_unit(
     if any(f not in ("html", "xlsx", "json", "md") for f in formats):
         raise UsageError(f"--all 时 --format 只能是 html、xlsx、json、md，收到“{fmt}”。")
     reports = Reports(open_db(db, create_missing=False), as_of=parse_as_of(as_of), scope=scope, round_key=round_key, under=under)
+    reports.at_level(level)
     folder = output or Path("单位评估报告")
     written = write_unit_reports(reports, None, folder, formats)
     render.folder_made(f"已为 {len(written) // len(formats)} 个单位生成评估报告", folder, written)
@@ -180,6 +191,7 @@ def report_changes(
     as_json: JsonOpt = False,
     unit: Annotated[str | None, typer.Option("--unit", help="只要该单位的部分（全称或简称），作为发回单位的变化清单。")] = None,
     db: DbOpt = None,
+    level: LevelOpt = None,
 ) -> None:
     """两轮之间的变化：每个单位新增、停用、变化（旧值 → 新值）的系统，没有标记停用就不见了的系统，首次报送和本轮未报送的单位，以及上一轮处置决定的落实情况（含逾期）。"""
     from ..form.load import load_form
@@ -189,6 +201,9 @@ def report_changes(
 
     fmt = _format(fmt, output, as_json, "table")
     form = load_form()
+    from ..form.levels import check_level, hidden_fields, mask
+
     engine = open_db(db, create_missing=False)
     name = tree(engine).resolve(unit).name if unit else None
-    _emit("changes", changes_report(engine, from_key, to_key, form, name), fmt, output, form)
+    data = changes_report(engine, from_key, to_key, form, name)
+    _emit("changes", mask(data, hidden_fields(form, check_level(level))), fmt, output, form)

@@ -92,10 +92,16 @@ def import_(
             bar.update(task, description=result.path.name)
             results.append(result)
             bar.advance(task)
+    from .evidence import import_evidence, show_import
+
+    evidence = {} if dry_run else import_evidence(engine, db, results, operator)  # each return's <name>-证明材料/ folder
     if as_json:
-        emit_json({"files": [r.as_dict() for r in results]})
+        emit_json(
+            {"files": [dict(r.as_dict(), **({"evidence": evidence[str(r.path)]} if str(r.path) in evidence else {})) for r in results]}
+        )
     else:
         render.import_table(results, dry_run)
+        show_import(evidence)
     if not dry_run and results:
         _log_import(engine, results, operator, office)
     if any(r.status == "failed" for r in results):

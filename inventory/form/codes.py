@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .codes_evidence import ATTACH_ROWS
+
 ERROR, WARNING = "error", "warning"
 
 
@@ -316,6 +318,7 @@ CATALOGUE: dict[str, Code] = {
                 "请确认没有拿错模板；如是代下属单位填报，请使用该单位的模板。",
             ),
         ),
+        *_codes("证明材料（附件）", *ATTACH_ROWS),
         *_codes(
             "与上一次报送比对（入库时）",
             (

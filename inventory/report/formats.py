@@ -73,7 +73,7 @@ def write_unit_reports(reports: Any, unit: str | None, folder: Path, formats: tu
     units.prepare()  # the round's figures, computed here once; each unit's pages are then written apart
 
     def write(name: str) -> list[Path]:
-        data = units.report(name)
+        data = reports.masked(units.report(name)) if getattr(reports, "hidden", None) else units.report(name)
         stem = unit_file_stem(data)
         return [write_report("unit", data, fmt, Path(folder) / f"{stem}.{fmt}", reports.form) for fmt in formats]
 

@@ -148,22 +148,13 @@ class UnitReports:
             "summary": summary(st.unit.short_name, st.status, fig, r, changes),
             "decisions": self.decisions.get(name, []),
             "changes": changes,
-            "submissions": [
-                {
-                    "id": s.id,
-                    "file_name": s.file_name,
-                    "received_at": s.received_at.replace(microsecond=0).isoformat(),
-                    "status": s.status,
-                    "systems": s.systems,
-                    "errors": s.errors,
-                    "warnings": s.warnings,
-                }
-                for s in st.submissions
-            ],
+            "submissions": [_submission(s) for s in st.submissions],
             "issues": self.issues.get(name, []),
             "systems": [_system(s, meta) for s in systems],
             "findings": kinds,
             "shared_duplicates": [_shared(f, name, self.members(f), meta) for f in findings if f.code in DUPLICATES],
+            "evidence": _evidence(r, name, systems),
+            "open_queries": _open_queries(r, name),
         }
 
 
@@ -257,3 +248,42 @@ def summary(short: str, status: str, fig: dict[str, Any], r: ReportData, changes
     if fig["warnings"]:
         parts.append(f"报送中另有 {fig['warnings']} 条提醒，建议核对。")
     return "".join(parts)
+
+
+def _open_queries(r: ReportData, name: str) -> list[dict[str, Any]]:
+    """The office's queries still waiting on this unit (`workflow.queries`), whatever round they were opened in."""
+    from ..workflow.queries import listing
+
+    return [
+        {k: q[k] for k in ("id", "system_no", "system_name", "topic", "state", "state_name", "opened_at")}
+        | {"asked": q["thread"][0]["text"]}
+        for q in listing(r.engine, name, open_only=True)
+    ]
+
+
+def _evidence(r: ReportData, name: str, systems: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per system, the evidence its row calls for and what is attached (`assess.evidence`)."""
+    from ..assess.evidence import attached_by_system, evidence_status
+    from ..form.evidence import load_evidence
+    from ..store.attachments import listing
+
+    ev = load_evidence()
+    attached = attached_by_system(listing(r.engine, name, r.round["id"] if r.round else None, current=False))
+    out = []
+    for s in systems:
+        v = s["values"]
+        for e in evidence_status(v, attached.get(v.get("system_no") or "", {}), ev):
+            out.append({"system_no": v.get("system_no"), "system_name": v.get("system_name"), **e})
+    return out
+
+
+def _submission(s: Any) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "file_name": s.file_name,
+        "received_at": s.received_at.replace(microsecond=0).isoformat(),
+        "status": s.status,
+        "systems": s.systems,
+        "errors": s.errors,
+        "warnings": s.warnings,
+    }

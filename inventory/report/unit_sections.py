@@ -93,6 +93,36 @@ def unit_sections(data: dict[str, Any]) -> list[Section]:
                 text=["以下系统与其他单位的系统业务相近，请与对方单位核实：确属重复的，研究整合或共用；不属重复的，请在回复中说明区别。"],
             )
         )
+    evidence = [
+        [e["system_no"] or "", e["system_name"] or "", f"{e['value']}", e["title"], e["state_name"]] for e in data.get("evidence", [])
+    ]
+    if evidence:
+        evidenced = sum(e["state"] in ("attached", "checked") for e in data["evidence"])
+        out.append(
+            Section(
+                "证明材料",
+                ["系统编号", "系统名称", "所报情况", "对应的证明材料", "情况"],
+                evidence,
+                widths=[12, 30, 18, 22, 18],
+                text=[
+                    f"所报情况需要佐证的 {len(evidence)} 项中，{evidenced} 项已附证明材料。未附的请在填报平台按系统上传；没有材料的如实说明即可。"
+                ],
+            )
+        )
+    queries = [
+        [q["system_no"] or "", q["system_name"] or "", q["topic"], q["asked"], q["state_name"], q["opened_at"]]
+        for q in data.get("open_queries", [])
+    ]
+    if queries:
+        out.append(
+            Section(
+                "待核实事项",
+                ["系统编号", "系统名称", "事项", "项目办的要求", "状态", "提出时间"],
+                queries,
+                widths=[12, 30, 20, 50, 12, 17],
+                text=["以下事项尚未关闭，请在填报平台“核实事项”中逐条答复。"],
+            )
+        )
     out += _decisions_and_changes(data)
     out.append(Section("报送记录", ["报送时间", "文件", "状态", "系统数", "错误", "提醒"], history, widths=[17, 36, 14, 8, 6, 6]))
     if issues:

@@ -87,17 +87,6 @@ def record(
         )
 
 
-def failures(engine: Engine, action: str, since: dt.datetime, address: str | None = None, target: str | None = None) -> int:
-    """How many `action` entries since a time, from an address or about a target (the login rate limit)."""
-    q = select(func.count()).select_from(AuditEntry).where(AuditEntry.action == action, AuditEntry.at >= since)
-    if address is not None:
-        q = q.where(AuditEntry.address == address)
-    if target is not None:
-        q = q.where(AuditEntry.target == target)
-    with engine.connect() as conn:
-        return int(conn.scalar(q) or 0)
-
-
 @dataclass
 class AuditFilter:
     """Which entries: in a part of the tree (`under`: a path prefix; None for all), by action, by

@@ -1,6 +1,7 @@
 """What is current, read inside a transaction: the open round, and whether a unit's return is locked.
 
-A return is locked once its reviewer approved it (审核通过), and a unit's whole part of the tree is
+A return is locked once its reviewer approved it (审核通过) or the unit signed it (承诺书, until the
+office reopens it), and a unit's whole part of the tree is
 locked while the unit, or any office above it, has been submitted upward or approved by the level
 above, until someone reopens or sends it back (`inventory.workflow` records those steps). The
 importer asks here before it stores a return, inside the same transaction.
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, exists, select
 
+from .evidence_models import Signoff
 from .models import ACCEPTED, Decision, NodeApproval, Round, Submission, Unit
 
 LOCKING = ("submitted", "approved")  # node steps that freeze the node's part of the tree
@@ -31,6 +33,7 @@ class RoundState:
     id: int | None
     approvals: bool  # some return of the round has been approved
     node_steps: bool  # some node of the round has been submitted upward or approved
+    signoffs: bool = False  # some unit's signature stands on its return in the round
     closed: str | None = None  # the round's key when it is closed (returns land there until a new one opens)
 
 
@@ -42,9 +45,10 @@ def round_state(conn: Connection) -> RoundState:
         .where(Decision.submission_id == Submission.id, Decision.decision == "approved")
         .where(Submission.round_id == rid if rid is not None else Submission.round_id.is_(None))
     )
-    approvals, steps = conn.execute(select(approved, exists().where(in_round))).one()
+    signed = exists().where(Signoff.voided_at.is_(None), Signoff.round_id == rid if rid is not None else Signoff.round_id.is_(None))
+    approvals, steps, signoffs = conn.execute(select(approved, exists().where(in_round), signed)).one()
     closed = conn.scalar(select(Round.key).where(Round.id == rid, Round.status != "open")) if rid is not None else None
-    return RoundState(rid, bool(approvals), bool(steps), closed)
+    return RoundState(rid, bool(approvals), bool(steps), bool(signoffs), closed)
 
 
 def lock_reason(
@@ -52,18 +56,26 @@ def lock_reason(
 ) -> str | None:
     """Why a unit may not send a new return in a round now (None when it may). `path`: the unit's path
     in the tree, when the caller has it (one query fewer); `state`: the round's, read once for a batch."""
-    if state is not None and not state.approvals:
-        return node_lock(conn, unit_id, round_id, path) if state.node_steps else None
-    last = conn.execute(
-        select(Decision.decision)
-        .join(Submission, Decision.submission_id == Submission.id)
-        .where(Submission.unit_id == unit_id, Submission.status == ACCEPTED, Submission.round_id == round_id)
-        .order_by(Decision.decided_at.desc(), Decision.id.desc())
-        .limit(1)
-    ).scalar()
-    if last == "approved":
-        return "本轮的报表已审核通过并锁定"
+    if state is None or state.approvals:
+        last = conn.execute(
+            select(Decision.decision)
+            .join(Submission, Decision.submission_id == Submission.id)
+            .where(Submission.unit_id == unit_id, Submission.status == ACCEPTED, Submission.round_id == round_id)
+            .order_by(Decision.decided_at.desc(), Decision.id.desc())
+            .limit(1)
+        ).scalar()
+        if last == "approved":
+            return "本轮的报表已审核通过并锁定"
+    if (state is None or state.signoffs) and standing_signoff(conn, unit_id, round_id) is not None:
+        return "本轮的报表已签署承诺书并锁定"
     return node_lock(conn, unit_id, round_id, path) if state is None or state.node_steps else None
+
+
+def standing_signoff(conn: Connection, unit_id: int, round_id: int | None) -> Signoff | None:
+    """The signature that stands on a unit's return in a round (None when none does)."""
+    q = select(Signoff).where(Signoff.unit_id == unit_id, Signoff.voided_at.is_(None))
+    q = q.where(Signoff.round_id == round_id) if round_id is not None else q.where(Signoff.round_id.is_(None))
+    return conn.execute(q.order_by(Signoff.id.desc()).limit(1)).first()
 
 
 def node_lock(conn: Connection, unit_id: int, round_id: int | None, path: str | None = None) -> str | None:

@@ -17,7 +17,19 @@ from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from . import audit_routes, auth_routes, deadline_routes, level_routes, office_routes, planned_routes, roster_routes, unit_routes
+from . import (
+    audit_routes,
+    auth_routes,
+    deadline_routes,
+    evidence_routes,
+    level_routes,
+    office_routes,
+    planned_routes,
+    query_routes,
+    roster_routes,
+    signoff_routes,
+    unit_routes,
+)
 from .config import Settings
 from .limits import TOO_LARGE, BodyLimit
 from .pages import page
@@ -72,6 +84,9 @@ def create_app(settings: Settings) -> Starlette:
             *level_routes.routes,
             *deadline_routes.routes,
             *audit_routes.routes,
+            *signoff_routes.routes,
+            *evidence_routes.routes,
+            *query_routes.routes,
             Mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"),
         ],
         middleware=[

@@ -20,7 +20,7 @@ from ..store.submissions import submission_issues, submission_systems
 from ..workflow.reviews import REVIEW_NAMES, decide, history, submission_rows
 from .issue_view import shown_issues
 from .pages import flash, mark_late, page, with_names
-from .reporting import REPORT_KINDS, finding_summary, memo, original_response, report_response, reports
+from .reporting import REPORT_KINDS, at_role_level, finding_summary, memo, original_response, report_response, reports
 from .scoping import in_part, live_roster, office_node, under_path, unit_in_part
 from .security import OFFICE, audit, checked_form, current, requires
 
@@ -112,9 +112,10 @@ async def review(request: Request) -> Response:
     findings = None
     if sub["status"] == ACCEPTED and sub["unit"]:
         r = reports(request)
-        findings = (await run_in_threadpool(r.unit, sub["unit"]))["findings"]
+        findings = at_role_level(request, await run_in_threadpool(r.unit, sub["unit"]))["findings"]
     fields = {f.key: f.header.lstrip("*") for f in request.app.state.form.main.fields}
-    systems = [[s.get("row"), *(s.get(k) for k in SYSTEM_KEYS)] for s in submission_systems(engine, sub["id"])]
+    stored = at_role_level(request, {"systems": submission_systems(engine, sub["id"])})["systems"]  # the role's level
+    systems = [[s.get("row"), *(s.get(k) for k in SYSTEM_KEYS)] for s in stored]
     mark_late(request, [sub])
     current_id = None
     if sub["status"] == SUPERSEDED and sub["unit"]:

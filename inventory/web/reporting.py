@@ -44,6 +44,16 @@ def original_response(request: Request, sub: dict[str, Any]) -> Response:
     return FileResponse(path, media_type=XLSX, filename=sub["file_name"])
 
 
+def at_role_level(request: Request, data: dict[str, Any]) -> dict[str, Any]:
+    """A report as the signed-in role may see it: fields classed above the role's level masked
+    (`forms/levels.json`: a reviewer 内部, an admin 敏感; a unit its own data whole)."""
+    from ..form.levels import hidden_fields, mask, role_level
+    from .security import current
+
+    user = current(request)
+    return mask(data, hidden_fields(request.app.state.form, role_level(user["role"] if user else "")))
+
+
 def original_path(request: Request, sha: str) -> Path:
     return request.app.state.settings.files / "originals" / f"{sha}.xlsx"
 
@@ -126,6 +136,7 @@ async def report_response(request: Request, kind: str, fmt: str, unit: str | Non
     if data is None:
         r = reports(request)
         data = await run_in_threadpool(r.unit, unit) if kind == "unit" else await run_in_threadpool(getattr(r, kind))
+    data = at_role_level(request, data)
     if fmt == "html":
         text = await run_in_threadpool(write_report, kind, data, "html", None, form)
         csp = f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src {script()[1]}; frame-ancestors 'none'"

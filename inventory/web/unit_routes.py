@@ -167,6 +167,9 @@ async def _upload(request: Request, settings: Any) -> Response:
     if outcome["status"] == "failed":
         flash(request, "数据库正忙，这份文件没有保存。请稍后再上传一次。", "error")
         return RedirectResponse("/unit", status_code=303)
+    if outcome["submission_id"] is None:  # not stored (a locked return): say why, nothing to show
+        flash(request, f"这份文件没有入库：{outcome.get('note') or '报表已锁定'}。需要修改的，请联系项目办重新打开。", "error")
+        return RedirectResponse("/unit", status_code=303)
     if outcome["status"] == "unchanged":
         flash(request, "这个文件和之前上传的一模一样，结果见下。", "info")
     return RedirectResponse(f"/unit/submissions/{outcome['submission_id']}", status_code=303)
@@ -214,7 +217,7 @@ def receive(state: Any, path: Path, name: str, user: dict[str, Any]) -> dict[str
         again = kept.with_name(f"{result.stored_as}.xlsx")
         if not again.exists():
             os.link(kept, again)
-    return {"status": result.status, "submission_id": result.submission_id}
+    return {"status": result.status, "submission_id": result.submission_id, "note": result.note}
 
 
 @requires("unit")

@@ -23,6 +23,7 @@ from ..store.audit import record
 from ..store.current import node_lock
 from ..store.models import Decision, NodeApproval
 from ..store.models import Unit as UnitRow
+from .signoff import void_in
 from .states import DONE, Board, NodeStatus
 
 ACTIONS = {
@@ -205,6 +206,8 @@ def decide_return(engine: Engine, st: NodeStatus, decision: str, reason: str | N
                 submission_id=sub.id, decision=decision, comment=reason, reviewer=actor, decided_at=dt.datetime.now(dt.UTC)
             )
         )
+        if decision in ("returned", "reopened"):  # open again: the unit's signature no longer stands
+            void_in(conn, sub.id, reason or decision, actor)
 
 
 def _name(state: str | None) -> str:

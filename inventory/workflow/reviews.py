@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import UsageError
 from ..store.models import Decision, IssueRecord, Round, Submission, Unit
+from .signoff import void_in
 from .states import STATE_NAMES
 
 DECISIONS = ("approved", "returned")
@@ -54,6 +55,8 @@ def decide(
                 decided_at=_now(),
             )
         )
+        if decision == "returned":  # a return sent back is open again: its signature no longer stands
+            void_in(conn, submission_id, comment or "退回修改", reviewer)
     return latest(engine, [submission_id])[submission_id]
 
 
