@@ -17,6 +17,12 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def stamp() -> str:
+    """Now as an ISO text in Beijing time with its offset ("2026-12-07T04:50:00+08:00"): when a report
+    or a template was made."""
+    return dt.datetime.now(BEIJING).replace(microsecond=0).isoformat()
+
+
 def today() -> dt.date:
     """Today in Beijing (the server may run in UTC)."""
     return dt.datetime.now(BEIJING).date()

@@ -286,3 +286,18 @@ def test_last_rounds_file_sent_again_is_this_rounds_return(tmp_path, form, roste
     subs = cli_json("submissions", "list", "--db", db)
     assert [s["status"] for s in subs] == ["accepted", "accepted"]  # one current return in each round
     assert subs[0]["sha256"] != subs[1]["sha256"]
+
+
+def test_a_fresh_databases_first_round_has_no_stale_deadline_in_reports(tmp_path, form, roster, db_url):
+    """The first round takes the form's old 报送截止日期, which passed before the round was opened: the
+    reports, like the portal, treat it as unset (nobody is late for it) until the office sets one."""
+    unit = roster.resolve("人社厅")
+    values, rows = clean_return(form, unit, 3, seed=11)
+    path = write_return(tmp_path / "hr.xlsx", form, unit, values, rows)
+    assert run_cli("import", str(path), "--db", db_url).returncode == 0
+    coverage = json.loads(run_cli("report", "coverage", "--json", "--db", db_url).stdout)
+    assert coverage["deadline"] is None and coverage["totals"]["units_late"] == 0
+    assert coverage["generated_at"].endswith("+08:00")  # made-at in Beijing time
+    assert run_cli("round", "deadline", "2099-12-31", "--db", db_url).returncode == 0
+    coverage = json.loads(run_cli("report", "coverage", "--json", "--db", db_url).stdout)
+    assert coverage["deadline"] == "2099-12-31" and coverage["totals"]["units_on_time"] == 1

@@ -1,4 +1,4 @@
-"""Round commands: list the survey rounds, open a new one, close one."""
+"""Round commands: list the survey rounds, open a new one, move a deadline, close one."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from .app import DbOpt, JsonOpt, emit_json, parse_as_of, round_app
 def round_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """列出调查轮次：代号、名称、表单版本、范围、数据统计截止日期、报送截止日期、状态。"""
     from ..store.db import database_exists, open_db
-    from ..workflow.rounds import rounds
+    from ..workflow.rounds import live_deadline, rounds
 
     if not database_exists(db):  # before the first import: nothing to fail on, but say what comes
         from ..form.load import load_form
@@ -41,7 +41,7 @@ def round_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
             render.esc(r["form_version"] or ""),
             "试点单位" if r["scope"] == "pilot" else "全部单位",
             r["as_of"] or "",
-            r["deadline"] or "",
+            (r["deadline"] or "") if live_deadline(r) or not r["deadline"] else f"{r['deadline']}（早于本轮开启，视为未设）",
             "[green]开放[/]" if r["status"] == "open" else "已关闭",
         )
     render.out.print(table)
@@ -70,6 +70,28 @@ def round_open(
         emit_json(r)
     else:
         render.out.print(f"[green]✓[/] 已开启轮次 {render.esc(r['key'])}（{render.esc(r['name'])}），数据统计截止 {r['as_of']}")
+
+
+@round_app.command("deadline")
+def round_deadline(
+    deadline: Annotated[str, typer.Argument(help="报送截止日期 YYYY-MM-DD；写 none 清除。", show_default=False, metavar="日期")],
+    key: Annotated[str | None, typer.Option("--round", help="轮次代号；不给时为当前开放的轮次。")] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """设置或修改报送截止日期（北京时间当日 24 时前收到的算按时）；与填报平台“轮次与截止日期”页相同。"""
+    from ..store.audit import record
+    from ..store.db import open_db
+    from ..workflow.rounds import set_deadline
+
+    engine = open_db(db, create_missing=False)
+    day = None if deadline.strip().lower() in ("none", "无", "") else parse_as_of(deadline, "报送截止日期")
+    r = set_deadline(engine, day, key)
+    record(engine, "round_set", actor="命令行", role="cli", target=r["name"], detail=f"报送截止 {r['deadline'] or '未设'}")
+    if as_json:
+        emit_json(r)
+    else:
+        render.out.print(f"[green]✓[/] {render.esc(r['name'])}：报送截止日期 {r['deadline'] or '未设置'}")
 
 
 @round_app.command("close")

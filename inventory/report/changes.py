@@ -6,12 +6,12 @@ evidence from the return only (an absence is never 已落实) and 逾期 where t
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import orjson
 from sqlalchemy import Engine, String, select, type_coerce
 
+from ..beijing import stamp
 from ..errors import UsageError
 from ..form.model import Form
 from ..store.models import ACCEPTED, Submission, SystemRecord, Unit
@@ -97,7 +97,7 @@ def changes_report(engine: Engine, from_key: str, to_key: str | None, form: Form
     first = sorted(u for u in set(new_all) - set(old_all) if wanted(u))
     follow_up = [d for d in _follow_up(engine, old_round["id"], old_all, new_all) if wanted(d["unit"])]
     return {
-        "generated_at": dt.datetime.now().replace(microsecond=0).isoformat(),
+        "generated_at": stamp(),
         "from": old_round,
         "to": new_round,
         "round": {"key": new_round["key"], "name": new_round["name"]},

@@ -15,12 +15,14 @@ from sqlalchemy import Engine, String, select, type_coerce
 
 from ..assess import Finding, System, duplicate_findings_beside, load_rules, system_findings
 from ..assess.crosscheck import reference_findings
+from ..beijing import stamp, today
 from ..form.load import Form, load_form
 from ..form.roster import Roster, Unit
 from ..gcpause import paused_gc
 from ..store.models import IssueRecord, Submission, SystemRecord
 from ..store.references import reference_rows
 from ..store.units import tree
+from ..workflow.rounds import live_deadline
 from ..workflow.states import Board, NodeStatus
 from .carried import carried_systems
 from .tree_duplicates import keep, kept, part_duplicates
@@ -57,8 +59,8 @@ class ReportData:
         self.scope = scope
         self.lean = lean
         self.rules = load_rules()
-        self.generated_at = dt.datetime.now().replace(microsecond=0).isoformat()
-        self.today = dt.date.today()
+        self.generated_at = stamp()
+        self.today = today()
 
     @property
     def round_name(self) -> str:
@@ -66,12 +68,9 @@ class ReportData:
 
     @property
     def deadline(self) -> dt.date | None:
-        """The round's deadline for returns (报送截止日期), when the round sets one."""
-        value = self.round["deadline"] if self.round and self.round["deadline"] else self.form.round.get("deadline")
-        try:
-            return dt.date.fromisoformat(str(value)) if value else None
-        except ValueError:
-            return None
+        """The round's deadline for returns (报送截止日期), when the round sets one (a date from before the
+        round opened is none: `workflow.rounds.live_deadline`); the form's without a round."""
+        return live_deadline(self.round or {"deadline": self.form.round.get("deadline")})
 
     # -- loading --
     @cached_property

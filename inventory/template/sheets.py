@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from openpyxl import Workbook
@@ -12,6 +11,7 @@ from openpyxl.packaging.custom import StringProperty
 from openpyxl.utils import get_column_letter
 
 from .. import __version__
+from ..beijing import stamp
 from ..form.model import Form, Sheet
 from ..form.roster import Unit
 from .lists import Lists
@@ -132,7 +132,7 @@ def meta_values(form: Form, unit: Unit | None) -> dict[str, str]:
         "unit_name": unit.name if unit else "",
         "unit_short_name": unit.short_name if unit else "",
         "region_code": unit.region_code if unit else "",
-        "generated_at": dt.datetime.now().replace(microsecond=0).isoformat(),
+        "generated_at": stamp(),
         "generator": f"inventory {__version__}",
     }
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select, update
 
+from ..beijing import BEIJING
 from ..errors import UsageError
 from ..store.current import current_round_id
 from ..store.models import Round
@@ -29,9 +30,6 @@ def as_dict(r: Any) -> dict[str, Any]:
         "opened_at": beijing(r.opened_at),
         "closed_at": beijing(r.closed_at),
     }
-
-
-BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 
 def beijing(t: dt.datetime | None) -> str | None:
@@ -119,6 +117,8 @@ def set_deadline(engine: Engine, deadline: dt.date | None, key: str | None = Non
         raise UsageError("还没有调查轮次，请先开启一轮（填写名称、数据统计截止日期和报送截止日期）。")
     if deadline and r["as_of"] and deadline < dt.date.fromisoformat(r["as_of"]):
         raise UsageError("报送截止日期不能早于数据统计截止日期。")
+    if deadline and r["opened_at"] and deadline < dt.datetime.fromisoformat(r["opened_at"]).date():
+        raise UsageError(f"报送截止日期不能早于本轮开启的日期（{r['opened_at'][:10]}）。")
     with engine.begin() as conn:
         conn.execute(update(Round).where(Round.id == r["id"]).values(deadline=deadline))
     return pick(engine, r["key"])
@@ -130,8 +130,11 @@ def live_deadline(round_: dict[str, Any] | None) -> dt.date | None:
     deadline anyone can meet, so it counts as unset until the office sets one."""
     if not round_ or not round_.get("deadline"):
         return None
-    deadline = dt.date.fromisoformat(round_["deadline"])
+    try:
+        deadline = dt.date.fromisoformat(str(round_["deadline"]))
+    except ValueError:
+        return None
     opened = round_.get("opened_at")
-    if opened and deadline < dt.datetime.fromisoformat(opened).astimezone(dt.timezone(dt.timedelta(hours=8))).date():
+    if opened and deadline < dt.datetime.fromisoformat(opened).date():  # `opened_at` is Beijing time already
         return None
     return deadline
