@@ -186,6 +186,24 @@ def test_refusals_are_in_the_audit_log_of_the_part_that_tried(world):
     assert "访问不存在或无权查看的内容" in page and "旌阳区项目办" not in page
 
 
+def _queue(b, below=False):
+    page = b.get("/office/submissions?state=pending" + ("&who=below" if below else "")).text
+    return page[page.index('<table id="queue">') :]
+
+
+def test_the_queue_shows_each_office_what_it_decides_and_what_waits_below(world):
+    """逐级审核 in the queue and on the dashboard: an office's pending tab lists its direct reporters'
+    returns, with approve boxes; returns a sub-office decides are a second tab, marked with who decides."""
+    offices = world["offices"]
+    city, county = offices["德阳"], offices["旌阳"]
+    mine, below = _queue(city), _queue(city, below=True)
+    assert C_UNIT in mine and A_UNIT not in mine and B_UNIT not in mine
+    assert A_UNIT in below and f"由{XINGYANG}审核" in below and 'name="sid"' not in below
+    assert A_UNIT in _queue(county) and 'name="sid"' in _queue(county)
+    home = city.get("/office").text
+    assert "待本级审核" in home and "另有 2 份由下级项目办审核" in home
+
+
 def test_approval_up_the_tree_from_the_office_pages(world):
     """A county approves its unit's return, exempts the rest with a reason, submits up; the city sends it
     back with a reason; the county cannot act on what is not its direct child."""

@@ -45,7 +45,10 @@ def _dashboard(r: Any) -> dict[str, Any]:
         if st.state == "pending" and st.accepted is not None
     ]
     pending.sort(key=lambda s: s["received_at"])  # the longest waiting first
-    return {"t": cov["totals"], "groups": cov["by_group"], "chase": cov["chase"], "pending": pending}
+    scope = r.board.scope  # 逐级审核: the office decides its direct reporters; the rest wait on a sub-office
+    mine = [s for s in pending if (scope.reviewer(r.states[s["unit"]].unit) or scope.under).code == scope.under.code]
+    below = len(pending) - len(mine)
+    return {"t": cov["totals"], "groups": cov["by_group"], "chase": cov["chase"], "pending": mine, "pending_below": below}
 
 
 @requires(*OFFICE)
@@ -78,6 +81,12 @@ async def queue(request: Request) -> Response:
         rows = [s for s in rows if s["review"] == state]
     elif state != "all":  # a unit's current return only: versions it replaced are history, shown under 全部
         rows = [s for s in rows if s["review"] == state and s["status"] == ACCEPTED]
+    mine = request.query_params.get("who") != "below"
+    below = 0
+    if state == "pending":  # 逐级审核: this office decides its direct reporters' returns; the rest wait on a sub-office
+        rows = _with_reviewer(request, rows)
+        below = sum(not s["mine"] for s in rows)
+        rows = [s for s in rows if s["mine"] == mine]
     q = request.query_params.get("q", "").strip()
     if q:
         rows = [s for s in rows if q in (s["unit"] or "") or q in s["file_name"]]
@@ -89,8 +98,35 @@ async def queue(request: Request) -> Response:
     number = min(number, pages)
     shown = mark_late(request, rows[(number - 1) * QUEUE_PAGE : number * QUEUE_PAGE])
     return page(
-        request, "queue.html", "审核队列", rows=shown, state=state, states=QUEUE_STATES, q=q, total=len(rows), number=number, pages=pages
+        request,
+        "queue.html",
+        "审核队列",
+        rows=shown,
+        state=state,
+        states=QUEUE_STATES,
+        q=q,
+        total=len(rows),
+        number=number,
+        pages=pages,
+        mine=mine,
+        below=below,
     )
+
+
+def _with_reviewer(request: Request, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each row with the office that decides it (`reviewer`) and whether that is the signed-in one (`mine`)."""
+    from ..workflow.rounds import pick
+    from ..workflow.scope import scope_for
+
+    roster, node = live_roster(request), office_node(request)
+    scope = scope_for(roster, pick(request.app.state.engine), node)
+    out = []
+    for s in rows:
+        unit = roster.get(s["unit"]) if s["unit"] else None
+        reviewer = scope.reviewer(unit) if unit is not None else None
+        who = reviewer or roster.root
+        out.append({**s, "reviewer": who.name, "mine": who.code == node.code})
+    return out
 
 
 def _submission(request: Request) -> dict[str, Any]:
