@@ -95,21 +95,27 @@ def test_a_chunk_that_fails_is_stored_again_file_by_file(tmp_path, form, roster,
     it is kept and each file is stored again in its own transaction: every file once, all or nothing."""
     from sqlalchemy.exc import OperationalError
 
+    from inventory.store.chunk import ChunkFacts
+
     engine = open_db(db_url)
     importer = Importer(engine)
     paths = returns(tmp_path, form, roster, names=("人社厅", "成都", "教育厅"))
-    original, calls = importer._store_rows, []
+    original_write, original_rows, writes, calls = ChunkFacts.write, importer._store_rows, [], []
 
-    def flaky(conn, *args):
+    def flaky(self, conn):
+        writes.append(len(self.submissions))
+        original_write(self, conn)  # the chunk's rows are written, then the connection drops
+        raise OperationalError("INSERT", {}, Exception("server closed the connection unexpectedly"))
+
+    def one(conn, *args):
         calls.append(args[0])
-        original(conn, *args)
-        if len(calls) == 2:  # the second file's rows are written, then the connection drops
-            raise OperationalError("INSERT", {}, Exception("server closed the connection unexpectedly"))
+        original_rows(conn, *args)
 
-    monkeypatch.setattr(importer, "_store_rows", flaky)
+    monkeypatch.setattr(ChunkFacts, "write", flaky)
+    monkeypatch.setattr(importer, "_store_rows", one)
     results = list(importer.import_files(paths, workers=1))
     assert [r.status for r in results] == ["imported"] * 3
-    assert len(calls) == 2 + 3  # two in the failed chunk, then each file on its own
+    assert writes == [3] and len(calls) == 3  # the whole chunk once, then each file on its own
     assert count(engine, Submission) == 3
     with engine.connect() as conn:
         per_unit = conn.execute(select(Submission.unit_id, func.count()).group_by(Submission.unit_id)).all()
@@ -253,3 +259,38 @@ def test_sigkill_during_import_leaves_all_or_nothing(tmp_path, form, roster):
     # the same file imports whole afterwards
     assert Importer(engine).import_file(big).status == "imported"
     assert count(engine, SystemRecord) == 30000
+
+
+def test_a_chunk_read_at_once_stores_what_file_by_file_would(tmp_path, form, roster, db_url):
+    """import_files asks the database once per chunk (units, content seen before, current and previous
+    returns) and writes the chunk's rows together: the outcome is the same as storing file by file, in
+    a second round (keys carried, changes said) and with two files of one unit in the chunk."""
+    from inventory.workflow.rounds import open_round
+
+    engine, one_by_one = open_db(db_url), open_db(f"sqlite:///{tmp_path / 'single.db'}")
+    first = returns(tmp_path, form, roster, names=("人社厅", "成都", "教育厅"), seed=1)
+    second = returns(tmp_path, form, roster, names=("人社厅", "成都", "教育厅"), seed=1)  # the same bytes, sent in round 2
+    changed = returns(tmp_path, form, roster, names=("人社厅",), seed=5)  # another return of 人社厅
+    for e in (engine, one_by_one):
+        list(Importer(e).import_files(first, workers=1))
+        open_round(e, "R2", "第二轮", None, None, "all", form.version)
+    chunked = list(Importer(engine).import_files(second, workers=1))  # asked at once
+    chunked += Importer(engine).import_files([changed[0], second[1]], workers=1)  # distinct units: at once again
+    chunked += Importer(engine).import_files([changed[0], second[0]], workers=1)  # one unit twice: file by file
+    single = [Importer(one_by_one).import_file(p) for p in [*second, changed[0], second[1], changed[0], second[0]]]
+    assert [(r.status, r.current, r.note) for r in chunked] == [(r.status, r.current, r.note) for r in single]
+    assert chunked[0].note and "与上一次报送" in chunked[0].note and chunked[3].status == "imported"
+    assert [r.status for r in chunked[4:]] == ["unchanged"] * 3
+
+    def keys(e):
+        with e.connect() as conn:
+            q = select(Submission.file_name, Submission.round_id, SystemRecord.row, SystemRecord.system_key)
+            return sorted(conn.execute(q.join(Submission, SystemRecord.submission_id == Submission.id)).all())
+
+    mine = keys(engine)
+    by_round = {}
+    for name, rid, row, key in mine:
+        by_round.setdefault((name, row), {})[rid] = key
+    assert all(len(set(v.values())) == 1 for (name, _), v in by_round.items() if len(v) == 2 and "-1" in name)  # keys carried
+    assert count(engine, Submission) == count(one_by_one, Submission) and count(engine, SystemRecord) == count(one_by_one, SystemRecord)
+    assert count(engine, Submission, status="accepted") == 6  # three per round; in round 2 人社厅's second file is current

@@ -17,6 +17,16 @@ def store_rows(
 ) -> None:
     """A return's system and child rows, in the current transaction; `keys` gives each system row its
     identity across returns (see `identity.py`)."""
+    systems, children = rows_of(form, submission_id, unit_id, data, keys)
+    for table, rows in ((SystemRecord.__table__, systems), (ChildRecord.__table__, children)):
+        if rows:
+            bulk_insert(conn, table, rows)
+
+
+def rows_of(
+    form: Form, submission_id: int, unit_id: int | None, data: Any, keys: dict[int, str] | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A return's system rows and child rows as the tables take them."""
     main = data.sheets.get(form.main.name)
     systems = []
     if main is not None:
@@ -39,10 +49,7 @@ def store_rows(
                     "data": values,
                 }
             )
-    for table, rows in ((SystemRecord.__table__, systems), (ChildRecord.__table__, children)):
-        if not rows:
-            continue
-        bulk_insert(conn, table, rows)
+    return systems, children
 
 
 def bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Text, case, cast, select
+from sqlalchemy import Connection, Text, case, cast, func, select
 
 from ..form.issues import Issue, make_issue
 from ..form.model import Form
@@ -78,6 +78,44 @@ def _name(text: Any) -> str:
 UNCHANGED, CHANGED, NEW = "无变化", "有变化", "新增"
 
 
+def _previous(unit_ids: list[int]) -> Any:
+    """Each unit's previous return: the latest round's, its current one first, then the newest."""
+    order = (Submission.round_id.desc(), case((Submission.status == ACCEPTED, 0), else_=1), Submission.id.desc())
+    ranked = (
+        select(
+            Submission.id,
+            Submission.unit_id,
+            Submission.filled_on,
+            Submission.round_id,
+            func.row_number().over(partition_by=Submission.unit_id, order_by=order).label("n"),
+        )
+        .where(Submission.unit_id.in_(unit_ids), Submission.status.in_((ACCEPTED, SUPERSEDED)))
+        .subquery()
+    )
+    return select(ranked.c.id, ranked.c.unit_id, ranked.c.filled_on, ranked.c.round_id).where(ranked.c.n == 1)
+
+
+def previous_returns(conn: Connection, unit_ids: list[int]) -> dict[int, tuple[Any, list[tuple[Any, ...]]]]:
+    """For several units at once (a chunk of an import): each one's previous return and its stored
+    systems (key, id, 系统编号, 系统名称, the row as stored), the same as `match_systems` reads for one."""
+    if not unit_ids:
+        return {}
+    found = {r.unit_id: r for r in conn.execute(_previous(unit_ids))}
+    rows: dict[int, list[tuple[Any, ...]]] = {r.id: [] for r in found.values()}
+    if rows:
+        q = select(
+            SystemRecord.submission_id,
+            SystemRecord.system_key,
+            SystemRecord.id,
+            SystemRecord.system_no,
+            SystemRecord.system_name,
+            cast(SystemRecord.data, Text),
+        ).where(SystemRecord.submission_id.in_(list(rows)))
+        for sid, *rest in conn.execute(q):
+            rows[sid].append(tuple(rest))
+    return {unit: (r, rows[r.id]) for unit, r in found.items()}
+
+
 def match_systems(
     conn: Connection,
     unit_id: int | None,
@@ -85,36 +123,24 @@ def match_systems(
     mark: str | None = None,
     filled_on: Any = None,
     round_id: int | None = None,
+    known: tuple[Any, list[tuple[Any, ...]]] | None = None,
 ) -> Matched:
     """Keys for a new return's systems, what changed since the unit's previous return, and where the
     unit's own 本轮情况 (the `mark` field) disagrees with what changed. `filled_on`: the return's 填报日期;
     a return identical to the previous one (of an earlier round than `round_id`) with the previous one's
-    date is not a confirmation (`stale`)."""
+    date is not a confirmation (`stale`). `known`: the previous return and its systems, when the caller
+    read them already (`previous_returns`; `(None, [])` when there is none)."""
     out = Matched()
-    prior: int | None = None
-    prior_date = None
-    if unit_id is not None:
-        found = conn.execute(
-            select(Submission.id, Submission.filled_on, Submission.round_id)
-            .where(Submission.unit_id == unit_id, Submission.status.in_((ACCEPTED, SUPERSEDED)))
-            .order_by(Submission.round_id.desc(), case((Submission.status == ACCEPTED, 0), else_=1), Submission.id.desc())
-            .limit(1)
-        ).first()
-        if found is not None:
-            prior = found.id
-            prior_date = found.filled_on if found.round_id != round_id else None  # within one round, the same date is no news
+    if known is None:
+        known = previous_returns(conn, [unit_id]).get(unit_id, (None, [])) if unit_id is not None else (None, [])
+    found, stored = known
+    prior = found.id if found is not None else None
+    prior_date = found.filled_on if found is not None and found.round_id != round_id else None  # within one round, the same date is no news
     by_no: dict[str, tuple[str, Any, str]] = {}
     by_name: dict[str, tuple[str, Any, str]] = {}
     if prior is not None:  # matched on the typed columns; the stored text (as written: json, not jsonb) is kept, not parsed
         out.previous = prior
-        q = select(
-            SystemRecord.system_key,
-            SystemRecord.id,
-            SystemRecord.system_no,
-            SystemRecord.system_name,
-            cast(SystemRecord.data, Text),
-        ).where(SystemRecord.submission_id == prior)
-        for key, rid, number, name, data in conn.execute(q):
+        for key, rid, number, name, data in stored:
             entry = (key or f"r{rid}", data, f"{number or ''} {name or ''}".strip())
             if number:
                 by_no.setdefault(str(number), entry)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from ..form.issues import Issue, make_issue
@@ -26,10 +26,11 @@ from ..gcpause import paused_gc
 from ..intake.result import FileReport
 from ..intake.validate import Validator, validate_many
 from .bulk import store_rows
-from .current import RoundState, lock_reason, round_state
+from .chunk import ChunkFacts, take_current, unit_and_lock
+from .current import RoundState, round_state
 from .db import explain
 from .identity import mark_issues, match_systems
-from .models import ACCEPTED, REJECTED, SUPERSEDED, IssueRecord, Submission, Unit
+from .models import ACCEPTED, REJECTED, SUPERSEDED, IssueRecord, Submission
 
 IMPORTED, UNCHANGED, FAILED = "imported", "unchanged", "failed"
 DRIVERS = ("sqlite3", "psycopg", "psycopg2")  # the modules whose own errors bulk storage may raise
@@ -184,31 +185,6 @@ def _prepare(path: Path, report: FileReport, office: Any) -> tuple[FileReport, s
     return report, sha, (REJECTED if report.errors else IMPORTED), unit_name
 
 
-def _unit_and_lock(conn: Connection, report: FileReport, status: str, state: RoundState) -> tuple[int | None, str | None]:
-    """The unit's row id, locked for this transaction (PostgreSQL), and why it may not send a return now."""
-    if report.unit is None:
-        return None, None
-    q = select(Unit.id).where(Unit.name == report.unit.name)
-    unit_id = conn.scalar(q.with_for_update() if conn.dialect.name == "postgresql" else q)
-    locked = lock_reason(conn, unit_id, state.id, report.unit.path, state) if unit_id is not None and status == IMPORTED else None
-    return unit_id, locked
-
-
-def _take_current(conn: Connection, unit_id: int, round_id: int | None, filled_on: dt.date | None) -> tuple[str, bool, str | None]:
-    """One rule for which return is current in its round: its own 填报日期, then arrival; an older return
-    never wins. The new return's status, whether it is current, and why not."""
-    cur = conn.execute(
-        select(Submission.id, Submission.filled_on).where(
-            Submission.unit_id == unit_id, Submission.status == ACCEPTED, Submission.round_id == round_id
-        )
-    ).first()
-    if cur is None or filled_on is None or cur.filled_on is None or filled_on >= cur.filled_on:
-        if cur is not None:
-            conn.execute(update(Submission).where(Submission.id == cur.id).values(status=SUPERSEDED))
-        return ACCEPTED, True, None
-    return SUPERSEDED, False, f"填报日期 {filled_on} 早于当前报送（报送号 {cur.id}，填报日期 {cur.filled_on}），已存档，不替代当前报送"
-
-
 def _in_closed_round(state: RoundState, note: str | None) -> str | None:
     """A return stored between `round close` and `round open` lands in the closed round: said, never silent."""
     if state.closed is None:
@@ -292,16 +268,16 @@ class Importer:
         status: str,
         name: str | None = None,
         state: RoundState | None = None,
+        facts: ChunkFacts | None = None,
     ) -> _Stored:
         state = state or round_state(conn)
         round_id = state.id
-        unit_id, locked = _unit_and_lock(conn, report, status, state)
+        unit_id, locked = unit_and_lock(conn, report, status == IMPORTED, state, facts)
         if locked:  # nothing is stored: the office reopens the return (or the part) first
             return _Stored(None, REJECTED, False, locked, [make_issue("RETURN_LOCKED", file=path.name, value=locked)])
         key = _round_key(sha, round_id)
-        seen = conn.execute(
-            select(Submission.id, Submission.status, Submission.round_id, Submission.sha256).where(Submission.sha256.in_((sha, key)))
-        ).all()
+        asked = select(Submission.id, Submission.status, Submission.round_id, Submission.sha256).where(Submission.sha256.in_((sha, key)))
+        seen = facts.seen_as(sha, key) if facts is not None else conn.execute(asked).all()
         existing = next((r for r in seen if r.round_id == round_id or r.sha256 == key), None)
         if existing:
             return _Stored(existing.id, UNCHANGED, existing.status == ACCEPTED, _UNCHANGED_NOTES.get(existing.status))
@@ -316,41 +292,44 @@ class Importer:
         if accepted and data is not None:  # before anything changes: compared with the unit's previous return
             main = data.sheets.get(self.validator.form.main.name)
             rows = list(main.iter_values()) if main is not None else []
-            matched = match_systems(conn, unit_id, rows, self.validator.form.change_mark, filled_on, round_id)
+            known = facts.previous.get(unit_id, (None, [])) if facts is not None else None
+            matched = match_systems(conn, unit_id, rows, self.validator.form.change_mark, filled_on, round_id, known)
         if accepted:
-            row_status, current, note = _take_current(conn, unit_id, round_id, filled_on)
+            row_status, current, note = take_current(conn, unit_id, round_id, filled_on, facts)
         found = mark_issues(self.validator.form, report, matched) if matched else []
         size = report.data.size if report.data and report.data.size else (path.stat().st_size if path.exists() else 0)
-        new_id = conn.scalar(
-            insert(Submission)
-            .values(
-                unit_id=unit_id,
-                unit_written=report.unit_written,
-                file_name=name or path.name,
-                sha256=key,
-                size=size,
-                form_id=self.validator.form.id,
-                form_version=report.form_version,
-                round_id=round_id,
-                received_at=self.received_at or dt.datetime.now(dt.UTC),
-                operator=self.operator,
-                status=row_status,
-                systems=report.systems,
-                errors=report.errors,
-                warnings=report.warnings + len(found),
-                as_of=self.validator.as_of,
-                unit_values=unit_values,
-                completeness=report.completeness,
-                completeness_recommended=report.completeness_recommended,
-                filled_on=filled_on,
-            )
-            .returning(Submission.id)
+        row = dict(
+            unit_id=unit_id,
+            unit_written=report.unit_written,
+            file_name=name or path.name,
+            sha256=key,
+            size=size,
+            form_id=self.validator.form.id,
+            form_version=report.form_version,
+            round_id=round_id,
+            received_at=self.received_at or dt.datetime.now(dt.UTC),
+            operator=self.operator,
+            status=row_status,
+            systems=report.systems,
+            errors=report.errors,
+            warnings=report.warnings + len(found),
+            as_of=self.validator.as_of,
+            unit_values=unit_values,
+            completeness=report.completeness,
+            completeness_recommended=report.completeness_recommended,
+            filled_on=filled_on,
         )
+        new_id = facts.add_submission(row) if facts is not None else conn.scalar(insert(Submission).values(**row).returning(Submission.id))
         issues = _issue_rows(new_id, [*report.issues, *found])
-        if issues:
+        if facts is not None:  # written with the chunk's
+            facts.issues += issues
+        elif issues:
             conn.execute(insert(IssueRecord), issues)
         if accepted and data is not None:  # an older return keeps its rows too, so the office can make it current
-            self._store_rows(conn, new_id, unit_id, data, matched.keys if matched else None)
+            if facts is not None:
+                facts.add_rows(self.validator.form, new_id, unit_id, data, matched.keys if matched else None)
+            else:
+                self._store_rows(conn, new_id, unit_id, data, matched.keys if matched else None)
         if note:
             note += f"；如确要以它为准，请运行 inventory submissions use {new_id}"
         elif matched is not None:
@@ -370,10 +349,20 @@ def _store_chunk(imp: Importer, items: list[tuple[Path, FileReport]]) -> Iterato
     try:
         with imp.engine.begin() as conn, paused_gc():
             state = round_state(conn)  # once for the chunk: one transaction, one view of the round
+            units = [report.unit.name if report.unit else None for _, report, sha, _, _ in prepared if sha is not None]
+            keys = [k for _, _, sha, _, _ in prepared if sha is not None for k in (sha, _round_key(sha, state.id))]
+            facts = ChunkFacts.read(conn, units, keys, state.id)  # None: files share a unit or bytes, asked one by one
             done = [
-                (path, report, unit_name, imp._store(conn, path, report, sha, status, state=state) if sha is not None else None)
+                (
+                    path,
+                    report,
+                    unit_name,
+                    imp._store(conn, path, report, sha, status, state=state, facts=facts) if sha is not None else None,
+                )
                 for path, report, sha, status, unit_name in prepared
             ]
+            if facts is not None:
+                facts.write(conn)
     except (IntegrityError, OperationalError, *_database_errors()):  # one at a time: the guarantees of `store`
         yield from (imp.store(path, report) for path, report in items)
         return
