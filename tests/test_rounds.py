@@ -301,3 +301,31 @@ def test_a_fresh_databases_first_round_has_no_stale_deadline_in_reports(tmp_path
     assert run_cli("round", "deadline", "2099-12-31", "--db", db_url).returncode == 0
     coverage = json.loads(run_cli("report", "coverage", "--json", "--db", db_url).stdout)
     assert coverage["deadline"] == "2099-12-31" and coverage["totals"]["units_on_time"] == 1
+
+
+def test_the_brief_compares_the_round_with_the_one_before(tmp_path, form, roster, db_url):
+    """The leaders' brief of a later round puts its figures beside the previous round's, for the same
+    part of the tree: returns, systems, cloud share, findings and the kinds that moved most."""
+    from inventory.report import Reports
+    from inventory.report.brief_sections import brief_sections
+    from inventory.store.db import open_db
+    from inventory.store.importer import Importer
+    from inventory.workflow.rounds import open_round
+
+    engine = open_db(db_url)
+    paths = []
+    for i, short in enumerate(("人社厅", "成都")):
+        unit = roster.resolve(short)
+        values, rows = clean_return(form, unit, 4, seed=40 + i)
+        paths.append(write_return(tmp_path / f"{short}.xlsx", form, unit, values, rows))
+    list(Importer(engine).import_files(paths, workers=1))
+    assert Reports(engine).brief()["previous"] is None  # the first round has nothing to compare with
+    open_round(engine, "R2", "第二轮", None, None, "all", form.version)
+    list(Importer(engine).import_files(paths[:1], workers=1))
+    brief = Reports(engine).brief()
+    before = brief["previous"]
+    assert before["round"] != brief["round"] and before["totals"]["units_accepted"] == 2
+    assert brief["coverage"]["totals"]["units_accepted"] == 1 and before["systems_counted"] == 8
+    section = next(s for s in brief_sections(brief) if s.title == "与上一轮相比")
+    row = next(r for r in section.rows if r[0] == "已入库单位")
+    assert row[1:] == [2, 1, "-1"]

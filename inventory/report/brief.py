@@ -14,6 +14,7 @@ from .data import ReportData, settled
 from .unit import DUPLICATES, RECOMMENDATIONS, UnitReports
 
 TOP = 10
+COMPARED = ("systems_counted", "cloud_share", "findings", "mlps_levels", "recommendations", "findings_by_kind", "duplicate_totals")
 
 
 def _amount(v: Any) -> float:

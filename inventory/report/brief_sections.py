@@ -58,6 +58,7 @@ def brief_sections(data: dict[str, Any]) -> list[Section]:
     ]
     return [
         Section("本轮概况", ["项目", "数值"], [list(f) for f in figures], widths=[22, 18], figures=figures, text=[x for x in text if x]),
+        *_against_previous(data),
         Section("主要评估发现", ["发现", "级别", "条数", "涉及单位"], kinds, widths=[36, 6, 8, 10]),
         Section(
             "疑似重复建设（按金额）",
@@ -75,3 +76,44 @@ def brief_sections(data: dict[str, Any]) -> list[Section]:
             "待处置最多的单位", ["单位", "报送状态", "系统数", "需处置系统", "评估发现", "待改错误"], fix, widths=[30, 8, 8, 10, 10, 10]
         ),
     ]
+
+
+def _against_previous(data: dict[str, Any]) -> list[Section]:
+    """本轮与上一轮: the headline figures side by side, and the kinds of finding that grew or shrank most."""
+    before = data.get("previous")
+    if not before:
+        return []
+    t, bt = data["coverage"]["totals"], before["totals"]
+    dup, bdup = data["duplicate_totals"], before["duplicate_totals"]
+    share, bshare = data["cloud_share"] or 0.0, before["cloud_share"] or 0.0
+    amount, bamount = dup["build_amount"] + dup["om_amount"], bdup["build_amount"] + bdup["om_amount"]
+    rows = [
+        ["已入库单位", bt["units_accepted"], t["units_accepted"], _change(bt["units_accepted"], t["units_accepted"])],
+        ["系统数", before["systems_counted"], data["systems_counted"], _change(before["systems_counted"], data["systems_counted"])],
+        ["政务云部署率", pct(bshare), pct(share), f"{(share - bshare) * 100:+.1f} 个百分点" if share != bshare else "持平"],
+        ["评估发现", before["findings"], data["findings"], _change(before["findings"], data["findings"])],
+        ["疑似重复组", bdup["groups"], dup["groups"], _change(bdup["groups"], dup["groups"])],
+        ["重复组涉及金额（万元）", money(bamount), money(amount), f"{amount - bamount:+,.1f}" if amount != bamount else "持平"],
+    ]
+    for k in ("整合", "迁移上云", "关停下线"):
+        a, b = before["recommendations"].get(k, 0), data["recommendations"].get(k, 0)
+        rows.append([f"建议{k}", a, b, _change(a, b)])
+    then = {k["code"]: k for k in before["findings_by_kind"]}
+    now = {k["code"]: k for k in data["findings_by_kind"]}
+    moved = sorted(
+        ((now.get(c) or then[c])["title"], then.get(c, {}).get("count", 0), now.get(c, {}).get("count", 0)) for c in {*then, *now}
+    )
+    moved = sorted((m for m in moved if m[1] != m[2]), key=lambda m: -abs(m[2] - m[1]))[:8]
+    return [
+        Section(
+            "与上一轮相比",
+            ["项目", f"上一轮（{before['round']}）", "本轮", "变化"],
+            rows + [[title, a, b, _change(a, b)] for title, a, b in moved],
+            widths=[30, 22, 14, 12],
+            text=[f"上一轮为“{before['round']}”，范围相同；下表后半部分是条数变化最大的评估发现。"],
+        )
+    ]
+
+
+def _change(a: int, b: int) -> str:
+    return f"{b - a:+d}" if b != a else "持平"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..gcpause import paused_gc
-from .brief import brief_report
+from .brief import COMPARED, brief_report
 from .coverage import coverage_report
 from .data import ReportData
 from .inventory import inventory_report
@@ -48,7 +48,22 @@ class Reports(ReportData):
 
     def brief(self) -> dict[str, Any]:
         with paused_gc():
-            return self.masked(brief_report(self))
+            data = brief_report(self)
+            data["previous"] = self._previous_round()
+            return self.masked(data)
+
+    def _previous_round(self) -> dict[str, Any] | None:
+        """The round before this one, the same figures over the same part of the tree (what the brief's
+        round-over-round comparison reads); None in the first round."""
+        from ..workflow.rounds import previous
+
+        before = previous(self.engine, self.round["id"]) if self.round else None
+        if before is None:
+            return None
+        then = Reports(self.engine, scope=self.scope, form=self.form, roster=self.roster, round_key=before["key"], under=self.under)
+        with paused_gc():
+            old = brief_report(then)
+        return {"round": old["round"], **{k: old[k] for k in COMPARED}, "totals": old["coverage"]["totals"]}
 
     def unit(self, name: str) -> dict[str, Any]:
         from .unit import UnitReports
