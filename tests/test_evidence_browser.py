@@ -5,17 +5,11 @@ signs the return with its password, opens the 承诺书; the office downloads th
 from __future__ import annotations
 
 import hashlib
-import os
-import re
-import subprocess
-import sys
-import time
-import urllib.request
 import zipfile
 from pathlib import Path
 
 import pytest
-from test_portal_browser import free_port
+from test_portal_browser import _serve
 
 from inventory.demo.synth import clean_return, write_return
 
@@ -25,35 +19,7 @@ PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 @pytest.fixture
 def server(tmp_path):
-    port = free_port()
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}  # this checkout's package
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "inventory", "serve", "--port", str(port), "--db", f"sqlite:///{tmp_path / 'portal.db'}"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-    )
-    lines = []
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        line = proc.stdout.readline()
-        lines.append(line)
-        if "填报平台已启动" in line:
-            break
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/login", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.2)
-    found = re.search(r"用户名 (\S+)，密码 (\S+)", "".join(lines))
-    assert found, "".join(lines)
-    yield base, found.group(1), found.group(2)
-    proc.terminate()
-    proc.wait(timeout=20)
+    yield from _serve(tmp_path)  # `inventory serve` started as a user would, this checkout's code
 
 
 def test_a_unit_attaches_evidence_signs_and_the_office_zips_it(browser, server, tmp_path, form, roster):

@@ -22,6 +22,16 @@ from .tables import read_form, read_table
 __all__ = ["Record", "SheetData", "WorkbookData", "read_workbook"]
 
 
+SMALL_FILE = 256 * 1024  # bytes: a return of a few hundred systems, read faster without helper threads
+
+
+def _small(path: Path) -> bool:
+    try:
+        return path.stat().st_size <= SMALL_FILE
+    except OSError:
+        return False
+
+
 class _Reader:
     def __init__(self, path: Path, form: Form) -> None:
         self.path = Path(path)
@@ -30,7 +40,7 @@ class _Reader:
 
     def read(self) -> WorkbookData:
         data = self.data
-        parser = Parser(self.path)
+        parser = Parser(self.path, inline=_small(self.path))
         try:
             try:
                 safe = open_safely(self.path, parser.open, parser.sheet_ok)

@@ -60,7 +60,8 @@ class SafeFile:
             self.copy.unlink(missing_ok=True)
 
 
-def _human(n: float) -> str:
+def human_size(n: float) -> str:
+    """A size as people say it: 12 MB."""
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024:
             return f"{n:.0f} {unit}"
@@ -136,7 +137,7 @@ def open_safely(path: Path, package_ok: Callable[[], None] | None = None, sheet_
     if size == 0:
         raise fail("FILE_EMPTY")
     if size > MAX_FILE_BYTES:
-        raise fail("FILE_TOO_LARGE", _human(size), _human(MAX_FILE_BYTES))
+        raise fail("FILE_TOO_LARGE", human_size(size), human_size(MAX_FILE_BYTES))
     code = sniff(head)
     if code == "FILE_OLD_FORMAT" and _ole_is_encrypted(path):
         code = "FILE_ENCRYPTED"
@@ -152,13 +153,13 @@ def open_safely(path: Path, package_ok: Callable[[], None] | None = None, sheet_
             raise fail("FILE_ZIP_BOMB", f"{len(infos)} 个部件", f"{MAX_ENTRIES} 个")
         total = sum(i.file_size for i in infos)
         if total > MAX_TOTAL_UNCOMPRESSED:
-            raise fail("FILE_ZIP_BOMB", _human(total), _human(MAX_TOTAL_UNCOMPRESSED))
+            raise fail("FILE_ZIP_BOMB", human_size(total), human_size(MAX_TOTAL_UNCOMPRESSED))
         for info in infos:
             if info.flag_bits & 0x1:
                 raise fail("FILE_ENCRYPTED")
             ratio = info.file_size / max(info.compress_size, 1)
             if info.file_size > MAX_ENTRY_UNCOMPRESSED or (info.file_size > 4 * 1024**2 and ratio > MAX_RATIO):
-                raise fail("FILE_ZIP_BOMB", f"{info.filename} {_human(info.file_size)}", _human(MAX_ENTRY_UNCOMPRESSED))
+                raise fail("FILE_ZIP_BOMB", f"{info.filename} {human_size(info.file_size)}", human_size(MAX_ENTRY_UNCOMPRESSED))
         names = {i.filename for i in infos}
         for required in ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
             if required not in names:

@@ -237,7 +237,10 @@ def scan_sheet(zf: zipfile.ZipFile, part: str) -> SheetScan:
     rows = beyond = 0  # row elements until the head is found; rows with a value past the limit
     head: list[bytes] = []
     tail: list[bytes] = []
-    for offset, data in read_ahead(pieces(zf, part)):
+    source = pieces(zf, part)
+    if zf.getinfo(part).compress_size > PIECE // 8:  # a small sheet is inflated in one go: no thread to start
+        source = read_ahead(source)
+    for offset, data in source:
         if scan.too_many_rows and b"sheetData" not in data and b"<!" not in data:
             scan.row_count = _last_row(data, prefixed) or scan.row_count  # (the rows here are left out)
             continue

@@ -48,10 +48,11 @@ class Parser:
     """calamine on a thread of its own. It parses without holding the GIL, so the workbook (shared
     strings, styles) opens while the worksheets are still being scanned, each worksheet is parsed as
     soon as its scan has proven it sane, and the reader meanwhile turns earlier sheets into columns.
-    Every call into the workbook runs on this one thread."""
+    Every call into the workbook runs on this one thread. A small file (`inline`) is parsed on the
+    caller's thread: there is nothing to overlap, and starting and waiting on a thread costs more."""
 
-    def __init__(self, path: Path) -> None:
-        self.pool = ThreadPoolExecutor(1, thread_name_prefix="calamine")
+    def __init__(self, path: Path, inline: bool = False) -> None:
+        self.pool: Any = _Inline() if inline else ThreadPoolExecutor(1, thread_name_prefix="calamine")
         self.path = path
         self.book: Future[tuple[CalamineWorkbook, list[str], dict[str, bool]]] | None = None
         self.sheets: dict[str, Future[Any]] = {}
@@ -99,6 +100,21 @@ class Parser:
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _Inline:
+    """An executor that runs each call at once, on the caller's thread (`Parser` for a small file)."""
+
+    def submit(self, fn: Any) -> Future[Any]:
+        done: Future[Any] = Future()
+        try:
+            done.set_result(fn())
+        except BaseException as exc:  # raised where the result is asked for, as from the thread
+            done.set_exception(exc)
+        return done
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        pass
 
 
 def from_a1(rows: list[list[Any]], top: int, left: int) -> list[list[Any]]:

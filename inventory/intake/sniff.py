@@ -16,20 +16,13 @@ from pathlib import Path, PurePath
 from ..errors import os_reason
 from ..form.evidence import Evidence
 from ..form.issues import Issue, make_issue
+from .safeopen import human_size
 
 ZIP_MAX_ENTRIES = 2000
 ZIP_MAX_TOTAL = 200 * 1024**2
 ZIP_MAX_RATIO = 100  # uncompressed / compressed, for entries over 1 MB
 EXTENSIONS = {"pdf": (".pdf",), "ofd": (".ofd",), "png": (".png",), "jpeg": (".jpg", ".jpeg"), "docx": (".docx",), "xlsx": (".xlsx",)}
 ACTIVE = (b"<!doctype html", b"<html", b"<svg", b"<?xml", b"<script", b"<head", b"<body", b"<iframe", b"<meta")
-
-
-def _human(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024:
-            return f"{n:.0f} {unit}"
-        n /= 1024
-    return f"{n:.0f} TB"
 
 
 def _zip_kind(path: Path) -> tuple[str | None, tuple[str, object, object] | None]:
@@ -43,7 +36,7 @@ def _zip_kind(path: Path) -> tuple[str | None, tuple[str, object, object] | None
         return None, ("ATTACH_ZIP_BOMB", f"{len(infos)} 个部件", f"{ZIP_MAX_ENTRIES} 个")
     total = sum(i.file_size for i in infos)
     if total > ZIP_MAX_TOTAL:
-        return None, ("ATTACH_ZIP_BOMB", _human(total), _human(ZIP_MAX_TOTAL))
+        return None, ("ATTACH_ZIP_BOMB", human_size(total), human_size(ZIP_MAX_TOTAL))
     for i in infos:
         if i.file_size > 1024**2 and i.file_size / max(i.compress_size, 1) > ZIP_MAX_RATIO:
             return None, ("ATTACH_ZIP_BOMB", f"{i.filename} 压缩比 {i.file_size // max(i.compress_size, 1)}:1", f"{ZIP_MAX_RATIO}:1")
@@ -88,7 +81,7 @@ def sniff_attachment(path: Path, name: str, evidence: Evidence) -> tuple[str | N
     if info.st_size == 0:
         return refuse("ATTACH_EMPTY")
     if info.st_size > evidence.max_bytes:
-        return refuse("ATTACH_TOO_LARGE", _human(info.st_size), _human(evidence.max_bytes))
+        return refuse("ATTACH_TOO_LARGE", human_size(info.st_size), human_size(evidence.max_bytes))
     media = media_of(head)
     if media is None:
         text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
