@@ -331,7 +331,7 @@ def test_ctrl_c_at_once_ends_without_a_traceback(tmp_path):
 
 
 def test_ctrl_c_while_a_command_works_always_says_so(tmp_path, form, unit):
-    values, rows = clean_return(form, unit, 5000, seed=6)
+    values, rows = clean_return(form, unit, 12000, seed=6)  # long enough that most interrupts land while it works
     path = write_fast_return(tmp_path / "big.xlsx", form, unit, values, rows)
     interrupted = 0
     for delay in (0.8, 1.0, 1.2, 1.4, 1.6, 1.8):

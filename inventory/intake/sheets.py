@@ -52,6 +52,7 @@ class Parser:
     caller's thread: there is nothing to overlap, and starting and waiting on a thread costs more."""
 
     def __init__(self, path: Path, inline: bool = False) -> None:
+        self.inline = inline
         self.pool: Any = _Inline() if inline else ThreadPoolExecutor(1, thread_name_prefix="calamine")
         self.path = path
         self.book: Future[tuple[CalamineWorkbook, list[str], dict[str, bool]]] | None = None
@@ -70,8 +71,9 @@ class Parser:
         self.book = self.pool.submit(opened)
 
     def sheet_ok(self, name: str) -> None:
-        """A worksheet's scan found nothing to fear: start parsing it."""
-        if self.book is not None and name not in self.done and name not in NEVER_READ:
+        """A worksheet's scan found nothing to fear: start parsing it (inline: when it is asked for, as
+        nothing would overlap; a padded sheet is then read from its trimmed copy only)."""
+        if not self.inline and self.book is not None and name not in self.done and name not in NEVER_READ:
             self.sheets[name] = self._submit(name)
 
     def _submit(self, name: str) -> Future[Any]:
