@@ -248,3 +248,20 @@ def XINGYANG_CODE(world):
     from inventory.store.units import tree
 
     return tree(world["app"].state.engine).get(XINGYANG).code
+
+
+def test_a_reopened_return_waits_for_review_again_and_only_its_reviewer_may_decide(world):
+    """After the approval test (旌阳 approved its unit's return, the city sent the county's part back):
+    the county reopens the return, which is pending again in every queue; on the return's page the city
+    is told who decides it instead of being offered buttons that would be refused."""
+    offices, codes, subs = world["offices"], world["codes"], world["subs"]
+    county, city = offices["旌阳"], offices["德阳"]
+    r = county.post(f"/office/levels/{codes['A']}/reopen", {"reason": "单位申请补报一个系统"}, page="/office/levels")
+    assert r.status_code == 200 and "现在是“待审核”" in r.text, r.text[:1500]
+    for b in (county, city):
+        for tab in ("pending", "approved", "all"):
+            assert b.get(f"/office/submissions?state={tab}").status_code == 200
+    assert A_UNIT in _queue(county) and A_UNIT in _queue(city, below=True)
+    mine, theirs = county.get(f"/office/submissions/{subs['A']}").text, city.get(f"/office/submissions/{subs['A']}").text
+    assert 'value="approved"' in mine and "重新打开" in mine
+    assert 'id="not-mine"' in theirs and f"由“{XINGYANG}”审核" in theirs and 'value="approved"' not in theirs

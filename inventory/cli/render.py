@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ..beijing import shown as beijing_time
 from ..chars import shown
 from ..workflow.states import RETURN_NAMES
 
@@ -208,7 +209,7 @@ def submissions_table(rows: list[dict[str, Any]]) -> None:
             esc(r["file_name"]),
             state if not review or review == state else f"{state}（{review}）",
             r.get("filled_on") or "",
-            (r["received_at"] or "")[:16].replace("T", " "),
+            beijing_time(r["received_at"]),  # stored in UTC, read in Beijing time
             f"{r['systems']}/{r['errors']}/{r['warnings']}",
         )
     out.print(table)

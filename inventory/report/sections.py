@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..beijing import shown
 from ..form.assessment import load_findings
 from ..form.model import Form
 from ..workflow.states import RETURN_NAMES, STATE_NAMES
@@ -108,7 +109,7 @@ def coverage_sections(data: dict[str, Any]) -> list[Section]:
             c["contact"]["phone"] or "",
             c["contact"]["email"] or "",
             c["contact_source"] or "无（请向单位核实）",
-            (c["last_submitted_at"] or "")[:16].replace("T", " "),
+            shown(c["last_submitted_at"]),
         ]
         for c in data.get("chase", [])
     ]
@@ -129,7 +130,7 @@ def coverage_sections(data: dict[str, Any]) -> list[Section]:
             u["errors"],
             u["warnings"],
             u["submissions"],
-            (u["last_submitted_at"] or "")[:16].replace("T", " "),
+            shown(u["last_submitted_at"]),
             u.get("reason") or "",
         ]
         for u in data["units"]
@@ -373,7 +374,7 @@ def report_meta(kind: str, data: dict[str, Any], form: Form) -> list[str]:
             "unit": f"单位：{data.get('unit', {}).get('name', '')}",
             "changes": f"比较：{data.get('from', {}).get('name', '')} → {data.get('to', {}).get('name', '')}",
         }.get(kind, f"范围：{scope}"),
-        f"生成时间：{data.get('generated_at', '')[:16].replace('T', ' ')}",
+        f"生成时间：{shown(data.get('generated_at'))}",
     ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..beijing import shown
 from .sections import SEVERITY_NAMES, STATUS_NAMES, Section, pct
 
 SUBMISSION_STATES = STATUS_NAMES
@@ -51,7 +52,7 @@ def unit_sections(data: dict[str, Any]) -> list[Section]:
     ]
     history = [
         [
-            h["received_at"][:16].replace("T", " "),
+            shown(h["received_at"]),
             h["file_name"],
             SUBMISSION_STATES.get(h["status"], h["status"]),
             h["systems"],

@@ -153,6 +153,7 @@ async def review(request: Request) -> Response:
     stored = at_role_level(request, {"systems": submission_systems(engine, sub["id"])})["systems"]  # the role's level
     systems = [[s.get("row"), *(s.get(k) for k in SYSTEM_KEYS)] for s in stored]
     mark_late(request, [sub])
+    sub = _with_reviewer(request, [sub])[0]  # who decides it: only the nearest office above
     current_id = None
     if sub["status"] == SUPERSEDED and sub["unit"]:
         current_id = next((r["id"] for r in submission_rows(engine, sub["unit"]) if r["status"] == ACCEPTED), None)
@@ -166,7 +167,7 @@ async def review(request: Request) -> Response:
         findings=findings,
         decisions=decisions,
         last=decisions[0] if decisions else None,
-        review_names=REVIEW_NAMES,
+        review_names={**REVIEW_NAMES, "reopened": "重新打开"},
         systems=systems,
         system_columns=["行", *(fields.get(k, k) for k in SYSTEM_KEYS)],
     )

@@ -94,10 +94,12 @@ def history(engine: Engine, submission_id: int) -> list[dict[str, Any]]:
 
 
 def review_state(status: str, decision: dict[str, Any] | None) -> str:
-    """pending | returned | approved for a stored return; rejected for one validation sent back."""
+    """pending | returned | approved for a stored return; rejected for one validation sent back. A
+    return reopened after approval waits for review again (pending), as on the board (`workflow.states`)."""
     if status == "rejected":
         return "rejected"
-    return decision["decision"] if decision else "pending"
+    said = decision["decision"] if decision else None
+    return said if said in ("approved", "returned") else "pending"
 
 
 def submission_rows(
