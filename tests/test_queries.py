@@ -26,19 +26,24 @@ def test_a_query_is_answered_follows_the_system_and_is_closed(portal, form, rost
     upload(hr, make_return(tmp, form, roster, "人社厅", "hr.xlsx"))
     # a topic that is neither a field nor a finding, or a system the return lacks, is said plainly
     r = office.post("/office/queries", {"unit": "人社厅", "system": "XT-00001", "topic": "nonsense", "text": "x"}, page="/office/queries")
-    assert "既不是系统清单的字段" in r.text
+    assert "也不是系统清单的字段" in r.text
+    r = office.post("/office/queries", {"unit": "人社厅", "system": "XT-00001", "topic": "备案", "text": "x"}, page="/office/queries")
+    assert "是不是：" in r.text  # a part of a name: the names it could be are offered
     r = office.post(
         "/office/queries", {"unit": "人社厅", "system": "XT-09999", "topic": "mlps_filing", "text": "x"}, page="/office/queries"
     )
     assert "没有系统编号" in r.text
     r = office.post(
         "/office/queries",
-        {"unit": "人社厅", "system": "XT-00001", "topic": "mlps_filing", "text": "请提供备案证明"},
+        {"unit": "人社厅", "system": "XT-00001", "topic": form.main.by_key["mlps_filing"].title, "text": "请提供备案证明"},
         page="/office/queries",
     )
     assert "已向“四川省人力资源和社会保障厅”提出核实事项" in r.text
     opened = report_queries(db)
-    assert [(q["system_no"], q["topic"], q["state"]) for q in opened] == [("XT-00001", "mlps_filing", "open")]
+    assert [(q["system_no"], q["topic"], q["state"]) for q in opened] == [
+        ("XT-00001", "mlps_filing", "open")
+    ]  # named in Chinese, kept by key
+    assert opened[0]["topic_name"] == form.main.by_key["mlps_filing"].title
     qid = opened[0]["id"]
     # the unit answers with a file it sent; another unit cannot
     hr.post(
@@ -81,7 +86,7 @@ def test_the_cli_opens_and_closes_queries(portal, form, roster):
         "--system",
         "XT-00002",
         "--about",
-        "FIND_NOT_ON_CLOUD",
+        "非涉密系统未部署在政务云",
         "--text",
         "为何未上云",
         "--json",
@@ -93,7 +98,7 @@ def test_the_cli_opens_and_closes_queries(portal, form, roster):
     assert run_cli("query", "close", str(qid), "--reject", "--db", db).returncode == 2  # a reason is required
     assert run_cli("query", "close", str(qid), "--reject", "--note", "理由不充分", "--db", db).returncode == 0
     shown = run_cli("query", "list", "--db", db, env={"COLUMNS": "200"}).stdout
-    assert "未采纳" in shown and "理由不充分" in shown and "为何未上云" in shown
+    assert "未采纳" in shown and "理由不充分" in shown and "为何未上云" in shown and "非涉密系统未部署在政务云" in shown
     cd = units["成都"]
     for path in ("/office/queries",):
         assert cd.get(path).status_code == 403

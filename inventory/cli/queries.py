@@ -22,7 +22,12 @@ def query_open(
     unit: Annotated[str, typer.Option("--unit", help="单位全称或简称。", show_default=False)],
     system: Annotated[str, typer.Option("--system", help="系统编号。", show_default=False)],
     topic: Annotated[
-        str, typer.Option("--about", help="评估发现编码（如 FIND_MLPS_NOT_FILED）或字段名（如 mlps_filing）。", show_default=False)
+        str,
+        typer.Option(
+            "--about",
+            help="哪条评估发现或哪个字段：名称（如 等保备案情况）或编码（如 FIND_MLPS_NOT_FILED、mlps_filing）。",
+            show_default=False,
+        ),
     ],
     text: Annotated[str, typer.Option("--text", help="请单位核实或说明的内容。", show_default=False)],
     operator: OperatorOpt = None,
@@ -38,7 +43,9 @@ def query_open(
     if as_json:
         emit_json(q)
     else:
-        render.out.print(f"[green]✓[/] 核实事项 {q['id']}：{render.esc(q['unit'])} · {render.esc(q['system_no'])} · {render.esc(topic)}")
+        render.out.print(
+            f"[green]✓[/] 核实事项 {q['id']}：{render.esc(q['unit'])} · {render.esc(q['system_no'])} · {render.esc(q['topic_name'])}"
+        )
 
 
 @query_app.command("list")
@@ -59,7 +66,7 @@ def query_list(
         return
     for q in rows:
         render.out.print(
-            f"[bold]{q['id']}[/] {render.esc(q['unit'])} · {render.esc(q['system_no'] or '')} {render.esc(q['system_name'] or '')} · {render.esc(q['topic'])}：{q['state_name']}"
+            f"[bold]{q['id']}[/] {render.esc(q['unit'])} · {render.esc(q['system_no'] or '')} {render.esc(q['system_name'] or '')} · {render.esc(q['topic_name'])}：{q['state_name']}"
         )
         for m in q["thread"]:
             who = "项目办" if m["side"] == "office" else "单位"

@@ -255,7 +255,7 @@ def _open_queries(r: ReportData, name: str) -> list[dict[str, Any]]:
     from ..workflow.queries import listing
 
     return [
-        {k: q[k] for k in ("id", "system_no", "system_name", "topic", "state", "state_name", "opened_at")}
+        {k: q[k] for k in ("id", "system_no", "system_name", "topic", "topic_name", "state", "state_name", "opened_at")}
         | {"asked": q["thread"][0]["text"]}
         for q in listing(r.engine, name, open_only=True)
     ]

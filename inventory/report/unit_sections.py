@@ -111,7 +111,7 @@ def unit_sections(data: dict[str, Any]) -> list[Section]:
             )
         )
     queries = [
-        [q["system_no"] or "", q["system_name"] or "", q["topic"], q["asked"], q["state_name"], q["opened_at"]]
+        [q["system_no"] or "", q["system_name"] or "", q.get("topic_name") or q["topic"], q["asked"], q["state_name"], q["opened_at"]]
         for q in data.get("open_queries", [])
     ]
     if queries:

@@ -44,7 +44,7 @@ async def unit_answer(request: Request) -> Response:
     except UsageError as exc:
         if "没有编号" in exc.message:
             raise HTTPException(404, "没有这个核实事项。") from None  # another unit's: not even confirmed to exist
-        flash(request, exc.message, "error")
+        flash(request, exc.message + (f"（{exc.hint}）" if exc.hint else ""), "error")
     else:
         flash(request, "已答复，等待项目办审核。")
     return RedirectResponse("/unit/queries", status_code=303)
@@ -71,7 +71,7 @@ async def office_open(request: Request) -> Response:
             request.app.state.form,
         )
     except UsageError as exc:
-        flash(request, exc.message, "error")
+        flash(request, exc.message + (f"（{exc.hint}）" if exc.hint else ""), "error")
     else:
         flash(request, f"已向“{unit}”提出核实事项。")
     return RedirectResponse("/office/queries", status_code=303)
@@ -89,7 +89,7 @@ async def office_close(request: Request) -> Response:
             current(request)["username"],
         )
     except UsageError as exc:
-        flash(request, exc.message, "error")
+        flash(request, exc.message + (f"（{exc.hint}）" if exc.hint else ""), "error")
     else:
         flash(request, "已关闭核实事项。")
     return RedirectResponse("/office/queries", status_code=303)

@@ -34,16 +34,40 @@ def _text(text: str | None, what: str) -> str:
     return t
 
 
-def open_query(engine: Engine, unit: str, system_no: str, topic: str, text: str, actor: str | None, form: Any = None) -> dict[str, Any]:
-    """The office asks about a finding (a FIND_* code) or a field of one of the unit's current systems."""
-    from ..form.assessment import finding_codes
+def _topics(form: Any = None) -> dict[str, str]:
+    """What a query may be about, key -> its name in Chinese: each finding kind, each field of the system list."""
+    from ..form.assessment import load_findings
     from ..form.load import load_form
 
-    fields = (form or load_form()).main.by_key
-    if topic not in fields and topic not in finding_codes():
-        raise UsageError(
-            f"“{topic}”既不是系统清单的字段，也不是评估发现的编码。", hint="字段见 inventory schema show，发现编码见 docs/findings.md。"
-        )
+    out = {code: meta["title"] for code, meta in load_findings()["findings"].items()}
+    out.update({f.key: f.title for f in (form or load_form()).main.fields})
+    return out
+
+
+def topic_key(topic: str, form: Any = None) -> str:
+    """The finding code or field key a query is about, from the code, the key or its Chinese name."""
+    topics, said = _topics(form), (topic or "").strip()
+    if said in topics:
+        return said
+    by_name = {name.strip("*"): key for key, name in topics.items()}
+    if said.strip("*") in by_name:
+        return by_name[said.strip("*")]
+    near = [name for name in by_name if said and (said in name or name in said)][:5]
+    raise UsageError(
+        f"“{said}”既不是评估发现，也不是系统清单的字段。",
+        hint=("是不是：" + "、".join(near) + "？")
+        if near
+        else "填评估发现的名称（如“非涉密系统未部署在政务云”）或字段名称（如“等保备案情况”），也可填编码。",
+    )
+
+
+def topic_name(key: str, form: Any = None) -> str:
+    return _topics(form).get(key, key)
+
+
+def open_query(engine: Engine, unit: str, system_no: str, topic: str, text: str, actor: str | None, form: Any = None) -> dict[str, Any]:
+    """The office asks about a finding (a FIND_* code) or a field of one of the unit's current systems."""
+    topic = topic_key(topic, form)
     text = _text(text, "要单位核实或说明的内容")
     with engine.begin() as conn:
         uid = conn.scalar(select(Unit.id).where(Unit.name == unit))
@@ -119,6 +143,7 @@ def _as_dict(q: Query, unit: str, messages: list[QueryMessage]) -> dict[str, Any
         "system_no": q.system_no,
         "system_name": q.system_name,
         "topic": q.topic,
+        "topic_name": topic_name(q.topic),
         "state": q.state,
         "state_name": STATES[q.state],
         "opened_by": q.opened_by,
