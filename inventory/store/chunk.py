@@ -56,7 +56,9 @@ class ChunkFacts:
             Submission.unit_id.in_(list(ids.values())), Submission.status == ACCEPTED, in_round
         )
         current = {r.unit_id: r for r in conn.execute(now)} if ids else {}
-        return cls(ids, seen, current, previous_returns(conn, list(ids.values())), _take_ids(conn, len(keys) // 2))
+        return cls(
+            ids, seen, current, previous_returns(conn, list(ids.values())), _take_ids(conn, len(units))
+        )  # one id for each file that may be stored
 
     def add_submission(self, values: dict[str, Any]) -> int:
         new_id = self.ids.pop(0)
