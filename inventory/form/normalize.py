@@ -11,6 +11,7 @@ Comparisons (options, duplicates, unit names) use `clean_text`/`match_key`, neve
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import unicodedata
@@ -242,7 +243,12 @@ def norm_int(value: Any) -> Result:
 
 
 def normaliser(ftype: str, options: Sequence[str] | None) -> Callable[[Any], Result]:
-    """The normaliser for a field of x-type `ftype`."""
+    """The normaliser for a field of x-type `ftype` (made once per type and list of options)."""
+    return _normaliser(ftype, tuple(options) if options else None)
+
+
+@functools.lru_cache(maxsize=1024)
+def _normaliser(ftype: str, options: tuple[str, ...] | None) -> Callable[[Any], Result]:
     if ftype == "enum":
         return make_enum(options or ())
     if ftype == "multi":

@@ -14,9 +14,8 @@ from __future__ import annotations
 import re
 import stat
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
-
-from ..form.issues import Issue, make_issue
 
 MACRO_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 PLAIN_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
@@ -44,6 +43,12 @@ def active_content(path: Path) -> list[str]:
             types = zf.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
     except (zipfile.BadZipFile, OSError, KeyError, ValueError):
         return []
+    return active_parts(names, types)
+
+
+def active_parts(names: Iterable[str], types: bytes) -> list[str]:
+    """What active content a package with these part names and content types carries, in Chinese."""
+    names = list(names)
     found = []
     if any(_is_macro(n) for n in names) or MACRO_TYPE.encode() in types:
         found.append("宏（VBA 代码）")
@@ -51,11 +56,6 @@ def active_content(path: Path) -> list[str]:
     if links:
         found.append(f"{links} 个指向其他工作簿的外部链接")
     return found
-
-
-def active_issues(path: Path) -> list[Issue]:
-    found = active_content(path)
-    return [make_issue("FILE_ACTIVE_CONTENT", file=str(path), value="、".join(found))] if found else []
 
 
 def _without_rels(data: bytes, dropped: set[str]) -> bytes:

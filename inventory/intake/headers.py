@@ -17,12 +17,26 @@ RENAME_CUTOFF = 75
 
 
 def header_key(text: Any) -> str:
-    """Header text compared loosely: no spaces, no required marks, NFKC."""
-    return clean_text(text).replace(" ", "").strip("*＊").strip()
+    """Header text compared loosely: no spaces, no required marks, NFKC. Remembered: every return of a
+    batch repeats the template's header texts, and the header search asks for each cell of a dozen rows."""
+    key = _KEYS.get(text) if type(text) is str else None
+    if key is None:
+        key = clean_text(text).replace(" ", "").strip("*＊").strip()
+        if type(text) is str and len(_KEYS) < 20_000:
+            _KEYS[text] = key
+    return key
 
 
-def best_header_row(rows: list[list[Any]], titles: set[str], expected: int) -> tuple[int, int]:
-    """(0-based index, matches) of the row that looks most like the header row."""
+_KEYS: dict[str, str] = {}
+
+
+def best_header_row(rows: list[list[Any]], titles: set[str], expected: int, complete: int | None = None) -> tuple[int, int]:
+    """(0-based index, matches) of the row that looks most like the header row. When the expected row
+    already holds `complete` titles (every field's), no other row can look more like it: no search."""
+    if complete and expected - 1 < len(rows):
+        hits = sum(1 for v in rows[expected - 1] if v != "" and header_key(v) in titles)
+        if hits >= complete:
+            return expected - 1, hits
     best = (expected - 1, -1)
     for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         hits = sum(1 for v in row if v != "" and header_key(v) in titles)

@@ -67,6 +67,8 @@ class _Reader:
             except Exception as exc:  # calamine raises its own error types for broken parts
                 raise FileProblem(make_issue("FILE_CORRUPT", value=f"无法解析工作簿（{type(exc).__name__}）")) from exc
             self._read_all(source)
+            if safe.active and not data.fatal:  # macros and external links: said, not refused
+                data.add("FILE_ACTIVE_CONTENT", value="、".join(safe.active))
         except FileProblem as exc:
             data.issues.append(replace(exc.issue, file=str(self.path)))
             data.fatal = True

@@ -166,6 +166,8 @@ class SheetData:
             parts.append((k, [None, True], (filled if within is None else filled[within]).astype(np.int32)))
         if not parts or n == 0:
             return np.zeros(n, dtype=np.int64), [{}]
+        if n <= SMALL:  # a unit's return: plain Python beats a dozen numpy calls on a few rows
+            return _small_groups(parts, n)
         combined = np.zeros(n, dtype=np.int64)
         span = 1
         for _, table, codes in parts:
@@ -179,6 +181,22 @@ class SheetData:
             _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
         groups = [{k: v for k, table, codes in parts if (v := table[codes[i]]) is not None} for i in first.tolist()]
         return inverse.reshape(-1), groups
+
+
+SMALL = 256  # records up to which grouping is done without numpy
+
+
+def _small_groups(parts: list[tuple[str, list[Any], np.ndarray]], n: int) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """`groups` for a few records, in the same order (by the codes, field by field) as the numpy way."""
+    keys = list(zip(*(codes.tolist() for _, _, codes in parts), strict=True))
+    first: dict[tuple[int, ...], int] = {}
+    for i, key in enumerate(keys):
+        first.setdefault(key, i)
+    order = sorted(first)
+    index = {key: j for j, key in enumerate(order)}
+    inverse = np.fromiter(map(index.__getitem__, keys), dtype=np.int64, count=n)
+    groups = [{k: v for (k, table, _), c in zip(parts, key, strict=True) if (v := table[c]) is not None} for key in order]
+    return inverse, groups
 
 
 @dataclass

@@ -22,6 +22,7 @@ from defusedxml import ElementTree
 
 from ..errors import os_reason
 from ..form.issues import Issue, make_issue
+from .active import active_parts
 from .scan import MAX_COLUMN, MAX_ROWS, ROW_LIMIT, FileProblem, SheetScan, declares_dtd, pieces, scan_sheet
 from .trim import trimmed_copy
 
@@ -48,6 +49,7 @@ class SafeFile:
     zip: zipfile.ZipFile
     scans: dict[str, SheetScan] = field(default_factory=dict)  # sheet name -> what scanning it found
     copy: Path | None = None  # a trimmed copy, when a sheet must not be read as it is (scan.py)
+    active: list[str] = field(default_factory=list)  # macros or links to other workbooks it carries (active.py)
 
     @property
     def readable_path(self) -> Path:
@@ -193,13 +195,14 @@ def open_safely(path: Path, package_ok: Callable[[], None] | None = None, sheet_
                 digest.update(chunk)
         trimmed = {parts[name]: scan for name, scan in scans.items() if scan.needs_copy}
         copy = trimmed_copy(zf, trimmed) if trimmed else None
+        active = active_parts(names, zf.read("[Content_Types].xml"))
     except FileProblem as exc:
         zf.close()
         raise FileProblem(replace_file(exc.issue, name)) from exc
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, KeyError, NotImplementedError) as exc:
         zf.close()
         raise fail("FILE_CORRUPT", f"压缩数据损坏（{type(exc).__name__}）") from exc
-    return SafeFile(path=path, size=size, sha256=digest.hexdigest(), sheet_parts=parts, zip=zf, scans=scans, copy=copy)
+    return SafeFile(path=path, size=size, sha256=digest.hexdigest(), sheet_parts=parts, zip=zf, scans=scans, copy=copy, active=active)
 
 
 def _scan_order(size: int) -> tuple[bool, int]:

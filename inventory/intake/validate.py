@@ -26,7 +26,6 @@ from ..form.roster import Roster, load_roster
 from ..form.rules import CompiledRule, compile_rule
 from ..gcpause import paused_gc
 from ..kb.links import link_faq
-from .active import active_issues
 from .checks import CHECKS, Context
 from .completeness import Completeness
 from .reader import read_workbook
@@ -57,7 +56,7 @@ class Validator:
     def _validate(self, path: Path) -> FileReport:
         data = read_workbook(path, self.form)
         report = FileReport(path=path, data=data, form_version=data.meta.get("form_version") or None)
-        issues = [*data.issues, *([] if data.fatal else active_issues(path))]  # macros and external links: said, not refused
+        issues = list(data.issues)
         made_for = data.meta.get("round")
         if self.round_key and made_for and made_for != self.round_key:  # the same form, another year: read, and said
             issues.append(make_issue("FORM_OLD_ROUND", file=str(path), value=made_for, expected=self.round_key))
