@@ -87,6 +87,37 @@ def test_a_rebuild_names_its_own_system_instead_of_calling_it_a_duplicate(checke
     assert "不予立项" not in r["outcome"]
 
 
+def test_a_rebuild_that_names_its_base_only_in_its_content_is_still_a_rebuild(checker):
+    rebuild = {**DUPLICATE, "nature": "扩建", "functions": "在德阳市数字城管综合执法平台基础上扩建，" + DUPLICATE["functions"]}
+    r = checker.check(rebuild)
+    assert [b["系统"] for b in r["base_systems"]] == ["德阳市数字城管综合执法平台"]
+    assert "不予立项" not in r["outcome"]
+    assert checker.check({**rebuild, "nature": "新建"})["outcome"].startswith("建议不予立项")  # a new build of the same is not
+
+
+def test_a_project_that_says_it_uses_a_platform_is_not_trimmed_for_it(checker):
+    called = {**NEW, "functions": NEW["functions"] + "工作人员注册登录和单点登录，统一调用四川省统一身份认证平台。"}
+    assert checker.check(called)["outcome"] == "可以立项"  # the clause before the call is the same thought
+    refused = {**NEW, "functions": NEW["functions"] + "工作人员登录接入省级平台，不另建注册登录和单点登录功能。"}
+    assert checker.check(refused)["outcome"] == "可以立项"
+    built = {**NEW, "functions": NEW["functions"] + "工作人员注册登录和单点登录功能。"}
+    assert "核减" in checker.check(built)["outcome"]
+
+
+def test_a_stopped_system_is_neither_a_duplicate_nor_a_platform_to_reuse(roster):
+    stopped = [
+        S("德阳市", "德阳市数字城管综合执法平台", INVENTORY[0].values["functions"], owner_unit="德阳市城市管理行政执法局",
+          scope="市（州）本级", status="停用"),
+        S("四川省大数据中心", "四川省统一身份认证平台", INVENTORY[1].values["functions"], owner_unit="四川省大数据中心",
+          scope="省市县三级", category="共性支撑平台", status="停用"),
+    ]  # fmt: skip
+    c = Checker(stopped, roster)
+    r = c.check(DUPLICATE)
+    assert r["outcome"] == "可以立项"
+    assert [(m["关系"], "已停用" in "".join(m["理由"])) for m in r["existing"]] == [("相近", True)]  # shown, for its lessons
+    assert c.check({**NEW, "functions": NEW["functions"] + "另外自建用户注册、登录认证和单点登录功能。"})["platforms"] == []
+
+
 def test_two_planned_projects_of_the_round_that_build_the_same_are_named(roster):
     c = Checker(INVENTORY, roster)
     twin = {

@@ -25,6 +25,7 @@ from .fields import check_settings
 from .index import Entry, Index, covers, project_core_name, vectors_of
 
 DUPLICATE, OVERLAP, ELSEWHERE, NEAR = "重复", "部分重叠", "其他地区同类", "相近"
+STOPPED = "停用"
 _CLAUSE = re.compile(r"[。；;！!？?\n，,]+")
 MIN_CLAUSE = 6
 CLAUSE_CANDIDATES = 24  # candidates whose descriptions are compared clause by clause
@@ -55,6 +56,7 @@ class Query:
     items: list[str]  # the 建设内容, one sentence each
     item_vectors: np.ndarray | None
     item_words: list[frozenset[str]] = field(default_factory=list)  # the business words each item says
+    item_sentences: list[str] = field(default_factory=list)  # the whole sentence each item is a clause of
 
 
 def query_of(project: dict[str, Any], index: Index) -> Query:
@@ -76,7 +78,22 @@ def query_of(project: dict[str, Any], index: Index) -> Query:
         items,
         vecs[2:] if vecs is not None else None,
         [index.reader.words(x) for x in items],
+        item_sentences(functions, items),
     )
+
+
+_SENTENCE = re.compile(r"[。；;！!？?\n]+")
+
+
+def item_sentences(text: str, items: list[str]) -> list[str]:
+    """For each item (a clause), the sentence it belongs to: 生成电子证照，推送至省电子证照系统签发 is one
+    thought, and what the second clause says about using a system holds for the first."""
+    whole = [s for s in _SENTENCE.split(clean_text(text)) if s.strip()]
+    out = []
+    for item in items:
+        first = item.split("，")[0]
+        out.append(next((s for s in whole if first in s), item))
+    return out
 
 
 @dataclass
@@ -207,7 +224,9 @@ def _judge(index: Index, i: int, q: Query, m: Any, fn: float | None, core: float
         kind = OVERLAP
         reasons.append("名称有相同的业务词，建设内容相近")
     served = covers(index, i, q.area)
-    if kind is not None and not served and not (kind == DUPLICATE and index.entries[i].planned and f >= t["dup_function_elsewhere"]):
+    if kind is not None and index.entries[i].values.get("status") == STOPPED:  # nothing runs there to reuse or to duplicate
+        kind, reasons = NEAR, ["该系统已停用，不构成重复；可了解其停用原因供建设参考：" + "；".join(reasons)]
+    elif kind is not None and not served and not (kind == DUPLICATE and index.entries[i].planned and f >= t["dup_function_elsewhere"]):
         kind, reasons = ELSEWHERE, ["其他地区的同类系统，不覆盖本项目地区，可借鉴其建设经验或申请共用：" + "；".join(reasons)]
     if kind is None:
         if not (name >= t["overlap_name"] or f >= t["near_function"]):
@@ -236,25 +255,34 @@ def covered_items(index: Index, i: int, q: Query, sims: list[float], t: dict[str
         return []
     strong = index.t["dup_distinct_word_weight"]
     own = {w for w in name_words(index, i) if w not in index.reader.weak and index.scorer.weight[w] >= strong}
+    # one word of a longer name is not yet the system's business: a system named by three business words
+    # or more must be mentioned by two of them (数据资源目录, not 目录; 诚信信息, not 诚信)
+    least = min(2, (len(own) + 1) // 2)
     out = []
     for k, x in enumerate(sims):
-        if uses(index, i, q.items[k], own & q.item_words[k]):
-            continue  # the project plans to use the system for this item: reuse, not overlap
-        if x >= t["clause_match"] or (x >= t["mention_clause"] and own & q.item_words[k]):
+        said = q.item_sentences[k] if q.item_sentences else q.items[k]
+        if any(w in said for w in _NOT_BUILT) or uses(index, i, said, own & index.reader.words(said)):
+            continue  # the project plans to use the system for this item (or says it builds none): reuse, not overlap
+        mentioned = own & q.item_words[k]
+        if x >= t["clause_match"] or (x >= t["mention_clause"] and len(mentioned) >= least):
             out.append(k)
     return out
 
 
-_REUSE_VERBS = ("对接", "调用", "依托", "复用", "利用", "推送至", "推送到", "接入省", "共享使用", "使用省", "通过省")
+_REUSE_VERBS = (
+    "对接", "调用", "调取", "依托", "复用", "利用", "推送至", "推送到", "接入省", "接入四川省", "共享使用", "使用省", "使用四川省",
+    "通过省", "通过四川省",
+)  # fmt: skip
+_NOT_BUILT = ("不另建", "不再建", "不单独建", "不重复建", "不另行建", "无需另建", "不自建")
 
 
-def uses(index: Index, i: int, item: str, mentioned: set[str]) -> bool:
-    """Whether an item says it will use system `i` rather than build it: it names the system (its name
-    without region and phase), or says 对接 / 调用 / 依托 … next to a word of the system's name."""
+def uses(index: Index, i: int, said: str, mentioned: set[str]) -> bool:
+    """Whether a sentence of the project says it will use system `i` rather than build it: it names the
+    system (its name without region and phase), or says 对接 / 调用 / 依托 … next to a word of the system's name."""
     core = index.profiles[i].core
-    if len(core) >= 4 and core in clean_text(item).replace(" ", ""):
+    if len(core) >= 4 and core in clean_text(said).replace(" ", ""):
         return True
-    return bool(mentioned) and any(v in item for v in _REUSE_VERBS)
+    return bool(mentioned) and any(v in said for v in _REUSE_VERBS)
 
 
 def _evidence(

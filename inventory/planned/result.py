@@ -99,16 +99,22 @@ def _entry(project: dict[str, Any]) -> Entry:
 
 
 def _base_systems(index: Index, project: dict[str, Any]) -> set[int]:
-    """The owner's own systems an 改建/扩建 project rebuilds (by the name it gives)."""
-    base = clean_text(project.get("base_system") or "")
-    if project.get("nature") not in ("改建", "扩建") or not base:
+    """The owner's own systems an 改建/扩建 project rebuilds: by the name it gives as 基础系统, or, when it
+    gives none, the owner's systems its name or 建设内容 names in full (在某某系统基础上扩建)."""
+    if project.get("nature") not in ("改建", "扩建"):
         return set()
+    base = clean_text(project.get("base_system") or "")
     owner = clean_text(project.get("owner_unit") or "")
-    return {
-        i
-        for i, e in enumerate(index.entries)
-        if clean_text(e.name) == base and (not owner or clean_text(e.owner) == owner or clean_text(e.unit) == owner)
-    } or {i for i, e in enumerate(index.entries) if clean_text(e.name) == base}
+
+    def own(e: Entry) -> bool:
+        return not owner or clean_text(e.owner) == owner or clean_text(e.unit) == owner
+
+    if not base:
+        said = clean_text(f"{project.get('project_name') or ''} {project.get('functions') or ''}")
+        return {i for i, e in enumerate(index.entries) if own(e) and len(clean_text(e.name)) >= 6 and clean_text(e.name) in said}
+    return {i for i, e in enumerate(index.entries) if clean_text(e.name) == base and own(e)} or {
+        i for i, e in enumerate(index.entries) if clean_text(e.name) == base
+    }
 
 
 def _distinct(index: Index, matches: list[Match]) -> list[Match]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .check import Query, clause_sims, covered_items
+from .check import STOPPED, Query, clause_sims, covered_items
 from .index import Index, covers, vectors_of
 
 _ITEMS = re.compile(r"[、,，;；/\n]+")
@@ -18,11 +18,16 @@ PLATFORMS_COMPARED = 12  # platforms nearest in meaning, then compared clause by
 
 
 def platform_rows(index: Index, categories: list[str]) -> np.ndarray:
-    """The entries that are platforms or data resources with a description to compare (kept on the index)."""
+    """The entries that are platforms or data resources in service, with a description to compare (kept on
+    the index): a stopped platform is nothing to reuse."""
     cached = getattr(index, "_platforms", None)
     if cached is None:
         cached = np.array(
-            [i for i, e in enumerate(index.entries) if e.values.get("category") in categories and index.text_row[i] >= 0],
+            [
+                i
+                for i, e in enumerate(index.entries)
+                if e.values.get("category") in categories and index.text_row[i] >= 0 and e.values.get("status") != STOPPED
+            ],
             dtype=np.int64,
         )
         index._platforms = cached  # type: ignore[attr-defined]
