@@ -71,6 +71,9 @@ def read_form(data: WorkbookData, spec: Sheet, name: str, rows: list[list[Any]])
     return SheetData.from_records(spec, name, columns, [record])
 
 
+SMALL_TABLE = 64  # rows up to which columns are coded one by one rather than as one block
+
+
 def _factorize(cells: Sequence[Any]) -> tuple[list[Any], np.ndarray]:
     """(distinct cells in first-seen order, each cell's index among them). Python counts True == 1 == 1.0,
     so cells are keyed by (is it a boolean, value) to keep a TRUE cell apart from a 1 (and FALSE from 0.0)."""
@@ -105,7 +108,7 @@ def _grid_codes(data_rows: list[list[Any]], booleans: bool) -> tuple[list[Any], 
 
 def _column_cells(data_rows: list[list[Any]], mapped: dict[str, int], booleans: bool) -> Iterator[tuple[str, list[Any], np.ndarray]]:
     """(field, its distinct cells, each row's code) per mapped column."""
-    grid = _grid_codes(data_rows, booleans)
+    grid = _grid_codes(data_rows, booleans) if len(data_rows) > SMALL_TABLE else None  # a few rows: per column is quicker
     if grid is None:
         width = max(mapped.values(), default=-1) + 1
         if any(len(r) < width for r in data_rows):  # ragged rows (bounded reader): pad once
