@@ -223,6 +223,8 @@ def _parse_number(value: Any) -> float | None:
 
 
 def norm_amount(value: Any) -> Result:
+    if type(value) is float and math.isfinite(value):  # the common case, read as a number: nothing to parse
+        return (int(value) if value.is_integer() and abs(value) < 2**53 else round(value, 6)), None
     if isinstance(value, str) and not clean_text(value):
         return None, None
     number = _parse_number(value)
@@ -234,6 +236,8 @@ def norm_amount(value: Any) -> Result:
 
 
 def norm_int(value: Any) -> Result:
+    if type(value) is float and value.is_integer() and abs(value) < 2**63:  # the common case (inf is not an integer)
+        return int(value), None
     if isinstance(value, str) and not clean_text(value):
         return None, None
     number = _parse_number(value)

@@ -36,6 +36,9 @@ def _malloc_trim() -> Any:
         return None
 
 
+BIG_SHEET = 5_000  # rows from which a parsed sheet's heap pages are handed back (a small one's are not worth a call)
+
+
 def give_back_memory() -> None:
     """Return freed heap pages to the system (glibc keeps them otherwise, and Python's own object
     arenas cannot reuse them), so a big sheet's parse does not add to the peak of what follows."""
@@ -158,7 +161,8 @@ class SheetSource:
             except Exception as exc:  # calamine raises its own error types for a broken sheet
                 raise FileProblem(make_issue("FILE_CORRUPT", value=f"工作表“{name}”无法解析（{type(exc).__name__}）")) from exc
             del sheet
-            give_back_memory()  # calamine's copy of the sheet is gone: let the next allocations reuse it
+            if len(rows) > BIG_SHEET:
+                give_back_memory()  # calamine's copy of the sheet is gone: let the next allocations reuse it
             self.cache[name] = (from_a1(rows, *start), merges)
         return self.cache[name]
 
