@@ -361,6 +361,30 @@ def _children(pid: int) -> set[int]:
     return out
 
 
+def test_a_worker_that_dies_costs_only_its_file_though_files_travel_in_batches(tmp_path, form, unit):
+    from inventory.intake.validate import Validator, _batches, validate_many
+
+    good = make(tmp_path, form, unit, name="good.xlsx")
+    paths = []
+    for i in range(40):
+        paths.append(tmp_path / f"r{i:02}.xlsx")
+        paths[-1].write_bytes(good.read_bytes())
+    fatal = paths[17]
+
+    class Dying(Validator):
+        def validate(self, path):
+            if Path(path) == fatal and os.getpid() != parent:
+                os._exit(9)  # a reader that kills its process (a crash in a native library)
+            return super().validate(path)
+
+    parent = os.getpid()
+    assert max(map(len, _batches(paths, 2))) > 1  # several files to a worker at once
+    reports = list(validate_many(paths, Dying(), workers=2))
+    assert [r.path for r in reports] == paths
+    assert [r.path for r in reports if any(i.code == "FILE_CRASHED" for i in r.issues)] == [fatal]
+    assert all(r.systems == 4 and r.errors == 0 for r in reports if r.path != fatal)
+
+
 def test_a_killed_batch_leaves_no_workers_behind(tmp_path, form, roster):
     folder = tmp_path / "batch"
     folder.mkdir()

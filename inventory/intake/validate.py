@@ -149,14 +149,14 @@ def validate_many(paths: list[Path], validator: Validator, workers: int | None =
     done: dict[int, FileReport] = {}
     crashed: list[int] = []
     with _pool(n) as pool:
-        futures = [pool.submit(_validate_in_worker, p) for p in paths]
-        for i, future in enumerate(futures):
+        futures = [(batch, pool.submit(_validate_batch, [paths[i] for i in batch])) for batch in _batches(paths, n)]
+        for batch, future in futures:
             try:
-                done[i] = future.result()
+                done.update(zip(batch, future.result(), strict=True))
             except BrokenProcessPool:
-                crashed.append(i)  # a worker died: this file, or another that was running beside it
+                crashed.extend(batch)  # a worker died: on a file of this batch, or of another running beside it
             if not crashed:
-                yield _attached(done.pop(i), validator)
+                yield from (_attached(done.pop(i), validator) for i in batch)
     for i in crashed:  # alone in a fresh worker each, so a crash names its own file
         if i not in done:
             with _pool(1) as alone:
@@ -166,6 +166,32 @@ def validate_many(paths: list[Path], validator: Validator, workers: int | None =
                     done[i] = _crashed(paths[i])
     for i in sorted(done):
         yield _attached(done[i], validator)
+
+
+BATCH_FILES = 8  # small files handed to a worker together: one task each costs more than validating it
+BATCH_BYTES = 1024**2  # a batch stops growing here (a big file goes alone: its report is big too)
+
+
+def _batches(paths: list[Path], workers: int) -> list[list[int]]:
+    """Indexes of `paths` in consecutive batches, small enough that every worker gets several."""
+    most = max(1, min(BATCH_FILES, len(paths) // (workers * 4)))
+    out: list[list[int]] = []
+    size = 0
+    for i, p in enumerate(paths):
+        try:
+            bytes_ = p.stat().st_size
+        except OSError:  # missing or a loop: its own reading says so
+            bytes_ = 0
+        if not out or len(out[-1]) >= most or size + bytes_ > BATCH_BYTES:
+            out.append([])
+            size = 0
+        out[-1].append(i)
+        size += bytes_
+    return out
+
+
+def _validate_batch(paths: list[Path]) -> list[FileReport]:
+    return [_validate_in_worker(p) for p in paths]
 
 
 def _pool(n: int) -> ProcessPoolExecutor:
