@@ -319,3 +319,16 @@ def test_cli_json_exit_codes_and_feedback(tmp_path, form, unit):
     saved = libreoffice_roundtrip(tmp_path / "fb" / "bad-反馈.xlsx", tmp_path / "lo")
     again = Validator(form).validate(saved)
     assert {i.code for i in again.issues} == {i["code"] for i in f["issues"]} >= {"CELL_ENUM", "RULE_AMOUNT_LOOKS_YUAN"}
+
+
+def test_true_and_1_stay_apart_in_a_long_table_and_numbers_0_and_1_keep_the_fast_path():
+    from inventory.intake.tables import _column_cells, _grid_codes
+
+    rows = [["甲", 1.0, 0.0] for _ in range(100)]
+    assert _grid_codes(rows, booleans=True) is not None  # counts of 0 and 1, no TRUE/FALSE: one pass over the block
+    rows[40][0], rows[70][0] = True, 1.0  # a TRUE cell and a 1 in one text column
+    rows[50][2] = False
+    cells = {key: [distinct[c] for c in codes.tolist()] for key, distinct, codes in _column_cells(rows, {"a": 0, "b": 1, "c": 2}, True)}
+    assert cells["a"][40] is True and cells["a"][70] == 1.0 and cells["a"][70] is not True
+    assert cells["c"][50] is False and cells["c"][51] == 0.0 and cells["c"][51] is not False
+    assert cells["b"] == [1.0] * 100

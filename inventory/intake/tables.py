@@ -91,19 +91,34 @@ def _factorize(cells: Sequence[Any]) -> tuple[list[Any], np.ndarray]:
 
 def _grid_codes(data_rows: list[list[Any]], booleans: bool) -> tuple[list[Any], np.ndarray] | None:
     """Every cell of a rectangular block as a code into one list of distinct cells, in one pass at C
-    speed (no per-cell Python code); None when the block is ragged or may hold TRUE/FALSE beside a 1
-    or 0 (which Python counts as equal)."""
+    speed (no per-cell Python code); None when the block is ragged or holds TRUE/FALSE and a 1 or 0
+    under one code (Python counts them equal)."""
     if not data_rows or len(set(map(len, data_rows))) != 1:
         return None
     n = len(data_rows) * len(data_rows[0])
     first_seen: dict[Any, int] = {}  # cell -> where it first occurs (setdefault keeps the first)
     where = np.fromiter(map(first_seen.setdefault, chain.from_iterable(data_rows), count()), dtype=np.int64, count=n)
     distinct = list(first_seen)  # (a NaN is not equal to itself: each one stays a cell of its own)
-    if booleans and any(v.__class__ in (int, float, bool) and (v == 0 or v == 1) for v in distinct):
-        return None
     dense = np.empty(n, dtype=np.int32)
     dense[np.fromiter(first_seen.values(), dtype=np.int64, count=len(distinct))] = np.arange(len(distinct), dtype=np.int32)
-    return distinct, dense[where].reshape(len(data_rows), len(data_rows[0]))
+    codes = dense[where]
+    if booleans and _bool_beside_number(distinct, codes, data_rows):
+        return None
+    return distinct, codes.reshape(len(data_rows), len(data_rows[0]))
+
+
+def _bool_beside_number(distinct: list[Any], codes: np.ndarray, data_rows: list[list[Any]]) -> bool:
+    """Whether a code stands both for TRUE/FALSE and for a number 1/0 (one equal key in a dict): only
+    the cells under a code whose value is 0 or 1 are looked at, and only when there is one."""
+    suspects = [c for c, v in enumerate(distinct) if v.__class__ in (int, float, bool) and (v == 0 or v == 1)]
+    if not suspects:
+        return False
+    flat = list(chain.from_iterable(data_rows))
+    for c in suspects:
+        kinds = {flat[i].__class__ is bool for i in np.flatnonzero(codes == c).tolist()}
+        if len(kinds) > 1:
+            return True
+    return False
 
 
 def _column_cells(data_rows: list[list[Any]], mapped: dict[str, int], booleans: bool) -> Iterator[tuple[str, list[Any], np.ndarray]]:
