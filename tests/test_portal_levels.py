@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import _pg_database
-from test_portal import Browser, make_return, sid_of, upload
+from test_portal import Browser, make_return, portal, sid_of, upload  # noqa: F401 (a fixture)
 
 from inventory.store import accounts
 from inventory.store.audit import AuditFilter, entries
@@ -265,3 +265,34 @@ def test_a_reopened_return_waits_for_review_again_and_only_its_reviewer_may_deci
     mine, theirs = county.get(f"/office/submissions/{subs['A']}").text, city.get(f"/office/submissions/{subs['A']}").text
     assert 'value="approved"' in mine and "重新打开" in mine
     assert 'id="not-mine"' in theirs and f"由“{XINGYANG}”审核" in theirs and 'value="approved"' not in theirs
+
+
+def test_the_province_s_queue_holds_exactly_the_returns_it_decides(portal, form, roster):  # noqa: F811 (the fixture)
+    """A pilot-era return of a 市(州) (the pilot round: the city reported for itself, the province decided
+    it) is no one's to decide in the province-wide round; the city's own return in that round is approved
+    with the city's part on 逐级审核. Neither is under 待本级审核, nor may it be approved from the queue."""
+    from inventory.workflow.rounds import open_round
+
+    app, office, units, tmp, _ = portal
+    engine = app.state.engine
+    city = "成都市人民政府"
+    open_round(engine, "试点", "2025年试点", None, scope="pilot")
+    pilot = sid_of(upload(units["成都"], make_return(tmp, form, roster, "成都", "成都-试点.xlsx")))
+    assert city in _queue(office)  # the pilot round: the province decides the city's return
+    open_round(engine, "全省", "2026年全省摸底", None, scope="all")
+    assert city not in _queue(office)
+    other = office.get("/office/submissions?state=pending&who=other").text
+    assert city in other and "不在本轮审核范围" in other and 'name="sid"' not in other
+    r = office.post(f"/office/submissions/{pilot}/decision", {"decision": "approved"}, page=f"/office/submissions/{pilot}")
+    assert "不由本级审核" in r.text
+    assert "审核记录" not in office.get(f"/office/submissions/{pilot}").text  # nothing was decided
+    own = sid_of(upload(units["成都"], make_return(tmp, form, roster, "成都", "成都-全省.xlsx", seed=3)))
+    assert city not in _queue(office)
+    below = _queue(office, below=True)
+    assert city in below and f"随“{city}”的部分报上来后" in below
+    page = office.get(f"/office/submissions/{own}").text
+    assert 'id="not-mine"' in page and 'value="approved"' not in page and "/office/levels" in page
+    r = office.post("/office/submissions/approve", {"sid": [str(own), str(pilot)]}, page="/office/submissions")
+    assert "已审核通过 0 份报送" in r.text
+    home = office.get("/office").text
+    assert f"/office/submissions/{own}" not in home and f"/office/submissions/{pilot}" not in home

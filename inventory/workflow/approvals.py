@@ -184,6 +184,35 @@ class Steps:
         return self._after(node, "submit", None)
 
 
+MINE, BELOW, OTHER = "mine", "below", "other"
+NOT_EXPECTED = "不在本轮审核范围：其他轮次的报表，或本轮不要求该单位报送"
+
+
+def return_deciders(board: Board) -> dict[int, tuple[str, str | None, str]]:
+    """Who decides each of the round's returns in the board's part, seen from the board's office, by the
+    rule `Steps` applies: submission id -> (group, deciding office's name, note). A reporter's return
+    is decided by its reviewer, the nearest office above (`mine` when that is the looking office,
+    else `below`); an office's own return (a 市(州) that sent one, a department with 下属单位) is
+    approved with that office's part on 逐级审核, once the office has submitted it (`below`, or
+    `other` for the looking office's own). A return missing here (another round's, or a unit the round
+    does not expect) is decided by nobody this round (`other`, `NOT_EXPECTED`)."""
+    node = board.under
+    out: dict[int, tuple[str, str | None, str]] = {}
+    for st in board.statuses.values():
+        if not st.submissions:
+            continue
+        if st.office and st.unit.code == node.code:
+            said = (OTHER, None, "本级自己的报表：随本级的部分报上级审核，由上级项目办在逐级审核中审核")
+        elif st.office:
+            said = (BELOW, st.unit.name, f"随“{st.unit.name}”的部分报上来后，在逐级审核中一并审核")
+        else:
+            reviewer = board.scope.reviewer(st.unit) or board.roster.root
+            said = (MINE, reviewer.name, "") if reviewer.code == node.code else (BELOW, reviewer.name, f"由{reviewer.name}审核")
+        for sub in st.submissions:
+            out[sub.id] = said
+    return out
+
+
 def node_step(engine: Engine, round_id: int | None, target: Unit, action: str, reason: str | None, actor: str | None) -> None:
     """Record a step on a node (its history)."""
     with engine.begin() as conn:
