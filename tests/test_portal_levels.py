@@ -267,6 +267,51 @@ def test_a_reopened_return_waits_for_review_again_and_only_its_reviewer_may_deci
     assert 'id="not-mine"' in theirs and f"由“{XINGYANG}”审核" in theirs and 'value="approved"' not in theirs
 
 
+def _latest_step_at(world, name):
+    from sqlalchemy import select
+
+    from inventory.beijing import shown
+    from inventory.store.models import NodeApproval, Unit
+
+    with world["app"].state.engine.connect() as conn:
+        q = select(NodeApproval.at).join(Unit, NodeApproval.unit_id == Unit.id).where(Unit.name == name)
+        return shown(conn.execute(q.order_by(NodeApproval.id.desc())).scalar())
+
+
+def test_the_level_above_s_word_is_shown_on_the_office_s_pages(world):
+    """After the tests above (the city sent the county's part back with a reason): the county's dashboard
+    and 逐级审核 page say so, with who and when (Beijing time); then the county submits again, the city
+    approves and reopens the part with a reason, and the county is told that too."""
+    offices, codes = world["offices"], world["codes"]
+    county, city = offices["旌阳"], offices["德阳"]
+    when = _latest_step_at(world, XINGYANG)
+    for path in ("/office", "/office/levels"):
+        page = county.get(path).text
+        banner = page[page.index('id="from-above"') :][:600]
+        assert "上级退回修改" in banner and "请核对教育局的系统数" in banner, path
+        assert DEYANG in banner and "德阳市项目办" in banner and f"{when}（北京时间）" in banner, path
+    assert 'id="from-above"' not in city.get("/office").text  # the city's own part was not sent back
+    from inventory.store.units import tree
+
+    roster = tree(world["app"].state.engine)
+    node = roster.get(XINGYANG)
+    county.post(f"/office/levels/{codes['A']}/approve", {"reason": ""}, page="/office/levels")
+    for kid in roster.children(node):
+        if kid.name != A_UNIT:
+            county.post(f"/office/levels/{kid.code}/exempt", {"reason": "本轮无信息系统"}, page="/office/levels")
+    r = county.post(f"/office/levels/{node.code}/submit", {}, page="/office/levels")
+    assert "现在是“已上报”" in r.text, r.text[r.text.find("flash") :][:400]
+    assert 'id="from-above"' not in county.get("/office").text  # submitted again: the old word is done with
+    assert "现在是“已通过”" in city.post(f"/office/levels/{node.code}/approve", {"reason": ""}, page="/office/levels").text
+    r = city.post(f"/office/levels/{node.code}/reopen", {"reason": "旌阳区需补报<一个>系统"}, page="/office/levels")
+    assert r.status_code == 200
+    when = _latest_step_at(world, XINGYANG)
+    for path in ("/office", "/office/levels"):
+        page = county.get(path).text
+        banner = page[page.index('id="from-above"') :][:600]
+        assert "上级重新打开" in banner and "旌阳区需补报&lt;一个&gt;系统" in banner and f"{when}（北京时间）" in banner, path
+
+
 def test_the_province_s_queue_holds_exactly_the_returns_it_decides(portal, form, roster):  # noqa: F811 (the fixture)
     """A pilot-era return of a 市(州) (the pilot round: the city reported for itself, the province decided
     it) is no one's to decide in the province-wide round; the city's own return in that round is approved

@@ -5,6 +5,8 @@ Each step is `workflow.approvals.Steps`, the same as `inventory review ...`."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -25,13 +27,13 @@ async def levels(request: Request) -> Response:
     engine, roster, node = request.app.state.engine, live_roster(request), office_node(request)
     round_ = pick(engine)
 
-    def read() -> tuple[object, list[object]]:
+    def read() -> tuple[Any, list[Any], Any]:
         board = Board(engine, roster, round_, node)
         statuses = board.statuses
         own = statuses.get(node.name)
-        return own, [statuses[k.name] for k in board.scope.children(node) if k.name in statuses]
+        return own, [statuses[k.name] for k in board.scope.children(node) if k.name in statuses], board.scope.reviewer(node)
 
-    own, children = await run_in_threadpool(read)
+    own, children, above = await run_in_threadpool(read)
     return page(
         request,
         "levels.html",
@@ -43,6 +45,9 @@ async def levels(request: Request) -> Response:
         round=round_,
         actions=ACTIONS,
         state_help=STATE_HELP,
+        from_above=own.from_above if own else None,  # the level above's word when it sent the part back or reopened it
+        above=above.name if above else None,
+        on_levels=True,
     )
 
 

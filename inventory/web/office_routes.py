@@ -48,7 +48,17 @@ def _dashboard(r: Any) -> dict[str, Any]:
     deciders = return_deciders(r.board)  # 逐级审核: the office decides its direct reporters; the rest wait on a sub-office
     mine = [s for s in pending if deciders[s["id"]][0] == MINE]
     below = len(pending) - len(mine)
-    return {"t": cov["totals"], "groups": cov["by_group"], "chase": cov["chase"], "pending": mine, "pending_below": below}
+    own = r.board.statuses.get(r.under.name)  # the level above's word on this office's part, when it sent it back
+    above = r.board.scope.reviewer(r.under)
+    return {
+        "t": cov["totals"],
+        "groups": cov["by_group"],
+        "chase": cov["chase"],
+        "pending": mine,
+        "pending_below": below,
+        "from_above": own.from_above if own else None,
+        "above": above.name if above else None,
+    }
 
 
 @requires(*OFFICE)

@@ -163,9 +163,9 @@ class Steps:
         st = self._status(node)
         if not st.office:
             raise UsageError(f"“{node.name}”没有下级单位，它的报表由上级直接审核，无需上报。")
-        if st.state in ("submitted", "approved"):
+        if st.state in ("submitted", "approved", "exempt"):
             raise UsageError(f"“{node.name}”本轮已{st.state_name}。")
-        if st.state != "ready":
+        if not st.complete:  # 可上报, or 退回修改 once every child is done again
             board = self._board()
             waiting = [
                 f"{k.name}（{board.statuses[k.name].state_name}）"
