@@ -312,6 +312,33 @@ def test_the_level_above_s_word_is_shown_on_the_office_s_pages(world):
         assert "上级重新打开" in banner and "旌阳区需补报&lt;一个&gt;系统" in banner and f"{when}（北京时间）" in banner, path
 
 
+def _card_and_children(page):
+    return page[page.index('id="own"') : page.index('<table id="children">')], page[page.index('<table id="children">') :]
+
+
+def test_the_levels_page_offers_only_what_can_be_done(world):
+    """After the tests above (the city reopened the county's approved part; every child of the county is
+    done): the county may submit; once submitted its part is locked and no step on a child is offered,
+    only the withdrawal; once approved, nothing. The city, still collecting, sees its 报上级审核 disabled
+    with the reason beside it and in its title."""
+    county, city = world["offices"]["旌阳"], world["offices"]["德阳"]
+    code = XINGYANG_CODE(world)
+    card, _ = _card_and_children(county.get("/office/levels").text)
+    assert 'id="submit-up"' in card and "disabled" not in card[card.index('id="submit-up"') :]
+    assert "现在是“已上报”" in county.post(f"/office/levels/{code}/submit", {}, page="/office/levels").text
+    card, kids = _card_and_children(county.get("/office/levels").text)
+    assert 'id="locked"' in card and "已报上级审核" in card and "撤回上报" in card and 'id="submit-up"' not in card
+    assert "formaction" not in kids and "已锁定" in kids
+    assert "现在是“已通过”" in city.post(f"/office/levels/{code}/approve", {"reason": ""}, page="/office/levels").text
+    card, kids = _card_and_children(county.get("/office/levels").text)
+    assert "已经上级审核通过" in card and "撤回上报" not in card and "<button" not in card and "<button" not in kids
+    card, kids = _card_and_children(city.get("/office/levels").text)
+    button = card[card.index('id="submit-up"') :]
+    button = button[button.index("<button") : button.index("</button>")]
+    assert "disabled" in button and 'title="还不能报上级审核：' in button and 'id="submit-why"' in card
+    assert "重新打开" in kids and "退回修改" in kids  # the approved county: what the city may still do
+
+
 def test_the_province_s_queue_holds_exactly_the_returns_it_decides(portal, form, roster):  # noqa: F811 (the fixture)
     """A pilot-era return of a 市(州) (the pilot round: the city reported for itself, the province decided
     it) is no one's to decide in the province-wide round; the city's own return in that round is approved

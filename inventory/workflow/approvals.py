@@ -64,10 +64,19 @@ class Steps:
         self._not_frozen(self.office)
         return st
 
-    def _not_frozen(self, node: Unit) -> None:
+    def frozen(self, node: Unit) -> str | None:
+        """Why nothing in `node`'s part may change now (it, or an office above it, is submitted upward or
+        approved), None when it may: what the steps check, for pages to offer only what can be done."""
         with self.engine.connect() as conn:
             uid = conn.scalar(select(UnitRow.id).where(UnitRow.name == node.name))
-            why = node_lock(conn, uid, self.round_id) if uid is not None else None
+            return node_lock(conn, uid, self.round_id) if uid is not None else None
+
+    def frozen_above(self, node: Unit) -> str | None:
+        parent = self.roster.parent_of(node)
+        return self.frozen(parent) if parent is not None else None
+
+    def _not_frozen(self, node: Unit) -> None:
+        why = self.frozen(node)
         if why:
             raise UsageError(f"{why}，不能再改动。", hint="如确需修改，请上级项目办退回或重新打开。")
 
@@ -151,9 +160,9 @@ class Steps:
         return self._after(target, "reopen", reason)
 
     def _not_frozen_above(self, node: Unit) -> None:
-        parent = self.roster.parent_of(node)
-        if parent is not None:
-            self._not_frozen(parent)
+        why = self.frozen_above(node)
+        if why:
+            raise UsageError(f"{why}，不能再改动。", hint="如确需修改，请上级项目办退回或重新打开。")
 
     def submit(self) -> NodeStatus:
         """Submit this office's part upward: every child approved or exempted first."""
@@ -166,17 +175,8 @@ class Steps:
         if st.state in ("submitted", "approved", "exempt"):
             raise UsageError(f"“{node.name}”本轮已{st.state_name}。")
         if not st.complete:  # 可上报, or 退回修改 once every child is done again
-            board = self._board()
-            waiting = [
-                f"{k.name}（{board.statuses[k.name].state_name}）"
-                for k in board.scope.children(node)
-                if k.name in board.statuses and board.statuses[k.name].state not in DONE
-            ]
-            if st.reporter and st.return_state not in ("pending", "approved"):
-                waiting.insert(0, f"本单位自己的报表（{_name(st.return_state)}）")
-            more = f"等 {len(waiting)} 个" if len(waiting) > 5 else ""
             raise UsageError(
-                f"还不能上报：{'、'.join(waiting[:5])}{more}尚未审核通过或免报。",
+                f"还不能上报：{waiting_for(self._board(), st)}尚未审核通过或免报。",
                 hint="下级全部审核通过或免报（须写理由）后才能报上级审核。",
             )
         self._not_frozen_above(node)
@@ -237,6 +237,20 @@ def decide_return(engine: Engine, st: NodeStatus, decision: str, reason: str | N
         )
         if decision in ("returned", "reopened"):  # open again: the unit's signature no longer stands
             void_in(conn, sub.id, reason or decision, actor)
+
+
+def waiting_for(board: Board, st: NodeStatus) -> str:
+    """What an office's part still waits for before it may go up, said in a line: up to five of its
+    children not yet approved or exempted (with their states), its own return when not stored."""
+    waiting = [
+        f"{k.name}（{board.statuses[k.name].state_name}）"
+        for k in board.scope.children(st.unit)
+        if k.name in board.statuses and board.statuses[k.name].state not in DONE
+    ]
+    if st.reporter and st.return_state not in ("pending", "approved"):
+        waiting.insert(0, f"本单位自己的报表（{_name(st.return_state)}）")
+    more = f"等 {len(waiting)} 个" if len(waiting) > 5 else ""
+    return f"{'、'.join(waiting[:5])}{more}"
 
 
 def _name(state: str | None) -> str:
