@@ -104,6 +104,7 @@ LIST_ROUTES = [
     "/office/units",
     "/office/levels",
     "/office/questions",
+    "/office/queries",
     "/office/audit",
     "/office/accounts",
     "/office/reports/coverage.json",
@@ -337,6 +338,25 @@ def test_the_levels_page_offers_only_what_can_be_done(world):
     button = button[button.index("<button") : button.index("</button>")]
     assert "disabled" in button and 'title="还不能报上级审核：' in button and 'id="submit-why"' in card
     assert "重新打开" in kids and "退回修改" in kids  # the approved county: what the city may still do
+
+
+def test_the_query_form_keeps_what_was_typed_and_suggests_the_part_s_units_only(world):
+    """核实事项 at a county: the unit box suggests its own units with a return (not a sibling's or the
+    city's); a refused query comes back as typed (escaped); a unit of another part is not taken."""
+    b = world["offices"]["罗江"]
+    page = b.get("/office/queries").text
+    box = page[page.index('<datalist id="q-units">') : page.index("</datalist>")]
+    assert f'<option value="{B_UNIT}">' in box and A_UNIT not in box and C_UNIT not in box
+    typed = {"unit": B_UNIT, "system": "XT-09999", "topic": "等保备案情况", "text": "请说明<系统>的备案号"}
+    r = b.post("/office/queries", typed, page="/office/queries")
+    assert r.status_code == 400 and 'class="flash error"' in r.text
+    assert f'value="{B_UNIT}"' in r.text and 'value="XT-09999"' in r.text and 'value="等保备案情况"' in r.text
+    assert "请说明&lt;系统&gt;的备案号</textarea>" in r.text
+    r = b.post("/office/queries", {**typed, "unit": A_UNIT, "system": "XT-00001"}, page="/office/queries")
+    assert r.status_code == 400 and "管辖范围内没有单位" in r.text
+    from inventory.workflow.queries import listing
+
+    assert listing(world["app"].state.engine) == []  # neither query was opened
 
 
 def test_the_province_s_queue_holds_exactly_the_returns_it_decides(portal, form, roster):  # noqa: F811 (the fixture)
