@@ -359,6 +359,40 @@ def test_the_query_form_keeps_what_was_typed_and_suggests_the_part_s_units_only(
     assert listing(world["app"].state.engine) == []  # neither query was opened
 
 
+def test_the_audit_log_page_speaks_chinese(world):
+    """Roles by their Chinese names, requests as the page they asked for (the path kept as the cell's
+    title), a new account's role in Chinese; after the tests above, which left refusals and reviews."""
+    import html
+    import re
+
+    province = world["province"]
+    sid = world["subs"]["A"]
+    world["offices"]["罗江"].get(f"/office/submissions/{sid}")  # refused: another part's
+    province.post(
+        "/office/accounts",
+        {"username": "德阳市审核员", "role": "reviewer", "node": roster_code(world, DEYANG), "password": "Deyang-review-2026"},
+        page="/office/accounts",
+    )
+    page = province.get("/office/audit").text
+    rows = re.findall(
+        r"<tr><td>[^<]*</td><td>([^<]*)</td><td>([^<]*)</td><td>[^<]*</td><td>([^<]*)</td><td([^>]*)>([^<]*)</td><td>([^<]*)</td></tr>",
+        page,
+    )
+    assert rows
+    roles = {html.unescape(r[1]) for r in rows}
+    assert roles <= {"单位", "审核人", "管理员", "项目办", "命令行", "未登录", ""}, roles
+    assert not any(re.match(r"(GET|POST) /", html.unescape(r[4])) for r in rows)
+    refused = [r for r in rows if html.unescape(r[4]) == f"打开：报送 {sid} 的审核页"]
+    assert refused and f'title="GET /office/submissions/{sid}"' in refused[0][3]
+    assert any(html.unescape(r[5]) == f"审核人，{DEYANG}" for r in rows)
+
+
+def roster_code(world, name):
+    from inventory.store.units import tree
+
+    return tree(world["app"].state.engine).get(name).code
+
+
 def test_the_province_s_queue_holds_exactly_the_returns_it_decides(portal, form, roster):  # noqa: F811 (the fixture)
     """A pilot-era return of a 市(州) (the pilot round: the city reported for itself, the province decided
     it) is no one's to decide in the province-wide round; the city's own return in that round is approved

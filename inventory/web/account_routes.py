@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from ..errors import UsageError
 from ..store import accounts
+from ..store.audit import ROLE_NAMES
 from .pages import flash, page
 from .scoping import in_part, live_roster, office_node, under_path
 from .security import OFFICE, audit, checked_form, current, requires
@@ -79,7 +80,7 @@ async def add_staff(request: Request) -> Response:
     except UsageError as exc:
         flash(request, exc.message, "error")
     else:
-        audit(request, "account_created", target=made["username"], detail=f"{role}，{node.name}")
+        audit(request, "account_created", target=made["username"], detail=f"{ROLE_NAMES[role]}，{node.name}")
         flash(request, f"已创建账号“{made['username']}”（{node.name}）。请把初始密码告知本人，对方第一次登录时须改成自己的密码。")
     return RedirectResponse("/office/accounts", status_code=303)
 
