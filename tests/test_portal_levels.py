@@ -189,7 +189,7 @@ def test_refusals_are_in_the_audit_log_of_the_part_that_tried(world):
 
 def _queue(b, below=False):
     page = b.get("/office/submissions?state=pending" + ("&who=below" if below else "")).text
-    return page[page.index('<table id="queue">') :]
+    return page[page.index('id="queue">') :]
 
 
 def test_the_queue_shows_each_office_what_it_decides_and_what_waits_below(world):
@@ -314,7 +314,7 @@ def test_the_level_above_s_word_is_shown_on_the_office_s_pages(world):
 
 
 def _card_and_children(page):
-    return page[page.index('id="own"') : page.index('<table id="children">')], page[page.index('<table id="children">') :]
+    return page[page.index('id="own"') : page.index('id="children">')], page[page.index('id="children">') :]
 
 
 def test_the_levels_page_offers_only_what_can_be_done(world):
@@ -391,6 +391,31 @@ def roster_code(world, name):
     from inventory.store.units import tree
 
     return tree(world["app"].state.engine).get(name).code
+
+
+def test_the_kind_column_shows_each_unit_s_own_kind(world, roster):
+    """类别 on the units page and the dashboard's 催报名单: a department is 部门 wherever it hangs (not the
+    市（州） or 区（县） it belongs to); governments and 下属单位 by their own kind."""
+    import dataclasses
+    import re
+
+    city = world["offices"]["德阳"]
+    page = city.get(f"/office/units?q={C_UNIT}").text
+    assert re.search(rf"{C_UNIT}</td><td title=\"市直部门\">部门</td>", page), page[page.find("<table") :][:800]
+    page = world["offices"]["罗江"].get(f"/office/units?q={B_UNIT}").text
+    assert re.search(rf"{B_UNIT}</td><td title=\"区县部门\">部门</td>", page)
+    chase = city.get("/office").text
+    chase = chase[chase.index('<table id="chase">') :]
+    kinds = re.findall(r'<td title="([^"]*)">([^<]*)</td>', chase)
+    assert kinds and all(name == "部门" for kind, name in kinds if kind.endswith("部门")), kinds[:5]
+    unit = roster.get(C_UNIT)
+    assert [roster.get(n).kind_name for n in (DEYANG, XINGYANG, C_UNIT, "四川省人力资源和社会保障厅")] == [
+        "市（州）",
+        "区（县）",
+        "部门",
+        "部门",
+    ]
+    assert dataclasses.replace(unit, kind="下属单位").kind_name == "下属单位"
 
 
 def test_the_province_s_queue_holds_exactly_the_returns_it_decides(portal, form, roster):  # noqa: F811 (the fixture)
