@@ -125,11 +125,15 @@ async def queue(request: Request) -> Response:
     )
 
 
-def _with_reviewer(request: Request, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _deciders(request: Request) -> dict[int, tuple[str, str | None, str]]:
+    return memo(request, "deciders", lambda r: return_deciders(r.board))  # type: ignore[no-any-return]
+
+
+def _with_reviewer(request: Request, rows: list[dict[str, Any]], deciders: dict[int, Any] | None = None) -> list[dict[str, Any]]:
     """Each row with who decides it, by the rule the workflow applies (`workflow.approvals.return_deciders`,
     the same as the dashboard's): its `group` (mine | below | other), the deciding office (`reviewer`),
     whether that is the signed-in one (`mine`) and a line saying so (`note`)."""
-    deciders = memo(request, "deciders", lambda r: return_deciders(r.board))
+    deciders = _deciders(request) if deciders is None else deciders
     out = []
     for s in rows:
         group, reviewer, note = deciders.get(s["id"], (OTHER, None, NOT_EXPECTED))
@@ -185,14 +189,14 @@ async def review(request: Request) -> Response:
     )
 
 
-def _may_decide(request: Request, sub: dict[str, Any]) -> None:
+def _may_decide(request: Request, sub: dict[str, Any], deciders: dict[int, Any] | None = None) -> None:
     """A superseded version is history; only the unit's reviewer decides, and not while its part is frozen."""
     from ..workflow.approvals import Steps
     from ..workflow.rounds import pick
 
     if sub["status"] == SUPERSEDED:
         raise UsageError("这份报送已被该单位后来的报送替代，不能再审核；请审核它的当前报送。")
-    said = _with_reviewer(request, [sub])[0]
+    said = _with_reviewer(request, [sub], deciders)[0]
     if not said["mine"]:
         raise UsageError(
             f"报送 {sub['id']}（{sub['unit'] or '未识别单位'}）不由本级审核：{said['note']}。", hint="逐级审核：每一级只审核直接下级。"
@@ -232,13 +236,14 @@ async def approve_many(request: Request) -> Response:
     form = await checked_form(request)
     engine, who = request.app.state.engine, current(request)["username"]
     done, refused = [], []
+    deciders = await run_in_threadpool(_deciders, request)  # read once: a decision moves no return between groups
     for value in form.getlist("sid")[:200]:
         rows = submission_rows(engine, submission_id=int(value), under=under_path(request)) if str(value).isdigit() else []
         if not rows:
             continue  # another part's submission is silently not there
         sub = rows[0]
         try:
-            await run_in_threadpool(_may_decide, request, sub)
+            await run_in_threadpool(_may_decide, request, sub, deciders)
             await run_in_threadpool(decide, engine, sub["id"], "approved", None, who)
         except UsageError as exc:
             refused.append(f"{sub['id']}（{sub['unit']}）：{exc.message}")
