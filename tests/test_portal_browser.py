@@ -284,6 +284,7 @@ def _reachable(page, locator) -> None:
     (no sideways scrolling needed), nothing covers it, and a click lands on it."""
     width = page.viewport_size["width"]
     assert page.evaluate("document.scrollingElement.scrollWidth") <= width
+    page.evaluate("y => window.scrollBy(0, y)", locator.bounding_box()["y"] - 200)  # down to it; sideways nothing moves
     box = locator.bounding_box()
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, box
     on_top = page.evaluate(
@@ -296,8 +297,8 @@ def _reachable(page, locator) -> None:
 
 def test_an_office_on_a_phone_and_what_the_levels_page_offers(browser, tmp_path, form, roster):
     """A county office (made from the CLI before the first start; the province's admin is still shown)
-    at 375 px: the queue's, the units' and a unit's submissions' action stays on screen beside the wide
-    table and is clickable. On 逐级审核 at desk width, the 报上级审核 button that cannot be used looks
+    at 375 px: the action of the queue, the units and the unit's own submissions stays on screen beside
+    the wide table and is clickable. On 逐级审核 at desk width, the 报上级审核 button that cannot be used looks
     disabled (grey, no pointer) and says why beside it and in its title."""
     from conftest import run_cli
     from test_portal import make_return, upload
@@ -338,6 +339,17 @@ def test_an_office_on_a_phone_and_what_the_levels_page_offers(browser, tmp_path,
         _reachable(county, opened)
         opened.click()
         assert "/office/submissions/" in county.url and A_UNIT in county.locator("h1").text_content()
+        # the unit's own list of submissions, on a phone
+        from inventory.store import accounts
+
+        phone = browser.new_context(viewport={"width": 375, "height": 800}).new_page()
+        username = next(a["username"] for a in accounts.accounts(app.state.engine) if a["unit"] == A_UNIT)
+        phone.goto(base + "/login")
+        phone.fill("#username", username)
+        phone.fill("#password", "unit-pass-1234")  # chosen at its first sign-in (_unit_browser)
+        phone.click("form[action='/login'] button")
+        phone.wait_for_url("**/unit")
+        _reachable(phone, phone.locator("#history tbody tr").first.locator("a", has_text="查看"))
         assert errors == []
     finally:
         gen.close()
