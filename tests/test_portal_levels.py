@@ -447,3 +447,5 @@ def test_the_province_s_queue_holds_exactly_the_returns_it_decides(portal, form,
     assert "已审核通过 0 份报送" in r.text
     home = office.get("/office").text
     assert f"/office/submissions/{own}" not in home and f"/office/submissions/{pilot}" not in home
+    assert "另有 1 份由下级项目办审核" in home  # counted as the queue counts it
+    assert "待下级项目办审核（1）" in office.get("/office/submissions").text

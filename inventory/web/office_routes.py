@@ -41,13 +41,13 @@ def _dashboard(r: Any) -> dict[str, Any]:
             "systems": st.accepted.systems,
             "warnings": st.accepted.warnings,
         }
-        for name, st in r.states.items()
-        if st.state == "pending" and st.accepted is not None
+        for name, st in r.states.items()  # a return waiting: a reporter's, or an office's own (its return_state)
+        if (st.return_state if st.office else st.state) == "pending" and st.accepted is not None
     ]
     pending.sort(key=lambda s: s["received_at"])  # the longest waiting first
-    deciders = return_deciders(r.board)  # 逐级审核: the office decides its direct reporters; the rest wait on a sub-office
+    deciders = return_deciders(r.board)  # 逐级审核: as the queue groups them (mine | below | other)
     mine = [s for s in pending if deciders[s["id"]][0] == MINE]
-    below = len(pending) - len(mine)
+    below = sum(deciders[s["id"]][0] == BELOW for s in pending)
     own = r.board.statuses.get(r.under.name)  # the level above's word on this office's part, when it sent it back
     above = r.board.scope.reviewer(r.under)
     return {
