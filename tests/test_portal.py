@@ -378,3 +378,44 @@ def test_reminders_go_to_units_to_chase_that_have_an_address(tmp_path, form, ros
     assert "已发送催报邮件 1 封" in r.text
     assert len(smtp.messages) == 1 and "@sc.gov.cn" in smtp.messages[0]
     smtp.server.shutdown()
+
+
+def test_the_first_serve_tells_how_to_sign_in_as_the_province_even_after_office_accounts(tmp_path):
+    """Office accounts made from the CLI before the portal's first start (a city's admin among them) do
+    not stop the province's admin being made and shown; once one exists, the start names it."""
+    import subprocess
+    import sys
+    import time
+
+    from test_portal_browser import ROOT, free_port
+
+    db = f"sqlite:///{tmp_path / 'first.db'}"
+    assert run_cli("account", "add", "德阳市项目办", "--role", "admin", "--under", "德阳市", "--db", db).returncode == 0
+    assert run_cli("account", "add", "admin", "--under", "罗江区", "--db", db).returncode == 0  # the usual name, taken
+
+    def first_lines() -> str:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "inventory", "serve", "--port", str(free_port()), "--db", db],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**__import__("os").environ, "COLUMNS": "200", "NO_COLOR": "1", "PYTHONPATH": str(ROOT)},
+            cwd=tmp_path,
+        )
+        lines, deadline = [], time.time() + 60
+        while time.time() < deadline:
+            lines.append(proc.stdout.readline())
+            if "填报平台已启动" in lines[-1] or not lines[-1]:
+                break
+        proc.terminate()
+        proc.wait(timeout=20)
+        return "".join(lines)
+
+    text = first_lines()
+    found = re.search(r"已创建省级管理员账号：用户名 (\S+)，密码 (\S+)", text)
+    assert found and found.group(1) == "admin2", text
+    app = create_app(Settings(db=db, files=tmp_path / "first-files"))
+    b = Browser(app)
+    assert b.login(found.group(1), found.group(2)).url.path == "/password"  # a province admin, password to change
+    again = first_lines()
+    assert "已有省级管理员账号：admin2" in again and "密码" not in again.split("已有省级管理员账号")[0]

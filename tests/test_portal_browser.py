@@ -277,3 +277,79 @@ def test_deadline_week_as_an_office_and_a_unit(browser, tmp_path, form, roster):
     finally:
         gen.close()
         smtp.server.shutdown()
+
+
+def _reachable(page, locator) -> None:
+    """On a phone: the page itself does not scroll sideways, the element is on screen as the page comes
+    (no sideways scrolling needed), nothing covers it, and a click lands on it."""
+    width = page.viewport_size["width"]
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= width
+    page.evaluate("y => window.scrollBy(0, y)", locator.bounding_box()["y"] - 200)  # down to it; sideways nothing moves
+    box = locator.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, box
+    on_top = page.evaluate(
+        "([x, y, el]) => { const hit = document.elementFromPoint(x, y); return hit === el || el.contains(hit); }",
+        [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, locator.element_handle()],
+    )
+    assert on_top
+    locator.click(trial=True, timeout=5000)
+
+
+def test_an_office_on_a_phone_and_what_the_levels_page_offers(browser, tmp_path, form, roster):
+    """A county office (made from the CLI before the first start; the province's admin is still shown)
+    at 375 px: the action of the queue, the units and the unit's own submissions stays on screen beside
+    the wide table and is clickable. On 逐级审核 at desk width, the 报上级审核 button that cannot be used looks
+    disabled (grey, no pointer) and says why beside it and in its title."""
+    from conftest import run_cli
+    from test_portal import make_return, upload
+    from test_portal_levels import A_UNIT, XINGYANG, _unit_browser
+
+    from inventory.web import Settings, create_app
+
+    db = f"sqlite:///{tmp_path / 'portal.db'}"
+    made = run_cli("account", "add", "旌阳区项目办", "--role", "admin", "--under", XINGYANG, "--db", db, "--json")
+    county_password = __import__("json").loads(made.stdout)["password"]
+    gen = _serve(tmp_path)  # fails unless the first start still names the province's admin
+    base, *_ = next(gen)
+    errors: list[str] = []
+    try:
+        app = create_app(Settings(db=db, files=tmp_path / "files"))
+        unit = _unit_browser(app, A_UNIT)
+        assert upload(unit, make_return(tmp_path, form, roster, A_UNIT, "A.xlsx")).status_code == 200
+        county = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+        county.on("pageerror", lambda e: errors.append(str(e)))
+        _sign_in_first_time(county, base, "旌阳区项目办", county_password, "Xingyang-office-2026")
+        county.goto(base + "/office/levels")
+        up = county.locator("#submit-up button")
+        assert up.is_disabled() and up.get_attribute("title").startswith("还不能报上级审核：")
+        assert county.locator("#submit-why").is_visible() and "尚未审核通过或免报" in county.locator("#submit-why").text_content()
+        look = county.evaluate("el => { const s = getComputedStyle(el); return [s.backgroundColor, s.cursor]; }", up.element_handle())
+        enabled = county.evaluate(
+            "() => { const b = document.createElement('button'); document.body.append(b); const c = getComputedStyle(b).backgroundColor; b.remove(); return c; }"
+        )
+        assert look[1] == "not-allowed" and look[0] != enabled, (look, enabled)
+        county.set_viewport_size({"width": 375, "height": 800})
+        county.goto(base + "/office/submissions")
+        row = county.locator("#queue tbody tr", has_text=A_UNIT)
+        _reachable(county, row.locator("a", has_text="打开"))
+        county.goto(base + f"/office/units?q={A_UNIT}")
+        _reachable(county, county.locator("#units tbody tr", has_text=A_UNIT).locator("td:last-child button").first)
+        county.goto(base + "/office/submissions?state=all")
+        opened = county.locator("#queue tbody tr", has_text=A_UNIT).locator("a", has_text="打开")
+        _reachable(county, opened)
+        opened.click()
+        assert "/office/submissions/" in county.url and A_UNIT in county.locator("h1").text_content()
+        # the unit's own list of submissions, on a phone
+        from inventory.store import accounts
+
+        phone = browser.new_context(viewport={"width": 375, "height": 800}).new_page()
+        username = next(a["username"] for a in accounts.accounts(app.state.engine) if a["unit"] == A_UNIT)
+        phone.goto(base + "/login")
+        phone.fill("#username", username)
+        phone.fill("#password", "unit-pass-1234")  # chosen at its first sign-in (_unit_browser)
+        phone.click("form[action='/login'] button")
+        phone.wait_for_url("**/unit")
+        _reachable(phone, phone.locator("#history tbody tr").first.locator("a", has_text="查看"))
+        assert errors == []
+    finally:
+        gen.close()

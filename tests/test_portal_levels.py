@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import _pg_database
-from test_portal import Browser, make_return, sid_of, upload
+from test_portal import Browser, make_return, portal, sid_of, upload  # noqa: F401 (a fixture)
 
 from inventory.store import accounts
 from inventory.store.audit import AuditFilter, entries
@@ -104,6 +104,7 @@ LIST_ROUTES = [
     "/office/units",
     "/office/levels",
     "/office/questions",
+    "/office/queries",
     "/office/audit",
     "/office/accounts",
     "/office/reports/coverage.json",
@@ -188,7 +189,7 @@ def test_refusals_are_in_the_audit_log_of_the_part_that_tried(world):
 
 def _queue(b, below=False):
     page = b.get("/office/submissions?state=pending" + ("&who=below" if below else "")).text
-    return page[page.index('<table id="queue">') :]
+    return page[page.index('id="queue">') :]
 
 
 def test_the_queue_shows_each_office_what_it_decides_and_what_waits_below(world):
@@ -265,3 +266,186 @@ def test_a_reopened_return_waits_for_review_again_and_only_its_reviewer_may_deci
     mine, theirs = county.get(f"/office/submissions/{subs['A']}").text, city.get(f"/office/submissions/{subs['A']}").text
     assert 'value="approved"' in mine and "重新打开" in mine
     assert 'id="not-mine"' in theirs and f"由“{XINGYANG}”审核" in theirs and 'value="approved"' not in theirs
+
+
+def _latest_step_at(world, name):
+    from sqlalchemy import select
+
+    from inventory.beijing import shown
+    from inventory.store.models import NodeApproval, Unit
+
+    with world["app"].state.engine.connect() as conn:
+        q = select(NodeApproval.at).join(Unit, NodeApproval.unit_id == Unit.id).where(Unit.name == name)
+        return shown(conn.execute(q.order_by(NodeApproval.id.desc())).scalar())
+
+
+def test_the_level_above_s_word_is_shown_on_the_office_s_pages(world):
+    """After the tests above (the city sent the county's part back with a reason): the county's dashboard
+    and 逐级审核 page say so, with who and when (Beijing time); then the county submits again, the city
+    approves and reopens the part with a reason, and the county is told that too."""
+    offices, codes = world["offices"], world["codes"]
+    county, city = offices["旌阳"], offices["德阳"]
+    when = _latest_step_at(world, XINGYANG)
+    for path in ("/office", "/office/levels"):
+        page = county.get(path).text
+        banner = page[page.index('id="from-above"') :][:600]
+        assert "上级退回修改" in banner and "请核对教育局的系统数" in banner, path
+        assert DEYANG in banner and "德阳市项目办" in banner and f"{when}（北京时间）" in banner, path
+    assert 'id="from-above"' not in city.get("/office").text  # the city's own part was not sent back
+    from inventory.store.units import tree
+
+    roster = tree(world["app"].state.engine)
+    node = roster.get(XINGYANG)
+    county.post(f"/office/levels/{codes['A']}/approve", {"reason": ""}, page="/office/levels")
+    for kid in roster.children(node):
+        if kid.name != A_UNIT:
+            county.post(f"/office/levels/{kid.code}/exempt", {"reason": "本轮无信息系统"}, page="/office/levels")
+    r = county.post(f"/office/levels/{node.code}/submit", {}, page="/office/levels")
+    assert "现在是“已上报”" in r.text, r.text[r.text.find("flash") :][:400]
+    assert 'id="from-above"' not in county.get("/office").text  # submitted again: the old word is done with
+    assert "现在是“已通过”" in city.post(f"/office/levels/{node.code}/approve", {"reason": ""}, page="/office/levels").text
+    r = city.post(f"/office/levels/{node.code}/reopen", {"reason": "旌阳区需补报<一个>系统"}, page="/office/levels")
+    assert r.status_code == 200
+    when = _latest_step_at(world, XINGYANG)
+    for path in ("/office", "/office/levels"):
+        page = county.get(path).text
+        banner = page[page.index('id="from-above"') :][:600]
+        assert "上级重新打开" in banner and "旌阳区需补报&lt;一个&gt;系统" in banner and f"{when}（北京时间）" in banner, path
+
+
+def _card_and_children(page):
+    return page[page.index('id="own"') : page.index('id="children">')], page[page.index('id="children">') :]
+
+
+def test_the_levels_page_offers_only_what_can_be_done(world):
+    """After the tests above (the city reopened the county's approved part; every child of the county is
+    done): the county may submit; once submitted its part is locked and no step on a child is offered,
+    only the withdrawal; once approved, nothing. The city, still collecting, sees its 报上级审核 disabled
+    with the reason beside it and in its title."""
+    county, city = world["offices"]["旌阳"], world["offices"]["德阳"]
+    code = XINGYANG_CODE(world)
+    card, _ = _card_and_children(county.get("/office/levels").text)
+    assert 'id="submit-up"' in card and "disabled" not in card[card.index('id="submit-up"') :]
+    assert "现在是“已上报”" in county.post(f"/office/levels/{code}/submit", {}, page="/office/levels").text
+    card, kids = _card_and_children(county.get("/office/levels").text)
+    assert 'id="locked"' in card and "已报上级审核" in card and "撤回上报" in card and 'id="submit-up"' not in card
+    assert "formaction" not in kids and "已锁定" in kids
+    assert "现在是“已通过”" in city.post(f"/office/levels/{code}/approve", {"reason": ""}, page="/office/levels").text
+    card, kids = _card_and_children(county.get("/office/levels").text)
+    assert "已经上级审核通过" in card and "撤回上报" not in card and "<button" not in card and "<button" not in kids
+    card, kids = _card_and_children(city.get("/office/levels").text)
+    button = card[card.index('id="submit-up"') :]
+    button = button[button.index("<button") : button.index("</button>")]
+    assert "disabled" in button and 'title="还不能报上级审核：' in button and 'id="submit-why"' in card
+    assert "重新打开" in kids and "退回修改" in kids  # the approved county: what the city may still do
+
+
+def test_the_query_form_keeps_what_was_typed_and_suggests_the_part_s_units_only(world):
+    """核实事项 at a county: the unit box suggests its own units with a return (not a sibling's or the
+    city's); a refused query comes back as typed (escaped); a unit of another part is not taken."""
+    b = world["offices"]["罗江"]
+    page = b.get("/office/queries").text
+    box = page[page.index('<datalist id="q-units">') : page.index("</datalist>")]
+    assert f'<option value="{B_UNIT}">' in box and A_UNIT not in box and C_UNIT not in box
+    typed = {"unit": B_UNIT, "system": "XT-09999", "topic": "等保备案情况", "text": "请说明<系统>的备案号"}
+    r = b.post("/office/queries", typed, page="/office/queries")
+    assert r.status_code == 400 and 'class="flash error"' in r.text
+    assert f'value="{B_UNIT}"' in r.text and 'value="XT-09999"' in r.text and 'value="等保备案情况"' in r.text
+    assert "请说明&lt;系统&gt;的备案号</textarea>" in r.text
+    r = b.post("/office/queries", {**typed, "unit": A_UNIT, "system": "XT-00001"}, page="/office/queries")
+    assert r.status_code == 400 and "管辖范围内没有单位" in r.text
+    from inventory.workflow.queries import listing
+
+    assert listing(world["app"].state.engine) == []  # neither query was opened
+
+
+def test_the_audit_log_page_speaks_chinese(world):
+    """Roles by their Chinese names, requests as the page they asked for (the path kept as the cell's
+    title), a new account's role in Chinese; after the tests above, which left refusals and reviews."""
+    import html
+    import re
+
+    province = world["province"]
+    sid = world["subs"]["A"]
+    world["offices"]["罗江"].get(f"/office/submissions/{sid}")  # refused: another part's
+    province.post(
+        "/office/accounts",
+        {"username": "德阳市审核员", "role": "reviewer", "node": roster_code(world, DEYANG), "password": "Deyang-review-2026"},
+        page="/office/accounts",
+    )
+    page = province.get("/office/audit").text
+    rows = re.findall(
+        r"<tr><td>[^<]*</td><td>([^<]*)</td><td>([^<]*)</td><td>[^<]*</td><td>([^<]*)</td><td([^>]*)>([^<]*)</td><td>([^<]*)</td></tr>",
+        page,
+    )
+    assert rows
+    roles = {html.unescape(r[1]) for r in rows}
+    assert roles <= {"单位", "审核人", "管理员", "项目办", "命令行", "未登录", ""}, roles
+    assert not any(re.match(r"(GET|POST) /", html.unescape(r[4])) for r in rows)
+    refused = [r for r in rows if html.unescape(r[4]) == f"打开：报送 {sid} 的审核页"]
+    assert refused and f'title="GET /office/submissions/{sid}"' in refused[0][3]
+    assert any(html.unescape(r[5]) == f"审核人，{DEYANG}" for r in rows)
+
+
+def roster_code(world, name):
+    from inventory.store.units import tree
+
+    return tree(world["app"].state.engine).get(name).code
+
+
+def test_the_kind_column_shows_each_unit_s_own_kind(world, roster):
+    """类别 on the units page and the dashboard's 催报名单: a department is 部门 wherever it hangs (not the
+    市（州） or 区（县） it belongs to); governments and 下属单位 by their own kind."""
+    import dataclasses
+    import re
+
+    city = world["offices"]["德阳"]
+    page = city.get(f"/office/units?q={C_UNIT}").text
+    assert re.search(rf"{C_UNIT}</td><td title=\"市直部门\">部门</td>", page), page[page.find("<table") :][:800]
+    page = world["offices"]["罗江"].get(f"/office/units?q={B_UNIT}").text
+    assert re.search(rf"{B_UNIT}</td><td title=\"区县部门\">部门</td>", page)
+    chase = city.get("/office").text
+    chase = chase[chase.index('<table id="chase">') :]
+    kinds = re.findall(r'<td title="([^"]*)">([^<]*)</td>', chase)
+    assert kinds and all(name == "部门" for kind, name in kinds if kind.endswith("部门")), kinds[:5]
+    unit = roster.get(C_UNIT)
+    assert [roster.get(n).kind_name for n in (DEYANG, XINGYANG, C_UNIT, "四川省人力资源和社会保障厅")] == [
+        "市（州）",
+        "区（县）",
+        "部门",
+        "部门",
+    ]
+    assert dataclasses.replace(unit, kind="下属单位").kind_name == "下属单位"
+
+
+def test_the_province_s_queue_holds_exactly_the_returns_it_decides(portal, form, roster):  # noqa: F811 (the fixture)
+    """A pilot-era return of a 市(州) (the pilot round: the city reported for itself, the province decided
+    it) is no one's to decide in the province-wide round; the city's own return in that round is approved
+    with the city's part on 逐级审核. Neither is under 待本级审核, nor may it be approved from the queue."""
+    from inventory.workflow.rounds import open_round
+
+    app, office, units, tmp, _ = portal
+    engine = app.state.engine
+    city = "成都市人民政府"
+    open_round(engine, "试点", "2025年试点", None, scope="pilot")
+    pilot = sid_of(upload(units["成都"], make_return(tmp, form, roster, "成都", "成都-试点.xlsx")))
+    assert city in _queue(office)  # the pilot round: the province decides the city's return
+    open_round(engine, "全省", "2026年全省摸底", None, scope="all")
+    assert city not in _queue(office)
+    other = office.get("/office/submissions?state=pending&who=other").text
+    assert city in other and "不在本轮审核范围" in other and 'name="sid"' not in other
+    r = office.post(f"/office/submissions/{pilot}/decision", {"decision": "approved"}, page=f"/office/submissions/{pilot}")
+    assert "不由本级审核" in r.text
+    assert "审核记录" not in office.get(f"/office/submissions/{pilot}").text  # nothing was decided
+    own = sid_of(upload(units["成都"], make_return(tmp, form, roster, "成都", "成都-全省.xlsx", seed=3)))
+    assert city not in _queue(office)
+    below = _queue(office, below=True)
+    assert city in below and f"随“{city}”的部分报上来后" in below
+    page = office.get(f"/office/submissions/{own}").text
+    assert 'id="not-mine"' in page and 'value="approved"' not in page and "/office/levels" in page
+    r = office.post("/office/submissions/approve", {"sid": [str(own), str(pilot)]}, page="/office/submissions")
+    assert "已审核通过 0 份报送" in r.text
+    home = office.get("/office").text
+    assert f"/office/submissions/{own}" not in home and f"/office/submissions/{pilot}" not in home
+    assert "另有 1 份由下级项目办审核" in home  # counted as the queue counts it
+    assert "待下级项目办审核（1）" in office.get("/office/submissions").text

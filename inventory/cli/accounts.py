@@ -40,7 +40,7 @@ def account_add(
 ) -> None:
     """为某一级项目办开通账号（--under 指定单位，默认全省）；生成初始密码，只显示这一次。"""
     from ..store.accounts import create_account
-    from ..store.audit import record
+    from ..store.audit import ROLE_NAMES, record
     from ..store.units import tree
 
     if role not in ("reviewer", "admin"):
@@ -56,7 +56,7 @@ def account_add(
         actor=operator or "命令行",
         role="cli",
         target=made["username"],
-        detail=f"{role}，{node.name}",
+        detail=f"{ROLE_NAMES[role]}，{node.name}",
         unit=node.name,
     )
     if as_json:

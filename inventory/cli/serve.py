@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ..errors import UsageError
+from . import render
 from .app import DbOpt, app
 from .render import out
 
@@ -66,7 +67,13 @@ def serve(
     settings.warm = True
     first = prepare(settings)
     if first:
-        out.print(f"[bold green]已创建第一个管理员账号[/]：用户名 [bold]{first[0]}[/]，密码 [bold]{first[1]}[/]")
+        out.print(f"[bold green]已创建省级管理员账号[/]：用户名 [bold]{first[0]}[/]，密码 [bold]{first[1]}[/]")
         out.print("这个密码只显示这一次；第一次登录时必须改成新密码。")
+    else:
+        from ..store.accounts import province_admins
+        from ..store.db import open_db
+
+        names = "、".join(render.esc(n) for n in province_admins(open_db(url)))
+        out.print(f"已有省级管理员账号：[bold]{names}[/]，用它登录后在“项目办账号”页管理各级账号。")
     out.print(f"填报平台已启动：http://{host}:{port}/  （按 Ctrl+C 停止）")
     run(settings, host, port, workers)

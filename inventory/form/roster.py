@@ -26,6 +26,7 @@ from .normalize import clean_text
 
 PROVINCE, CITY, COUNTY = "省", "市（州）", "区（县）"
 GOVERNMENTS = (PROVINCE, CITY, COUNTY)  # nodes that stand for a government: offices, not reporters, once they have children
+SUBORDINATE, DEPARTMENT = "下属单位", "部门"  # a unit under a department (imports' default kind); any other kind in forms/
 LEVEL_NAMES = {PROVINCE: "省级", CITY: "市（州）级", COUNTY: "县（市、区）级"}
 
 
@@ -58,6 +59,12 @@ class Unit:
     @property
     def depth(self) -> int:
         return self.path.count("/") - 1
+
+    @property
+    def kind_name(self) -> str:
+        """The unit's own kind in a word, as the pages show it: 省, 市（州）, 区（县）, 下属单位, or 部门 for
+        every department's kind in forms/ (省政府组成部门, 市直部门, 区县部门 …), wherever it hangs."""
+        return self.kind if self.kind in (*GOVERNMENTS, SUBORDINATE) else DEPARTMENT
 
     @property
     def group(self) -> str:

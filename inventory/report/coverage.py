@@ -36,6 +36,7 @@ def coverage_report(r: ReportData) -> dict[str, Any]:
                 "unit": name,
                 "short_name": u.short_name,
                 "kind": u.kind,
+                "kind_name": u.kind_name,
                 "group": u.group,
                 "level": u.level,
                 "code": u.code,
@@ -189,6 +190,8 @@ def _chase(st: UnitState, u: dict[str, Any], before: dict[str, Any] | None = Non
     return {
         "unit": u["unit"],
         "short_name": u["short_name"],
+        "kind": u["kind"],
+        "kind_name": u["kind_name"],
         "group": u["group"],
         "level": u["level"],
         "reviewer": u["reviewer"],

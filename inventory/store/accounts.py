@@ -114,17 +114,28 @@ def create_account(
         return as_dict(a, unit)
 
 
+def province_admins(engine: Engine) -> list[str]:
+    """Usernames of the active admins of the whole tree (an admin carrying no node): who signs in as
+    the province. An admin of a 市(州) or 区(县) made before the portal's first start is not one."""
+    q = select(Account.username).where(Account.role == "admin", Account.unit_id.is_(None), Account.active.is_(True))
+    with engine.connect() as conn:
+        return list(conn.scalars(q.order_by(Account.id)))
+
+
 def ensure_admin(engine: Engine) -> tuple[str, str] | None:
-    """The first admin, made on the portal's first start: (username, password), shown once; None when
-    an admin exists already."""
-    with Session(engine) as s:
-        if s.scalar(select(Account.id).where(Account.role == "admin")):
-            return None
+    """The province's first admin, made on the portal's start when there is no active one (office
+    accounts of a part of the tree may exist already, made from the CLI): (username, password), shown
+    once; None when one exists already (`province_admins` names it)."""
+    if province_admins(engine):
+        return None
+    with engine.connect() as conn:
+        taken = set(conn.scalars(select(Account.username).where(Account.username.like("admin%"))))
+    username = next(n for n in ("admin", *(f"admin{i}" for i in range(2, 1000))) if n not in taken)
     password = ""
-    while passwords.problem(password, "admin"):  # letters, digits and a dash (a random one could, rarely, hold "root")
+    while passwords.problem(password, username):  # letters, digits and a dash (a random one could, rarely, hold "root")
         password = f"{secrets.token_urlsafe(12)}-{secrets.randbelow(900) + 100}"
-    create_account(engine, "admin", "admin", password=password, must_change=True)
-    return "admin", password
+    create_account(engine, username, "admin", password=password, must_change=True)
+    return username, password
 
 
 def authenticate(engine: Engine, username: str, password: str) -> dict[str, Any] | None:

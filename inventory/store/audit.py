@@ -52,6 +52,20 @@ ACTION_NAMES = {
     "account_add": "新建账号（命令行）",
     "audit_prune": "清理过期日志",
     "audit_export": "导出操作日志",
+    "query_open": "提出核实事项",
+    "query_answer": "答复核实事项",
+    "query_close": "关闭核实事项",
+    "signoff": "签署承诺书",
+    "signoff_failed": "签署承诺书失败",
+    "signoff_void": "承诺书作废",
+    "signoff_letter": "查看承诺书",
+    "attachment_add": "上传证明材料",
+    "attachment_remove": "删除证明材料",
+    "attachment_download": "下载证明材料",
+    "attachment_refused": "证明材料被拒",
+    "attachment_zip": "打包下载证明材料",
+    "planned_checked": "拟建项目预审",
+    "planned_reviewed": "拟建项目预审意见",
 }
 ROLE_NAMES = {"unit": "单位", "reviewer": "审核人", "admin": "管理员", "office": "项目办", "cli": "命令行"}
 

@@ -18,6 +18,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from . import (
+    account_routes,
     audit_routes,
     auth_routes,
     deadline_routes,
@@ -79,6 +80,7 @@ def create_app(settings: Settings) -> Starlette:
             *auth_routes.routes,
             *unit_routes.routes,
             *office_routes.routes,
+            *account_routes.routes,
             *planned_routes.routes,
             *roster_routes.routes,
             *level_routes.routes,

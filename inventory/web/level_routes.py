@@ -5,6 +5,8 @@ Each step is `workflow.approvals.Steps`, the same as `inventory review ...`."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -12,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from ..errors import UsageError
-from ..workflow.approvals import ACTIONS, Steps
+from ..workflow.approvals import ACTIONS, Steps, waiting_for
 from ..workflow.rounds import pick
 from ..workflow.states import STATE_HELP, Board
 from .pages import flash, page
@@ -25,24 +27,39 @@ async def levels(request: Request) -> Response:
     engine, roster, node = request.app.state.engine, live_roster(request), office_node(request)
     round_ = pick(engine)
 
-    def read() -> tuple[object, list[object]]:
+    def read() -> dict[str, Any]:
         board = Board(engine, roster, round_, node)
         statuses = board.statuses
         own = statuses.get(node.name)
-        return own, [statuses[k.name] for k in board.scope.children(node) if k.name in statuses]
+        steps = Steps(engine, roster, round_, node)
+        return {
+            "own": own,
+            "children": [statuses[k.name] for k in board.scope.children(node) if k.name in statuses],
+            "above": board.scope.reviewer(node),
+            "locked": steps.frozen(node),  # nothing in the part may change: no step is offered on it
+            "locked_above": steps.frozen_above(node),  # the level above is frozen: no withdrawal
+            "waiting": waiting_for(board, own) if own is not None and own.office and not own.complete else None,
+        }
 
-    own, children = await run_in_threadpool(read)
+    seen = await run_in_threadpool(read)
+    own, above = seen["own"], seen["above"]
     return page(
         request,
         "levels.html",
         "逐级审核",
         own=own,
-        children=children,
+        children=seen["children"],
+        locked=seen["locked"],
+        locked_above=seen["locked_above"],
+        waiting=seen["waiting"],
         node=node,
         parent=roster.parent_of(node),
         round=round_,
         actions=ACTIONS,
         state_help=STATE_HELP,
+        from_above=own.from_above if own else None,  # the level above's word when it sent the part back or reopened it
+        above=above.name if above else None,
+        on_levels=True,
     )
 
 

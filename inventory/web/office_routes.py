@@ -1,5 +1,5 @@
 """The office's pages: the dashboard (coverage, 催报名单, waiting returns, findings), the review queue
-and decisions, units and their accounts, reports to download, questions, accounts and the audit log."""
+and decisions, reports to download and questions (accounts: `account_routes`)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from ..errors import UsageError
-from ..store import accounts
 from ..store.models import ACCEPTED, SUPERSEDED, Unit
 from ..store.questions import answer, questions
 from ..store.submissions import submission_issues, submission_systems
+from ..workflow.approvals import BELOW, MINE, NOT_EXPECTED, OTHER, return_deciders
 from ..workflow.reviews import REVIEW_NAMES, decide, history, submission_rows
 from .issue_view import shown_issues
 from .pages import flash, mark_late, page, with_names
@@ -41,14 +41,24 @@ def _dashboard(r: Any) -> dict[str, Any]:
             "systems": st.accepted.systems,
             "warnings": st.accepted.warnings,
         }
-        for name, st in r.states.items()
-        if st.state == "pending" and st.accepted is not None
+        for name, st in r.states.items()  # a return waiting: a reporter's, or an office's own (its return_state)
+        if (st.return_state if st.office else st.state) == "pending" and st.accepted is not None
     ]
     pending.sort(key=lambda s: s["received_at"])  # the longest waiting first
-    scope = r.board.scope  # 逐级审核: the office decides its direct reporters; the rest wait on a sub-office
-    mine = [s for s in pending if (scope.reviewer(r.states[s["unit"]].unit) or scope.under).code == scope.under.code]
-    below = len(pending) - len(mine)
-    return {"t": cov["totals"], "groups": cov["by_group"], "chase": cov["chase"], "pending": mine, "pending_below": below}
+    deciders = return_deciders(r.board)  # 逐级审核: as the queue groups them (mine | below | other)
+    mine = [s for s in pending if deciders[s["id"]][0] == MINE]
+    below = sum(deciders[s["id"]][0] == BELOW for s in pending)
+    own = r.board.statuses.get(r.under.name)  # the level above's word on this office's part, when it sent it back
+    above = r.board.scope.reviewer(r.under)
+    return {
+        "t": cov["totals"],
+        "groups": cov["by_group"],
+        "chase": cov["chase"],
+        "pending": mine,
+        "pending_below": below,
+        "from_above": own.from_above if own else None,
+        "above": above.name if above else None,
+    }
 
 
 @requires(*OFFICE)
@@ -81,12 +91,13 @@ async def queue(request: Request) -> Response:
         rows = [s for s in rows if s["review"] == state]
     elif state != "all":  # a unit's current return only: versions it replaced are history, shown under 全部
         rows = [s for s in rows if s["review"] == state and s["status"] == ACCEPTED]
-    mine = request.query_params.get("who") != "below"
-    below = 0
+    who = request.query_params.get("who")
+    who = who if who in (BELOW, OTHER) else MINE
+    counts = {}
     if state == "pending":  # 逐级审核: this office decides its direct reporters' returns; the rest wait on a sub-office
-        rows = _with_reviewer(request, rows)
-        below = sum(not s["mine"] for s in rows)
-        rows = [s for s in rows if s["mine"] == mine]
+        rows = await run_in_threadpool(_with_reviewer, request, rows)
+        counts = {g: sum(s["group"] == g for s in rows) for g in (MINE, BELOW, OTHER)}
+        rows = [s for s in rows if s["group"] == who]
     q = request.query_params.get("q", "").strip()
     if q:
         rows = [s for s in rows if q in (s["unit"] or "") or q in s["file_name"]]
@@ -108,24 +119,25 @@ async def queue(request: Request) -> Response:
         total=len(rows),
         number=number,
         pages=pages,
-        mine=mine,
-        below=below,
+        who=who,
+        mine=who == MINE,
+        counts=counts,
     )
 
 
-def _with_reviewer(request: Request, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each row with the office that decides it (`reviewer`) and whether that is the signed-in one (`mine`)."""
-    from ..workflow.rounds import pick
-    from ..workflow.scope import scope_for
+def _deciders(request: Request) -> dict[int, tuple[str, str | None, str]]:
+    return memo(request, "deciders", lambda r: return_deciders(r.board))  # type: ignore[no-any-return]
 
-    roster, node = live_roster(request), office_node(request)
-    scope = scope_for(roster, pick(request.app.state.engine), node)
+
+def _with_reviewer(request: Request, rows: list[dict[str, Any]], deciders: dict[int, Any] | None = None) -> list[dict[str, Any]]:
+    """Each row with who decides it, by the rule the workflow applies (`workflow.approvals.return_deciders`,
+    the same as the dashboard's): its `group` (mine | below | other), the deciding office (`reviewer`),
+    whether that is the signed-in one (`mine`) and a line saying so (`note`)."""
+    deciders = _deciders(request) if deciders is None else deciders
     out = []
     for s in rows:
-        unit = roster.get(s["unit"]) if s["unit"] else None
-        reviewer = scope.reviewer(unit) if unit is not None else None
-        who = reviewer or roster.root
-        out.append({**s, "reviewer": who.name, "mine": who.code == node.code})
+        group, reviewer, note = deciders.get(s["id"], (OTHER, None, NOT_EXPECTED))
+        out.append({**s, "group": group, "reviewer": reviewer, "mine": group == MINE, "note": note})
     return out
 
 
@@ -145,15 +157,18 @@ async def review(request: Request) -> Response:
     sub = _submission(request)
     engine = request.app.state.engine
     decisions = history(engine, sub["id"])
-    findings = None
+    findings, findings_why = None, "这份报送不是该单位的当前报送，评估发现按当前报送计算。"
     if sub["status"] == ACCEPTED and sub["unit"]:
         r = reports(request)
-        findings = at_role_level(request, await run_in_threadpool(r.unit, sub["unit"]))["findings"]
+        try:
+            findings = at_role_level(request, await run_in_threadpool(r.unit, sub["unit"]))["findings"]
+        except UsageError as exc:  # e.g. a 市(州) that collects in this round: its report is its part's
+            findings_why = exc.message
     fields = {f.key: f.header.lstrip("*") for f in request.app.state.form.main.fields}
     stored = at_role_level(request, {"systems": submission_systems(engine, sub["id"])})["systems"]  # the role's level
     systems = [[s.get("row"), *(s.get(k) for k in SYSTEM_KEYS)] for s in stored]
     mark_late(request, [sub])
-    sub = _with_reviewer(request, [sub])[0]  # who decides it: only the nearest office above
+    sub = (await run_in_threadpool(_with_reviewer, request, [sub]))[0]  # who decides it: only the nearest office above
     current_id = None
     if sub["status"] == SUPERSEDED and sub["unit"]:
         current_id = next((r["id"] for r in submission_rows(engine, sub["unit"]) if r["status"] == ACCEPTED), None)
@@ -165,6 +180,7 @@ async def review(request: Request) -> Response:
         sub=sub,
         issues=await run_in_threadpool(shown_issues, request, sub, submission_issues(engine, sub["id"])),
         findings=findings,
+        findings_why=findings_why,
         decisions=decisions,
         last=decisions[0] if decisions else None,
         review_names={**REVIEW_NAMES, "reopened": "重新打开"},
@@ -173,13 +189,18 @@ async def review(request: Request) -> Response:
     )
 
 
-def _may_decide(request: Request, sub: dict[str, Any]) -> None:
+def _may_decide(request: Request, sub: dict[str, Any], deciders: dict[int, Any] | None = None) -> None:
     """A superseded version is history; only the unit's reviewer decides, and not while its part is frozen."""
     from ..workflow.approvals import Steps
     from ..workflow.rounds import pick
 
     if sub["status"] == SUPERSEDED:
         raise UsageError("这份报送已被该单位后来的报送替代，不能再审核；请审核它的当前报送。")
+    said = _with_reviewer(request, [sub], deciders)[0]
+    if not said["mine"]:
+        raise UsageError(
+            f"报送 {sub['id']}（{sub['unit'] or '未识别单位'}）不由本级审核：{said['note']}。", hint="逐级审核：每一级只审核直接下级。"
+        )
     roster, engine = live_roster(request), request.app.state.engine
     unit = roster.get(sub["unit"]) if sub["unit"] else None
     if unit is not None:
@@ -215,13 +236,14 @@ async def approve_many(request: Request) -> Response:
     form = await checked_form(request)
     engine, who = request.app.state.engine, current(request)["username"]
     done, refused = [], []
+    deciders = await run_in_threadpool(_deciders, request)  # read once: a decision moves no return between groups
     for value in form.getlist("sid")[:200]:
         rows = submission_rows(engine, submission_id=int(value), under=under_path(request)) if str(value).isdigit() else []
         if not rows:
             continue  # another part's submission is silently not there
         sub = rows[0]
         try:
-            await run_in_threadpool(_may_decide, request, sub)
+            await run_in_threadpool(_may_decide, request, sub, deciders)
             await run_in_threadpool(decide, engine, sub["id"], "approved", None, who)
         except UsageError as exc:
             refused.append(f"{sub['id']}（{sub['unit']}）：{exc.message}")
@@ -249,24 +271,6 @@ def _unit_name(request: Request) -> str:
     with request.app.state.engine.connect() as conn:
         name = conn.scalar(select(Unit.name).where(Unit.id == uid))
     return unit_in_part(request, name).name  # outside the office's part: as if it did not exist
-
-
-@requires(*OFFICE)
-async def revoke(request: Request) -> Response:
-    await checked_form(request)
-    engine, user = request.app.state.engine, current(request)
-    target = next((a for a in accounts.accounts(engine) if a["id"] == request.path_params["aid"]), None)
-    if target is None or not in_part(request, target["unit"]):  # an account of another part: as if it did not exist
-        raise HTTPException(404, "没有这个账号。")
-    if target["role"] != "unit" and user["role"] != "admin":
-        raise HTTPException(403, "只有管理员可以停用项目办账号。")
-    if target["id"] == user["id"]:
-        flash(request, "不能停用自己的账号。", "error")
-    else:
-        accounts.revoke(engine, target["id"])
-        audit(request, "account_revoked", target=target["username"])
-        flash(request, f"账号“{target['username']}”已停用，其登录码作废，已登录的会话随即失效。")
-    return RedirectResponse("/office/units" if target["role"] == "unit" else "/office/accounts", status_code=303)
 
 
 @requires(*OFFICE)
@@ -334,54 +338,6 @@ async def answer_question(request: Request) -> Response:
     return RedirectResponse("/office/questions", status_code=303)
 
 
-def _staff(request: Request) -> list[dict[str, Any]]:
-    """Office accounts of the admin's part: those whose node lies in it (the province's only at the root)."""
-    root = under_path(request) is None
-    return [
-        a
-        for a in accounts.accounts(request.app.state.engine)
-        if a["role"] != "unit" and (root if a["unit"] is None else in_part(request, a["unit"]))
-    ]
-
-
-@requires("admin")
-async def staff(request: Request) -> Response:
-    offices = [u for u in live_roster(request).subtree(office_node(request)) if u.is_government or live_roster(request).children(u)]
-    return page(request, "accounts.html", "项目办账号", staff=_staff(request), offices=offices[:2000], node=office_node(request))
-
-
-@requires("admin")
-async def add_staff(request: Request) -> Response:
-    form = await checked_form(request)
-    role = str(form.get("role", ""))
-    try:
-        if role not in OFFICE:
-            raise UsageError("角色只能是审核人或管理员。")
-        node = office_node(request)
-        chosen = str(form.get("node", "")).strip()
-        if chosen and chosen != node.code:  # a node of its own part only
-            wanted = live_roster(request).by_code.get(chosen)
-            if wanted is None or not wanted.within(node):
-                raise UsageError("只能为本级及下级单位新建项目办账号。")
-            node = wanted
-        unit = None if node.parent is None else node.name
-        made = await run_in_threadpool(
-            accounts.create_account,
-            request.app.state.engine,
-            str(form.get("username", "")),
-            role,
-            unit,
-            str(form.get("password", "")),
-            must_change=True,  # a password someone else chose is changed at first sign-in
-        )
-    except UsageError as exc:
-        flash(request, exc.message, "error")
-    else:
-        audit(request, "account_created", target=made["username"], detail=f"{role}，{node.name}")
-        flash(request, f"已创建账号“{made['username']}”（{node.name}）。请把初始密码告知本人，对方第一次登录时须改成自己的密码。")
-    return RedirectResponse("/office/accounts", status_code=303)
-
-
 routes = [
     Route("/office", dashboard),
     Route("/office/submissions", queue),
@@ -389,12 +345,9 @@ routes = [
     Route("/office/submissions/{sid}", review),
     Route("/office/submissions/{sid}/decision", decision, methods=["POST"]),
     Route("/office/submissions/{sid}/original", original),
-    Route("/office/accounts/{aid:int}/revoke", revoke, methods=["POST"]),
     Route("/office/reports", reports_page),
     Route("/office/reports/unit/{uid}.html", unit_report),
     Route("/office/reports/{kind}.{fmt}", report),
     Route("/office/questions", questions_page),
     Route("/office/questions/{qid:int}/answer", answer_question, methods=["POST"]),
-    Route("/office/accounts", staff, methods=["GET"]),
-    Route("/office/accounts", add_staff, methods=["POST"]),
 ]

@@ -4,6 +4,7 @@ if it has one. The pages call `workflow.queries`, as the CLI does."""
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -13,6 +14,7 @@ from ..errors import UsageError
 from ..store import attachments
 from ..workflow import queries
 from .pages import flash, page
+from .scoping import in_part, live_roster, office_node
 from .security import OFFICE, checked_form, current, requires
 
 
@@ -50,36 +52,77 @@ async def unit_answer(request: Request) -> Response:
     return RedirectResponse("/unit/queries", status_code=303)
 
 
+def _units_with_returns(request: Request) -> list[str]:
+    """The units of the office's part with a stored return (a query asks about one of their systems):
+    what the unit box suggests, the office's part only."""
+    from sqlalchemy import select
+
+    from ..store.models import ACCEPTED, Submission, Unit
+    from ..store.units import in_part as in_part_sql
+
+    q = (
+        select(Unit.name)
+        .join(Submission, Submission.unit_id == Unit.id)
+        .where(Submission.status == ACCEPTED, in_part_sql(live_roster(request), office_node(request)))
+        .distinct()
+        .order_by(Unit.name)
+        .limit(5000)
+    )
+    with request.app.state.engine.connect() as conn:
+        return list(conn.scalars(q))
+
+
+def _office_view(request: Request, typed: dict[str, str] | None = None, status_code: int = 200) -> Response:
+    rows = [q for q in queries.listing(request.app.state.engine) if in_part(request, q["unit"])]
+    units = _units_with_returns(request)
+    return page(request, "queries_office.html", "核实事项", status_code, rows=rows, typed=typed or {}, units=units)
+
+
 @requires(*OFFICE)
 async def office_page(request: Request) -> Response:
-    rows = queries.listing(request.app.state.engine)
-    return page(request, "queries_office.html", "核实事项", rows=rows)
+    return await run_in_threadpool(_office_view, request)
+
+
+def _unit_of_part(request: Request, name: str) -> str:
+    """The unit typed in the form, if it lies in the office's part (a name outside it is not confirmed to exist)."""
+    node = office_node(request)
+    try:
+        unit = live_roster(request).resolve(name)
+    except UsageError:
+        unit = None
+    if unit is None or not unit.within(node):
+        raise UsageError(f"本级（{node.name}）管辖范围内没有单位“{name}”。", hint="请从单位输入框的提示中选择单位全称。")
+    return unit.name
 
 
 @requires(*OFFICE)
 async def office_open(request: Request) -> Response:
     form = await checked_form(request, max_files=0, max_fields=6)
+    typed = {k: str(form.get(k, "") or "") for k in ("unit", "system", "topic", "text")}
     try:
-        unit = request.app.state.roster.resolve(str(form.get("unit", "")).strip()).name
+        unit = _unit_of_part(request, typed["unit"].strip())
         queries.open_query(
             request.app.state.engine,
             unit,
-            str(form.get("system", "")).strip(),
-            str(form.get("topic", "")).strip(),
-            str(form.get("text", "")),
+            typed["system"].strip(),
+            typed["topic"].strip(),
+            typed["text"],
             current(request)["username"],
             request.app.state.form,
         )
-    except UsageError as exc:
+    except UsageError as exc:  # the form comes back as typed, with what to fix
         flash(request, exc.message + (f"（{exc.hint}）" if exc.hint else ""), "error")
-    else:
-        flash(request, f"已向“{unit}”提出核实事项。")
+        return await run_in_threadpool(_office_view, request, typed, 400)
+    flash(request, f"已向“{unit}”提出核实事项。")
     return RedirectResponse("/office/queries", status_code=303)
 
 
 @requires(*OFFICE)
 async def office_close(request: Request) -> Response:
     form = await checked_form(request, max_files=0, max_fields=4)
+    asked = queries.listing(request.app.state.engine, query_id=_qid(request))
+    if not asked or not in_part(request, asked[0]["unit"]):
+        raise HTTPException(404, "没有这个核实事项。")  # another part's: not even confirmed to exist
     try:
         queries.close(
             request.app.state.engine,

@@ -39,7 +39,8 @@ def _units(request: Request) -> list[dict[str, Any]]:
         out.append(
             {
                 "unit": u["unit"],
-                "group": u["group"],
+                "kind": u["kind"],
+                "kind_name": u["kind_name"],
                 "state": u["state"],
                 "state_name": u["state_name"],
                 "late": u["late"],

@@ -64,10 +64,19 @@ class Steps:
         self._not_frozen(self.office)
         return st
 
-    def _not_frozen(self, node: Unit) -> None:
+    def frozen(self, node: Unit) -> str | None:
+        """Why nothing in `node`'s part may change now (it, or an office above it, is submitted upward or
+        approved), None when it may: what the steps check, for pages to offer only what can be done."""
         with self.engine.connect() as conn:
             uid = conn.scalar(select(UnitRow.id).where(UnitRow.name == node.name))
-            why = node_lock(conn, uid, self.round_id) if uid is not None else None
+            return node_lock(conn, uid, self.round_id) if uid is not None else None
+
+    def frozen_above(self, node: Unit) -> str | None:
+        parent = self.roster.parent_of(node)
+        return self.frozen(parent) if parent is not None else None
+
+    def _not_frozen(self, node: Unit) -> None:
+        why = self.frozen(node)
         if why:
             raise UsageError(f"{why}，不能再改动。", hint="如确需修改，请上级项目办退回或重新打开。")
 
@@ -151,9 +160,9 @@ class Steps:
         return self._after(target, "reopen", reason)
 
     def _not_frozen_above(self, node: Unit) -> None:
-        parent = self.roster.parent_of(node)
-        if parent is not None:
-            self._not_frozen(parent)
+        why = self.frozen_above(node)
+        if why:
+            raise UsageError(f"{why}，不能再改动。", hint="如确需修改，请上级项目办退回或重新打开。")
 
     def submit(self) -> NodeStatus:
         """Submit this office's part upward: every child approved or exempted first."""
@@ -163,25 +172,45 @@ class Steps:
         st = self._status(node)
         if not st.office:
             raise UsageError(f"“{node.name}”没有下级单位，它的报表由上级直接审核，无需上报。")
-        if st.state in ("submitted", "approved"):
+        if st.state in ("submitted", "approved", "exempt"):
             raise UsageError(f"“{node.name}”本轮已{st.state_name}。")
-        if st.state != "ready":
-            board = self._board()
-            waiting = [
-                f"{k.name}（{board.statuses[k.name].state_name}）"
-                for k in board.scope.children(node)
-                if k.name in board.statuses and board.statuses[k.name].state not in DONE
-            ]
-            if st.reporter and st.return_state not in ("pending", "approved"):
-                waiting.insert(0, f"本单位自己的报表（{_name(st.return_state)}）")
-            more = f"等 {len(waiting)} 个" if len(waiting) > 5 else ""
+        if not st.complete:  # 可上报, or 退回修改 once every child is done again
             raise UsageError(
-                f"还不能上报：{'、'.join(waiting[:5])}{more}尚未审核通过或免报。",
+                f"还不能上报：{waiting_for(self._board(), st)}尚未审核通过或免报。",
                 hint="下级全部审核通过或免报（须写理由）后才能报上级审核。",
             )
         self._not_frozen_above(node)
         self._node_step(node, "submitted", None)
         return self._after(node, "submit", None)
+
+
+MINE, BELOW, OTHER = "mine", "below", "other"
+NOT_EXPECTED = "不在本轮审核范围：其他轮次的报表，或本轮不要求该单位报送"
+
+
+def return_deciders(board: Board) -> dict[int, tuple[str, str | None, str]]:
+    """Who decides each of the round's returns in the board's part, seen from the board's office, by the
+    rule `Steps` applies: submission id -> (group, deciding office's name, note). A reporter's return
+    is decided by its reviewer, the nearest office above (`mine` when that is the looking office,
+    else `below`); an office's own return (a 市(州) that sent one, a department with 下属单位) is
+    approved with that office's part on 逐级审核, once the office has submitted it (`below`, or
+    `other` for the looking office's own). A return missing here (another round's, or a unit the round
+    does not expect) is decided by nobody this round (`other`, `NOT_EXPECTED`)."""
+    node = board.under
+    out: dict[int, tuple[str, str | None, str]] = {}
+    for st in board.statuses.values():
+        if not st.submissions:
+            continue
+        if st.office and st.unit.code == node.code:
+            said = (OTHER, None, "本级自己的报表：随本级的部分报上级审核，由上级项目办在逐级审核中审核")
+        elif st.office:
+            said = (BELOW, st.unit.name, f"随“{st.unit.name}”的部分报上来后，在逐级审核中一并审核")
+        else:
+            reviewer = board.scope.reviewer(st.unit) or board.roster.root
+            said = (MINE, reviewer.name, "") if reviewer.code == node.code else (BELOW, reviewer.name, f"由{reviewer.name}审核")
+        for sub in st.submissions:
+            out[sub.id] = said
+    return out
 
 
 def node_step(engine: Engine, round_id: int | None, target: Unit, action: str, reason: str | None, actor: str | None) -> None:
@@ -208,6 +237,20 @@ def decide_return(engine: Engine, st: NodeStatus, decision: str, reason: str | N
         )
         if decision in ("returned", "reopened"):  # open again: the unit's signature no longer stands
             void_in(conn, sub.id, reason or decision, actor)
+
+
+def waiting_for(board: Board, st: NodeStatus) -> str:
+    """What an office's part still waits for before it may go up, said in a line: up to five of its
+    children not yet approved or exempted (with their states), its own return when not stored."""
+    waiting = [
+        f"{k.name}（{board.statuses[k.name].state_name}）"
+        for k in board.scope.children(st.unit)
+        if k.name in board.statuses and board.statuses[k.name].state not in DONE
+    ]
+    if st.reporter and st.return_state not in ("pending", "approved"):
+        waiting.insert(0, f"本单位自己的报表（{_name(st.return_state)}）")
+    more = f"等 {len(waiting)} 个" if len(waiting) > 5 else ""
+    return f"{'、'.join(waiting[:5])}{more}"
 
 
 def _name(state: str | None) -> str:

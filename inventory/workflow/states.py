@@ -97,6 +97,22 @@ class NodeStatus:
         return "rejected" if self.submissions else "not_submitted"
 
     @property
+    def complete(self) -> bool:
+        """An office's part may go up: every child approved or exempted, and its own return (when it
+        sends one) stored. Also after the level above sent the part back (its state stays 退回修改)."""
+        return self.children_done == self.children_total and self.return_state in (None, "pending", "approved")
+
+    @property
+    def from_above(self) -> dict[str, Any] | None:
+        """The level above's latest word on this office's part when it sent the part back or reopened it
+        after approval, each with a reason: the step (action, reason, actor, at); None otherwise (an
+        office withdrawing its own submission is its own step)."""
+        step = self.step
+        if step and (step["action"] == "returned" or (step["action"] == "reopened" and step.get("before") == "approved")):
+            return step
+        return None
+
+    @property
     def reason(self) -> str | None:
         """Why it is sent back or exempted: the reviewer's words."""
         if self.step and self.step["action"] in ("returned", "exempted"):
@@ -137,7 +153,8 @@ class Board:
             for a in session.scalars(q):
                 code = codes.get(a.unit_id)
                 if code:
-                    out[code] = {"action": a.action, "reason": a.reason, "actor": a.actor, "at": a.at}
+                    before = out[code]["action"] if code in out else None  # reopened after approval: by the level above
+                    out[code] = {"action": a.action, "reason": a.reason, "actor": a.actor, "at": a.at, "before": before}
         return out
 
     @cached_property
@@ -216,10 +233,10 @@ def _return_state(st: NodeStatus) -> str:
 
 
 def _office_state(st: NodeStatus, own: str | None) -> str:
+    """`own`: the office's own return's state when it reports too (set as `st.return_state` first)."""
     action = st.step["action"] if st.step else None
     if action == "exempted":
         return "exempt"
     if action in ("submitted", "approved", "returned"):
         return action
-    ready = st.children_done == st.children_total and (own is None or own in ("pending", "approved"))
-    return "ready" if ready else "collecting"
+    return "ready" if st.complete else "collecting"
