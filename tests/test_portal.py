@@ -247,6 +247,21 @@ def test_sign_in_limits_codes_and_sessions(portal, roster):
     assert hr.get("/unit").url.path == "/login"
 
 
+def test_a_unit_that_forgot_its_password_sets_a_new_one_with_a_new_code(portal, roster):
+    app, _office, units, _, _admin = portal
+    engine = app.state.engine
+    issued = accounts.issue_code(engine, roster.resolve("成都").name, "test")  # the unit has a password already
+    b = Browser(app)
+    r = b.post("/login/code", {"code": issued["code"]}, page="/login")
+    assert r.url.path == "/password" and "当前密码" not in r.text
+    r = b.post("/password", {"new": "Chengdu-unit-2027", "again": "Chengdu-unit-2027"}, page="/password")
+    assert r.url.path == "/unit" and "密码已保存" in r.text
+    assert units["成都"].get("/unit").url.path == "/login"  # the old session ended with the old password
+    assert "当前密码" in b.get("/password").text  # once set, a change needs it again
+    r = b.post("/password", {"new": "Chengdu-unit-2028", "again": "Chengdu-unit-2028"}, page="/password")
+    assert "当前密码不对" in r.text
+
+
 def test_hostile_and_wrong_uploads(portal, form, roster):
     app, _office, units, tmp, _ = portal
     hr = units["人社厅"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -80,6 +82,7 @@ async def login_code(request: Request) -> Response:
         flash(request, "登录码不对、已用过或已过期。请向项目办索取新的登录码。", "error")
         return RedirectResponse("/login", status_code=303)
     sign_in(request, user)
+    request.session["by_code"] = True  # the office's one-time code vouches for the unit: it may set a password without the old one
     audit(request, "login_code", target=user["username"])
     flash(request, f"登录成功。您的用户名是“{user['username']}”，请记下；先设置密码，以后用用户名和密码登录。", "info")
     response = RedirectResponse("/password", status_code=303)
@@ -102,7 +105,21 @@ async def password_page(request: Request) -> Response:
         if user.get("expired")
         else ("首次登录，请先把初始密码改成只有您知道的密码。" if user.get("must_change") else "")
     )
-    return page(request, "password.html", "设置密码", min_length=accounts.MIN_PASSWORD, rule=passwords.RULE, why=why)
+    return page(
+        request,
+        "password.html",
+        "设置密码",
+        min_length=accounts.MIN_PASSWORD,
+        rule=passwords.RULE,
+        why=why,
+        ask_old=_asks_old(request, user),
+    )
+
+
+def _asks_old(request: Request, user: dict[str, Any]) -> bool:
+    """Whether setting a password needs the current one: not for a first password, nor right after
+    signing in with a login code (a unit that forgot its password is given a new code)."""
+    return bool(user["has_password"]) and not request.session.get("by_code")
 
 
 @requires("unit", *OFFICE)
@@ -111,7 +128,7 @@ async def password(request: Request) -> Response:
     user = current(request)
     engine = request.app.state.engine
     new, again = str(form.get("new", "")), str(form.get("again", ""))
-    if user["has_password"] and await hashing(accounts.authenticate, engine, user["username"], str(form.get("old", ""))) is None:
+    if _asks_old(request, user) and await hashing(accounts.authenticate, engine, user["username"], str(form.get("old", ""))) is None:
         flash(request, "当前密码不对。", "error")
         return RedirectResponse("/password", status_code=303)
     if new != again:
