@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import common  # noqa: F401  (the checkout's package first on sys.path, not an installed copy)
 from bench_levels import returns
 
 SYSTEMS = 60_000

@@ -30,6 +30,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+import common  # noqa: F401  (the checkout's package first on sys.path, not an installed copy)
 import yaml
 
 from inventory.demo.synth import child_rows, make_uscc, write_return

@@ -17,6 +17,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import common  # noqa: F401  (the checkout's package first on sys.path, not an installed copy)
 import yaml
 
 from inventory.kb import KnowledgeBase

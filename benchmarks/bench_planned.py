@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import common  # noqa: F401  (the checkout's package first on sys.path, not an installed copy)
 import numpy as np
 import yaml
 

@@ -25,6 +25,7 @@ import threading
 import time
 from pathlib import Path
 
+import common  # noqa: F401  (the checkout's package first on sys.path, not an installed copy)
 import httpx2 as httpx
 
 from inventory.demo.synth import clean_return, write_fast_return
