@@ -102,6 +102,8 @@ def test_a_project_that_says_it_uses_a_platform_is_not_trimmed_for_it(checker):
     assert checker.check(refused)["outcome"] == "可以立项"
     built = {**NEW, "functions": NEW["functions"] + "工作人员注册登录和单点登录功能。"}
     assert "核减" in checker.check(built)["outcome"]
+    beside = {**NEW, "functions": NEW["functions"] + "建设工作人员注册登录和单点登录功能，不另建视频平台。"}
+    assert "核减" in checker.check(beside)["outcome"]  # what is not built elsewhere in the sentence does not excuse this
 
 
 def test_a_stopped_system_is_neither_a_duplicate_nor_a_platform_to_reuse(roster):

@@ -89,10 +89,11 @@ def item_sentences(text: str, items: list[str]) -> list[str]:
     """For each item (a clause), the sentence it belongs to: 生成电子证照，推送至省电子证照系统签发 is one
     thought, and what the second clause says about using a system holds for the first."""
     whole = [s for s in _SENTENCE.split(clean_text(text)) if s.strip()]
-    out = []
-    for item in items:
+    out, at = [], 0
+    for item in items:  # items come in the text's order: each is sought from the sentence of the one before
         first = item.split("，")[0]
-        out.append(next((s for s in whole if first in s), item))
+        at = next((j for j in range(at, len(whole)) if first in whole[j]), at)
+        out.append(whole[at] if at < len(whole) and first in whole[at] else item)
     return out
 
 
@@ -261,8 +262,8 @@ def covered_items(index: Index, i: int, q: Query, sims: list[float], t: dict[str
     out = []
     for k, x in enumerate(sims):
         said = q.item_sentences[k] if q.item_sentences else q.items[k]
-        if any(w in said for w in _NOT_BUILT) or uses(index, i, said, own & index.reader.words(said)):
-            continue  # the project plans to use the system for this item (or says it builds none): reuse, not overlap
+        if any(w in q.items[k] for w in _NOT_BUILT) or uses(index, i, said, own & index.reader.words(said)):
+            continue  # the item says it builds none, or its sentence says it uses the system: reuse, not overlap
         mentioned = own & q.item_words[k]
         if x >= t["clause_match"] or (x >= t["mention_clause"] and len(mentioned) >= least):
             out.append(k)
