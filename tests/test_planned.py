@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 
 from inventory.assess.model import System
 from inventory.errors import UsageError
+from inventory.planned.fields import check_settings
 from inventory.planned.read import read_projects
 from inventory.planned.result import Checker
 from inventory.planned.template import write_template
@@ -104,6 +105,20 @@ def test_a_project_that_says_it_uses_a_platform_is_not_trimmed_for_it(checker):
     assert "核减" in checker.check(built)["outcome"]
     beside = {**NEW, "functions": NEW["functions"] + "建设工作人员注册登录和单点登录功能，不另建视频平台。"}
     assert "核减" in checker.check(beside)["outcome"]  # what is not built elsewhere in the sentence does not excuse this
+
+
+def test_a_project_that_rebuilds_a_system_and_adds_new_business_is_trimmed_not_refused(checker, roster):
+    extra = "建设户外广告招牌设置审批和安全检测档案管理。"
+    more = {**DUPLICATE, "functions": DUPLICATE["functions"] + extra}
+    r = checker.check(more)
+    assert "核减" in r["outcome"]
+    top = r["existing"][0]
+    assert (top["系统"], top["关系"]) == ("德阳市数字城管综合执法平台", "部分重叠")
+    assert "户外广告招牌" in "".join(top["理由"])  # the new part is named
+    assert checker.check(DUPLICATE)["outcome"].startswith("建议不予立项")  # the system's work alone stays refused
+    settings = check_settings()
+    settings["thresholds"]["own_item"] = 1.01  # without the rule, the same project reads as a duplicate
+    assert Checker(INVENTORY, roster, settings).check(more)["outcome"].startswith("建议不予立项")
 
 
 def test_a_stopped_system_is_neither_a_duplicate_nor_a_platform_to_reuse(roster):

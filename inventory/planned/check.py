@@ -212,7 +212,13 @@ def _judge(index: Index, i: int, q: Query, m: Any, fn: float | None, core: float
     share = len(covered) / len(q.items) if q.items else 0.0
     reasons: list[str] = []
     kind = None
-    if fn is not None and f >= t["dup_function"] and mean >= t["dup_clause_mean"]:
+    fresh = new_business(index, i, q, sims, t) if fn is not None and f >= t["dup_function"] else []
+    if fn is not None and f >= t["dup_function"] and mean >= t["dup_clause_mean"] and fresh:
+        kind = OVERLAP
+        covered = covered or [k for k, x in enumerate(sims) if x >= t["clause_match"]]
+        said = "；".join(f"“{q.items[k]}”" for k in fresh)
+        reasons.append(f"{len(covered)}/{len(q.items)} 项建设内容该系统已经提供，但{said}是该系统描述中没有的新业务，宜核减而非整体否定")
+    elif fn is not None and f >= t["dup_function"] and mean >= t["dup_clause_mean"]:
         kind = DUPLICATE
         reasons.append(f"建设内容与其业务功能意思几乎相同（语义相似度 {f:.2f}），逐项比对平均 {mean:.2f}")
     elif fn is None and name >= t["dup_name"]:
@@ -239,6 +245,29 @@ def _judge(index: Index, i: int, q: Query, m: Any, fn: float | None, core: float
     if sims:
         evidence["逐项比对平均相似度"] = round(mean, 3)
     return Match(i, kind, reasons, strength, evidence, covered)
+
+
+def new_business(index: Index, i: int, q: Query, sims: list[float], t: dict[str, Any]) -> list[int]:
+    """The project's items that are new business beside system `i`, when another item is plainly the
+    system's own: one item matches a clause of the system almost word for word (`own_item`), while an
+    item stays far from every clause (`new_item`) and names several business words (`new_item_words`,
+    most of its words: `new_item_unsaid_share`) that the system's name and description never say. A
+    project that rebuilds one module and adds work of its own is cut (核减), not refused; a paraphrase
+    of the whole system comes evenly close on every item and keeps its refusal. Between two planned
+    projects the rule does not apply: the round's projects that share a part are merged anyway."""
+    e = index.entries[i]
+    if e.planned or len(sims) < 2 or max(sims) < t["own_item"]:  # two planned projects that share a part merge anyway
+        return []
+    said = clean_text(e.name + "。" + e.functions)
+    out = []
+    for k, x in enumerate(sims):
+        if x >= t["new_item"]:
+            continue
+        words = q.item_words[k]
+        unsaid = [w for w in words if w not in said]
+        if len(unsaid) >= t["new_item_words"] and len(unsaid) >= t["new_item_unsaid_share"] * len(words):
+            out.append(k)
+    return out
 
 
 def name_words(index: Index, i: int) -> frozenset[str]:
