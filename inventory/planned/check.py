@@ -259,12 +259,13 @@ def new_business(index: Index, i: int, q: Query, sims: list[float], t: dict[str,
     if e.planned or len(sims) < 2 or max(sims) < t["own_item"]:  # two planned projects that share a part merge anyway
         return []
     said = clean_text(e.name + "。" + e.functions)
+    said_words = index.reader.words(said)  # a word the system says in another spelling (监测 / 监管) is said
     out = []
     for k, x in enumerate(sims):
         if x >= t["new_item"]:
             continue
         words = q.item_words[k]
-        unsaid = [w for w in words if w not in said]
+        unsaid = [w for w in words if w not in said and w not in said_words]
         if len(unsaid) >= t["new_item_words"] and len(unsaid) >= t["new_item_unsaid_share"] * len(words):
             out.append(k)
     return out
