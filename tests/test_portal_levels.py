@@ -448,4 +448,5 @@ def test_the_province_s_queue_holds_exactly_the_returns_it_decides(portal, form,
     home = office.get("/office").text
     assert f"/office/submissions/{own}" not in home and f"/office/submissions/{pilot}" not in home
     assert "另有 1 份由下级项目办审核" in home  # counted as the queue counts it
+    assert "另有 1 份不在本级审核范围" in home and "who=other" in home  # the pilot-era return, as the third tab counts it
     assert "待下级项目办审核（1）" in office.get("/office/submissions").text

@@ -67,6 +67,7 @@ async def dashboard(request: Request) -> Response:
     from .deadline_routes import deadline_days
 
     data = await run_in_threadpool(memo, request, "dashboard", _dashboard)
+    others = await run_in_threadpool(memo, request, "pending_other", lambda r: _pending_other(request))
     findings = await run_in_threadpool(finding_summary, request)  # kept across reviews: they change no finding
     now = pick(request.app.state.engine)  # the deadline is the open round's: a fresh install has none
     return page(
@@ -75,6 +76,7 @@ async def dashboard(request: Request) -> Response:
         "工作台",
         **data,
         findings=findings,
+        pending_other=others,
         days=deadline_days(now),
         deadline=(now or {}).get("deadline"),
         node_name=office_node(request).name,
@@ -123,6 +125,14 @@ async def queue(request: Request) -> Response:
         mine=who == MINE,
         counts=counts,
     )
+
+
+def _pending_other(request: Request) -> int:
+    """Waiting returns no office of this part decides (other rounds', units the round does not expect):
+    the queue's third tab, counted the same way."""
+    rows = submission_rows(request.app.state.engine, under=under_path(request))
+    waiting = [s for s in rows if s["review"] == "pending" and s["status"] == ACCEPTED]
+    return sum(s["group"] == OTHER for s in _with_reviewer(request, waiting))
 
 
 def _deciders(request: Request) -> dict[int, tuple[str, str | None, str]]:
