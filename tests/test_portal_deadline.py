@@ -152,6 +152,8 @@ def test_the_audit_log_in_chinese_filtered_paged_exported_and_from_the_cli(porta
     (tmp_path / "a.xlsx").write_bytes(export.content)
     ws = openpyxl.load_workbook(tmp_path / "a.xlsx").active
     assert ws["A1"].value.startswith("时间") and any(r[4].value == "越权访问被拒" for r in ws.iter_rows(min_row=2))
+    denied = next(r for r in ws.iter_rows(min_row=2) if r[4].value == "越权访问被拒")
+    assert denied[5].value == "打开：工作台" and denied[8].value == "GET /office"  # the page in Chinese, the request kept
     db = app.state.settings.db
     listed = json.loads(run_cli("audit", "list", "--json", "--action", "denied", "--db", db).stdout)
     assert listed and all(e["action_name"] == "越权访问被拒" for e in listed)
@@ -169,6 +171,8 @@ def test_the_audit_log_in_chinese_filtered_paged_exported_and_from_the_cli(porta
     assert refused.returncode != 0 and "六个月" in refused.stderr
     assert run_cli("audit", "prune", "--older-than-days", "200", "--db", db).returncode == 0
     assert run_cli("audit", "export", str(tmp_path / "cli.xlsx"), "--db", db).returncode == 0 and (tmp_path / "cli.xlsx").exists()
+    targets = [r[5].value for r in openpyxl.load_workbook(tmp_path / "cli.xlsx").active.iter_rows(min_row=2)]
+    assert "打开：工作台" in targets and not any(str(t).startswith("GET ") for t in targets)
 
 
 def test_amounts_that_look_like_yuan_are_said_in_wan_too():

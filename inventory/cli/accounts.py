@@ -166,9 +166,10 @@ def audit_export(
     """把操作日志导出为 xlsx（按筛选条件，全部条目，最早的在前）。"""
     from ..report.audit_log import write_audit_xlsx
     from ..store.audit import record, stream
+    from ..web.audit_words import described
 
     engine, where = _where(under, action, actor, since, until, db)
-    made = write_audit_xlsx(stream(engine, where), out)
+    made = write_audit_xlsx(described(stream(engine, where)), out)
     record(engine, "audit_export", actor=operator or "命令行", role="cli", target=str(out.name))
     render.out.print(f"[green]✓[/] 已导出：{render.esc(str(made))}")
 

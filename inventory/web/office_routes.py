@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from ..errors import UsageError
+from ..report.names import REPORT_KINDS
 from ..store.models import ACCEPTED, SUPERSEDED, Unit
 from ..store.questions import answer, questions
 from ..store.submissions import submission_issues, submission_systems
@@ -20,7 +21,7 @@ from ..workflow.approvals import BELOW, MINE, NOT_EXPECTED, OTHER, return_decide
 from ..workflow.reviews import REVIEW_NAMES, decide, history, submission_rows
 from .issue_view import shown_issues
 from .pages import flash, mark_late, page, with_names
-from .reporting import REPORT_KINDS, at_role_level, finding_summary, memo, original_response, report_response, reports
+from .reporting import at_role_level, finding_summary, memo, original_response, report_response, reports
 from .scoping import in_part, live_roster, office_node, under_path, unit_in_part
 from .security import OFFICE, audit, checked_form, current, requires
 

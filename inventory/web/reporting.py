@@ -16,12 +16,11 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from ..intake.active import active_content, clean_copy
+from ..report.names import FILE_NAMES
 from ..store.models import ACCEPTED, FindingReview, Round, Submission
 from .security import HEADERS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-REPORT_KINDS = {"coverage": "报送覆盖情况（含催报名单）", "issues": "问题与评估发现", "inventory": "系统汇总清单", "brief": "领导简报"}
-FILE_NAMES = {**REPORT_KINDS, "unit": "单位评估报告", "changes": "两轮变化"}
 
 
 def original_response(request: Request, sub: dict[str, Any]) -> Response:
