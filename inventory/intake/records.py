@@ -43,11 +43,15 @@ class Column:
     values: list[Any]  # normalised, one per distinct cell
     raw: list[Any]  # as read, one per distinct cell
     bad: frozenset[int] = frozenset()  # codes whose cell could not be normalised (the record keeps `raw`)
+    _filled: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def filled(self) -> np.ndarray:
-        """Per record: does it hold a value?"""
-        present = np.fromiter((v is not None for v in self.values), dtype=bool, count=len(self.values))
-        return present[self.codes]
+        """Per record: does it hold a value? (Made once: every check asks; a column is never changed in place.)"""
+        if self._filled is None:
+            present = np.fromiter((v is not None for v in self.values), dtype=bool, count=len(self.values))
+            self._filled = present[self.codes]
+            self._filled.flags.writeable = False  # shared by every caller: none may change it
+        return self._filled
 
     def bad_rows(self) -> np.ndarray:
         """Per record: is its cell one that could not be normalised?"""
