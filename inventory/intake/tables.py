@@ -198,8 +198,9 @@ def read_table(
         if after - before > 1:
             start = before + 1
             data.add("ROW_BLANK", sheet=name, row=start, value=f"第 {start} 行" if start == after - 1 else f"第 {start}–{after - 1} 行")
+    every = len(kept) == len(blank)  # no blank row in between: the columns stand as they are (with what they know)
     for key, column in found.items():
-        sd.cells[key] = Column(column.codes[kept], column.values, column.raw, column.bad)
+        sd.cells[key] = column if every else Column(column.codes[kept], column.values, column.raw, column.bad)
     for key, bad_values in problems.items():  # rare: cells whose value could not be normalised
         codes = sd.cells[key].codes
         title = spec.by_key[key].title
