@@ -69,7 +69,7 @@ _BAD_CLOSE = (
     rb"</rPr>\s*</",
 )
 # anything but plain cells, searched in one pass: most pieces of an office suite's sheet hold none of it
-_ODD_THINGS = (rb"<!", rb"'", rb"\t", rb"\r", rb"\n", rb" =", rb"= ", rb"sheetData", rb't="b"', rb"[<:]f[\s>/]", rb":(?:row|c)[\s>/]")
+_ODD_THINGS = (rb"<!", rb"'", rb"\t", rb"\r", rb"\n", rb" =", rb"= ", rb't="b"', rb"[<:]f[\s>/]", rb":(?:row|c|v|is|t|r)[\s>/]")
 _ODD = re2.compile(b"|".join((*_ODD_THINGS, _FAR_CELL_PLAIN, *_BAD_CLOSE)))
 _ODD_BUT_FAR = re2.compile(b"|".join(_ODD_THINGS + _BAD_CLOSE))
 _FAR_CELL_PLAIN_RE = re2.compile(_FAR_CELL_PLAIN)
@@ -244,7 +244,7 @@ def scan_sheet(zf: zipfile.ZipFile, part: str) -> SheetScan:
         if scan.too_many_rows and b"sheetData" not in data and b"<!" not in data:
             scan.row_count = _last_row(data, prefixed) or scan.row_count  # (the rows here are left out)
             continue
-        odd = _ODD.search(data)
+        odd = _ODD.search(data, _declaration_end(data) if offset == 0 else 0)
         if odd is not None and odd.group(1) is not None:  # a cell far out, or a near miss: anything else odd here?
             scan.far_cell = scan.far_cell or (odd.group(1).decode() if far(odd.group(1)) else _first_far(data, True))
             odd = _ODD_BUT_FAR.search(data)
@@ -258,8 +258,8 @@ def scan_sheet(zf: zipfile.ZipFile, part: str) -> SheetScan:
             has_formula = has_formula or any(p.search(data) is not None for p in _HAS_FORMULA)
             if scan.far_cell is None:
                 scan.far_cell = _first_far(data, plain)
-            if scan.tail is None and (closing := _SHEETDATA_CLOSE.search(data)) is not None:
-                scan.tail = offset + closing.start()
+        if scan.tail is None and b"sheetData" in data and (closing := _SHEETDATA_CLOSE.search(data)) is not None:
+            scan.tail = offset + closing.start()  # (a plain piece needs no other look: most small sheets are one)
         if scan.head_end is None:
             head.append(data)
             if (more := _rows(data, prefixed=prefixed)) + rows > HEAD_ROWS:
@@ -285,6 +285,17 @@ def scan_sheet(zf: zipfile.ZipFile, part: str) -> SheetScan:
     if has_formula and zf.getinfo(part).file_size <= 64 * 1024**2:
         scan.formulas_without_value = formulas_in(zf, part)
     return scan
+
+
+_DECLARATION = re.compile(rb"<\?xml[^<>]*\?>\r?")
+
+
+def _declaration_end(data: bytes) -> int:
+    """Where a part's content starts after an XML declaration alone on its first line (office suites end
+    it with a line break, which would otherwise send every sheet down the slow path); 0 when there is
+    anything else on that line."""
+    end = data.find(b"\n", 0, 256)
+    return end + 1 if end > 0 and _DECLARATION.fullmatch(data, 0, end) else 0
 
 
 STRAY_ROWS = 100  # rows with a value past the limit that are still a few stray cells, not the data going on
