@@ -253,6 +253,36 @@ def normaliser(ftype: str, options: Sequence[str] | None) -> Callable[[Any], Res
 
 @functools.lru_cache(maxsize=1024)
 def _normaliser(ftype: str, options: tuple[str, ...] | None) -> Callable[[Any], Result]:
+    return _remembering(_plain_normaliser(ftype, options))
+
+
+REMEMBERED = 20_000  # cells remembered per normaliser: a batch of returns repeats its options, dates and amounts
+
+
+def _remembering(fn: Callable[[Any], Result]) -> Callable[[Any], Result]:
+    """`fn`, answering a cell it has seen before (of the same type: TRUE is not 1) from memory. Each
+    return's columns are normalised one distinct value at a time; across the returns of a batch the
+    same values come back. A list (several options) is handed out as a copy: callers own what they get."""
+    seen: dict[tuple[type, Any], Result] = {}
+
+    def norm(value: Any) -> Result:
+        key = (value.__class__, value)
+        if key[0] is float and (value == 0 or value != value):  # -0.0 equals 0.0, and NaN nothing: as they come
+            return fn(value)
+        try:
+            hit = seen.get(key)
+        except TypeError:  # not hashable: nothing to remember
+            return fn(value)
+        if hit is None:
+            hit = fn(value)
+            if len(seen) < REMEMBERED:
+                seen[key] = hit
+        return (list(hit[0]), hit[1]) if hit[0].__class__ is list else hit
+
+    return norm
+
+
+def _plain_normaliser(ftype: str, options: tuple[str, ...] | None) -> Callable[[Any], Result]:
     if ftype == "enum":
         return make_enum(options or ())
     if ftype == "multi":
