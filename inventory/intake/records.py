@@ -90,6 +90,7 @@ class SheetData:
     cells: dict[str, Column] = field(default_factory=dict)  # field key -> its column (fields with any value)
     _records: list[Record] | None = field(default=None, repr=False)
     _packed: tuple[np.ndarray, list[str], list[tuple[list[Any], list[Any], frozenset[int]]]] | None = field(default=None, repr=False)
+    _values: list[tuple[int, dict[str, Any]]] | None = field(default=None, repr=False)
 
     def pack(self) -> None:
         """Before crossing to another process: every column's codes as one block (one array to pickle,
@@ -157,8 +158,18 @@ class SheetData:
             self._records = [self.record(i) for i in range(len(self.rows))]
         return self._records
 
+    def value_rows(self) -> list[tuple[int, dict[str, Any]]]:
+        """`iter_values` as a list, made once (storing a return reads its systems twice: to match them
+        with the unit's previous return, then to write them)."""
+        if self._values is None:
+            self._values = list(self.iter_values())
+        return self._values
+
     def iter_values(self) -> Iterator[tuple[int, dict[str, Any]]]:
         """(Excel row, normalised values) per record, for storage; nothing else is built."""
+        if self._values is not None:
+            yield from self._values
+            return
         if self._records is not None:
             yield from ((r.row, r.values) for r in self._records)
             return
@@ -237,7 +248,7 @@ class WorkbookData:
         (a form's compiled validators cannot be pickled), and rows built on demand are dropped."""
         for sd in self.sheets.values():
             sd.spec = sd.spec.name  # type: ignore[assignment]
-            sd._records = None  # the columns hold everything; rows are rebuilt on the other side if needed
+            sd._records = sd._values = None  # the columns hold everything; rows are rebuilt on the other side if needed
             sd.pack()
 
     def attach(self, form: Any) -> None:

@@ -30,7 +30,7 @@ def rows_of(
     main = data.sheets.get(form.main.name)
     systems = []
     if main is not None:
-        for excel_row, values in main.iter_values():
+        for excel_row, values in main.value_rows():
             row = {c: values.get(c) for c in SYSTEM_COLUMNS}
             row.update(submission_id=submission_id, unit_id=unit_id, row=excel_row, data=values, system_key=(keys or {}).get(excel_row))
             systems.append(row)

@@ -291,7 +291,7 @@ class Importer:
         matched = None
         if accepted and data is not None:  # before anything changes: compared with the unit's previous return
             main = data.sheets.get(self.validator.form.main.name)
-            rows = list(main.iter_values()) if main is not None else []
+            rows = main.value_rows() if main is not None else []
             known = facts.previous.get(unit_id, (None, [])) if facts is not None else None
             matched = match_systems(conn, unit_id, rows, self.validator.form.change_mark, filled_on, round_id, known)
         if accepted:
