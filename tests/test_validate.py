@@ -332,3 +332,16 @@ def test_true_and_1_stay_apart_in_a_long_table_and_numbers_0_and_1_keep_the_fast
     assert cells["a"][40] is True and cells["a"][70] == 1.0 and cells["a"][70] is not True
     assert cells["c"][50] is False and cells["c"][51] == 0.0 and cells["c"][51] is not False
     assert cells["b"] == [1.0] * 100
+
+
+def test_remembered_cells_answer_as_the_first_time_and_never_share_what_they_hand_out():
+    from inventory.form.normalize import _plain_normaliser, normaliser
+
+    multi = normaliser("multi", ["政府内部", "企业", "公众"])
+    first, again = multi("企业、公众"), multi("企业、公众")
+    assert first == again == _plain_normaliser("multi", ("政府内部", "企业", "公众"))("企业、公众")
+    first[0].append("改过")  # a caller changing its list changes no one else's
+    assert multi("企业、公众")[0] == ["企业", "公众"]
+    text = normaliser("text", None)
+    assert text(True) == _plain_normaliser("text", None)(True) and text(1) == _plain_normaliser("text", None)(1)  # TRUE is not 1
+    assert text(-0.0) == _plain_normaliser("text", None)(-0.0) and text(0.0) == _plain_normaliser("text", None)(0.0)
