@@ -262,7 +262,8 @@ REMEMBERED = 20_000  # cells remembered per normaliser: a batch of returns repea
 def _remembering(fn: Callable[[Any], Result]) -> Callable[[Any], Result]:
     """`fn`, answering a cell it has seen before (of the same type: TRUE is not 1) from memory. Each
     return's columns are normalised one distinct value at a time; across the returns of a batch the
-    same values come back. A list (several options) is handed out as a copy: callers own what they get."""
+    same values come back. A list (several options) is handed out as a copy: callers own what they get.
+    `.plain` is `fn` itself, for a column of many distinct cells (mostly unique: memory would only cost)."""
     seen: dict[tuple[type, Any], Result] = {}
 
     def norm(value: Any) -> Result:
@@ -279,6 +280,7 @@ def _remembering(fn: Callable[[Any], Result]) -> Callable[[Any], Result]:
                 seen[key] = hit
         return (list(hit[0]), hit[1]) if hit[0].__class__ is list else hit
 
+    norm.plain = fn  # type: ignore[attr-defined]  # for a column of many distinct cells, remembering costs more than it saves
     return norm
 
 

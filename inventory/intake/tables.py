@@ -169,7 +169,7 @@ def read_table(
     for key, distinct, codes in _column_cells(rows[first:], mapped, booleans):
         if all(v == "" or v is None for v in distinct):
             continue  # an empty column adds nothing to any row
-        fn = norms[key]
+        fn = norms[key] if len(distinct) <= SMALL_TABLE else getattr(norms[key], "plain", norms[key])
         values: list[Any] = []
         renamed = old_options.get(key)
         for code, value in enumerate(distinct):  # each distinct value is normalised once
