@@ -256,7 +256,8 @@ def _normaliser(ftype: str, options: tuple[str, ...] | None) -> Callable[[Any], 
     return _remembering(_plain_normaliser(ftype, options))
 
 
-REMEMBERED = 20_000  # cells remembered per normaliser: a batch of returns repeats its options, dates and amounts
+REMEMBERED = 5_000  # cells remembered per normaliser: a batch of returns repeats its options, dates and amounts
+REMEMBERED_TEXT = 40  # characters of the longest text remembered (a description is seldom typed twice)
 
 
 def _remembering(fn: Callable[[Any], Result]) -> Callable[[Any], Result]:
@@ -276,7 +277,7 @@ def _remembering(fn: Callable[[Any], Result]) -> Callable[[Any], Result]:
             return fn(value)
         if hit is None:
             hit = fn(value)
-            if len(seen) < REMEMBERED:
+            if len(seen) < REMEMBERED and (key[0] is not str or len(value) <= REMEMBERED_TEXT):
                 seen[key] = hit
         return (list(hit[0]), hit[1]) if hit[0].__class__ is list else hit
 
