@@ -91,6 +91,9 @@ class SheetData:
     _records: list[Record] | None = field(default=None, repr=False)
     _packed: tuple[np.ndarray, list[str], list[tuple[list[Any], list[Any], frozenset[int]]]] | None = field(default=None, repr=False)
     _values: list[tuple[int, dict[str, Any]]] | None = field(default=None, repr=False)
+    _groups: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[np.ndarray, list[dict[str, Any]]]] = field(
+        default_factory=dict, repr=False
+    )
 
     def pack(self) -> None:
         """Before crossing to another process: every column's codes as one block (one array to pickle,
@@ -187,6 +190,17 @@ class SheetData:
         fields left out; a presence-only field holds True). A check over these runs once per group."""
         value_keys = [k for k in dict.fromkeys(keys) if k in self.cells]
         presence_keys = [k for k in dict.fromkeys(presence) if k in self.cells and k not in value_keys]
+        if within is None:  # over every record: the checks ask the same question several times (read only)
+            asked = (tuple(value_keys), tuple(presence_keys))
+            if asked not in self._groups:
+                self._groups[asked] = self._grouped(value_keys, presence_keys, None)
+                self._groups[asked][0].flags.writeable = False
+            return self._groups[asked]
+        return self._grouped(value_keys, presence_keys, within)
+
+    def _grouped(
+        self, value_keys: list[str], presence_keys: list[str], within: np.ndarray | None
+    ) -> tuple[np.ndarray, list[dict[str, Any]]]:
         n = len(self.rows) if within is None else len(within)
         parts: list[tuple[str, list[Any], np.ndarray]] = []  # (key, value per code, code per record)
         for k in value_keys:
@@ -249,6 +263,7 @@ class WorkbookData:
         for sd in self.sheets.values():
             sd.spec = sd.spec.name  # type: ignore[assignment]
             sd._records = sd._values = None  # the columns hold everything; rows are rebuilt on the other side if needed
+            sd._groups = {}
             sd.pack()
 
     def attach(self, form: Any) -> None:
