@@ -92,14 +92,16 @@ print(time.perf_counter() - t, n)
 """
 
 IMPORT = """
-import time, glob
+import time, glob, resource
 from inventory.store.db import open_db
 from inventory.store.importer import Importer
 engine = open_db({url!r}); imp = Importer(engine)
-t = time.perf_counter(); n = 0; statuses = {{}}
+t = time.perf_counter(); c = time.process_time(); n = 0; statuses = {{}}
 for r in imp.import_files(sorted(glob.glob({folder!r} + "/*.xlsx"))):
     n += r.systems; statuses[r.status] = statuses.get(r.status, 0) + 1
-print(time.perf_counter() - t, n, statuses)
+wall, parent = time.perf_counter() - t, time.process_time() - c
+kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(wall, n, statuses, f"CPU: parent {{parent:.1f}} s, validation workers {{kids.ru_utime + kids.ru_stime:.1f}} s")
 """
 
 
@@ -114,7 +116,9 @@ def bench_import(total: int) -> None:
     url = fresh("inventory_levels")
     _, peak, out = measure(IMPORT.format(folder=folder, url=url))
     seconds = float(out.split()[0])
-    print(f"{'inventory import':<28} {seconds:>8.1f} s {peak:>6.0f} MB  {' '.join(out.split()[1:])} ({seconds / floor:.2f}x floor)")
+    said, _, cpu = " ".join(out.split()[1:]).partition(" CPU: ")
+    print(f"{'inventory import':<28} {seconds:>8.1f} s {peak:>6.0f} MB  {said} ({seconds / floor:.2f}x floor)")
+    print(f"{'':<28} CPU: {cpu} (the floor is one process; PostgreSQL's own CPU not counted)")
 
 
 COVERAGE = """
