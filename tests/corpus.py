@@ -134,6 +134,26 @@ def build_corpus(folder: Path, good: Path) -> dict[str, tuple[Path, str]]:
         ),
         "FILE_XML_UNSAFE",
     )
+    # an XML declaration alone on the first line is skipped by the sheet scan's quick look; anything beside it is not
+    out["doctype-beside-declaration.xlsx"] = (
+        rewrite_zip(
+            good,
+            folder / "doctype-beside-declaration.xlsx",
+            sheet=part,
+            sheet_sub=(rb"^(?:<\?xml[^>]*\?>\s*)?<worksheet", b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "e">]>\n<worksheet'),
+        ),
+        "FILE_XML_UNSAFE",
+    )
+    declared = rewrite_zip(
+        good,
+        folder / "declared.tmp",
+        sheet=part,
+        sheet_sub=(rb"^(?:<\?xml[^>]*\?>\s*)?<worksheet", b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<worksheet'),
+    )
+    out["declaration-line-far-cell.xlsx"] = (
+        rewrite_zip(declared, folder / "declaration-line-far-cell.xlsx", sheet=part, sheet_sub=(rb"</sheetData>", far_row)),
+        "SHEET_STRAY_CELLS",
+    )
     out["mismatched-tags.xlsx"] = (
         rewrite_zip(good, folder / "mismatched-tags.xlsx", sheet=part, sheet_sub=(rb"</sheetData>", b"</sheetDatum>")),
         "FILE_CORRUPT",
