@@ -135,12 +135,13 @@ def build_corpus(folder: Path, good: Path) -> dict[str, tuple[Path, str]]:
         "FILE_XML_UNSAFE",
     )
     # an XML declaration alone on the first line is skipped by the sheet scan's quick look; anything beside it is not
+    opening = rb"^(?:<\?xml[^>]*\?>\s*)?<worksheet"  # the sheet's start, with its declaration if it has one
     out["doctype-beside-declaration.xlsx"] = (
         rewrite_zip(
             good,
             folder / "doctype-beside-declaration.xlsx",
             sheet=part,
-            sheet_sub=(rb"^(?:<\?xml[^>]*\?>\s*)?<worksheet", b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "e">]>\n<worksheet'),
+            sheet_sub=(opening, b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "e">]>\n<worksheet'),
         ),
         "FILE_XML_UNSAFE",
     )
@@ -148,7 +149,7 @@ def build_corpus(folder: Path, good: Path) -> dict[str, tuple[Path, str]]:
         good,
         folder / "declared.tmp",
         sheet=part,
-        sheet_sub=(rb"^(?:<\?xml[^>]*\?>\s*)?<worksheet", b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<worksheet'),
+        sheet_sub=(opening, b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<worksheet'),
     )
     out["declaration-line-far-cell.xlsx"] = (
         rewrite_zip(declared, folder / "declaration-line-far-cell.xlsx", sheet=part, sheet_sub=(rb"</sheetData>", far_row)),

@@ -93,7 +93,7 @@ async def queue(request: Request) -> Response:
     if state == "rejected":
         rows = [s for s in rows if s["review"] == state]
     elif state != "all":  # a unit's current return only: versions it replaced are history, shown under 全部
-        rows = [s for s in rows if s["review"] == state and s["status"] == ACCEPTED]
+        rows = _current(rows, state)
     who = request.query_params.get("who")
     who = who if who in (BELOW, OTHER) else MINE
     counts = {}
@@ -131,9 +131,13 @@ async def queue(request: Request) -> Response:
 def _pending_other(request: Request) -> int:
     """Waiting returns no office of this part decides (other rounds', units the round does not expect):
     the queue's third tab, counted the same way."""
-    rows = submission_rows(request.app.state.engine, under=under_path(request))
-    waiting = [s for s in rows if s["review"] == "pending" and s["status"] == ACCEPTED]
+    waiting = _current(submission_rows(request.app.state.engine, under=under_path(request)), "pending")
     return sum(s["group"] == OTHER for s in _with_reviewer(request, waiting))
+
+
+def _current(rows: list[dict[str, Any]], state: str) -> list[dict[str, Any]]:
+    """The units' current returns in review state `state` (the versions they replaced are history)."""
+    return [s for s in rows if s["review"] == state and s["status"] == ACCEPTED]
 
 
 def _deciders(request: Request) -> dict[int, tuple[str, str | None, str]]:
