@@ -385,6 +385,33 @@ def test_a_worker_that_dies_costs_only_its_file_though_files_travel_in_batches(t
     assert all(r.systems == 4 and r.errors == 0 for r in reports if r.path != fatal)
 
 
+def test_a_long_batch_lets_go_of_each_report_and_leaves_the_collector_as_it_found_it(tmp_path, form, unit):
+    """Reports of a batch are freed as the caller drops them (a batch of the whole province kept all
+    of them once: 765 MB), and the collector is back as before when the batch ends."""
+    import gc
+    import weakref
+
+    from inventory.intake.validate import Validator, validate_many
+
+    good = make(tmp_path, form, unit, name="good.xlsx")
+    paths = []
+    for i in range(40):
+        paths.append(tmp_path / f"r{i:02}.xlsx")
+        paths[-1].write_bytes(good.read_bytes())
+    gone = []
+    first = None
+    for i, report in enumerate(validate_many(paths, Validator(), workers=2)):
+        assert report.systems == 4 and report.errors == 0
+        assert not gc.isenabled()  # paused for the batch: it collects on its own schedule
+        if i == 0:
+            first = weakref.ref(report.data)
+        if i == 39:
+            gone.append(first() is None)
+        del report
+    assert gone == [True]
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
 def test_a_killed_batch_leaves_no_workers_behind(tmp_path, form, roster):
     folder = tmp_path / "batch"
     folder.mkdir()

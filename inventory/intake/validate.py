@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import multiprocessing
 import os
 import re
+from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -24,7 +26,7 @@ from ..form.load import load_form
 from ..form.model import Form
 from ..form.roster import Roster, load_roster
 from ..form.rules import CompiledRule, compile_rule
-from ..gcpause import paused_gc
+from ..gcpause import paused_gc, settled_heap
 from ..kb.links import link_faq
 from .checks import CHECKS, Context
 from .completeness import Completeness
@@ -108,11 +110,14 @@ WORKER_MEMORY = 6 * 1024**3  # address space a worker may use; a runaway reader 
 
 
 def _start_worker() -> None:
-    """In each worker: die with the parent (a killed batch leaves nothing behind), bounded memory."""
+    """In each worker: die with the parent (a killed batch leaves nothing behind), bounded memory, the
+    collector only over what the worker makes."""
     import ctypes
     import resource
     import signal
 
+    gc.freeze()  # the parent's heap, inherited: never collected here (nor its pages copied by the collector's visits)
+    gc.enable()  # for what the worker makes (the parent forks with it paused)
     with contextlib.suppress(OSError, AttributeError):  # not Linux: the parent still waits for its workers
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     limit = int(os.environ.get("INVENTORY_WORKER_MEMORY", WORKER_MEMORY))
@@ -146,17 +151,25 @@ def validate_many(paths: list[Path], validator: Validator, workers: int | None =
         return
     global _WORKER
     _WORKER = validator
+    with settled_heap() as tidy:  # thousands of reports unpickled here: the collector would walk the whole heap again and again
+        yield from _in_workers(paths, validator, n, tidy)
+
+
+def _in_workers(paths: list[Path], validator: Validator, n: int, tidy: Any) -> Iterator[FileReport]:
     done: dict[int, FileReport] = {}
     crashed: list[int] = []
     with _pool(n) as pool:
-        futures = [(batch, pool.submit(_validate_batch, [paths[i] for i in batch])) for batch in _batches(paths, n)]
-        for batch, future in futures:
+        futures = deque((batch, pool.submit(_validate_batch, [paths[i] for i in batch])) for batch in _batches(paths, n))
+        while futures:
+            batch, future = futures.popleft()  # let go of it: a future keeps its result (every report of the batch)
             try:
                 done.update(zip(batch, future.result(), strict=True))
             except BrokenProcessPool:
                 crashed.extend(batch)  # a worker died: on a file of this batch, or of another running beside it
+            del future
             if not crashed:
                 yield from (_attached(done.pop(i), validator) for i in batch)
+            tidy(len(batch))
     for i in crashed:  # alone in a fresh worker each, so a crash names its own file
         if i not in done:
             with _pool(1) as alone:
