@@ -184,6 +184,13 @@ def test_header_drift_is_reported_and_data_still_read(tmp_path, form, unit, vali
     assert len([i for i in report.issues if i.code == "HEADER_MOVED"]) == 1  # the swap, not the shift
     assert report.systems == 4
     assert not any(i.code == "CELL_REQUIRED" for i in report.issues)  # values found under moved headers
+    twin = tmp_path / "twin.xlsx"  # the same header row in another file (the answer is remembered): told again, as its own
+    twin.write_bytes(path.read_bytes())
+    again = [i for i in validator.validate(twin).issues if i.code.startswith("HEADER_")]
+    assert [(i.code, i.column, i.message) for i in again] == [
+        (i.code, i.column, i.message) for i in report.issues if i.code.startswith("HEADER_")
+    ]
+    assert {i.file for i in again} == {str(twin)}
     missing_required = make(tmp_path, form, unit, n=2, name="m.xlsx")
     wb = openpyxl.load_workbook(missing_required)
     wb[form.main.name][f"{form.main.by_key['status'].position}{hr}"] = None

@@ -6,8 +6,10 @@ reported, and the data is still read under the header it was found under.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from ..form.issues import Issue
 from ..form.model import Sheet, column_letter
 from ..form.normalize import clean_text
 from .records import WorkbookData
@@ -46,7 +48,30 @@ def best_header_row(rows: list[list[Any]], titles: set[str], expected: int, comp
 
 
 def map_headers(data: WorkbookData, spec: Sheet, name: str, header: list[Any], old: dict[str, str] | None = None) -> dict[str, int]:
-    """Field key -> 0-based column index, reporting drift. `old` adds an older form version's headers."""
+    """Field key -> 0-based column index, reporting drift. `old` adds an older form version's headers.
+    Remembered: the returns of a batch come from one template, so most header rows are the same row
+    (the same answer and the same issues, said again for each file)."""
+    asked = (id(spec), name, tuple((v.__class__, v) for v in header), tuple(old.items()) if old else ())
+    try:
+        known = _MAPPED.get(asked)
+    except TypeError:  # a cell no dict can hold (never from the readers we use): not remembered
+        known, asked = None, None
+    if known is None or known[0] is not spec:
+        said = WorkbookData(path=data.path)
+        known = (spec, _map_headers(said, spec, name, header, old), said.issues)
+        if len(_MAPPED) >= REMEMBERED_HEADERS:
+            _MAPPED.clear()
+        if asked is not None:
+            _MAPPED[asked] = known
+    data.issues += (replace(issue, file=str(data.path)) for issue in known[2])
+    return dict(known[1])
+
+
+REMEMBERED_HEADERS = 256
+_MAPPED: dict[tuple[Any, ...], tuple[Sheet, dict[str, int], list[Issue]]] = {}
+
+
+def _map_headers(data: WorkbookData, spec: Sheet, name: str, header: list[Any], old: dict[str, str] | None) -> dict[str, int]:
     exact = {header_key(f.title): f for f in spec.fields}
     for text, key in (old or {}).items():
         if key in spec.by_key:

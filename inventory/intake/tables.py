@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterator, Sequence
-from itertools import chain, count
+from itertools import accumulate, chain, count
 from typing import Any
 
 import numpy as np
@@ -140,6 +140,20 @@ def _column_cells(data_rows: list[list[Any]], mapped: dict[str, int], booleans: 
         yield key, [distinct[c] for c in used.tolist()], local[column]
 
 
+def _filled(found: dict[str, Column], n: int) -> np.ndarray | None:
+    """For a small table: whether each record holds a value, per column (records x columns), made in a
+    few steps for the whole sheet rather than three per column; None for a large one (the matrix would
+    be as large as the sheet)."""
+    if n > SMALL_TABLE or not found:
+        return None
+    columns = list(found.values())
+    present = np.array([v is not None for c in columns for v in c.values], dtype=bool)
+    offsets = np.array(list(accumulate((len(c.values) for c in columns[:-1]), initial=0)))
+    filled = present[np.array([c.codes for c in columns]) + offsets[:, None]].T
+    filled.flags.writeable = False
+    return filled
+
+
 def read_table(
     data: WorkbookData,
     spec: Sheet,
@@ -189,9 +203,13 @@ def read_table(
             if problem is not None:
                 problems.setdefault(key, {})[code] = problem
         bad = frozenset(c for c, p in problems.get(key, {}).items() if not is_notice(p))
-        column = Column(codes, values, distinct, bad)
-        blank &= ~column.filled()
-        found[key] = column
+        found[key] = Column(codes, values, distinct, bad)
+    filled = _filled(found, len(blank))
+    if filled is None:
+        for column in found.values():
+            blank &= ~column.filled()
+    elif found:
+        blank = ~filled.any(axis=1)
     kept = np.flatnonzero(~blank)
     sd.rows = (kept + first + 1).tolist()
     for before, after in zip(sd.rows, sd.rows[1:], strict=False):  # a gap between data rows (trailing blanks are never reported)
@@ -199,8 +217,14 @@ def read_table(
             start = before + 1
             data.add("ROW_BLANK", sheet=name, row=start, value=f"第 {start} 行" if start == after - 1 else f"第 {start}–{after - 1} 行")
     every = len(kept) == len(blank)  # no blank row in between: the columns stand as they are (with what they know)
-    for key, column in found.items():
-        sd.cells[key] = column if every else Column(column.codes[kept], column.values, column.raw, column.bad)
+    if filled is not None and not every:
+        filled = filled[kept]
+    for j, (key, column) in enumerate(found.items()):
+        if not every:
+            column = Column(column.codes[kept], column.values, column.raw, column.bad)
+        if filled is not None:
+            column._filled = filled[:, j]  # read only, as `Column.filled` makes it
+        sd.cells[key] = column
     for key, bad_values in problems.items():  # rare: cells whose value could not be normalised
         codes = sd.cells[key].codes
         title = spec.by_key[key].title
