@@ -154,6 +154,13 @@ class Sheet:
         return {f.key: f for f in self.fields}
 
     @cached_property
+    def normalisers(self) -> dict[str, Any]:
+        """Field key -> the normaliser of its cells (`normalize.py`)."""
+        from .normalize import normaliser
+
+        return {f.key: normaliser(f.type, f.enum) for f in self.fields}
+
+    @cached_property
     def validator(self) -> Any:
         import jsonschema_rs  # compiled on first use: commands that only read the form stay quick
 

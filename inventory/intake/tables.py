@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from itertools import accumulate, chain, count
 from typing import Any
 
@@ -16,7 +16,7 @@ import numpy as np
 
 from ..form.issues import CATALOGUE, WARNING
 from ..form.model import Sheet, column_letter
-from ..form.normalize import Problem, Result, normaliser
+from ..form.normalize import Problem, Result
 from .headers import best_header_row, header_key, map_headers
 from .records import Column, Record, SheetData, WorkbookData
 
@@ -33,17 +33,13 @@ def is_notice(problem: Problem) -> bool:
     return CATALOGUE[problem.code].severity == WARNING
 
 
-def column_normalisers(spec: Sheet) -> dict[str, Callable[[Any], Result]]:
-    return {f.key: normaliser(f.type, f.enum) for f in spec.fields}
-
-
 def read_form(data: WorkbookData, spec: Sheet, name: str, rows: list[list[Any]]) -> SheetData:
     by_label = {header_key(f.title): f for f in spec.fields}
     columns: dict[str, str] = {}
     values: dict[str, Any] = {}
     raw: dict[str, Any] = {}
     bad: set[str] = set()
-    norms = column_normalisers(spec)
+    norms = spec.normalisers
     for i, row in enumerate(rows[: spec.first_data_row + len(spec.fields) + 20]):
         if not row or row[0] == "":
             continue
@@ -74,19 +70,20 @@ def read_form(data: WorkbookData, spec: Sheet, name: str, rows: list[list[Any]])
 SMALL_TABLE = 64  # rows up to which columns are coded one by one rather than as one block
 
 
-def _factorize(cells: Sequence[Any]) -> tuple[list[Any], np.ndarray]:
+def _factorize(cells: Sequence[Any], booleans: bool = True) -> tuple[list[Any], np.ndarray]:
     """(distinct cells in first-seen order, each cell's index among them). Python counts True == 1 == 1.0,
-    so cells are keyed by (is it a boolean, value) to keep a TRUE cell apart from a 1 (and FALSE from 0.0)."""
-    keys = [(v.__class__ is bool, v) for v in cells]
+    so where the sheet may hold TRUE/FALSE (`booleans`), cells are keyed by (is it a boolean, value) to
+    keep a TRUE cell apart from a 1 (and FALSE from 0.0)."""
+    keys = [(v.__class__ is bool, v) for v in cells] if booleans else cells
     found = dict.fromkeys(keys)
-    position = {k: i for i, k in enumerate(found)}
+    position = dict(zip(found, count()))
     try:
-        codes = np.fromiter(map(position.__getitem__, keys), dtype=np.int32, count=len(keys))
+        codes = np.array(list(map(position.__getitem__, keys)), dtype=np.int32)
     except KeyError:  # a NaN from a crafted file is not equal to itself: give every NaN one code
         nan = len(position)
         codes = np.fromiter((position.get(k, nan) for k in keys), dtype=np.int32, count=len(keys))
-        found[(False, math.nan)] = None
-    return [v for _, v in found], codes
+        found[(False, math.nan) if booleans else math.nan] = None
+    return [v for _, v in found] if booleans else list(found), codes
 
 
 def _grid_codes(data_rows: list[list[Any]], booleans: bool) -> tuple[list[Any], np.ndarray] | None:
@@ -129,7 +126,7 @@ def _column_cells(data_rows: list[list[Any]], mapped: dict[str, int], booleans: 
         if any(len(r) < width for r in data_rows):  # ragged rows (bounded reader): pad once
             data_rows = [r + [""] * (width - len(r)) if len(r) < width else r for r in data_rows]
         for key, ci in mapped.items():
-            yield key, *_factorize([r[ci] for r in data_rows])
+            yield key, *_factorize([r[ci] for r in data_rows], booleans)
         return
     distinct, codes = grid
     local = np.empty(len(distinct), dtype=np.int32)
@@ -154,6 +151,20 @@ def _filled(found: dict[str, Column], n: int) -> np.ndarray | None:
     return filled
 
 
+_EMPTY: Result = (None, None)
+
+
+def _renamed(data: WorkbookData, spec: Sheet, name: str, key: str, letter: str, distinct: list[Any], renamed: dict[str, str]) -> list[Any]:
+    """A column's distinct cells as today's form names their options (an older version's names said once each)."""
+    out = []
+    for value in distinct:
+        if isinstance(value, str) and (today := rename_options(value, renamed)) != value:
+            data.add("VALUE_OLD_VERSION", sheet=name, column=letter, field=key, title=spec.by_key[key].title, value=value, expected=today)
+            value = today
+        out.append(value)
+    return out
+
+
 def read_table(
     data: WorkbookData,
     spec: Sheet,
@@ -176,7 +187,7 @@ def read_table(
         if r1 >= first:
             rng = f"{column_letter(c0 + 1)}{r0 + 1}:{column_letter(c1 + 1)}{r1 + 1}"
             data.add("CELL_MERGED", sheet=name, row=r0 + 1, column=column_letter(c0 + 1), value=rng)
-    norms = column_normalisers(spec)
+    norms = spec.normalisers
     found: dict[str, Column] = {}
     problems: dict[str, dict[int, Problem]] = {}
     blank = np.ones(len(rows) - first if len(rows) > first else 0, dtype=bool)
@@ -184,26 +195,14 @@ def read_table(
         if all(v == "" or v is None for v in distinct):
             continue  # an empty column adds nothing to any row
         fn = norms[key] if len(distinct) <= SMALL_TABLE else getattr(norms[key], "plain", norms[key])
-        values: list[Any] = []
         renamed = old_options.get(key)
-        for code, value in enumerate(distinct):  # each distinct value is normalised once
-            if renamed and isinstance(value, str) and (today := rename_options(value, renamed)) != value:
-                data.add(
-                    "VALUE_OLD_VERSION",
-                    sheet=name,
-                    column=column_letter(mapped[key] + 1),
-                    field=key,
-                    title=spec.by_key[key].title,
-                    value=value,
-                    expected=today,
-                )
-                value = today
-            norm, problem = (None, None) if value == "" or value is None else fn(value)
-            values.append(norm)
-            if problem is not None:
-                problems.setdefault(key, {})[code] = problem
-        bad = frozenset(c for c, p in problems.get(key, {}).items() if not is_notice(p))
-        found[key] = Column(codes, values, distinct, bad)
+        typed = _renamed(data, spec, name, key, column_letter(mapped[key] + 1), distinct, renamed) if renamed else distinct
+        results = [_EMPTY if value == "" or value is None else fn(value) for value in typed]  # each distinct value once
+        said = {code: problem for code, (_, problem) in enumerate(results) if problem is not None}
+        if said:
+            problems[key] = said
+        bad = frozenset(c for c, p in said.items() if not is_notice(p))
+        found[key] = Column(codes, [norm for norm, _ in results], distinct, bad)
     filled = _filled(found, len(blank))
     if filled is None:
         for column in found.values():
