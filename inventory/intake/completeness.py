@@ -21,16 +21,16 @@ class Completeness:
         n = len(sheet)
         if not n:
             return None, None
-        nothing = np.zeros(n, dtype=bool)
-        filled = {k: col.filled() for k, col in sheet.cells.items()}
-        needed = {k: ~nothing for k in self.required}
+        count = {k: np.count_nonzero(col.filled()) for k, col in sheet.cells.items()}  # records holding a value, per field
+        when: dict[str, np.ndarray] = {}  # fields needed on some records only: on which
         for rule, requires in self.conditional:
             inverse, groups = sheet.groups([*rule.when, *rule.unless])
             applies = np.fromiter((rule.applies(g) for g in groups), dtype=bool, count=len(groups))[inverse]
-            for k in requires:
-                needed[k] = needed.get(k, nothing) | applies
-        need = sum(int(m.sum()) for m in needed.values())
-        have = sum(int((m & filled.get(k, nothing)).sum()) for k, m in needed.items())
-        rec_have = sum(int(filled.get(k, nothing).sum()) for k in self.recommended)
+            for k in requires - self.required:
+                when[k] = when[k] | applies if k in when else applies
+        need = n * len(self.required) + sum(np.count_nonzero(m) for m in when.values())
+        have = sum(count.get(k, 0) for k in self.required)
+        have += sum(np.count_nonzero(m & sheet.cells[k].filled()) for k, m in when.items() if k in sheet.cells)
+        rec_have = sum(count.get(k, 0) for k in self.recommended)
         share = rec_have / (len(self.recommended) * n) if self.recommended else None
         return round(have / need, 4) if need else None, round(share, 4) if share is not None else None
