@@ -146,12 +146,14 @@ def validate_many(paths: list[Path], validator: Validator, workers: int | None =
     reported as FILE_CRASHED and the rest of the batch goes on."""
     paths = [Path(p) for p in paths]
     n = min(workers or os.cpu_count() or 1, MAX_WORKERS, len(paths))  # workers=0/None: one per core
-    if n < 2 or multiprocessing.get_start_method(allow_none=True) not in (None, "fork"):
-        yield from (validator.validate(p) for p in paths)
-        return
-    global _WORKER
-    _WORKER = validator
-    with settled_heap() as tidy:  # thousands of reports unpickled here: the collector would walk the whole heap again and again
+    with settled_heap() as tidy:  # thousands of reports made here: the collector would walk the whole heap again and again
+        if n < 2 or multiprocessing.get_start_method(allow_none=True) not in (None, "fork"):
+            for p in paths:
+                yield validator.validate(p)
+                tidy()
+            return
+        global _WORKER
+        _WORKER = validator
         yield from _in_workers(paths, validator, n, tidy)
 
 
