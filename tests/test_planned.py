@@ -121,6 +121,33 @@ def test_a_project_that_rebuilds_a_system_and_adds_new_business_is_trimmed_not_r
     assert Checker(INVENTORY, roster, settings).check(more)["outcome"].startswith("建议不予立项")
 
 
+EXPERTS = S("四川省政务服务和公共资源交易服务中心", "四川省评标专家库", "评标评审专家申请入库、资格审核、随机抽取、语音通知和履职考评。",
+             owner_unit="四川省政务服务和公共资源交易服务中心", scope="省市县三级")  # fmt: skip
+
+
+def test_a_project_that_says_what_a_system_does_in_other_words_is_refused(roster):
+    """A paraphrase of the whole system (every item near one of its clauses, none a copy) is a
+    duplicate; a project that copies one clause and adds its own work is cut instead."""
+    inventory = [*INVENTORY, EXPERTS]
+    said_again = {
+        "project_name": "全省评标专家统一管理系统",
+        "owner_unit": "四川省政务服务和公共资源交易服务中心",
+        "nature": "新建",
+        "functions": "专家网上申请进入专家库，审查其职称与工作年限，按专业和回避要求随机抽选并自动语音通知。评审结束后为专家打分，记入专家信用。",
+    }
+    r = Checker(inventory, roster).check(said_again)
+    assert r["outcome"].startswith("建议不予立项")
+    top = r["existing"][0]
+    assert (top["系统"], top["关系"]) == ("四川省评标专家库", "重复") and "换了说法" in "".join(top["理由"])
+    settings = check_settings()
+    settings["thresholds"]["dup_paraphrase"] = 1.01  # without the rule: only cut
+    assert "核减" in Checker(inventory, roster, settings).check(said_again)["outcome"]
+    module = {**said_again, "project_name": "全省公共资源交易综合服务系统",
+              "functions": "评标评审专家申请入库和资格审核；建设招标代理机构信用评价；建设投标保证金电子保函受理和查验。"}  # fmt: skip
+    r = Checker(inventory, roster).check(module)
+    assert "核减" in r["outcome"] and r["existing"][0]["关系"] == "部分重叠"
+
+
 def test_a_stopped_system_is_neither_a_duplicate_nor_a_platform_to_reuse(roster):
     stopped = [
         S("德阳市", "德阳市数字城管综合执法平台", INVENTORY[0].values["functions"], owner_unit="德阳市城市管理行政执法局",

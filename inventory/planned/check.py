@@ -221,6 +221,12 @@ def _judge(index: Index, i: int, q: Query, m: Any, fn: float | None, core: float
     elif fn is not None and f >= t["dup_function"] and mean >= t["dup_clause_mean"]:
         kind = DUPLICATE
         reasons.append(f"建设内容与其业务功能意思几乎相同（语义相似度 {f:.2f}），逐项比对平均 {mean:.2f}")
+    elif paraphrase(f if fn is not None else None, mean, sims, t):
+        kind = DUPLICATE
+        reasons.append(
+            f"建设内容整体与其业务功能意思相同（语义相似度 {f:.2f}），只是换了说法：没有哪一项照搬其中某一部分，"
+            f"各项都与它相近（逐项比对平均 {mean:.2f}）"
+        )
     elif fn is None and name >= t["dup_name"]:
         kind = DUPLICATE
         reasons.append("名称的业务核心相同（该系统没有可比的业务功能描述）")
@@ -245,6 +251,20 @@ def _judge(index: Index, i: int, q: Query, m: Any, fn: float | None, core: float
     if sims:
         evidence["逐项比对平均相似度"] = round(mean, 3)
     return Match(i, kind, reasons, strength, evidence, covered)
+
+
+def paraphrase(f: float | None, mean: float, sims: list[float], t: dict[str, Any]) -> bool:
+    """Whether the project says what the system does in other words: the whole description is very close
+    in meaning (`dup_paraphrase`), every item comes near some clause (`dup_paraphrase_mean` on average),
+    and yet no item is a near copy of one clause (`paraphrase_item_max`). A project that rebuilds one
+    module of a system and adds its own work copies that module's clause and is cut (核减) instead."""
+    return (
+        f is not None
+        and len(sims) >= 2
+        and f >= t["dup_paraphrase"]
+        and mean >= t["dup_paraphrase_mean"]
+        and max(sims) < t["paraphrase_item_max"]
+    )
 
 
 def new_business(index: Index, i: int, q: Query, sims: list[float], t: dict[str, Any]) -> list[int]:
