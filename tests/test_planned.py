@@ -148,6 +148,28 @@ def test_a_project_that_says_what_a_system_does_in_other_words_is_refused(roster
     assert "核减" in r["outcome"] and r["existing"][0]["关系"] == "部分重叠"
 
 
+def test_a_module_rebuilt_in_other_words_is_named_by_the_words_of_the_systems_description(roster):
+    """An item that names several of the distinctive words a system's description says (分解 交办 承办
+    进度 提醒) and comes near its clause is work the system already does, though its name says none."""
+    supervision = S("四川省人民政府办公厅", "四川省政府督查督办系统", "省领导批示件和省政府重点工作任务的分解交办、承办单位进度报送、逾期提醒和督查通报。",
+                    owner_unit="四川省人民政府办公厅", scope="省级")  # fmt: skip
+    inventory = [*INVENTORY, supervision]
+    project = {
+        "project_name": "四川省重大行政决策全过程管理系统",
+        "owner_unit": "四川省人民政府办公厅",
+        "nature": "新建",
+        "functions": "建立省政府重大行政决策事项目录，记录公众参与、专家论证、风险评估和合法性审查材料。"
+        "决策作出后开展执行情况评估并公开结果。系统还要建设决策事项分解交办、承办单位进度报送和超期提醒功能。",
+    }
+    r = Checker(inventory, roster).check(project)
+    assert "核减" in r["outcome"]
+    top = r["existing"][0]
+    assert (top["系统"], top["关系"], top["理由"]) == ("四川省政府督查督办系统", "部分重叠", ["1/4 项建设内容该系统已经提供"])
+    settings = check_settings()
+    settings["thresholds"]["described_words"] = 99  # by its name alone the system is only near
+    assert Checker(inventory, roster, settings).check(project)["outcome"] == "可以立项"
+
+
 def test_a_stopped_system_is_neither_a_duplicate_nor_a_platform_to_reuse(roster):
     stopped = [
         S("德阳市", "德阳市数字城管综合执法平台", INVENTORY[0].values["functions"], owner_unit="德阳市城市管理行政执法局",

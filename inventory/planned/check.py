@@ -14,6 +14,7 @@ system of a government above it used at several levels); elsewhere it is an exam
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -309,15 +310,34 @@ def covered_items(index: Index, i: int, q: Query, sims: list[float], t: dict[str
     # one word of a longer name is not yet the system's business: a system named by three business words
     # or more must be mentioned by two of them (数据资源目录, not 目录; 诚信信息, not 诚信)
     least = min(2, (len(own) + 1) // 2)
+    told = described_words(index, i, t)
     out = []
     for k, x in enumerate(sims):
         said = q.item_sentences[k] if q.item_sentences else q.items[k]
         if any(w in q.items[k] for w in _NOT_BUILT) or uses(index, i, said, own & index.reader.words(said)):
             continue  # the item says it builds none, or its sentence says it uses the system: reuse, not overlap
         mentioned = own & q.item_words[k]
-        if x >= t["clause_match"] or (x >= t["mention_clause"] and len(mentioned) >= least):
+        described = told & q.item_words[k]
+        if x >= t["clause_match"] or (x >= t["mention_clause"] and (len(mentioned) >= least or len(described) >= t["described_words"])):
             out.append(k)
     return out
+
+
+DESCRIPTIONS_COUNTED = 5000  # descriptions sampled to tell a distinctive word from a common one
+
+
+def described_words(index: Index, i: int, t: dict[str, Any]) -> frozenset[str]:
+    """The distinctive business words of system `i`'s description: words found in few of the inventory's
+    descriptions (at most `described_word_share` of them, or `described_word_texts`), so 分解 交办 承办
+    逾期 count and 管理 服务 企业 do not."""
+    counted = getattr(index, "_description_df", None)
+    if counted is None:
+        texts = sorted({e.functions for e in index.entries if e.functions})
+        sample = texts[:: max(1, len(texts) // DESCRIPTIONS_COUNTED)]
+        counted = index._description_df = (Counter(w for x in sample for w in index.reader.words(x)), len(sample))  # type: ignore[attr-defined]
+    df, n = counted
+    most = max(t["described_word_texts"], t["described_word_share"] * n)
+    return frozenset(w for w in index.reader.words(index.entries[i].functions) if w not in index.reader.weak and df[w] <= most)
 
 
 _REUSE_VERBS = (
