@@ -26,7 +26,7 @@ from ..form.load import load_form
 from ..form.model import Form
 from ..form.roster import Roster, load_roster
 from ..form.rules import CompiledRule, compile_rule
-from ..gcpause import paused_gc, settled_heap
+from ..gcpause import Tidy, paused_gc, settled_heap
 from ..kb.links import link_faq
 from .checks import CHECKS, Context
 from .completeness import Completeness
@@ -143,7 +143,8 @@ def _crashed(path: Path) -> FileReport:
 def validate_many(paths: list[Path], validator: Validator, workers: int | None = None) -> Iterator[FileReport]:
     """Reports in the order of `paths`. Several files are validated in parallel worker processes
     (forked, so any validator works); a worker that dies on a file costs only that file: it is
-    reported as FILE_CRASHED and the rest of the batch goes on."""
+    reported as FILE_CRASHED and the rest of the batch goes on. Nothing of a report is kept here once
+    the caller has it, so a batch's memory is what the caller keeps."""
     paths = [Path(p) for p in paths]
     n = min(workers or os.cpu_count() or 1, MAX_WORKERS, len(paths))  # workers=0/None: one per core
     with settled_heap() as tidy:  # thousands of reports made here: the collector would walk the whole heap again and again
@@ -157,7 +158,7 @@ def validate_many(paths: list[Path], validator: Validator, workers: int | None =
         yield from _in_workers(paths, validator, n, tidy)
 
 
-def _in_workers(paths: list[Path], validator: Validator, n: int, tidy: Any) -> Iterator[FileReport]:
+def _in_workers(paths: list[Path], validator: Validator, n: int, tidy: Tidy) -> Iterator[FileReport]:
     done: dict[int, FileReport] = {}
     crashed: list[int] = []
     with _pool(n) as pool:
