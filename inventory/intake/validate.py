@@ -26,7 +26,7 @@ from ..form.load import load_form
 from ..form.model import Form
 from ..form.roster import Roster, load_roster
 from ..form.rules import CompiledRule, compile_rule
-from ..gcpause import Tidy, paused_gc, settled_heap
+from ..gcpause import paused_gc, settled_heap
 from ..kb.links import link_faq
 from .checks import CHECKS, Context
 from .completeness import Completeness
@@ -117,7 +117,6 @@ def _start_worker() -> None:
     import signal
 
     gc.freeze()  # the parent's heap, inherited: never collected here (nor its pages copied by the collector's visits)
-    gc.enable()  # for what the worker makes (the parent forks with it paused)
     with contextlib.suppress(OSError, AttributeError):  # not Linux: the parent still waits for its workers
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     limit = int(os.environ.get("INVENTORY_WORKER_MEMORY", WORKER_MEMORY))
@@ -147,18 +146,16 @@ def validate_many(paths: list[Path], validator: Validator, workers: int | None =
     the caller has it, so a batch's memory is what the caller keeps."""
     paths = [Path(p) for p in paths]
     n = min(workers or os.cpu_count() or 1, MAX_WORKERS, len(paths))  # workers=0/None: one per core
-    with settled_heap() as tidy:  # thousands of reports made here: the collector would walk the whole heap again and again
+    with settled_heap():  # thousands of reports made here: the collector would walk the whole heap again and again
         if n < 2 or multiprocessing.get_start_method(allow_none=True) not in (None, "fork"):
-            for p in paths:
-                yield validator.validate(p)
-                tidy()
+            yield from (validator.validate(p) for p in paths)
             return
         global _WORKER
         _WORKER = validator
-        yield from _in_workers(paths, validator, n, tidy)
+        yield from _in_workers(paths, validator, n)
 
 
-def _in_workers(paths: list[Path], validator: Validator, n: int, tidy: Tidy) -> Iterator[FileReport]:
+def _in_workers(paths: list[Path], validator: Validator, n: int) -> Iterator[FileReport]:
     done: dict[int, FileReport] = {}
     crashed: list[int] = []
     with _pool(n) as pool:
@@ -172,7 +169,6 @@ def _in_workers(paths: list[Path], validator: Validator, n: int, tidy: Tidy) -> 
             del future
             if not crashed:
                 yield from (_attached(done.pop(i), validator) for i in batch)
-            tidy(len(batch))
     for i in crashed:  # alone in a fresh worker each, so a crash names its own file
         if i not in done:
             with _pool(1) as alone:
