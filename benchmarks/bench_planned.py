@@ -3,6 +3,7 @@
 Usage:
   python benchmarks/bench_planned.py [planned1] [--json] [--show]   # quality on benchmarks/planned/<set>.yaml
   python benchmarks/bench_planned.py speed [60000]                  # one project against N synthetic systems
+  python benchmarks/bench_planned.py fit planned1 … planned9         # refit the duplicate model on development sets
 
 Quality. The set's existing systems become the inventory (each unit's systems, owned by the unit or the
 owner it names); each labelled project is checked against it and against the set's other projects.
@@ -204,9 +205,84 @@ def speed(n: int) -> None:
     print(f"outcome: {result['outcome']}; existing listed: {len(result['existing'])}")
 
 
+def signals_of(name: str) -> list[dict[str, Any]]:
+    """Every (project, system serving its area) pair the check compares clause by clause in set `name`,
+    with the duplicate model's signals and whether the set labels the pair a duplicate."""
+    import copy
+
+    from inventory.planned.check import STOPPED, nearest
+    from inventory.planned.fields import check_settings
+    from inventory.planned.index import covers
+    from inventory.planned.query import query_of
+    from inventory.planned.result import _base_systems
+
+    data = yaml.safe_load((HERE / f"{name}.yaml").read_text(encoding="utf-8"))
+    roster = load_roster()
+    settings = copy.deepcopy(check_settings())
+    settings["thresholds"].update(near_function=-1.0, duplicate_model=None)  # every candidate, judged without the model
+    inv = Checker(inventory_of(data, roster), roster, settings).inventory
+    out = []
+    for p in data["projects"]:
+        project = project_of(p)
+        q, base = query_of(project, inv), _base_systems(inv, project)
+        for m in nearest(inv, q, settings):
+            e = inv.entries[m.i]
+            if m.signals is None or m.i in base or e.values.get("status") == STOPPED or not covers(inv, m.i, q.area):
+                continue
+            out.append({"set": name, "project": p["id"], "y": int(p["label"] == "duplicate" and e.name in p["matches"]), **m.signals})
+    return out
+
+
+def _logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2) -> tuple[np.ndarray, float]:
+    """Weights and bias of a logistic model (Newton's method on standardised signals, weights returned
+    on the signals' own scale)."""
+    mu, sd = x.mean(axis=0), x.std(axis=0) + 1e-9
+    z = np.hstack([(x - mu) / sd, np.ones((len(x), 1))])
+    w = np.zeros(z.shape[1])
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-z @ w))
+        grad = z.T @ (p - y) + l2 * np.r_[w[:-1], 0]
+        hess = (z * (p * (1 - p))[:, None]).T @ z + l2 * np.eye(len(w))
+        w -= np.linalg.solve(hess, grad)
+    return w[:-1] / sd, float(w[-1] - (w[:-1] * mu / sd).sum())
+
+
+def fit(names: list[str], threshold: float = 0.3) -> None:
+    """The duplicate model fitted on `names` (development sets only), with its figures left out one set
+    at a time: duplicates of existing systems refused and the precision of refusals, per project."""
+    rows = [r for name in names for r in signals_of(name)]
+    keys = ["description", "item_mean", "item_max", "system_covered", "name_meaning", "item_lead"]
+    x, y = np.array([[r[k] for k in keys] for r in rows]), np.array([r["y"] for r in rows], dtype=float)
+    sets = np.array([r["set"] for r in rows])
+    z = np.zeros(len(rows))
+    for name in names:
+        w, b = _logistic(x[sets != name], y[sets != name])
+        z[sets == name] = x[sets == name] @ w + b
+    best: dict[tuple[str, str], tuple[float, int]] = {}
+    for r, v in zip(rows, z, strict=True):
+        k = (r["set"], r["project"])
+        best[k] = max(best.get(k, (-1e9, 0)), (v, 0))
+        if r["y"]:
+            best[k] = (max(best[k][0], v), 1)
+    cut = float(np.log(threshold / (1 - threshold)))
+    labelled = 0
+    for name in names:
+        data = yaml.safe_load((HERE / f"{name}.yaml").read_text(encoding="utf-8"))
+        ids = {p["id"] for p in data["projects"]}
+        labelled += sum(p["label"] == "duplicate" and not all(m in ids for m in p["matches"]) for p in data["projects"])
+    refused = [dup for v, dup in best.values() if v >= cut]
+    print(f"pairs: {len(rows)} ({int(y.sum())} labelled duplicates); left out one set at a time, at {threshold}:")
+    print(f"  duplicates of existing systems refused {sum(refused)}/{labelled}, precision {sum(refused) / max(len(refused), 1):.3f}")
+    w, b = _logistic(x, y)
+    model = {"threshold": threshold, "bias": round(b, 3), "weights": {k: round(float(v), 3) for k, v in zip(keys, w, strict=True)}}
+    print("x-check.thresholds.duplicate_model.e5 =", json.dumps(model, ensure_ascii=False))
+
+
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    if args and args[0] == "speed":
+    if args and args[0] == "fit":
+        fit(args[1:] or [f"planned{n}" for n in range(1, 10)])
+    elif args and args[0] == "speed":
         speed(int(args[1]) if len(args) > 1 else 60_000)
     else:
         quality(args[0] if args else "planned1", "--json" in sys.argv, "--show" in sys.argv)

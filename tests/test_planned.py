@@ -139,9 +139,12 @@ def test_a_project_that_says_what_a_system_does_in_other_words_is_refused(roster
     assert r["outcome"].startswith("建议不予立项")
     top = r["existing"][0]
     assert (top["系统"], top["关系"]) == ("四川省评标专家库", "重复") and "换了说法" in "".join(top["理由"])
+    assert top["依据"]["重复可能性"] >= check_settings()["thresholds"]["duplicate_model"]["threshold"]
     settings = check_settings()
-    settings["thresholds"]["dup_paraphrase"] = 1.01  # without the rule: only cut
+    settings["thresholds"].update(duplicate_model=None, dup_paraphrase=1.01)  # without the model and the paraphrase rule: only cut
     assert "核减" in Checker(inventory, roster, settings).check(said_again)["outcome"]
+    settings["thresholds"]["dup_paraphrase"] = check_settings()["thresholds"]["dup_paraphrase"]  # the rule alone, as without a model
+    assert Checker(inventory, roster, settings).check(said_again)["outcome"].startswith("建议不予立项")
     module = {**said_again, "project_name": "全省公共资源交易综合服务系统",
               "functions": "评标评审专家申请入库和资格审核；建设招标代理机构信用评价；建设投标保证金电子保函受理和查验。"}  # fmt: skip
     r = Checker(inventory, roster).check(module)

@@ -13,7 +13,6 @@ system of a government above it used at several levels); elsewhere it is an exam
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,79 +22,12 @@ import numpy as np
 from ..assess.alike import closest_clauses
 from ..form.normalize import clean_text
 from .fields import check_settings
-from .index import Entry, Index, covers, project_core_name, vectors_of
+from .index import Index, covers, vectors_of
+from .query import Query, sentences
 
 DUPLICATE, OVERLAP, ELSEWHERE, NEAR = "重复", "部分重叠", "其他地区同类", "相近"
 STOPPED = "停用"
-_CLAUSE = re.compile(r"[。；;！!？?\n，,]+")
-MIN_CLAUSE = 6
 CLAUSE_CANDIDATES = 24  # candidates whose descriptions are compared clause by clause
-
-
-def sentences(text: str) -> list[str]:
-    """A description's items, one clause each (split at stops, semicolons and commas; a clause too short
-    to say anything joins the one before it)."""
-    out: list[str] = []
-    for part in _CLAUSE.split(clean_text(text)):
-        part = part.strip(" 、：:")
-        if not part:
-            continue
-        if out and len(part) < MIN_CLAUSE:
-            out[-1] += "，" + part
-        else:
-            out.append(part)
-    return out or ([clean_text(text)] if text.strip() else [])
-
-
-@dataclass
-class Query:
-    entry: Entry
-    profile: Any
-    area: str | None
-    function: np.ndarray | None  # the whole description's vector
-    core: np.ndarray | None
-    items: list[str]  # the 建设内容, one sentence each
-    item_vectors: np.ndarray | None
-    item_words: list[frozenset[str]] = field(default_factory=list)  # the business words each item says
-    item_sentences: list[str] = field(default_factory=list)  # the whole sentence each item is a clause of
-
-
-def query_of(project: dict[str, Any], index: Index) -> Query:
-    name = str(project.get("project_name") or "")
-    owner = str(project.get("owner_unit") or "")
-    functions = str(project.get("functions") or "").strip()
-    entry = Entry(str(project.get("key") or name), name, owner, owner, functions, project, planned=True)
-    profile = index.reader.read(project_core_name(name), owner)
-    code = index.government(owner) if owner else None
-    items = sentences(functions)
-    texts = [functions or name, profile.core, *items]
-    vecs = vectors_of(texts, query=True)
-    return Query(
-        entry,
-        profile,
-        index.paths.get(code) if code else None,
-        vecs[0] if vecs is not None and functions else None,
-        vecs[1] if vecs is not None else None,
-        items,
-        vecs[2:] if vecs is not None else None,
-        [index.reader.words(x) for x in items],
-        item_sentences(functions, items),
-    )
-
-
-_SENTENCE = re.compile(r"[。；;！!？?\n]+")
-
-
-def item_sentences(text: str, items: list[str]) -> list[str]:
-    """For each item (a clause), the sentence it belongs to: 生成电子证照，推送至省电子证照系统签发 is one
-    thought, and what the second clause says about using a system holds for the first."""
-    whole = [s for s in _SENTENCE.split(clean_text(text)) if s.strip()]
-    out, at = [], 0
-    for item in items:  # items come in the text's order: each is sought from the sentence of the one before
-        first = item.split("，")[0]
-        at = next((j for j in range(at, len(whole)) if first in whole[j]), at)
-        out.append(whole[at] if at < len(whole) and first in whole[at] else item)
-    return out
 
 
 @dataclass
@@ -106,6 +38,7 @@ class Match:
     strength: float
     evidence: dict[str, Any] = field(default_factory=dict)
     covered: list[int] = field(default_factory=list)  # which of the project's items this system already provides
+    signals: dict[str, float] | None = None  # what the duplicate model weighed
 
 
 def _top(sims: np.ndarray, k: int) -> np.ndarray:
@@ -139,7 +72,7 @@ def nearest(index: Index, q: Query, settings: dict[str, Any] | None = None, skip
     ids = sorted(i for i in found if not (skip and index.entries[i].key == skip))
     fn = _sims(index.text_vectors, index.text_row, ids, q.function)
     core = _sims(index.core_vectors, index.core_row, ids, q.core)
-    items = _item_sims(index, ids, q, fn)
+    items, back, typical = _item_sims(index, ids, q, fn)
     names: dict[tuple[frozenset[str], frozenset[str]], Any] = {}
     out: list[Match] = []
     for n, i in enumerate(ids):
@@ -147,7 +80,9 @@ def nearest(index: Index, q: Query, settings: dict[str, Any] | None = None, skip
         key = (p.words, p.owner_words)
         if key not in names:
             names[key] = index.scorer.name(q.profile, p) if q.profile.words and p.words else None
-        m = _judge(index, i, q, names[key], fn[n], core[n], items[n] if items is not None else None, t)
+        sims = [] if items is None else [float(x) for x in items[n]]
+        signals = _signals(fn[n], core[n], sims, None if back is None else back[n], typical)
+        m = _judge(index, i, q, names[key], fn[n], core[n], sims, signals, t)
         if m is not None:
             out.append(m)
     out.sort(key=lambda m: ({DUPLICATE: 0, OVERLAP: 1, ELSEWHERE: 2, NEAR: 3}[m.kind], -m.strength))
@@ -162,39 +97,92 @@ def _sims(vectors: np.ndarray | None, rows: np.ndarray, ids: list[int], v: np.nd
     return [float(s) if k >= 0 else None for s, k in zip(sims, r, strict=True)]
 
 
-def _item_sims(index: Index, ids: list[int], q: Query, fn: list[float | None]) -> np.ndarray | None:
+TYPICAL = 10  # candidates nearest in meaning whose clause-by-clause closeness is the project's usual level
+
+
+def _item_sims(index: Index, ids: list[int], q: Query, fn: list[float | None]) -> tuple[np.ndarray | None, np.ndarray | None, float]:
     """How close each of the project's items comes to a clause of each candidate's description
-    (candidates × items); only the candidates whose descriptions are nearest are compared clause by
-    clause, the others count as covering nothing."""
+    (candidates × items), how much of each candidate's description the project's items cover (its
+    clauses' closest items, averaged; NaN where not compared), and the usual item-by-item closeness of
+    the nearest candidates (the median of the `TYPICAL` nearest). Only the candidates whose
+    descriptions are nearest are compared clause by clause; the others count as covering nothing."""
     if index.text_vectors is None or q.item_vectors is None or not q.items:
-        return None
+        return None, None, 0.0
     sims = np.zeros((len(ids), len(q.items)), dtype=np.float32)
+    back = np.full(len(ids), np.nan, dtype=np.float32)
     order = sorted((n for n in range(len(ids)) if fn[n] is not None), key=lambda n: -fn[n])[:CLAUSE_CANDIDATES]  # type: ignore[operator]
-    if order:
-        sims[order] = clause_sims(index, [ids[n] for n in order], q)
-    return sims
+    if not order:
+        return sims, back, 0.0
+    sims[order], back[order] = clause_grid(index, [ids[n] for n in order], q)
+    typical = float(np.median(sims[order[:TYPICAL]].mean(axis=1)))
+    return sims, back, typical
 
 
 def clause_sims(index: Index, ids: list[int], q: Query) -> np.ndarray:
     """For each entry and each of the project's items, how close the item comes to the nearest clause of
     the entry's description (entries × items); clauses are encoded once, then cached."""
+    return clause_grid(index, ids, q)[0]
+
+
+def clause_grid(index: Index, ids: list[int], q: Query) -> tuple[np.ndarray, np.ndarray]:
+    """`clause_sims`, and for each entry how closely the project's items cover its clauses (each
+    clause's closest item, averaged): a project that rebuilds one module of a system covers one of
+    its clauses, a duplicate covers them all."""
     out = np.zeros((len(ids), len(q.items)), dtype=np.float32)
+    back = np.zeros(len(ids), dtype=np.float32)
     if q.item_vectors is None or not ids:
-        return out
+        return out, back
     clauses = {index.entries[i].functions: sentences(index.entries[i].functions) for i in ids}
     flat = sorted({c for cs in clauses.values() for c in cs})
     vecs = vectors_of(flat, query=True) if flat else None
     if vecs is None:
-        return out
+        return out, back
     at = {c: k for k, c in enumerate(flat)}
     for n, i in enumerate(ids):
         rows = [at[c] for c in clauses[index.entries[i].functions]]
         if rows:
-            out[n] = (vecs[rows] @ q.item_vectors.T).max(axis=0)
-    return out
+            grid = vecs[rows] @ q.item_vectors.T  # clauses × items
+            out[n] = grid.max(axis=0)
+            back[n] = grid.max(axis=1).mean()
+    return out, back
 
 
-def _judge(index: Index, i: int, q: Query, m: Any, fn: float | None, core: float | None, item_sims: Any, t: dict[str, Any]) -> Match | None:
+def _signals(fn: float | None, core: float | None, sims: list[float], back: float | None, typical: float) -> dict[str, float] | None:
+    """What the duplicate model weighs for one candidate (None where the descriptions were not compared
+    clause by clause)."""
+    if fn is None or not sims or back is None or np.isnan(back):
+        return None
+    mean = sum(sims) / len(sims)
+    return {
+        "description": fn,
+        "item_mean": mean,
+        "item_max": max(sims),
+        "system_covered": float(back),
+        "name_meaning": core if core is not None else fn,
+        "item_lead": mean - typical,
+    }
+
+
+def likelihood(signals: dict[str, float] | None, model: dict[str, Any] | None) -> float | None:
+    """The duplicate model's estimate that the project duplicates the system (a logistic model over the
+    signals, fitted on labelled projects written apart from the code; `x-check.thresholds.duplicate_model`)."""
+    if signals is None or not model:
+        return None
+    z = model["bias"] + sum(w * signals[k] for k, w in model["weights"].items())
+    return 1.0 / (1.0 + float(np.exp(-z)))
+
+
+def _judge(
+    index: Index,
+    i: int,
+    q: Query,
+    m: Any,
+    fn: float | None,
+    core: float | None,
+    sims: list[float],
+    signals: dict[str, float] | None,
+    t: dict[str, Any],
+) -> Match | None:
     """Whether entry `i` duplicates the project, overlaps it in part, or only comes near, and why.
 
     A duplicate: the whole description means nearly the same (`dup_function`) and, item by item, the
@@ -207,22 +195,35 @@ def _judge(index: Index, i: int, q: Query, m: Any, fn: float | None, core: float
     apart = bool(m and (m.apart or m.owners_only))
     name = m.score if m and not apart else 0.0
     f = fn if fn is not None else -1.0
-    sims = [] if item_sims is None else [float(x) for x in item_sims]
     covered = covered_items(index, i, q, sims, t)
     mean = sum(sims) / len(sims) if sims else 0.0
     share = len(covered) / len(q.items) if q.items else 0.0
     reasons: list[str] = []
     kind = None
-    fresh = new_business(index, i, q, sims, t) if fn is not None and f >= t["dup_function"] else []
-    if fn is not None and f >= t["dup_function"] and mean >= t["dup_clause_mean"] and fresh:
+    model = None if index.entries[i].planned else t.get("duplicate_model")
+    chance = likelihood(signals, model)
+    alike = (
+        chance >= model["threshold"]
+        if chance is not None and model
+        else fn is not None and f >= t["dup_function"] and mean >= t["dup_clause_mean"]
+    )
+    fresh = new_business(index, i, q, sims, t) if alike or (fn is not None and f >= t["dup_function"]) else []
+    if alike and fresh:
         kind = OVERLAP
         covered = covered or [k for k, x in enumerate(sims) if x >= t["clause_match"]]
         said = "；".join(f"“{q.items[k]}”" for k in fresh)
         reasons.append(f"{len(covered)}/{len(q.items)} 项建设内容该系统已经提供，但{said}是该系统描述中没有的新业务，宜核减而非整体否定")
-    elif fn is not None and f >= t["dup_function"] and mean >= t["dup_clause_mean"]:
+    elif alike and chance is not None and signals is not None:
+        kind = DUPLICATE
+        reasons.append(
+            f"建设内容与其业务功能意思相同（重复可能性 {chance:.2f}）：整体语义相似度 {f:.2f}，逐项比对平均 {mean:.2f}"
+            f"（比其他相近系统高 {signals['item_lead']:.2f}），该系统各项功能被本项目覆盖的程度 {signals['system_covered']:.2f}"
+            + ("；没有哪一项照搬其描述，只是换了说法" if max(sims) < t["paraphrase_item_max"] else "")
+        )
+    elif alike:
         kind = DUPLICATE
         reasons.append(f"建设内容与其业务功能意思几乎相同（语义相似度 {f:.2f}），逐项比对平均 {mean:.2f}")
-    elif paraphrase(f if fn is not None else None, mean, sims, t):
+    elif model is None and paraphrase(f if fn is not None else None, mean, sims, t):
         kind = DUPLICATE
         reasons.append(
             f"建设内容整体与其业务功能意思相同（语义相似度 {f:.2f}），只是换了说法：没有哪一项照搬其中某一部分，"
@@ -251,7 +252,9 @@ def _judge(index: Index, i: int, q: Query, m: Any, fn: float | None, core: float
     evidence = _evidence(index, i, q, m, fn, core, covered, served)
     if sims:
         evidence["逐项比对平均相似度"] = round(mean, 3)
-    return Match(i, kind, reasons, strength, evidence, covered)
+    if chance is not None:
+        evidence["重复可能性"] = round(chance, 2)
+    return Match(i, kind, reasons, strength, evidence, covered, signals)
 
 
 def paraphrase(f: float | None, mean: float, sims: list[float], t: dict[str, Any]) -> bool:

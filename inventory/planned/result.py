@@ -13,9 +13,10 @@ from typing import Any
 
 from ..assess.model import System
 from ..form.normalize import clean_text
-from .check import DUPLICATE, NEAR, OVERLAP, Match, nearest, query_of
+from .check import DUPLICATE, NEAR, OVERLAP, Match, nearest
 from .fields import check_settings
 from .index import Entry, Index, build_index
+from .query import query_of
 from .reuse import data_sources, platforms
 
 SHOWN = 8  # matches listed per project

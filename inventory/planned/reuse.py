@@ -9,8 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from .check import STOPPED, Query, clause_sims, covered_items
+from .check import STOPPED, clause_sims, covered_items
 from .index import Index, covers, vectors_of
+from .query import Query
 
 _ITEMS = re.compile(r"[、,，;；/\n]+")
 PER_NEED = 2  # systems named for each kind of data

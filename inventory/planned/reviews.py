@@ -12,7 +12,8 @@ from ..errors import UsageError
 from ..form.normalize import clean_text
 from ..store.planned import PlannedProject, PlannedReview
 from ..workflow.rounds import pick
-from .check import DUPLICATE, OVERLAP, nearest, query_of
+from .check import DUPLICATE, OVERLAP, nearest
+from .query import query_of
 
 DECISIONS = ("同意立项", "核减后立项", "不予立项", "暂缓")
 
