@@ -302,10 +302,12 @@ def name_words(index: Index, i: int) -> frozenset[str]:
     return p.words | tags
 
 
-def covered_items(index: Index, i: int, q: Query, sims: list[float], t: dict[str, Any]) -> list[int]:
+def covered_items(index: Index, i: int, q: Query, sims: list[float], t: dict[str, Any], platform: bool = False) -> list[int]:
     """The project's items that system `i` already provides: an item close in meaning to one of its
     clauses (`clause_match`), or a little less close (`mention_clause`) when the item names the
-    system's own business (a strong word of its name: 短信, 认证, 建筑工人)."""
+    system's own business (a strong word of its name: 短信, 认证, 建筑工人; where the name has several,
+    its distinctive description words count towards them). A platform (`platform`) provides only
+    items that say one of its name's or description's business words."""
     if not sims:
         return []
     strong = index.t["dup_distinct_word_weight"]
@@ -321,7 +323,10 @@ def covered_items(index: Index, i: int, q: Query, sims: list[float], t: dict[str
             continue  # the item says it builds none, or its sentence says it uses the system: reuse, not overlap
         mentioned = own & q.item_words[k]
         described = told & q.item_words[k]
-        if x >= t["clause_match"] or (x >= t["mention_clause"] and (len(mentioned) >= least or len(described) >= t["described_words"])):
+        if platform and not (mentioned or described):
+            continue  # a platform provides an item that says its business, not one that only sounds alike
+        named = len(mentioned) >= least or (bool(mentioned) and len(mentioned | described) >= least)  # 实名认证 beside 统一身份认证
+        if x >= t["clause_match"] or (x >= t["mention_clause"] and (named or len(described) >= t["described_words"])):
             out.append(k)
     return out
 

@@ -36,18 +36,22 @@ def platform_rows(index: Index, categories: list[str]) -> np.ndarray:
 
 
 def platforms(index: Index, q: Query, settings: dict[str, Any], exclude: set[int]) -> list[dict[str, Any]]:
-    """Platforms serving the project's area whose descriptions already cover one of its items."""
+    """Platforms serving the project's area whose descriptions already cover one of its items: the
+    `PLATFORMS_COMPARED` nearest in meaning are compared clause by clause, however near (a clause that
+    rebuilds a platform is one item among the project's own, so the whole texts say little)."""
     t = settings["thresholds"]
     rows = platform_rows(index, t["platform_categories"])
     if not len(rows) or index.text_vectors is None or q.item_vectors is None or not q.items:
         return []
+    rows = np.array([i for i in rows.tolist() if i not in exclude and covers(index, i, q.area)], dtype=np.int64)
+    if not len(rows):
+        return []
     near = (index.text_vectors[index.text_row[rows]] @ q.item_vectors.T).max(axis=1)  # platforms: the closest item
-    keep = [int(rows[p]) for p in np.argsort(-near)[:PLATFORMS_COMPARED] if near[p] >= t["platform_function"]]
-    keep = [i for i in keep if i not in exclude and covers(index, i, q.area)]
+    keep = [int(rows[p]) for p in np.argsort(-near)[:PLATFORMS_COMPARED]]
     sims = clause_sims(index, keep, q)  # platforms × items, clause by clause
     out: dict[int, dict[str, Any]] = {}
     for p, i in enumerate(keep):
-        items = covered_items(index, i, q, [float(x) for x in sims[p]], t)
+        items = covered_items(index, i, q, [float(x) for x in sims[p]], t, platform=True)
         if items:
             e = index.entries[i]
             out[i] = {
