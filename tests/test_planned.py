@@ -94,6 +94,8 @@ def test_a_rebuild_that_names_its_base_only_in_its_content_is_still_a_rebuild(ch
     assert [b["系统"] for b in r["base_systems"]] == ["德阳市数字城管综合执法平台"]
     assert "不予立项" not in r["outcome"]
     assert checker.check({**rebuild, "nature": "新建"})["outcome"].startswith("建议不予立项")  # a new build of the same is not
+    upgrade = checker.check({**rebuild, "nature": "升级"})  # 升级 is how many units write 改建 (x-equivalents)
+    assert [b["系统"] for b in upgrade["base_systems"]] == ["德阳市数字城管综合执法平台"] and "不予立项" not in upgrade["outcome"]
 
 
 def test_a_project_that_says_it_uses_a_platform_is_not_trimmed_for_it(checker):
@@ -227,9 +229,14 @@ def test_a_csv_saved_by_chinese_excel_reads_and_a_file_without_headers_is_explai
     write_template(tmp_path / "t.csv")
     header = (tmp_path / "t.csv").read_text(encoding="utf-8-sig").strip()
     gbk = tmp_path / "gbk.csv"
-    gbk.write_bytes((header + "\n丙项目,德阳市数据局,扩建,德阳市政务云平台,扩容计算和存储资源以承载新应用\n").encode("gb18030"))
+    gbk.write_bytes(
+        (
+            header
+            + "\n丙项目,德阳市数据局,扩建,德阳市政务云平台,扩容计算和存储资源以承载新应用\n丁项目,德阳市数据局,升级改造,德阳市政务云平台,升级云管理功能\n"
+        ).encode("gb18030")
+    )
     projects, issues = read_projects(gbk)
-    assert projects[0]["nature"] == "扩建" and not issues
+    assert [p["nature"] for p in projects] == ["扩建", "改建"] and not issues  # 升级改造 read as 改建, as the form says
     (tmp_path / "bad.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     with pytest.raises(UsageError, match="找不到表头"):
         read_projects(tmp_path / "bad.csv")

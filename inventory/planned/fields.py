@@ -55,6 +55,7 @@ def normalise(sheet: Sheet, raw: dict[str, Any]) -> tuple[dict[str, Any], list[t
             if f.required:
                 problems.append(("CELL_REQUIRED", f.key, None, f.header))
             continue
+        typed = equivalent(f, typed)
         value, problem = normaliser(f.type, f.enum)(typed)
         if problem is not None:
             problems.append((problem.code, f.key, typed, problem.expected))
@@ -69,3 +70,15 @@ def normalise(sheet: Sheet, raw: dict[str, Any]) -> tuple[dict[str, Any], list[t
             continue
         values[f.key] = value
     return values, problems
+
+
+def equivalent(f: Any, typed: Any) -> Any:
+    """The option a cell means when it is written another common way (`x-equivalents`: 升级 is 改建)."""
+    said = f.schema.get("x-equivalents") or {}
+    return said.get(typed.strip(), typed) if isinstance(typed, str) else typed
+
+
+def nature_of(value: Any) -> Any:
+    """A project's 建设性质 read as the form's options (升级改造 -> 改建)."""
+    f = next(f for f in planned_sheet().fields if f.key == "nature")
+    return equivalent(f, value)

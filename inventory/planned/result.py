@@ -14,7 +14,7 @@ from typing import Any
 from ..assess.model import System
 from ..form.normalize import clean_text
 from .check import DUPLICATE, NEAR, OVERLAP, Match, nearest
-from .fields import check_settings
+from .fields import check_settings, nature_of
 from .index import Entry, Index, build_index
 from .query import query_of
 from .reuse import data_sources, platforms
@@ -102,7 +102,7 @@ def _entry(project: dict[str, Any]) -> Entry:
 def _base_systems(index: Index, project: dict[str, Any]) -> set[int]:
     """The owner's own systems an 改建/扩建 project rebuilds: by the name it gives as 基础系统, or, when it
     gives none, the owner's systems its name or 建设内容 names in full (在某某系统基础上扩建)."""
-    if project.get("nature") not in ("改建", "扩建"):
+    if nature_of(project.get("nature")) not in ("改建", "扩建"):
         return set()
     base = clean_text(project.get("base_system") or "")
     owner = clean_text(project.get("owner_unit") or "")
