@@ -3,7 +3,7 @@
 Usage:
   python benchmarks/bench_planned.py [planned1] [--json] [--show]   # quality on benchmarks/planned/<set>.yaml
   python benchmarks/bench_planned.py speed [60000]                  # one project against N synthetic systems
-  python benchmarks/bench_planned.py fit planned1 … planned9         # refit the duplicate model on development sets
+  python benchmarks/bench_planned.py fit [planned1 … planned11]     # refit the duplicate model on development sets
 
 Quality. The set's existing systems become the inventory (each unit's systems, owned by the unit or the
 owner it names); each labelled project is checked against it and against the set's other projects.
@@ -281,7 +281,7 @@ def fit(names: list[str], threshold: float = 0.3) -> None:
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     if args and args[0] == "fit":
-        fit(args[1:] or [f"planned{n}" for n in range(1, 10)])
+        fit(args[1:] or [f"planned{n}" for n in range(1, 12)])
     elif args and args[0] == "speed":
         speed(int(args[1]) if len(args) > 1 else 60_000)
     else:
