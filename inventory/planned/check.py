@@ -185,9 +185,11 @@ def _judge(
 ) -> Match | None:
     """Whether entry `i` duplicates the project, overlaps it in part, or only comes near, and why.
 
-    A duplicate: the whole description means nearly the same (`dup_function`) and, item by item, the
-    project's 建设内容 are on average as close to a clause of the system's (`dup_clause_mean`): the
-    system does what the project would build, not only part of it. Without a description to compare,
+    A duplicate: the duplicate model (`likelihood`, for an existing system when the encoder has one)
+    reaches its threshold; otherwise the whole description means nearly the same (`dup_function`) and,
+    item by item, the project's 建设内容 are on average as close to a clause of the system's
+    (`dup_clause_mean`), or it says the same in other words (`paraphrase`): the system does what the
+    project would build, not only part of it. Without a description to compare,
     the same business in the names. An overlap: one item or more is close to a clause of the system's
     (`clause_match`) and the descriptions are related (`overlap_function`), or the names share business
     words and the descriptions are related. Where the system does not serve the project's area it is
