@@ -251,7 +251,9 @@ def fit(names: list[str], threshold: float = 0.3) -> None:
     """The duplicate model fitted on `names` (development sets only), with its figures left out one set
     at a time: duplicates of existing systems refused and the precision of refusals, per project."""
     rows = [r for name in names for r in signals_of(name)]
-    keys = ["description", "item_mean", "item_max", "system_covered", "name_meaning", "item_lead"]
+    from inventory.planned.fields import SIGNALS
+
+    keys = list(SIGNALS)
     x, y = np.array([[r[k] for k in keys] for r in rows]), np.array([r["y"] for r in rows], dtype=float)
     sets = np.array([r["set"] for r in rows])
     z = np.zeros(len(rows))

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -18,11 +19,12 @@ from conftest import run_cli
 from openpyxl import load_workbook
 
 from inventory.assess.model import System
-from inventory.errors import UsageError
-from inventory.planned.fields import check_settings
+from inventory.errors import SetupError, UsageError
+from inventory.planned.fields import check_settings, planned_sheet
 from inventory.planned.read import read_projects
 from inventory.planned.result import Checker
 from inventory.planned.template import write_template
+from inventory.resources import data_dir
 
 
 def S(unit: str, name: str, fn: str, **values) -> System:
@@ -461,3 +463,18 @@ def test_the_template_survives_libreoffice(tmp_path):
     saved = libreoffice_roundtrip(path, tmp_path / "lo")
     projects, issues = read_projects(saved)
     assert [(p["project_name"], p["nature"], p["users"]) for p in projects] == [("丁项目", "改建", ["政府内部"])] and not issues
+
+
+def test_a_duplicate_model_edited_into_nonsense_stops_with_what_to_fix(tmp_path):
+    shutil.copytree(data_dir("forms"), tmp_path / "forms")
+    path = tmp_path / "forms" / "planned.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    model = schema["x-check"]["thresholds"]["duplicate_model"]["e5"]
+    assert check_settings(planned_sheet(tmp_path / "forms"), encoder="e5")["thresholds"]["duplicate_model"] == model
+    model["weights"]["descripton"] = model["weights"].pop("description")  # a typo in a signal's name
+    shutil.copytree(tmp_path / "forms", tmp_path / "edited")  # the sheet is cached by folder
+    (tmp_path / "edited" / "planned.json").write_text(json.dumps(schema, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(SetupError, match="duplicate_model") as caught:
+        check_settings(planned_sheet(tmp_path / "edited"), encoder="e5")
+    assert "item_lead" in caught.value.hint
+    assert check_settings(planned_sheet(tmp_path / "edited"), encoder="use")["thresholds"]["duplicate_model"] is None

@@ -41,7 +41,33 @@ def check_settings(sheet: Sheet | None = None, encoder: str | None = None) -> di
         encoder = shared_encoder().name
     t = settings["thresholds"]
     settings["thresholds"] = {k: (v.get(encoder, v["use"]) if isinstance(v, dict) else v) for k, v in t.items()}
+    _check_model(settings["thresholds"].get("duplicate_model"))
     return settings
+
+
+SIGNALS = ("description", "item_mean", "item_max", "system_covered", "name_meaning", "item_lead")  # what the duplicate model weighs
+
+
+def _check_model(model: Any) -> None:
+    """A duplicate model edited by hand into something the check cannot use stops with what to fix."""
+    if model is None:
+        return
+    number = (int, float)
+    weights = model.get("weights") if isinstance(model, dict) else None
+    if (
+        not isinstance(weights, dict)
+        or not isinstance(model.get("bias"), number)
+        or not isinstance(model.get("threshold"), number)
+        or not 0 < model["threshold"] < 1
+        or any(k not in SIGNALS or not isinstance(v, number) for k, v in weights.items())
+    ):
+        from ..errors import SetupError
+
+        raise SetupError(
+            f"{FILE} 中 x-check.thresholds.duplicate_model 的写法不对，拟建项目比对无法进行。",
+            hint=f'应为 {{"threshold": 0 到 1 之间的数, "bias": 数, "weights": {{信号: 数}}}}，信号只能是 {"、".join(SIGNALS)}；'
+            "可用 python benchmarks/bench_planned.py fit 重新拟合，或改回随软件提供的原文件。",
+        )
 
 
 def normalise(sheet: Sheet, raw: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str, Any, str]]]:
