@@ -478,3 +478,16 @@ def test_a_duplicate_model_edited_into_nonsense_stops_with_what_to_fix(tmp_path)
         check_settings(planned_sheet(tmp_path / "edited"), encoder="e5")
     assert "item_lead" in caught.value.hint
     assert check_settings(planned_sheet(tmp_path / "edited"), encoder="use")["thresholds"]["duplicate_model"] is None
+
+
+def test_an_inventory_whose_descriptions_say_nothing_is_still_checked_by_names(roster):
+    """No description to compare (all empty, or all one boilerplate the index drops): the check answers
+    from the names instead of failing."""
+    blank = [
+        S(s.unit, s.name, "", **{k: v for k, v in s.values.items() if k not in ("system_name", "functions", "status")}) for s in INVENTORY
+    ]
+    checker = Checker(blank, roster)
+    assert checker.inventory.text_vectors is None or len(checker.inventory.text_vectors) == 0
+    r = checker.check({**DUPLICATE, "project_name": "德阳市数字城管综合执法平台建设项目"})
+    assert r["existing"] and r["existing"][0]["系统"] == "德阳市数字城管综合执法平台"
+    assert checker.check(NEW)["outcome"].startswith("可以立项")

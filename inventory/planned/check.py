@@ -90,7 +90,7 @@ def nearest(index: Index, q: Query, settings: dict[str, Any] | None = None, skip
 
 
 def _sims(vectors: np.ndarray | None, rows: np.ndarray, ids: list[int], v: np.ndarray | None) -> list[float | None]:
-    if vectors is None or v is None:
+    if vectors is None or v is None or not len(vectors):  # no description in the inventory says anything
         return [None] * len(ids)
     r = rows[ids]
     sims = vectors[np.maximum(r, 0)] @ v
