@@ -180,6 +180,7 @@ def batch_sections(results: list[dict[str, Any]], reviews: list[dict[str, Any] |
             "说明",
         ],
         rows,
+        text=[] if rows else ["本轮还没有比对过的拟建项目：先用 inventory planned check 比对项目表，或在门户“拟建项目预审”页填写。"],
         filters=(4, 9),
     )
     return [summary, table]
