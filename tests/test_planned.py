@@ -239,6 +239,10 @@ def test_a_csv_saved_by_chinese_excel_reads_and_a_file_without_headers_is_explai
     )
     projects, issues = read_projects(gbk)
     assert [p["nature"] for p in projects] == ["扩建", "改建"] and not issues  # 升级改造 read as 改建, as the form says
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text(header + "\n戊项目,德阳市数据局,重建,,建设热线\n", encoding="utf-8")
+    _, issues = read_projects(wrong)
+    assert issues[0].message.startswith("“wrong.csv” C2 单元格") and "下拉" not in issues[0].hint  # a CSV has no sheet, no dropdown
     (tmp_path / "bad.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     with pytest.raises(UsageError, match="找不到表头"):
         read_projects(tmp_path / "bad.csv")

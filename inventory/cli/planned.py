@@ -59,7 +59,8 @@ def planned_check(
         emit_json({"projects": results, "issues": [i.as_dict() if hasattr(i, "as_dict") else vars(i) for i in issues]})
         return
     for i in issues:
-        render.err.print(f"[yellow]{render.esc(i.message)}[/]" + (f" [dim]{render.esc(i.hint)}[/]" if i.hint else ""))
+        said = i.message if i.message.endswith(("。", "！", "？")) else i.message + "。"
+        render.err.print(f"[yellow]{render.esc(said)}[/]" + (f"[dim]{render.esc(i.hint)}[/]" if i.hint else ""))
     table = Table(title=f"拟建项目比对结果（{len(results)} 个）", title_justify="left")
     for col in ("编号", "项目", "建设单位", "建议", "重复或重叠的现有系统"):
         table.add_column(col, overflow="fold")

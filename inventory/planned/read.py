@@ -30,10 +30,13 @@ def read_projects(path: Path, sheet: Sheet | None = None) -> tuple[list[dict[str
     if not path.exists():
         raise UsageError(f"找不到文件：{path}", hint="请检查路径。")
     if path.suffix.lower() == ".csv":
-        rows, where = _csv_rows(path), "CSV"
+        rows, where = _csv_rows(path), path.name  # a CSV has no sheet: its cells are named in the file
     else:
         rows, where = _xlsx_rows(path, sheet)
     return projects_from_rows(rows, sheet, str(path), where)
+
+
+_CSV_ENUM_HINT = "请改为上面列出的可选值之一；多选时用顿号“、”分隔。"
 
 
 def _csv_rows(path: Path) -> list[list[Any]]:
@@ -102,9 +105,19 @@ def projects_from_rows(rows: list[list[Any]], sheet: Sheet, file: str, where: st
         values, problems = normalise(sheet, raw)
         for code, key, typed, expected in problems:
             f = sheet.by_key[key]
+            hint = _CSV_ENUM_HINT if code == "CELL_ENUM" and file.lower().endswith(".csv") else None  # no dropdown in a CSV
             issues.append(
                 make_issue(
-                    code, file=file, sheet=where, row=r, column=letters[key], field=key, title=f.title, value=typed, expected=expected
+                    code,
+                    file=file,
+                    sheet=where,
+                    row=r,
+                    column=letters[key],
+                    field=key,
+                    title=f.title,
+                    value=typed,
+                    expected=expected,
+                    hint=hint,
                 )
             )
         if not any(p[0] for p in problems if _is_error(p[0])):
