@@ -218,7 +218,7 @@ def _judge(
     elif alike and chance is not None and signals is not None:
         kind = DUPLICATE
         reasons.append(
-            f"建设内容与其业务功能意思相同（重复可能性 {chance:.2f}）：整体语义相似度 {f:.2f}，逐项比对平均 {mean:.2f}"
+            f"建设内容与其业务功能意思相同（重复可能性 {chance:.2f}，达到 {model['threshold']:.2f} 即认定重复）：整体语义相似度 {f:.2f}，逐项比对平均 {mean:.2f}"
             f"（比其他相近系统高 {signals['item_lead']:.2f}），该系统各项功能被本项目覆盖的程度 {signals['system_covered']:.2f}"
             + ("；没有哪一项照搬其描述，只是换了说法" if max(sims) < t["paraphrase_item_max"] else "")
         )
