@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
 from pathlib import Path
 
@@ -34,6 +35,19 @@ def rewrite_zip(
         for name, data in (extra or {}).items():
             zout.writestr(name, data)
     return dst
+
+
+def _damaged(raw: bytes, part: str, change) -> bytes:
+    """The zip's bytes with `change(bytes, where the part's data starts, its compressed size)` applied:
+    its data flipped, or its local header made to disagree with the directory."""
+    import io
+
+    with zipfile.ZipFile(io.BytesIO(raw)) as z:
+        info = z.getinfo(part)
+    name, extra = struct.unpack_from("<HH", raw, info.header_offset + 26)
+    changed = change(raw, info.header_offset + 30 + name + extra, info.compress_size)
+    assert changed != raw and len(changed) == len(raw)
+    return changed
 
 
 def _replacement(repl: bytes):
@@ -157,6 +171,17 @@ def build_corpus(folder: Path, good: Path) -> dict[str, tuple[Path, str]]:
     )
     out["mismatched-tags.xlsx"] = (
         rewrite_zip(good, folder / "mismatched-tags.xlsx", sheet=part, sheet_sub=(rb"</sheetData>", b"</sheetDatum>")),
+        "FILE_CORRUPT",
+    )
+    # the parts of a small file are inflated from memory (memzip.py): damage there is still zipfile's to name
+    put(
+        "bad-crc.xlsx",
+        _damaged(raw, part, lambda b, at, size: b[: at + size // 2] + bytes([b[at + size // 2] ^ 0x55]) + b[at + size // 2 + 1 :]),
+        "FILE_CORRUPT",
+    )
+    put(
+        "header-name-differs.xlsx",
+        _damaged(raw, part, lambda b, at, size: b.replace(part.encode(), part.encode().replace(b"sheet", b"sheeT"), 1)),
         "FILE_CORRUPT",
     )
     out["control-character.xlsx"] = (

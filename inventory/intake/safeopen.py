@@ -23,12 +23,14 @@ from defusedxml import ElementTree
 from ..errors import os_reason
 from ..form.issues import Issue, make_issue
 from .active import active_parts
+from .memzip import MemoryZip
 from .scan import MAX_COLUMN, MAX_ROWS, ROW_LIMIT, FileProblem, SheetScan, declares_dtd, pieces, scan_sheet
 from .trim import trimmed_copy
 
 __all__ = ["MAX_COLUMN", "MAX_ROWS", "ROW_LIMIT", "FileProblem", "SafeFile", "SheetScan", "open_safely", "scan_sheet"]
 
 MAX_FILE_BYTES = 200 * 1024**2
+IN_MEMORY = 1024**2  # a file up to this size is read once and its parts inflated from memory (memzip.py)
 MAX_TOTAL_UNCOMPRESSED = 2 * 1024**3
 MAX_ENTRY_UNCOMPRESSED = 1536 * 1024**2
 MAX_ENTRIES = 5000
@@ -133,7 +135,8 @@ def open_safely(path: Path, package_ok: Callable[[], None] | None = None, sheet_
             raise fail("FILE_UNREADABLE", "不是普通文件（可能是管道、设备或文件夹）")
         size = info.st_size
         with path.open("rb") as fh:
-            head = fh.read(512)
+            raw = fh.read(IN_MEMORY + 1) if size <= IN_MEMORY else None  # (a file that grew meanwhile is read as a big one)
+            head = raw[:512] if raw is not None else fh.read(512)
     except OSError as exc:
         raise fail("FILE_UNREADABLE", os_reason(exc, path)) from exc
     if size == 0:
@@ -146,7 +149,7 @@ def open_safely(path: Path, package_ok: Callable[[], None] | None = None, sheet_
     if code:
         raise fail(code, head[:8].hex(" ") if code == "FILE_NOT_EXCEL" else None)
     try:
-        zf = zipfile.ZipFile(path)
+        zf = MemoryZip(raw) if raw is not None and len(raw) <= IN_MEMORY else zipfile.ZipFile(path)
         infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise fail("FILE_CORRUPT", "压缩结构损坏或文件被截断") from exc
@@ -190,9 +193,12 @@ def open_safely(path: Path, package_ok: Callable[[], None] | None = None, sheet_
                 sheet_ok(sheet)
         scans = {sheet: scans[sheet] for sheet in parts}
         digest = hashlib.sha256()
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1024**2), b""):
-                digest.update(chunk)
+        if isinstance(zf, MemoryZip):
+            digest.update(zf.raw)
+        else:
+            with path.open("rb") as fh:
+                for chunk in iter(lambda: fh.read(1024**2), b""):
+                    digest.update(chunk)
         trimmed = {parts[name]: scan for name, scan in scans.items() if scan.needs_copy}
         copy = trimmed_copy(zf, trimmed) if trimmed else None
         active = active_parts(names, zf.read("[Content_Types].xml"))

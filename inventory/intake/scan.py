@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import re2
 
 from ..form.issues import Issue, make_issue
+from .memzip import MemoryZip
 
 MAX_ROWS = 200_000  # rows read per sheet
 MAX_COLUMN = 702  # "ZZ": anything further right is stray content, not the form
@@ -131,6 +132,10 @@ def pieces(zf: zipfile.ZipFile, part: str, size: int = PIECE) -> Iterator[tuple[
     one near, a tag): no tag and no row is cut, and no byte is read twice."""
     carry, offset = b"", 0
     try:
+        if isinstance(zf, MemoryZip) and zf.getinfo(part).file_size <= size:  # held in memory: one piece
+            if data := zf.read(part):
+                yield 0, data
+            return
         with zf.open(part) as fh:
             while chunk := fh.read(size):
                 data = carry + chunk if carry else chunk

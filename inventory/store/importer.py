@@ -10,6 +10,7 @@ unique index allows one accepted submission per unit; a transaction that loses a
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import sys
 import time
@@ -218,15 +219,18 @@ class Importer:
         one transaction (one commit instead of one per file). When a chunk's transaction fails, its
         files are stored again one transaction each, so each file is still all or nothing."""
         pending: list[tuple[Path, FileReport]] = []
-        for path, report in zip(paths, validate_many(paths, self.validator, workers), strict=True):
-            if dry_run:
-                yield self.store(Path(path), report, dry_run)
-                continue
-            pending.append((Path(path), report))
-            if len(pending) >= chunk:
-                yield from _store_chunk(self, pending)
-                pending = []
-        yield from _store_chunk(self, pending)
+        with paused_gc():  # thousands of reports arrive here: the collector runs once a chunk, not every few hundred objects
+            for path, report in zip(paths, validate_many(paths, self.validator, workers), strict=True):
+                if dry_run:
+                    yield self.store(Path(path), report, dry_run)
+                    continue
+                pending.append((Path(path), report))
+                if len(pending) >= chunk:
+                    yield from _store_chunk(self, pending)
+                    pending = []
+                    gc.collect(1)
+            yield from _store_chunk(self, pending)
+        gc.collect(1)
 
     def store(self, path: Path, report: FileReport, dry_run: bool = False, name: str | None = None) -> ImportResult:
         """Store a validated file: all of it or nothing. A database that stays busy fails this file
