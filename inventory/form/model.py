@@ -167,6 +167,14 @@ class Sheet:
         return jsonschema_rs.validator_for(self.schema, validate_formats=True)
 
     @cached_property
+    def rows_validator(self) -> Any:
+        """A validator of a list of rows, each against the sheet's schema."""
+        import jsonschema_rs
+
+        items = {k: v for k, v in self.schema.items() if k not in ("$schema", "$id")}
+        return jsonschema_rs.validator_for({"type": "array", "items": items}, validate_formats=True)
+
+    @cached_property
     def parts(self) -> Any:
         """The schema split for validation once per distinct value (`form/parts.py`); None if it cannot be."""
         from .parts import split_schema

@@ -125,8 +125,9 @@ def _column_cells(data_rows: list[list[Any]], mapped: dict[str, int], booleans: 
         width = max(mapped.values(), default=-1) + 1
         if any(len(r) < width for r in data_rows):  # ragged rows (bounded reader): pad once
             data_rows = [r + [""] * (width - len(r)) if len(r) < width else r for r in data_rows]
+        columns = list(zip(*data_rows, strict=False))  # each column's cells in one pass (every row reaches `width`)
         for key, ci in mapped.items():
-            yield key, *_factorize([r[ci] for r in data_rows], booleans)
+            yield key, *_factorize(columns[ci] if columns else (), booleans)
         return
     distinct, codes = grid
     local = np.empty(len(distinct), dtype=np.int32)

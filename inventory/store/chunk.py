@@ -103,10 +103,10 @@ def unit_and_lock(
     (asked only of a `clean` return: one with errors is refused anyway)."""
     if report.unit is None:
         return None, None
-    q = select(Unit.id).where(Unit.name == report.unit.name)
     if facts is not None:  # read and locked with the chunk's other units
         unit_id = facts.units.get(report.unit.name)
     else:
+        q = select(Unit.id).where(Unit.name == report.unit.name)
         unit_id = conn.scalar(q.with_for_update() if conn.dialect.name == "postgresql" else q)
     locked = lock_reason(conn, unit_id, state.id, report.unit.path, state) if unit_id is not None and clean else None
     return unit_id, locked

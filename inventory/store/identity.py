@@ -4,7 +4,7 @@ says what changed since that return."""
 
 from __future__ import annotations
 
-import uuid
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,6 +146,7 @@ def match_systems(
                 by_no.setdefault(str(number), entry)
             by_name.setdefault(_name(name), entry)
     used: set[str] = set()
+    fresh = iter(secrets.token_hex(8 * len(rows))[i : i + 16] for i in range(0, 16 * len(rows), 16))  # a key for each new system
     for excel_row, values in rows:
         said = values.get(mark) if mark else None
         hit = by_no.get(str(values.get("system_no") or "")) or by_name.get(_name(values.get("system_name")))
@@ -163,7 +164,7 @@ def match_systems(
             if said == NEW:
                 out.marks.append(("MARK_NEW_BUT_KNOWN", excel_row, {"value": said, "expected": hit[2]}))
         else:
-            out.keys[excel_row] = uuid.uuid4().hex[:16]
+            out.keys[excel_row] = next(fresh)
             out.added += 1 if prior is not None else 0
             if prior is not None and said and said != NEW:
                 out.marks.append(("MARK_KNOWN_BUT_NEW", excel_row, {"value": said}))

@@ -280,8 +280,13 @@ class Importer:
         if locked:  # nothing is stored: the office reopens the return (or the part) first
             return _Stored(None, REJECTED, False, locked, [make_issue("RETURN_LOCKED", file=path.name, value=locked)])
         key = _round_key(sha, round_id)
-        asked = select(Submission.id, Submission.status, Submission.round_id, Submission.sha256).where(Submission.sha256.in_((sha, key)))
-        seen = facts.seen_as(sha, key) if facts is not None else conn.execute(asked).all()
+        if facts is not None:
+            seen = facts.seen_as(sha, key)
+        else:
+            asked = select(Submission.id, Submission.status, Submission.round_id, Submission.sha256).where(
+                Submission.sha256.in_((sha, key))
+            )
+            seen = conn.execute(asked).all()
         existing = next((r for r in seen if r.round_id == round_id or r.sha256 == key), None)
         if existing:
             return _Stored(existing.id, UNCHANGED, existing.status == ACCEPTED, _UNCHANGED_NOTES.get(existing.status))

@@ -43,14 +43,14 @@ def check_named_rules(ctx: Context) -> Iterator[Issue]:
     records: dict[int, Record] = {}
     everyone = np.arange(len(main))
     for rule in rules:
-        rows = np.ones(len(main), dtype=bool)
+        maybe = candidates(rule, main, rctx)  # only rows that can fail are looked at; the rule itself still decides
+        if maybe is not None and not maybe.any():
+            continue
+        rows = np.ones(len(main), dtype=bool) if maybe is None else maybe
         if rule.when:  # the rows it applies to, judged once per distinct combination of the condition's fields
             inverse, groups = main.groups(rule.when)
             applies = np.fromiter((all(g.get(k) in v for k, v in rule.when.items()) for g in groups), dtype=bool, count=len(groups))
-            rows &= applies[inverse]
-        maybe = candidates(rule, main, rctx)
-        if maybe is not None:  # only rows that can fail are looked at; the rule itself still decides
-            rows &= maybe
+            rows = rows & applies[inverse]
         if not rows.any():
             continue
         within = None if rows.all() else everyone[rows]

@@ -1,6 +1,8 @@
 """JSON Schema checks (jsonschema-rs, formats on, every error), mapped to located issues.
 
-A table sheet is checked by parts (`form/parts.py`): each property once per distinct value, each
+A small table sheet is first checked whole, all its rows in one call; when that finds nothing (most
+returns), nothing is left to find, since the parts below give exactly what the whole schema gives.
+Otherwise, and for a large table, a table sheet is checked by parts (`form/parts.py`): each property once per distinct value, each
 `if/then` block once per distinct combination of the fields it reads, `required` by column; every
 row with a failing value or combination gets the issue. That yields what validating each row whole
 would, at the cost of the distinct values. An error inside an `allOf` block is the rule of that
@@ -35,8 +37,11 @@ def check_schema(ctx: Context) -> Iterator[Issue]:
                     issue = schema_issue(e, rec, sd, ctx.file)
                     if issue is not None:
                         yield issue
-        else:
+        elif len(sd) > WHOLE_ROWS or not sd.spec.rows_validator.is_valid([values for _, values in sd.value_rows()]):
             yield from _by_parts(sd, parts, ctx.file)
+
+
+WHOLE_ROWS = 256  # a table up to this many rows is first checked whole, in one call: a clean one is then done
 
 
 def _by_parts(sd: SheetData, parts: Any, file: str) -> Iterator[Issue]:
