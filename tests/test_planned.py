@@ -408,6 +408,11 @@ def test_the_portal_page_and_the_printable_report_in_chromium(browser, planned_s
         page.fill(field, value)
     page.click("text=保存密码")
     page.goto(base + "/office/planned")
+    for key in ("base_system", "data_needs", "reuse_plan"):  # how to fill each field is said in full beside it, not cut off in the box
+        hint = page.locator(f"#h-{key}")
+        box, field = hint.bounding_box(), page.locator(f"#f-{key}").bounding_box()
+        assert hint.is_visible() and len(hint.text_content()) > 15 and box["x"] + box["width"] <= page.viewport_size["width"]
+        assert page.get_attribute(f"#f-{key}", "aria-describedby") == f"h-{key}" and box["y"] < field["y"]
     page.click("#planned-form button[type=submit]")  # nothing typed: the required fields are named
     assert "项目名称" in page.locator(".flash.error").first.text_content()
     page.fill("input[name=project_name]", system["system_name"] + "升级项目")

@@ -434,3 +434,25 @@ def test_the_first_serve_tells_how_to_sign_in_as_the_province_even_after_office_
     assert b.login(found.group(1), found.group(2)).url.path == "/password"  # a province admin, password to change
     again = first_lines()
     assert "已有省级管理员账号：admin2" in again and "密码" not in again.split("已有省级管理员账号")[0]
+
+
+def test_a_fault_of_ours_gives_a_number_to_quote_and_the_planned_form_comes_back_filled_in(portal, monkeypatch):
+    import inventory.web.planned_routes as routes
+
+    _, office, *_ = portal
+    office.c._transport.raise_server_exceptions = False  # as a browser meets it: a page, not a traceback
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret detail of the fault")
+
+    monkeypatch.setattr(routes, "check_one", broken)
+    long = "建设养老服务补贴申领、审核、发放和资金监管功能，对接民政、人社、财政数据，实现补贴对象动态管理。" * 4
+    typed = {"project_name": "某市养老服务补贴管理系统", "owner_unit": "某市民政局", "nature": "新建", "functions": long}
+    r = office.post("/office/planned/check", typed, page="/office/planned")
+    assert r.status_code == 500
+    number = re.search(r"错误编号 ([0-9A-F]{8})", r.text)
+    assert number and long in r.text and "某市养老服务补贴管理系统" in r.text  # nothing typed is lost
+    assert "secret detail" not in r.text and "Traceback" not in r.text
+    monkeypatch.setattr(routes, "projects", broken)  # any other page that fails: the error page says the same
+    r = office.get("/office/planned")
+    assert r.status_code == 500 and "错误编号" in r.text and "稍后再试" not in r.text and "secret detail" not in r.text

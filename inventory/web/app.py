@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from functools import cache
+from html import escape
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
@@ -33,8 +34,8 @@ from . import (
 )
 from .config import Settings
 from .limits import TOO_LARGE, BodyLimit
-from .pages import page
-from .security import SecurityHeaders
+from .pages import SERVER_ERROR, incident, page
+from .security import HEADERS, SecurityHeaders
 from .uploads import UploadGate
 
 log = logging.getLogger("inventory.web")
@@ -70,10 +71,13 @@ def create_app(settings: Settings) -> Starlette:
         return page(request, "error.html", titles.get(exc.status_code, "出错了"), status_code=exc.status_code, message=message)
 
     async def server_error(request: Request, exc: Exception) -> Response:
-        log.exception("portal error on %s", request.url.path)
-        return page(
-            request, "error.html", "出错了", status_code=500, message="服务器处理这个请求时出错，请稍后再试；一直出错请联系项目办。"
-        )
+        message = SERVER_ERROR.format(ref=incident(request)) + "如果刚才在填写表单，可用浏览器的“后退”回到那一页，已填的内容可能还在。"
+        try:
+            return page(request, "error.html", "出错了", status_code=500, message=message)
+        except Exception:  # the page itself cannot be made (the database is gone): the words still reach the user
+            log.exception("portal error page on %s", request.url.path)
+            body = f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>出错了</title><h1>出错了</h1><p>{escape(message)}</p></html>'
+            return HTMLResponse(body, status_code=500, headers=HEADERS)
 
     app = Starlette(
         routes=[

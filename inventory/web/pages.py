@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,22 @@ def wan(amount: object) -> str:
 
 
 templates.env.filters["wan"] = wan
+
+
+log = logging.getLogger("inventory.web")
+
+SERVER_ERROR = (
+    "服务器处理这个请求时出了错（错误编号 {ref}）。这不是您填写或操作的问题，马上重试多半还会出错："
+    "请把错误编号和出错的页面告诉项目办或系统管理员，他们可以据此在服务器日志里找到原因。"
+)
+
+
+def incident(request: Request) -> str:
+    """The exception being handled, logged with its traceback under a short number the user can quote
+    to whoever runs the portal (the page itself never shows the traceback)."""
+    ref = secrets.token_hex(4).upper()
+    log.exception("portal error %s on %s %s", ref, request.method, request.url.path)
+    return ref
 
 
 def flash(request: Request, text: str, kind: str = "ok") -> None:

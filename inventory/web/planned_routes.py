@@ -17,7 +17,7 @@ from ..planned.fields import normalise, planned_sheet
 from ..planned.reports import project_html, write_project_report
 from ..planned.reviews import DECISIONS, decide, projects
 from ..planned.service import check_one
-from .pages import flash, page
+from .pages import SERVER_ERROR, flash, incident, page
 from .security import OFFICE, audit, checked_form, current, requires
 
 FORM_KEYS = (
@@ -61,7 +61,13 @@ async def planned_check(request: Request) -> Response:
         return page(
             request, "planned.html", "拟建项目预审", status_code=400, **_context(request, typed=typed, result=None, problems=problems)
         )
-    result = await run_in_threadpool(check_one, request.app.state.engine, values, "门户")
+    try:
+        result = await run_in_threadpool(check_one, request.app.state.engine, values, "门户")
+    except Exception:  # the long form is not lost to a fault of ours: it comes back filled in, with the number to quote
+        said = SERVER_ERROR.format(ref=incident(request)) + "您填写的内容都还在下面，没有保存检查结果。"
+        return page(
+            request, "planned.html", "拟建项目预审", status_code=500, **_context(request, typed=typed, result=None, problems=[said])
+        )
     audit(request, "planned_checked", target=str(result["id"]))
     return page(request, "planned.html", "拟建项目预审", **_context(request, typed=typed, result=result, problems=[]))
 
