@@ -5,7 +5,8 @@ has not sent a city return: it collects from its departments and counties instea
 first return has errors and is rejected, then a corrected one is accepted; another is accepted
 with warnings. Everything is validated, feedback workbooks are written, the returns are imported
 into SQLite, and the reports are written beside them. Then 遂宁市 runs its part in levels
-(`levels.py`): its own list, returns up the tree, approvals, coverage by level.
+(`levels.py`): its own list, returns up the tree, approvals, coverage by level. Last, 德阳市 puts three
+planned projects up for 预审 (`planned.py`).
 """
 
 from __future__ import annotations
@@ -115,6 +116,9 @@ def run_demo(directory: Path) -> DemoResult:
     levels, outputs = run_levels(importer.engine, form, out, Validator(form, tree(importer.engine)))
     result.imports += levels
     result.outputs.update(outputs)
+    from .planned import run_planned
+
+    result.outputs.update(run_planned(importer.engine, out))
     return result
 
 

@@ -21,70 +21,7 @@ from ..form.roster import Unit
 from ..output import save_workbook
 from ..template import build_template
 from ..template.fill import fill_workbook
-
-DOMAINS: dict[str, list[str]] = {
-    "人力资源社会保障厅": [
-        "社会保险经办",
-        "就业创业服务",
-        "劳动保障监察",
-        "人事考试",
-        "职业技能鉴定",
-        "社保卡应用",
-        "工伤认定",
-        "养老保险待遇",
-    ],
-    "自然资源厅": [
-        "不动产登记",
-        "国土空间规划",
-        "矿业权审批",
-        "地质灾害监测预警",
-        "耕地保护监管",
-        "测绘成果管理",
-        "自然资源执法",
-        "林地审批",
-    ],
-    "交通运输厅": ["公路建设管理", "道路运输管理", "超限运输许可", "交通综合执法", "水路运输", "公路养护", "交通应急指挥", "出租汽车监管"],
-    "省市场监管局": ["企业登记注册", "食品安全监管", "特种设备监察", "信用监管", "计量检定", "知识产权保护", "价格监测", "广告监测"],
-    "": [
-        "政务服务一体化",
-        "城市运行管理",
-        "智慧城管",
-        "12345热线",
-        "公共资源交易",
-        "应急指挥调度",
-        "社会信用",
-        "智慧交通",
-        "网格化治理",
-        "数字档案",
-        "财政预算管理",
-        "不动产交易",
-        "医保结算",
-        "智慧教育",
-        "生态环境监测",
-        "项目审批",
-    ],
-}
-SUFFIXES = ["管理信息系统", "服务平台", "综合管理平台", "业务系统", "监管系统", "应用系统", "数据库", "服务系统"]
-VENDORS = [
-    "四川华西信息技术有限公司",
-    "成都天府软件股份有限公司",
-    "中电科数字科技有限公司",
-    "浪潮软件集团有限公司",
-    "东软集团股份有限公司",
-    "四川长虹佳华数字技术有限公司",
-    "华为技术有限公司",
-    "太极计算机股份有限公司",
-]
-CITY_DEPTS = [
-    "市政务服务管理局",
-    "市公安局",
-    "市教育局",
-    "市卫生健康委员会",
-    "市住房和城乡建设局",
-    "市交通运输局",
-    "市数据局",
-    "市生态环境局",
-]
+from .words import CITY_DEPTS, CITY_OWNER, DOMAINS, PLATFORMS, SUFFIXES, VENDORS, WORK
 
 
 def make_uscc(rng: random.Random, prefix: str = "11", region: str = "510000") -> str:
@@ -135,6 +72,8 @@ def system_rows(unit: Unit, n: int, rng: random.Random, as_of: dt.date, start: i
         for _ in range(20):
             domain = rng.choice(domains)
             owner = owners[domains.index(domain) % len(owners)]  # each business belongs to one department
+            if unit.kind == "市（州）" and domain in CITY_OWNER:
+                owner = unit.short_name + CITY_OWNER[domain][1:]
             suffix = rng.choice(SUFFIXES)
             name = f"{prefix}{domain}{suffix}"
             if name not in used:
@@ -149,6 +88,14 @@ def system_rows(unit: Unit, n: int, rng: random.Random, as_of: dt.date, start: i
         category = rng.choices(
             ["业务应用系统", "办公及内部管理系统", "门户网站及公共服务", "信息资源库", "共性支撑平台"], [60, 12, 10, 10, 8]
         )[0]
+        own = random.Random(f"{unit.code}:{i}")  # the description's own draws: every other value is as it always was
+        work = [WORK[domain][k] for k in sorted(own.sample(range(len(WORK[domain])), 3))]  # a few wordings per business
+        shared = [p for p in PLATFORMS if f"{prefix}{p}" not in used] if unit.kind in ("市（州）", "区（县）") else []
+        if category == "共性支撑平台" and shared:  # a city's or county's own platform, for all its departments
+            platform = own.choice(shared)
+            name, domain, work = f"{prefix}{platform}", platform.removesuffix("平台").removesuffix("系统"), list(PLATFORMS[platform])
+            owner = next((o for o in owners if o.endswith("数据局")), owner)  # run by the data bureau where there is one
+            used.add(name)
         layer = {"信息资源库": "应用支撑层", "共性支撑平台": "应用支撑层"}.get(category, "应用层")
         build = round(rng.choice([35, 48.5, 120, 260, 380, 560, 900, 1500, 2800]) * rng.uniform(0.8, 1.2), 2)
         golive = _date(rng, dt.date(2014, 1, 1), as_of - dt.timedelta(days=90))
@@ -162,7 +109,7 @@ def system_rows(unit: Unit, n: int, rng: random.Random, as_of: dt.date, start: i
             "system_name": name,
             "layer": layer,
             "category": category,
-            "functions": f"支撑{name[len(prefix) : -2]}相关业务的受理、审核、办结和统计分析，服务全省相关工作人员和办事群众。",
+            "functions": f"{domain}：{'；'.join(work)}。",
             "basis": "本部门权责清单相关事项",
             "division": rng.choice(["信息中心", "办公室", "科技信息处", "政务服务处"]),
             "users": rng.choice(["政府内部", "政府内部、企业", "政府内部、企业、公众", "公众"]),
@@ -196,6 +143,8 @@ def system_rows(unit: Unit, n: int, rng: random.Random, as_of: dt.date, start: i
             "upgrade_need": "无",
             "evidence": "立项文件、合同、等保备案证明",
         }
+        if name.endswith(tuple(PLATFORMS)):  # serves the city's (or county's) departments and the level below
+            row["scope"] = "市县两级" if unit.kind == "市（州）" else "县乡两级"
         if category == "门户网站及公共服务":
             row["url"] = f"https://www.sc{rng.randrange(100, 999)}.gov.cn/"
         if status == "在用":

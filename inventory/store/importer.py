@@ -98,6 +98,12 @@ def _round_key(sha: str, round_id: int | None) -> str:
     return hashlib.sha256(f"{sha}:round:{round_id}".encode()).hexdigest()
 
 
+def _seen(conn: Connection, *keys: str) -> list[Any]:
+    """The submissions stored under these content keys."""
+    q = select(Submission.id, Submission.status, Submission.round_id, Submission.sha256).where(Submission.sha256.in_(keys))
+    return list(conn.execute(q).all())
+
+
 def _day(value: Any) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
@@ -280,13 +286,7 @@ class Importer:
         if locked:  # nothing is stored: the office reopens the return (or the part) first
             return _Stored(None, REJECTED, False, locked, [make_issue("RETURN_LOCKED", file=path.name, value=locked)])
         key = _round_key(sha, round_id)
-        if facts is not None:
-            seen = facts.seen_as(sha, key)
-        else:
-            asked = select(Submission.id, Submission.status, Submission.round_id, Submission.sha256).where(
-                Submission.sha256.in_((sha, key))
-            )
-            seen = conn.execute(asked).all()
+        seen = facts.seen_as(sha, key) if facts is not None else _seen(conn, sha, key)
         existing = next((r for r in seen if r.round_id == round_id or r.sha256 == key), None)
         if existing:
             return _Stored(existing.id, UNCHANGED, existing.status == ACCEPTED, _UNCHANGED_NOTES.get(existing.status))
