@@ -2,10 +2,10 @@
 
 A small table sheet is first checked whole, all its rows in one call; when that finds nothing (most
 returns), nothing is left to find, since the parts below give exactly what the whole schema gives.
-Otherwise, and for a large table, a table sheet is checked by parts (`form/parts.py`): each property once per distinct value, each
-`if/then` block once per distinct combination of the fields it reads, `required` by column; every
-row with a failing value or combination gets the issue. That yields what validating each row whole
-would, at the cost of the distinct values. An error inside an `allOf` block is the rule of that
+Otherwise, and for a large table, the sheet is checked by parts (`form/parts.py`): each property
+once per distinct value, each `if/then` block once per distinct combination of the fields it
+reads, `required` by column; every row with a failing value or combination gets the issue. That
+yields what validating each row whole would, at the cost of the distinct values. An error inside an `allOf` block is the rule of that
 block and carries its `x-rule` code; everything else maps by kind (required, enum, type, pattern,
 format, range, length).
 """
