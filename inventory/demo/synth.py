@@ -91,8 +91,8 @@ def system_rows(unit: Unit, n: int, rng: random.Random, as_of: dt.date, start: i
         own = random.Random(f"{unit.code}:{i}")  # the description's own draws: every other value is as it always was
         work = [WORK[domain][k] for k in sorted(own.sample(range(len(WORK[domain])), 3))]  # a few wordings per business
         shared = [p for p in PLATFORMS if f"{prefix}{p}" not in used] if unit.kind in ("市（州）", "区（县）") else []
-        if category == "共性支撑平台" and shared:  # a city's or county's own platform, for all its departments
-            platform = own.choice(shared)
+        platform = own.choice(shared) if category == "共性支撑平台" and shared else None
+        if platform:  # a city's or county's own platform, for all its departments
             name, domain, work = f"{prefix}{platform}", platform.removesuffix("平台").removesuffix("系统"), list(PLATFORMS[platform])
             owner = next((o for o in owners if o.endswith("数据局")), owner)  # run by the data bureau where there is one
             used.add(name)
@@ -143,7 +143,7 @@ def system_rows(unit: Unit, n: int, rng: random.Random, as_of: dt.date, start: i
             "upgrade_need": "无",
             "evidence": "立项文件、合同、等保备案证明",
         }
-        if name.endswith(tuple(PLATFORMS)):  # serves the city's (or county's) departments and the level below
+        if platform:  # serves the city's (or county's) departments and the level below
             row["scope"] = "市县两级" if unit.kind == "市（州）" else "县乡两级"
         if category == "门户网站及公共服务":
             row["url"] = f"https://www.sc{rng.randrange(100, 999)}.gov.cn/"

@@ -106,5 +106,4 @@ def equivalent(f: Any, typed: Any) -> Any:
 
 def nature_of(value: Any) -> Any:
     """A project's 建设性质 read as the form's options (升级改造 -> 改建)."""
-    f = next(f for f in planned_sheet().fields if f.key == "nature")
-    return equivalent(f, value)
+    return equivalent(planned_sheet().by_key["nature"], value)
