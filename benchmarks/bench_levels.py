@@ -104,6 +104,24 @@ kids = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(wall, n, statuses, f"CPU: parent {{parent:.1f}} s, validation workers {{kids.ru_utime + kids.ru_stime:.1f}} s")
 """
 
+# The same import with every file validated beforehand (untimed): what storing alone costs, the bound the
+# import approaches when there are enough cores for validation to keep ahead of it.
+STORE_ALONE = """
+import time, glob, gc
+import inventory.store.importer as importer
+from inventory.intake.validate import validate_many
+from inventory.store.db import open_db
+engine = open_db({url!r}); imp = importer.Importer(engine)
+paths = sorted(glob.glob({folder!r} + "/*.xlsx"))
+t = time.perf_counter(); reports = list(validate_many(paths, imp.validator)); validation = time.perf_counter() - t
+gc.collect(); gc.freeze()
+importer.validate_many = lambda paths, validator, workers=None: iter(reports)
+t = time.perf_counter(); c = time.process_time()
+for r in imp.import_files(paths):
+    pass
+print(time.perf_counter() - t, time.process_time() - c, validation)
+"""
+
 
 def bench_import(total: int) -> None:
     t = time.perf_counter()
@@ -119,6 +137,11 @@ def bench_import(total: int) -> None:
     said, _, cpu = " ".join(out.split()[1:]).partition(" CPU: ")
     print(f"{'inventory import':<28} {seconds:>8.1f} s {peak:>6.0f} MB  {said} ({seconds / floor:.2f}x floor)")
     print(f"{'':<28} CPU: {cpu} (the floor is one process; PostgreSQL's own CPU not counted)")
+    _, _, out = measure(STORE_ALONE.format(folder=folder, url=fresh("inventory_levels_store")))
+    store, parent, validation = map(float, out.split())
+    cores = os.cpu_count() or 1
+    print(f"{'validation alone':<28} {validation:>8.1f} s           {cores} cores, no database ({validation / floor:.2f}x floor)")
+    print(f"{'storing alone':<28} {store:>8.1f} s           files validated beforehand ({store / floor:.2f}x floor, CPU {parent:.1f} s)")
 
 
 COVERAGE = """
