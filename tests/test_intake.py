@@ -527,6 +527,10 @@ def test_results_go_to_stdout(tmp_path, form, unit):
     path = make(tmp_path, form, unit, lambda rows: rows[form.main.name][0].update(layer="应用"))
     proc = run_cli("validate", str(path))
     assert proc.returncode == 1 and "未通过" in proc.stdout and "不是可选值" in proc.stdout
+    title = form.main.by_key["layer"].title.lstrip("*")
+    assert f"（{title}）" in proc.stdout.replace("\n", "").replace("│", "").replace(
+        " ", ""
+    )  # the table says which field, not only the cell
 
 
 def test_the_same_rejected_file_twice_fails_twice(tmp_path, form, unit, db_url):

@@ -103,6 +103,8 @@ def test_round_deadline_late_returns_and_beijing_time(portal, form, roster):  # 
     # a fresh install's first round carries the form's old date: no "已超过截止日" countdown
     home = office.get("/office").text
     assert "已超过报送截止日" not in home and "未设置" in home
+    first = office.get("/office/round").text  # the round page says the same as the dashboard and the CLI
+    assert "视为未设" in first and "还有" not in first
     r = office.post(
         "/office/round",
         {"new": "1", "key": "2026", "name": "2026年度摸底", "as_of": "2026-06-30", "deadline": "2026-07-31"},
@@ -116,6 +118,7 @@ def test_round_deadline_late_returns_and_beijing_time(portal, form, roster):  # 
     with app.state.engine.begin() as conn:  # the round was opened in June: its deadline has passed since
         conn.execute(text("update rounds set opened_at = :t where key = '2026'"), {"t": dt.datetime(2026, 6, 1, tzinfo=dt.UTC)})
     assert "2026年度摸底" in office.get("/office").text and "已超过报送截止日" in office.get("/office").text
+    assert "2026-06-01 08:00（北京时间）" in office.get("/office/round").text  # opened at 00:00 UTC: 08:00 in Beijing, not 16:00
     # a return received after the deadline is marked late, on the queue and for the unit
     sid = sid_of(upload(units["人社厅"], _return(tmp, form, roster, "人社厅", "late.xlsx")[0]))
     assert "逾期" in office.get("/office/submissions").text
@@ -157,6 +160,10 @@ def test_the_audit_log_in_chinese_filtered_paged_exported_and_from_the_cli(porta
     db = app.state.settings.db
     listed = json.loads(run_cli("audit", "list", "--json", "--action", "denied", "--db", db).stdout)
     assert listed and all(e["action_name"] == "越权访问被拒" for e in listed)
+    by_name = json.loads(run_cli("audit", "list", "--json", "--action", "越权访问被拒", "--db", db).stdout)
+    assert [e["id"] for e in by_name] == [e["id"] for e in listed]  # the name the log shows does as well as the code
+    unknown = run_cli("audit", "list", "--action", "越权", "--db", db)
+    assert unknown.returncode == 2 and "denied（越权访问被拒）" in unknown.stderr
     made = run_cli("account", "add", "德阳市项目办", "--under", "德阳市", "--db", db)
     assert made.returncode == 0 and "初始密码" in made.stdout
     assert any(e["action"] == "account_add" and e["role"] == "cli" for e in entries(app.state.engine))
@@ -166,7 +173,8 @@ def test_the_audit_log_in_chinese_filtered_paged_exported_and_from_the_cli(porta
 
     path = make_return(_tmp, load_form(), load_roster(), "德阳", "cli.xlsx")
     assert run_cli("import", str(path), "--operator", "李明", "--db", db).returncode in (0, 1)
-    assert any(e["action"] == "import" and e["actor"] == "李明" for e in entries(app.state.engine))
+    logged = next(e for e in entries(app.state.engine) if e["action"] == "import" and e["actor"] == "李明")
+    assert logged["detail"].split(" ")[0] in ("已入库", "未通过校验")  # the log's words, not the status codes
     refused = run_cli("audit", "prune", "--older-than-days", "30", "--db", db)
     assert refused.returncode != 0 and "六个月" in refused.stderr
     assert run_cli("audit", "prune", "--older-than-days", "200", "--db", db).returncode == 0

@@ -134,6 +134,13 @@ def _round(engine):
     return pick(engine)
 
 
+def _submissions(engine) -> int:
+    from inventory.store.models import Submission
+
+    with engine.connect() as conn:
+        return conn.scalar(select(func.count()).select_from(Submission))
+
+
 def _import(engine, tmp_path, unit_name, n=3, seed=1, under=None):
     form = load_form()
     roster = tree(engine)
@@ -202,6 +209,18 @@ def test_an_office_imports_only_its_part_and_a_city_may_report_for_its_own(db_ur
     roster = tree(engine)
     other = _import(engine, tmp_path, "成都市锦江区人民政府办公室", under=roster.resolve("德阳市"))
     assert other.status == "rejected" and [i.code for i in other.report.issues if i.severity == "error"] == ["UNIT_OUTSIDE"]
+    # nothing of it is stored: it would stand in that unit's history, and its own office could not import it
+    assert other.submission_id is None and "未写入数据库" in other.note and _submissions(engine) == 0
+    assert Importer(engine, under=roster.resolve("成都市")).import_file(other.path).status == "imported"
+    # in a batch (one transaction for the chunk) the same: the other office's file is left out, the rest stored
+    deyang = roster.resolve("德阳市")
+    mine = _import(engine, tmp_path, "德阳市教育局", seed=2, under=deyang)
+    theirs = _import(engine, tmp_path, "成都市教育局", seed=3, under=deyang)
+    police = roster.resolve("德阳市公安局")
+    new = write_return(tmp_path / "公安局.xlsx", load_form(), police, *clean_return(load_form(), police, 3, seed=4))
+    batch = list(Importer(engine, under=deyang).import_files([theirs.path, new, mine.path]))
+    assert [r.status for r in batch] == ["rejected", "imported", "unchanged"] and batch[0].submission_id is None
+    assert _submissions(engine) == 3  # 锦江区's, 德阳市教育局's and 德阳市公安局's; nothing of 成都市教育局
     # a city's own return naming its departments as owners is its own part: accepted
     form = load_form()
     city = roster.resolve("德阳市")
@@ -294,3 +313,30 @@ def test_a_city_s_coverage_and_brief_pages_roll_up_by_level(browser, tmp_path):
     page.goto(Path(brief).as_uri())
     assert "范围：德阳市人民政府及其下级（按层级：市（州）级 应报 33、已入库 2，县（市、区）级 应报 162、已入库 2）" in page.content()
     page.close()
+
+
+def test_a_part_with_every_unit_exempt_shows_no_rate_rather_than_none_returned():
+    from inventory.report.sections import _rollup_section, coverage_sections, rate
+
+    exempt = {"units_expected": 0, "units_submitted": 0, "units_accepted": 0, "units_exempt": 27, "accepted_share": 0.0, "systems": 0}
+    some = dict(exempt, units_expected=4, units_accepted=1, units_exempt=23, accepted_share=0.25)
+    assert (rate(exempt), rate(some)) == ("—", "25.0%")
+    rows = _rollup_section("各区（县）", "区（县）", [("罗江区", exempt), ("中江县", some)]).rows
+    assert [r[9] for r in rows] == ["—", "25.0%"]
+    figures = coverage_sections({"totals": exempt, "units": []})[0]
+    assert ["入库率", "—"] in [list(r) for r in figures.rows]
+
+
+def test_validate_judges_the_office_part_as_import_will_and_points_into_subfolders(tmp_path):
+    form, roster = load_form(), load_roster()
+    folder = tmp_path / "回收" / "旌阳区"
+    folder.mkdir(parents=True)
+    unit = roster.resolve("德阳市旌阳区教育和体育局")
+    path = write_return(folder / "教体局.xlsx", form, unit, *clean_return(form, unit, 3, seed=5))
+    mine = run_cli("validate", str(path), "--under", "旌阳区", "--json")
+    theirs = run_cli("validate", str(path), "--under", "中江县", "--json")
+    assert mine.returncode == 0 and theirs.returncode == 1
+    codes = [i["code"] for i in json.loads(theirs.stdout)["files"][0]["issues"]]
+    assert codes.count("UNIT_OUTSIDE") == 1
+    nothing = run_cli("validate", str(tmp_path / "回收"))
+    assert nothing.returncode == 2 and "子文件夹里有 1 个 Excel 文件" in nothing.stderr

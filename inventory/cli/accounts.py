@@ -5,7 +5,6 @@ past its retention. Every change made here is itself in the log."""
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from pathlib import Path
 from typing import Annotated
 
@@ -39,7 +38,7 @@ def account_add(
     as_json: JsonOpt = False,
 ) -> None:
     """为某一级项目办开通账号（--under 指定单位，默认全省）；生成初始密码，只显示这一次。"""
-    from ..store.accounts import create_account
+    from ..store.accounts import create_account, first_password
     from ..store.audit import ROLE_NAMES, record
     from ..store.units import tree
 
@@ -48,7 +47,7 @@ def account_add(
     engine = _engine(db, create=True)  # a fresh install: the offices' accounts come before any return
     roster = tree(engine)
     node = roster.resolve(under) if under else roster.root
-    password = f"{secrets.token_urlsafe(12)}-{secrets.randbelow(900) + 100}"
+    password = first_password(username)
     made = create_account(engine, username, role, None if node.parent is None else node.name, password, must_change=True)
     record(
         engine,
@@ -102,8 +101,12 @@ def _where(under: str | None, action: str | None, actor: str | None, since: str 
 
     engine = _engine(db)
     node = tree(engine).resolve(under) if under else None
-    if action and action not in ACTION_NAMES:
-        raise UsageError(f"没有操作“{action}”。", hint=f"可用的操作：{'、'.join(ACTION_NAMES)}。")
+    if action and action not in ACTION_NAMES:  # the name the log shows does as well as the code
+        named = {name: code for code, name in ACTION_NAMES.items()}
+        if action.strip() not in named:
+            choices = "、".join(f"{code}（{name}）" for code, name in ACTION_NAMES.items())
+            raise UsageError(f"没有操作“{action}”。", hint=f"写操作代码或日志里显示的名称，可用的有：{choices}。")
+        action = named[action.strip()]
     start, end = parse_as_of(since, "--since"), parse_as_of(until, "--until")
     where = AuditFilter(
         under=node.path if node is not None and node.parent is not None else None,
@@ -115,7 +118,9 @@ def _where(under: str | None, action: str | None, actor: str | None, since: str 
     return engine, where
 
 
-ActionOpt = Annotated[str | None, typer.Option("--action", help="只看某种操作（操作代码，如 login_failed、review_return）。")]
+ActionOpt = Annotated[
+    str | None, typer.Option("--action", help="只看某种操作：操作代码（如 denied、review_return）或日志里显示的名称（如“越权访问被拒”）。")
+]
 ActorOpt = Annotated[str | None, typer.Option("--actor", help="只看某个操作人。")]
 SinceOpt = Annotated[str | None, typer.Option("--since", help="从哪天起（北京时间，YYYY-MM-DD）。", metavar="YYYY-MM-DD")]
 UntilOpt = Annotated[str | None, typer.Option("--until", help="到哪天止（含当天）。", metavar="YYYY-MM-DD")]

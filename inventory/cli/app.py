@@ -107,7 +107,15 @@ def existing_paths(paths: list[Path]) -> list[Path]:
         raise UsageError(f"找不到：{'、'.join(map(str, missing))}", hint="请检查路径；可以给出文件或文件夹。")
     files = expand_paths(paths)
     if not files:
-        raise UsageError(f"{'、'.join(map(str, paths))} 中没有 Excel 文件。")
+        below = expand_paths(
+            [sub for p in paths if p.is_dir() for sub in sorted(p.iterdir()) if sub.is_dir() and not sub.name.startswith(".")]
+        )
+        hint = (
+            f"它的子文件夹里有 {len(below)} 个 Excel 文件（子文件夹不会自动展开），请把子文件夹逐个列出，如：{paths[0]}/*/"
+            if below
+            else None
+        )
+        raise UsageError(f"{'、'.join(map(str, paths))} 中没有 Excel 文件。", hint=hint)
     return files
 
 

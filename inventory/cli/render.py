@@ -124,7 +124,7 @@ def issues_table(report: Any, limit: int = 200) -> Table | None:
     table = Table(show_lines=False, title=esc(report.path.name), title_justify="left")
     table.add_column("级别", no_wrap=True)
     table.add_column("工作表", no_wrap=True)
-    table.add_column("位置", no_wrap=True)
+    table.add_column("位置", overflow="fold")  # the cell, then the field it is under
     table.add_column("编码", no_wrap=True, style="dim")
     table.add_column("问题", overflow="fold")
     wide = err.width >= 140
@@ -138,7 +138,10 @@ def issues_table(report: Any, limit: int = 200) -> Table | None:
         shown_sheet = sheet if key != last else ""
         last = key
         level = "[red]错误[/]" if issue.severity == "error" else "[yellow]提醒[/]"
-        message = issue.message.split("：", 1)[-1] if issue.sheet else issue.message
+        place, _, message = issue.message.partition("：") if issue.sheet else ("", "", issue.message)
+        if place.endswith("）") and "（" in place:  # the field's title, which the location columns do not carry
+            where += place[place.rindex("（") :]
+        message = message or issue.message
         cells = [level, esc(shown_sheet), esc(where), issue.code, esc(message)] + ([esc(issue.hint)] if wide else [])
         table.add_row(*cells)
     if len(report.issues) > limit:
@@ -189,7 +192,8 @@ def import_table(results: list[Any], dry_run: bool) -> None:
     for r in results:
         if r.note:
             out.print(f"[yellow]{esc(r.path.name)}：{esc(r.note)}[/]")
-    rejected = [r for r in results if r.status == "rejected" or (r.status == "unchanged" and r.errors)]
+    theirs = {id(r) for r in results if any(i.code == "UNIT_OUTSIDE" for i in r.report.issues)}  # another office's: said in its note
+    rejected = [r for r in results if id(r) not in theirs and (r.status == "rejected" or (r.status == "unchanged" and r.errors))]
     if rejected:
         out.print(f"[yellow]{len(rejected)} 个文件有错误被退回；用 `inventory validate 文件 --feedback 文件夹` 生成反馈表发给单位。[/]")
 
@@ -207,7 +211,7 @@ def submissions_table(rows: list[dict[str, Any]]) -> None:
             esc(r.get("round") or ""),
             esc(r["unit"] or f"（未识别：{r['unit_written'] or ''}）"),
             esc(r["file_name"]),
-            state if not review or review == state else f"{state}（{review}）",
+            state if not review or review == RETURN_NAMES.get(r["status"]) else f"{state}（{review}）",
             r.get("filled_on") or "",
             beijing_time(r["received_at"]),  # stored in UTC, read in Beijing time
             f"{r['systems']}/{r['errors']}/{r['warnings']}",

@@ -22,16 +22,20 @@ def validate(
     feedback: Annotated[Path | None, typer.Option("--feedback", help="为有问题的文件各写一份反馈工作簿到该文件夹。")] = None,
     as_of: AsOfOpt = None,
     db: DbOpt = None,
+    under: UnderOpt = None,
 ) -> None:
     """校验回收的报表：一次找出全部问题并定位到单元格。不写数据库；有数据库时与入库一样按当前开放轮次的数据统计截止日期和名册校验。"""
+    from ..intake.result import for_office
     from ..intake.validate import validate_many
 
     files = existing_paths(paths)
     validator = _validator(db, parse_as_of(as_of))
+    office = validator.roster.resolve(under) if under else None  # as `import --under` will judge them
     reports = []
     with render.progress(len(files), "校验") as bar:
         task = bar.add_task("", total=len(files))
         for report in validate_many(files, validator):
+            report = for_office(report, office)
             bar.update(task, description=report.path.name)
             reports.append(report)
             if feedback is not None and report.issues:
@@ -116,9 +120,10 @@ def _log_import(engine: Any, results: list[Any], operator: str | None, office: A
     from sqlalchemy.exc import OperationalError
 
     from ..store.audit import record
+    from ..workflow.states import RETURN_NAMES
 
     counts = {s: sum(r.status == s for r in results) for s in {r.status for r in results}}
-    detail = "，".join(f"{s} {n}" for s, n in sorted(counts.items()))
+    detail = "，".join(f"{RETURN_NAMES.get(s, s)} {n}" for s, n in sorted(counts.items()))  # in the log's words: 已入库 2，未通过校验 1
     name = office.name if office else None
     try:
         record(engine, "import", actor=operator or "命令行", role="cli", target=name, detail=detail, unit=name)

@@ -44,12 +44,23 @@ class Issue:
 def catalogue_with_rules(form: Any) -> dict[str, Code]:
     """The catalogue plus the rule codes declared in `forms/`."""
     out = dict(CATALOGUE)
+    titles = {f.key: f.title.lstrip("*") for sheet in form.sheets for f in sheet.fields}
     for r in form.schema_rules():
-        out[r.code] = Code(r.code, r.severity, r.title, f"{r.message}" + "（{value}）", "请按规则补充或更正。", f"规则（{r.sheet}）", r.why)
+        out[r.code] = Code(r.code, r.severity, r.title, f"{r.message}" + "（{value}）", _rule_hint(r, titles), f"规则（{r.sheet}）", r.why)
     for r in form.rules:
         group = f"规则（{r['sheet']}）"
         out[r["code"]] = Code(r["code"], r["severity"], r["title"], r["title"] + "：{value}", r.get("hint", ""), group, r.get("why", ""))
     return out
+
+
+def _rule_hint(rule: Any, titles: dict[str, str]) -> str:
+    """How to fix what a form rule asks for: the fields it needs, by their titles; a warning's gap may stay."""
+    if not rule.requires:
+        return "请按规则补充或更正。"
+    fields = "、".join(f"“{titles.get(k, k)}”" for k in rule.requires)
+    if rule.severity == "warning":
+        return f"能统计或查到的，请补充{fields}；确实没有的可以空着，照常接收。"
+    return f"请补充填写{fields}。"
 
 
 # Codes no longer raised, kept so that issues stored by earlier versions still explain themselves.

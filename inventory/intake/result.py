@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ..form.issues import ERROR, WARNING, Issue
+from ..form.issues import ERROR, WARNING, Issue, make_issue
 from ..form.roster import Unit
 from .reader import WorkbookData
 
@@ -51,3 +51,12 @@ class FileReport:
             "warnings": self.warnings,
             "issues": [i.as_dict() for i in self.issues],
         }
+
+
+def for_office(report: FileReport, office: Unit | None, name: str | None = None) -> FileReport:
+    """The report as an office sees it: with UNIT_OUTSIDE when its unit is outside the office's part of
+    the tree (the return is another office's to collect). `name`: the file as the issue names it."""
+    if office is None or report.unit is None or report.unit.within(office):
+        return report
+    outside = make_issue("UNIT_OUTSIDE", file=name or report.path.name, value=report.unit.name, expected=office.name)
+    return replace(report, issues=[*report.issues, outside])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .sections import SEVERITY_NAMES, STATUS_NAMES, Section, pct
+from .sections import SEVERITY_NAMES, STATUS_NAMES, Section, pct, rate
 
 
 def money(v: float) -> str:
@@ -16,7 +16,7 @@ def brief_sections(data: dict[str, Any]) -> list[Section]:
     dup = data["duplicate_totals"]
     figures = [
         ("应报单位", t["units_expected"]),
-        ("已入库", f"{t['units_accepted']}（{pct(t.get('accepted_share'))}）"),
+        ("已入库", f"{t['units_accepted']}（{rate(t)}）"),
         ("系统数", data["systems_counted"]),
         ("政务云部署率", pct(data["cloud_share"])),
         ("评估发现", data["findings"]),

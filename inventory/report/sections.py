@@ -63,6 +63,12 @@ def pct(x: float | None) -> str:
     return "" if x is None else f"{math.floor(round(x * 1000, 6)) / 10:.1f}%"
 
 
+def rate(figures: dict[str, Any], key: str = "accepted_share") -> str:
+    """A share of the units expected, or "—" when none is (a county whose every unit is exempt has
+    nothing left to return: 0.0% would read as if none had)."""
+    return "—" if not figures.get("units_expected") else pct(figures.get(key))
+
+
 def _carried_note(carried: dict[str, Any] | None) -> str:
     if not carried or not carried.get("units"):
         return ""
@@ -80,7 +86,7 @@ def coverage_sections(data: dict[str, Any]) -> list[Section]:
         ("已审核通过", t.get("units_approved", 0)),
         ("未通过校验", t.get("units_rejected", t["units_submitted"] - t["units_accepted"])),
         ("未报送", t.get("units_not_submitted", t["units_expected"] - t["units_submitted"])),
-        ("入库率", pct(t.get("accepted_share"))),
+        ("入库率", rate(t)),
         ("系统数", t["systems"]),
     ]
     if t.get("units_exempt"):
@@ -212,7 +218,7 @@ def _rollup_section(title: str, label: str, rows: list[tuple[str, dict[str, Any]
             v.get("units_not_submitted", 0),
             v.get("units_on_time", 0),
             v.get("units_late", 0),
-            pct(v.get("accepted_share")),
+            rate(v),
             v["systems"],
             *([v.get("state_name") or ""] if state else []),
         ]

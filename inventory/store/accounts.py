@@ -48,6 +48,17 @@ def _code_hash(code: str) -> str:
     return hashlib.sha256(code.replace("-", "").strip().upper().encode()).hexdigest()
 
 
+def first_password(username: str) -> str:
+    """An initial password, shown once and read aloud or pasted: letters and digits in four groups
+    joined by dashes (never one at the start, where a shell or a form reads it as an option), that
+    passes the password rules for this user."""
+    alphabet = CODE_ALPHABET + CODE_ALPHABET.lower().replace("l", "")
+    password = ""
+    while passwords.problem(password, username):  # (a random one could, rarely, hold "root")
+        password = "-".join("".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(4))
+    return password
+
+
 def new_code() -> str:
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
@@ -131,9 +142,7 @@ def ensure_admin(engine: Engine) -> tuple[str, str] | None:
     with engine.connect() as conn:
         taken = set(conn.scalars(select(Account.username).where(Account.username.like("admin%"))))
     username = next(n for n in ("admin", *(f"admin{i}" for i in range(2, 1000))) if n not in taken)
-    password = ""
-    while passwords.problem(password, username):  # letters, digits and a dash (a random one could, rarely, hold "root")
-        password = f"{secrets.token_urlsafe(12)}-{secrets.randbelow(900) + 100}"
+    password = first_password(username)
     create_account(engine, username, "admin", password=password, must_change=True)
     return username, password
 

@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from ..form.issues import Issue, make_issue
 from ..gcpause import paused_gc
-from ..intake.result import FileReport
+from ..intake.result import FileReport, for_office
 from ..intake.validate import Validator, validate_many
 from .bulk import store_rows
 from .chunk import ChunkFacts, take_current, unit_and_lock
@@ -159,12 +159,11 @@ def _retryable(exc: DBAPIError) -> bool:
     return isinstance(exc, IntegrityError) or any(w in text for w in ("deadlock", "locked", "serializ", "busy"))
 
 
-def _within(report: FileReport, office: Any, path: Path) -> FileReport:
-    """The report, with an error when its unit is outside the importing office's part of the tree."""
-    if office is None or report.unit is None or report.unit.within(office):
-        return report
-    outside = make_issue("UNIT_OUTSIDE", file=path.name, value=report.unit.name, expected=office.name)
-    return replace(report, issues=[*report.issues, outside])
+def _outside(report: FileReport) -> str | None:
+    """Why nothing of the report is stored when its unit is another office's (None when it is not):
+    the return is that office's to import, and a row here would stand in that unit's history."""
+    issue = next((i for i in report.issues if i.code == "UNIT_OUTSIDE"), None)
+    return None if issue is None else f"{issue.message}，未写入数据库；{issue.hint}"
 
 
 def _result(
@@ -188,7 +187,7 @@ def _prepare(path: Path, report: FileReport, office: Any) -> tuple[FileReport, s
     part), the content's sha256 (None: unreadable), the status it earns and the unit's name."""
     sha = (report.data.sha256 if report.data else None) or _sha256(path)
     unit_name = report.unit.name if report.unit else None
-    report = _within(report, office, path)
+    report = for_office(report, office, path.name)
     return report, sha, (REJECTED if report.errors else IMPORTED), unit_name
 
 
@@ -243,8 +242,8 @@ class Importer:
         (status `failed`, nothing stored) and the batch goes on. `name` is the file's name as the
         unit gave it, when it is kept under another (an upload to the portal)."""
         report, sha, status, unit_name = _prepare(path, report, self.under)
-        if sha is None:  # unreadable: nothing to store
-            return _result(path, report, unit_name, REJECTED, None)
+        if sha is None or _outside(report):  # unreadable, or another office's unit: nothing to store
+            return _result(path, report, unit_name, REJECTED, None, note=_outside(report))
         if dry_run:  # the real thing in a transaction that is rolled back: the same answer, nothing kept
             with self.engine.connect() as conn, paused_gc():
                 trans = conn.begin()
@@ -355,6 +354,7 @@ def _store_chunk(imp: Importer, items: list[tuple[Path, FileReport]]) -> Iterato
         yield from (imp.store(path, report) for path, report in items)
         return
     prepared = [(path, *_prepare(path, report, imp.under)) for path, report in items]
+    prepared = [(path, report, None if _outside(report) else sha, status, unit) for path, report, sha, status, unit in prepared]
     try:
         with imp.engine.begin() as conn, paused_gc():
             state = round_state(conn)  # once for the chunk: one transaction, one view of the round
@@ -377,6 +377,6 @@ def _store_chunk(imp: Importer, items: list[tuple[Path, FileReport]]) -> Iterato
         return
     for path, report, unit_name, stored in done:
         if stored is None:
-            yield _result(path, report, unit_name, REJECTED, None)
+            yield _result(path, report, unit_name, REJECTED, None, note=_outside(report))
         else:
             yield _result(path, report, unit_name, stored.status, stored.id, stored.current, stored.note, stored)

@@ -51,7 +51,10 @@ async def round_page(request: Request) -> Response:
     engine = request.app.state.engine
     now = pick(engine)
     root = under_path(request) is None and current(request)["role"] == "admin"
-    return page(request, "round.html", "轮次与截止日期", now=now, all_rounds=rounds(engine), days=deadline_days(now), may_set=root)
+    live = live_deadline(now) is not None  # a carried-over date before the round opened counts as unset, as everywhere
+    return page(
+        request, "round.html", "轮次与截止日期", now=now, all_rounds=rounds(engine), days=deadline_days(now), may_set=root, live=live
+    )
 
 
 @requires("admin")

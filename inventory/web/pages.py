@@ -13,12 +13,13 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from ..beijing import shown
-from ..report.sections import STATUS_NAMES, pct
+from ..report.sections import STATUS_NAMES, pct, rate
 from ..workflow.states import STATE_NAMES
 from .security import HEADERS, csrf_token, current
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.globals["pct"] = pct
+templates.env.globals["rate"] = rate
 templates.env.globals["status_names"] = STATUS_NAMES
 templates.env.globals["state_names"] = STATE_NAMES
 templates.env.filters["bj"] = shown  # every instant on every page in Beijing time
