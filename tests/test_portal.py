@@ -104,6 +104,7 @@ def test_a_unit_submits_fixes_is_returned_and_accepted(portal, form, roster):
     assert f"/office/submissions/{first}" in office.get("/office").text
     review = office.get(f"/office/submissions/{first}").text
     assert "系统（8 个）" in review
+    assert f"报送 {sid_of(bad)}</a>" in review and "上一份未通过校验" in review  # the return before it, which kept no rows
     r = office.post(
         f"/office/submissions/{first}/decision",
         {"decision": "returned", "comment": "请补充3个系统的运维金额"},
@@ -115,6 +116,9 @@ def test_a_unit_submits_fixes_is_returned_and_accepted(portal, form, roster):
     again = upload(hr, make_return(tmp, form, roster, "人社厅", "人社厅-第3次.xlsx", seed=2))
     second = sid_of(again)
     assert second != first
+    before = office.get(f"/office/submissions/{second}").text  # read against what was asked of the one before
+    before = before[before.index('id="before"') :][:1500]
+    assert "被退回修改，意见：请补充3个系统的运维金额" in before and "与上一份相比：" in before
     r = office.post(f"/office/submissions/{second}/decision", {"decision": "approved"}, page=f"/office/submissions/{second}")
     assert "已通过" in r.text
     assert "已通过" in hr.get("/unit").text

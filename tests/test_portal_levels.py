@@ -225,9 +225,12 @@ def test_approval_up_the_tree_from_the_office_pages(world):
 
     roster = tree(world["app"].state.engine)
     node = roster.get(XINGYANG)
-    for kid in roster.children(node):
-        if kid.name != A_UNIT:
-            county.post(f"/office/levels/{kid.code}/exempt", {"reason": "本轮无信息系统"}, page="/office/levels")
+    others = [kid.code for kid in roster.children(node) if kid.name != A_UNIT]
+    assert 'form="exempt-many"' in county.get("/office/levels").text  # the rest are ticked and exempted at once
+    r = county.post("/office/levels/exempt-many", {"unit": [*others, codes["A"]], "reason": "本轮无信息系统"}, page="/office/levels")
+    assert f"已同意免报 {len(others)} 个" in r.text and f"未办 1 个：{A_UNIT}" in r.text  # the approved one is said, not changed
+    sibling = county.post("/office/levels/exempt-many", {"unit": [codes["C"]], "reason": "越权"}, page="/office/levels")
+    assert sibling.status_code == 404  # another part's unit is not even confirmed to exist
     r = county.post(f"/office/levels/{node.code}/exempt", {"reason": "x"}, page="/office/levels")
     assert "本级的部分由上级项目办审核" in r.text
     r = county.post(f"/office/levels/{node.code}/submit", {}, page="/office/levels")
@@ -289,9 +292,16 @@ def test_the_level_above_s_word_is_shown_on_the_office_s_pages(world):
     for path in ("/office", "/office/levels"):
         page = county.get(path).text
         banner = page[page.index('id="from-above"') :][:600]
-        assert "上级退回修改" in banner and "请核对教育局的系统数" in banner, path
+        assert "上级退回修改" in banner and "请核对教育局的系统数。" in banner, path  # the reason ends its sentence
         assert DEYANG in banner and "德阳市项目办" in banner and f"{when}（北京时间）" in banner, path
     assert 'id="from-above"' not in city.get("/office").text  # the city's own part was not sent back
+    # the county's dashboard says where its own part stands; the city's lists its counties with theirs
+    assert "本级状态：" in (home := county.get("/office").text) and "退回修改" in home[home.index('id="own-state"') :][:300]
+    city_home = city.get("/office").text
+    parts = city_home[city_home.index('id="parts"') :]
+    parts = parts[: parts.index("</table>")]
+    assert "各区（县）" in city_home and "旌阳区" in parts and "罗江区" in parts and "退回修改" in parts and "免报" in parts
+    assert "成都" not in parts and 'id="parts"' not in home  # a county has no level of offices below it
     from inventory.store.units import tree
 
     roster = tree(world["app"].state.engine)

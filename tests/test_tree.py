@@ -267,6 +267,16 @@ def test_the_cli_works_in_levels(tmp_path):
     assert rows[0]["unit"] == "德阳市人民政府" and rows[0]["state_name"] == "汇总中" and len(rows) == 40
     cov = run_cli("report", "coverage", "--under", "中江县", "--json", "--db", db)
     assert json.loads(cov.stdout)["totals"]["units_expected"] == 27
+    # several units in one command, one reason for all; one that may not take the step is said, the rest done
+    many = run_cli("review", "exempt", "中江县信访局", "中江县统计局", "--reason", "无信息系统", "--json", "--db", db)
+    assert many.returncode == 0 and [r["state"] for r in json.loads(many.stdout)] == ["exempt", "exempt"]
+    board = json.loads(run_cli("review", "status", "--under", "中江县", "--json", "--db", db).stdout)
+    said = next(r for r in board if r["unit"] == "中江县信访局")
+    assert said["reason"] == "无信息系统" and said["reason_by"] == "命令行" and said["reason_at"][:2] == "20"  # who, and when
+    mixed = run_cli("review", "approve", "中江县公安局", "中江县信访局", "--db", db)
+    assert mixed.returncode == 1 and "✗ 中江县公安局" in mixed.stderr and "共 2 个" in mixed.stdout
+    one = run_cli("review", "include", "中江县统计局", "--json", "--db", db)  # one unit: one object, as before
+    assert one.returncode == 0 and json.loads(one.stdout)["state"] == "not_submitted"
 
 
 def test_an_office_s_findings_include_duplicates_across_the_whole_tree(db_url, tmp_path):

@@ -40,7 +40,7 @@ def units_table(units: Iterable[Unit], roster: Any = None, node: Unit | None = N
     )
     table = Table(title=title, show_lines=False)
     for col in ("全称", "简称", "类别", "层级", "上级", "节点编号", "试点"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")  # a narrow terminal wraps a long full name, it never cuts it
     top = node.depth if node is not None else 0
     for u in units:
         parent = roster.parent_of(u) if roster is not None else None
@@ -180,7 +180,7 @@ STATUS_NAMES = {k: f"[{_STYLE[k]}]{v}[/]" for k, v in RETURN_NAMES.items() if k 
 def import_table(results: list[Any], dry_run: bool) -> None:
     table = Table(title="入库预演（未写数据库）" if dry_run else "入库结果", title_justify="left")
     for col in ("文件", "单位", "结果", "报送号", "系统", "错误", "提醒"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for r in results:
         status = STATUS_NAMES.get(r.status, r.status)
         if r.status == "imported" and not r.current and not dry_run:
@@ -339,5 +339,8 @@ def review_table(rows: list[Any], node: Unit) -> None:
         indent = "  " * max(0, st.unit.depth - node.depth)
         name = f"[{colour[st.state]}]{esc(st.state_name)}[/]" if st.state in colour else esc(st.state_name)
         done = f"{st.children_done}/{st.children_total}" if st.office else ""
-        table.add_row(indent + esc(st.unit.name), esc(st.unit.level), name, done, esc(st.reason or ""))
+        said = st.reason or ""
+        if said and st.step and st.step.get("reason") == said:  # who said it, and when (Beijing time)
+            said += f"（{st.step.get('actor') or ''}，{beijing_time(st.step.get('at'))}）"
+        table.add_row(indent + esc(st.unit.name), esc(st.unit.level), name, done, esc(said))
     out.print(table)

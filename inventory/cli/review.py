@@ -3,18 +3,21 @@ submits its part upward once all are done; the level above approves or sends it 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
 
-from ..errors import UsageError
+from ..errors import ExitCode, UsageError
 from . import render
 from .app import DbOpt, JsonOpt, RoundOpt, UnderOpt, app, emit_json
 
 review_app = typer.Typer(help="逐级审核：审核下级报表、同意免报、报上级审核；上级审核通过或退回。", no_args_is_help=True)
 app.add_typer(review_app, name="review")
 
-UnitArg = Annotated[str, typer.Argument(help="单位全称、简称或节点编号。", show_default=False, metavar="单位")]
+UnitsArg = Annotated[
+    list[str], typer.Argument(help="单位全称、简称或节点编号；可以一次写多个，用空格分开。", show_default=False, metavar="单位...")
+]
 ReasonOpt = Annotated[str | None, typer.Option("--reason", help="理由（退回、免报、重新打开时必填），会显示给下级单位。")]
 OperatorOpt = Annotated[str | None, typer.Option("--operator", help="操作人，记入审核记录和审计日志。")]
 
@@ -28,17 +31,51 @@ def _context(db: str | None, round_key: str | None) -> tuple[Any, Any, Any]:
     return engine, tree(engine), pick(engine, round_key)
 
 
-def _steps(db: str | None, round_key: str | None, target: str, under: str | None, operator: str | None) -> tuple[Any, Any]:
-    """The steps of the office acting on `target`: `--under`, else the office that reviews it."""
+def _each(db: str | None, round_key: str | None, names: list[str], under: str | None, operator: str | None) -> list[tuple[Any, Any]]:
+    """(the steps of the office acting on it, the unit) for each of `names`, in order: `--under`, else
+    the office that reviews it. Every name is resolved before anything is done."""
     from ..workflow.approvals import Steps
     from ..workflow.scope import scope_for
 
     engine, roster, round_ = _context(db, round_key)
-    unit = roster.resolve(target)
-    office = roster.resolve(under) if under else scope_for(roster, round_).reviewer(unit)
-    if office is None:
-        raise UsageError(f"“{unit.name}”是根节点，没有上级审核。")
-    return Steps(engine, roster, round_, office, operator or "命令行"), unit
+    units = [roster.resolve(name) for name in dict.fromkeys(names)]
+    scope = scope_for(roster, round_)
+    offices: dict[str, Any] = {}
+    out = []
+    for unit in units:
+        office = roster.resolve(under) if under else scope.reviewer(unit)
+        if office is None:
+            raise UsageError(f"“{unit.name}”是根节点，没有上级审核。")
+        if office.name not in offices:
+            offices[office.name] = Steps(engine, roster, round_, office, operator or "命令行")
+        out.append((offices[office.name], unit))
+    return out
+
+
+def _act(pairs: list[tuple[Any, Any]], step: Callable[[Any, Any], Any], what: str, as_json: bool) -> None:
+    """Do `step` for each unit; one that may not take it is said and the rest go on (exit code 1 then).
+    One unit gives one JSON object, as always; several give a list."""
+    done, failed = [], []
+    for steps, unit in pairs:
+        try:
+            done.append(step(steps, unit))
+        except UsageError as exc:
+            if len(pairs) == 1:
+                raise
+            failed.append((unit, exc))
+    if as_json:
+        rows = [{"unit": st.unit.name, "state": st.state, "state_name": st.state_name, "reason": st.reason} for st in done]
+        rows += [{"unit": unit.name, "error": exc.message} for unit, exc in failed]
+        emit_json(rows[0] if len(pairs) == 1 else rows)
+    else:
+        for st in done:
+            render.out.print(f"[green]✓[/] {render.esc(st.unit.name)}：{what}（现在：{st.state_name}）")
+        for unit, exc in failed:
+            render.err.print(f"[red]✗[/] {render.esc(unit.name)}：{render.esc(exc.message)}")
+        if len(pairs) > 1:
+            render.out.print(f"共 {len(pairs)} 个：{what} {len(done)} 个" + (f"，未办 {len(failed)} 个（原因见上）" if failed else ""))
+    if failed:
+        raise typer.Exit(ExitCode.DATA)
 
 
 def _done(st: Any, what: str, as_json: bool) -> None:
@@ -57,6 +94,7 @@ def review_status(
     as_json: JsonOpt = False,
 ) -> None:
     """本级项目办的审核进度：每个下级的状态（待审核、退回修改、已通过、免报、汇总中、已上报……）和理由。"""
+    from ..beijing import shown as beijing_time
     from ..workflow.states import Board
 
     engine, roster, round_ = _context(db, round_key)
@@ -77,6 +115,8 @@ def review_status(
                     "state": st.state,
                     "state_name": st.state_name,
                     "reason": st.reason,
+                    "reason_by": st.step.get("actor") if st.reason and st.step else None,
+                    "reason_at": beijing_time(st.step.get("at")) if st.reason and st.step else None,
                     "children_done": st.children_done,
                     "children_total": st.children_total,
                 }
@@ -89,7 +129,7 @@ def review_status(
 
 @review_app.command("approve")
 def review_approve(
-    unit: UnitArg,
+    units: UnitsArg,
     under: UnderOpt = None,
     operator: OperatorOpt = None,
     db: DbOpt = None,
@@ -97,13 +137,12 @@ def review_approve(
     as_json: JsonOpt = False,
 ) -> None:
     """审核通过：下级单位的报表（锁定），或下级项目办报上来的整个部分。"""
-    steps, target = _steps(db, round_key, unit, under, operator)
-    _done(steps.approve(target), "审核通过", as_json)
+    _act(_each(db, round_key, units, under, operator), lambda steps, target: steps.approve(target), "审核通过", as_json)
 
 
 @review_app.command("return")
 def review_return(
-    unit: UnitArg,
+    units: UnitsArg,
     reason: ReasonOpt = None,
     under: UnderOpt = None,
     operator: OperatorOpt = None,
@@ -112,13 +151,12 @@ def review_return(
     as_json: JsonOpt = False,
 ) -> None:
     """退回修改（须写理由）：下级单位的报表，或下级项目办报上来的整个部分。"""
-    steps, target = _steps(db, round_key, unit, under, operator)
-    _done(steps.send_back(target, reason or ""), "已退回修改", as_json)
+    _act(_each(db, round_key, units, under, operator), lambda steps, target: steps.send_back(target, reason or ""), "已退回修改", as_json)
 
 
 @review_app.command("exempt")
 def review_exempt(
-    unit: UnitArg,
+    units: UnitsArg,
     reason: ReasonOpt = None,
     under: UnderOpt = None,
     operator: OperatorOpt = None,
@@ -127,13 +165,12 @@ def review_exempt(
     as_json: JsonOpt = False,
 ) -> None:
     """同意下级单位本轮免报（须写理由，如“机构撤并”“无信息系统”“由上级汇总填报”）。"""
-    steps, target = _steps(db, round_key, unit, under, operator)
-    _done(steps.exempt(target, reason or ""), "已同意免报", as_json)
+    _act(_each(db, round_key, units, under, operator), lambda steps, target: steps.exempt(target, reason or ""), "已同意免报", as_json)
 
 
 @review_app.command("include")
 def review_include(
-    unit: UnitArg,
+    units: UnitsArg,
     under: UnderOpt = None,
     operator: OperatorOpt = None,
     db: DbOpt = None,
@@ -141,13 +178,12 @@ def review_include(
     as_json: JsonOpt = False,
 ) -> None:
     """取消免报：该单位本轮重新需要报送。"""
-    steps, target = _steps(db, round_key, unit, under, operator)
-    _done(steps.include(target), "已取消免报", as_json)
+    _act(_each(db, round_key, units, under, operator), lambda steps, target: steps.include(target), "已取消免报", as_json)
 
 
 @review_app.command("reopen")
 def review_reopen(
-    unit: UnitArg,
+    units: UnitsArg,
     reason: ReasonOpt = None,
     under: UnderOpt = None,
     operator: OperatorOpt = None,
@@ -156,8 +192,7 @@ def review_reopen(
     as_json: JsonOpt = False,
 ) -> None:
     """重新打开（须写理由）：已审核通过的下级报表或部分，或撤回本级已上报、上级尚未审核的部分。"""
-    steps, target = _steps(db, round_key, unit, under, operator)
-    _done(steps.reopen(target, reason or ""), "已重新打开", as_json)
+    _act(_each(db, round_key, units, under, operator), lambda steps, target: steps.reopen(target, reason or ""), "已重新打开", as_json)
 
 
 @review_app.command("submit")

@@ -206,3 +206,13 @@ def _chase(st: UnitState, u: dict[str, Any], before: dict[str, Any] | None = Non
         else ("上一轮报送" if from_before else ("最近报送" if given else None)),
         "reported_before": before["round"] if before is not None else None,
     }
+
+
+def parts_below(cov: dict[str, Any], node: Any) -> tuple[str, list[dict[str, Any]]] | None:
+    """("市（州）" or "区（县）", their rows of `cov`) for the level below `node` that has offices of its
+    own: the province's cities, a city's counties; None for a county (its part has no such level)."""
+    for label, rows in (("市（州）", cov["by_city"]), ("区（县）", cov["by_county"])):
+        below = [row for row in rows if row["code"] != node.code]
+        if below:
+            return label, below
+    return None

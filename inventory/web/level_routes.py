@@ -99,7 +99,42 @@ async def step(request: Request) -> Response:
     return RedirectResponse("/office/levels", status_code=303)
 
 
+@requires(*OFFICE)
+async def exempt_many(request: Request) -> Response:
+    """Several direct children exempted with one reason (a county's offices without systems): each is
+    the same step as alone; one that may not take it is named with why, the others are done."""
+    roster, node = live_roster(request), office_node(request)
+    form = await checked_form(request)
+    reason = str(form.get("reason", ""))
+    targets = [roster.by_code.get(str(code)) for code in form.getlist("unit")]
+    if any(t is None or not t.within(node) for t in targets):
+        raise HTTPException(404, "没有这个单位。")
+    engine = request.app.state.engine
+    steps = Steps(engine, roster, pick(engine), node, current(request)["username"])
+
+    def take() -> tuple[list[str], list[str]]:
+        done, refused = [], []
+        for target in targets:
+            try:
+                steps.exempt(target, reason)
+                done.append(target.name)
+            except UsageError as exc:
+                refused.append(f"{target.name}（{exc.message}）")
+        return done, refused
+
+    if not targets:
+        flash(request, "请先勾选要同意免报的单位。", "error")
+    else:
+        done, refused = await run_in_threadpool(take)
+        if done:
+            flash(request, f"已同意免报 {len(done)} 个：{'、'.join(done)}。")
+        if refused:
+            flash(request, f"未办 {len(refused)} 个：{'；'.join(refused)}", "error")
+    return RedirectResponse("/office/levels", status_code=303)
+
+
 routes = [
     Route("/office/levels", levels),
+    Route("/office/levels/exempt-many", exempt_many, methods=["POST"]),
     Route("/office/levels/{code}/{action}", step, methods=["POST"]),
 ]

@@ -13,12 +13,13 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from ..errors import UsageError
+from ..report.coverage import parts_below
 from ..report.names import REPORT_KINDS
 from ..store.models import ACCEPTED, SUPERSEDED, Unit
 from ..store.questions import answer, questions
 from ..store.submissions import submission_issues, submission_systems
 from ..workflow.approvals import BELOW, MINE, NOT_EXPECTED, OTHER, return_deciders
-from ..workflow.reviews import REVIEW_NAMES, decide, history, submission_rows
+from ..workflow.reviews import REVIEW_NAMES, decide, history, previous_return, submission_rows
 from .issue_view import shown_issues
 from .pages import flash, mark_late, page, with_names
 from .reporting import at_role_level, finding_summary, memo, original_response, report_response, reports
@@ -53,7 +54,9 @@ def _dashboard(r: Any) -> dict[str, Any]:
     above = r.board.scope.reviewer(r.under)
     return {
         "t": cov["totals"],
-        "groups": cov["by_group"],
+        "groups": cov["by_level"],
+        "parts": parts_below(cov, r.under),  # each 市(州) or 区(县) in the office's part, with its office's state
+        "own": own if own is not None and r.board.scope.reviewer(r.under) is not None else None,
         "chase": cov["chase"],
         "pending": mine,
         "pending_below": below,
@@ -172,6 +175,7 @@ async def review(request: Request) -> Response:
     sub = _submission(request)
     engine = request.app.state.engine
     decisions = history(engine, sub["id"])
+    before = await run_in_threadpool(previous_return, engine, sub) if sub["unit"] else None
     findings, findings_why = None, "这份报送不是该单位的当前报送，评估发现按当前报送计算。"
     if sub["status"] == ACCEPTED and sub["unit"]:
         r = reports(request)
@@ -193,6 +197,7 @@ async def review(request: Request) -> Response:
         f"审核报送 {sub['id']}",
         current_id=current_id,
         sub=sub,
+        before=before,
         issues=await run_in_threadpool(shown_issues, request, sub, submission_issues(engine, sub["id"])),
         findings=findings,
         findings_why=findings_why,

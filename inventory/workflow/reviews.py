@@ -146,3 +146,26 @@ def submission_rows(
                 }
             )
     return out
+
+
+def previous_return(engine: Engine, sub: dict[str, Any]) -> dict[str, Any] | None:
+    """The unit's return before `sub` (a row of `submission_rows`): what the reviewer said of it (a
+    send-back's reason) and which systems `sub` adds or leaves out, by name, so a resubmission is read
+    against what was asked of the one before. None for a unit's first return."""
+    from ..store.submissions import submission_systems
+
+    earlier = [r for r in submission_rows(engine, sub["unit"]) if r["id"] < sub["id"]]
+    if not earlier:
+        return None
+    prev = max(earlier, key=lambda r: r["id"])
+    said = next((d for d in history(engine, prev["id"]) if d["decision"] == "returned"), None)
+    names = [{s.get("system_name") for s in submission_systems(engine, i)} - {None} for i in (prev["id"], sub["id"])]
+    kept = bool(names[0])  # a return that failed validation keeps no rows: nothing to compare with
+    return {
+        "id": prev["id"],
+        "received_at": prev["received_at"],
+        "status": prev["status"],
+        "returned": said,
+        "added": sorted(names[1] - names[0]) if kept else None,
+        "dropped": sorted(names[0] - names[1]) if kept else None,
+    }
