@@ -350,3 +350,18 @@ def test_validate_judges_the_office_part_as_import_will_and_points_into_subfolde
     assert codes.count("UNIT_OUTSIDE") == 1
     nothing = run_cli("validate", str(tmp_path / "回收"))
     assert nothing.returncode == 2 and "子文件夹里有 1 个 Excel 文件" in nothing.stderr
+
+
+def test_a_city_s_templates_come_in_a_folder_per_county_office(tmp_path):
+    from inventory.cli.forms import _office_folders
+    from inventory.template import write_templates
+
+    roster = load_roster()
+    city = roster.resolve("德阳市")
+    scope = Scope(roster, "all", city)
+    folders = _office_folders(scope, city, list(scope.reporters))
+    assert "德阳市教育局" not in folders  # the city collects its own departments: at the top
+    assert folders["中江县公安局"] == Path("中江县") and set(folders.values()) >= {Path("旌阳区"), Path("中江县")}
+    units = [roster.resolve("德阳市教育局"), roster.resolve("中江县公安局")]
+    made = write_templates(load_form(), units, tmp_path / "模板", folders=folders)
+    assert [p.relative_to(tmp_path / "模板").parent for p in made] == [Path("."), Path("中江县")]

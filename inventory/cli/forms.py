@@ -26,6 +26,21 @@ def schema_show(as_json: JsonOpt = False) -> None:
             render.out.print(table)
 
 
+def _office_folders(scope: Any, office: Any, units: list[Any]) -> dict[str, Path]:
+    """Each unit collected by an office below `office` goes in a folder per office on the way down
+    (德阳市/中江县/…), so each office's templates are forwarded as one folder; the units `office`
+    collects itself stay at the top."""
+    out: dict[str, Path] = {}
+    for unit in units:
+        chain, above = [], scope.reviewer(unit)
+        while above is not None and above.code != office.code:
+            chain.append(above.short_name or above.name)
+            above = scope.reviewer(above)
+        if chain and above is not None:
+            out[unit.name] = Path(*reversed(chain))
+    return out
+
+
 @template_app.command("build")
 def template_build(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="输出文件（单个模板）或文件夹（--pilot/--all）。")] = None,
@@ -79,7 +94,8 @@ def template_build(
         folder = output or Path("templates")
         if folder.exists() and not folder.is_dir():
             raise UsageError(f"{folder} 是一个文件；--pilot/--all 需要一个输出文件夹。")
-        render.paths_made(said, write_templates(form, units, folder, last))
+        made = write_templates(form, units, folder, last, _office_folders(scope, office, units))
+        render.paths_made(said, made)
         return
     chosen = units[0]
     path = output or Path(template_filename(form, chosen))

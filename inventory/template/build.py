@@ -77,13 +77,19 @@ def unit_template(form: Form, unit: Unit | None, last: tuple[Any, ...] | None = 
     return build_template(form, unit)
 
 
-def write_templates(form: Form, units: list[Unit | None], out: Path, last: dict[str, tuple[Any, ...]] | None = None) -> list[Path]:
-    """One template per unit into the folder `out`, several at once on a machine with several cores;
-    pre-filled for the units `last` holds a return for (by unit name)."""
-    last = last or {}
+def write_templates(
+    form: Form,
+    units: list[Unit | None],
+    out: Path,
+    last: dict[str, tuple[Any, ...]] | None = None,
+    folders: dict[str, Path] | None = None,
+) -> list[Path]:
+    """One template per unit into the folder `out` (or the subfolder `folders` gives a unit, by name),
+    several at once on a machine with several cores; pre-filled for the units `last` holds a return for."""
+    last, folders = last or {}, folders or {}
 
     def write(unit: Unit | None) -> Path:
         made = unit_template(form, unit, last.get(unit.name) if unit else None)
-        return save_workbook(made, Path(out) / template_filename(form, unit))
+        return save_workbook(made, Path(out) / folders.get(unit.name if unit else "", Path()) / template_filename(form, unit))
 
     return forked_map(write, units)
