@@ -528,9 +528,11 @@ def test_results_go_to_stdout(tmp_path, form, unit):
     proc = run_cli("validate", str(path))
     assert proc.returncode == 1 and "未通过" in proc.stdout and "不是可选值" in proc.stdout
     title = form.main.by_key["layer"].title.lstrip("*")
-    assert f"（{title}）" in proc.stdout.replace("\n", "").replace("│", "").replace(
-        " ", ""
-    )  # the table says which field, not only the cell
+    flat = proc.stdout.replace("\n", "").replace("│", "").replace(" ", "")
+    assert f"（{title}）" in flat  # the table says which field, not only the cell
+    from inventory.cli.render import _title_in
+
+    assert _title_in("“系统清单” AB3 单元格（建设金额（万元））") == "（建设金额（万元））"  # a title's own brackets kept whole
 
 
 def test_the_same_rejected_file_twice_fails_twice(tmp_path, form, unit, db_url):

@@ -119,6 +119,7 @@ def test_a_unit_submits_fixes_is_returned_and_accepted(portal, form, roster):
     before = office.get(f"/office/submissions/{second}").text  # read against what was asked of the one before
     before = before[before.index('id="before"') :][:1500]
     assert "被退回修改，意见：请补充3个系统的运维金额" in before and "与上一份相比：" in before
+    assert 'id="edits"' in before and "<th>上一份</th><th>这一份</th>" in before  # field by field, old beside new
     r = office.post(f"/office/submissions/{second}/decision", {"decision": "approved"}, page=f"/office/submissions/{second}")
     assert "已通过" in r.text
     assert "已通过" in hr.get("/unit").text

@@ -212,6 +212,7 @@ def test_approval_up_the_tree_from_the_office_pages(world):
     county, city = offices["旌阳"], offices["德阳"]
     page = county.get("/office/levels").text
     assert A_UNIT in page and "待审核" in page
+    assert f'href="/office/submissions/{world["subs"]["A"]}"' in page  # the return can be read before it is approved
     # the city may not review a county's unit directly: only the direct reviewer acts
     r = city.post(f"/office/levels/{codes['A']}/approve", {"reason": ""}, page="/office/levels")
     assert "审核" in r.text and "由“德阳市旌阳区人民政府”审核" in r.text
@@ -235,6 +236,12 @@ def test_approval_up_the_tree_from_the_office_pages(world):
     assert "本级的部分由上级项目办审核" in r.text
     r = county.post(f"/office/levels/{node.code}/submit", {}, page="/office/levels")
     assert "现在是“已上报”" in r.text, r.text[:2000]
+    from inventory.store.audit import entries
+
+    sent = next(e for e in entries(world["app"].state.engine) if e["action"] == "review_submit")
+    assert sent["address"] and sent["actor"] and sent["role"] == "admin"  # logged as every portal action: account and address
+    waiting = city.get("/office").text  # the city's dashboard counts the county's part as waiting for it
+    assert 'id="parts-waiting"' in waiting and XINGYANG in waiting[waiting.index('id="parts-waiting"') :][:400]
     # locked: the unit cannot upload over it
     assert "锁定" in world["units"]["A"].get("/unit").text
     # the city sends the county's part back with a reason; the county sees the reason

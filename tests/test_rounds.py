@@ -298,9 +298,22 @@ def test_a_fresh_databases_first_round_has_no_stale_deadline_in_reports(tmp_path
     coverage = json.loads(run_cli("report", "coverage", "--json", "--db", db_url).stdout)
     assert coverage["deadline"] is None and coverage["totals"]["units_late"] == 0
     assert coverage["generated_at"].endswith("+08:00")  # made-at in Beijing time
+    said = _template_words(tmp_path / "t1.xlsx", db_url)  # nor does a template print the stale date
+    assert "以项目办的通知为准" in said and form.round["deadline"] not in said
     assert run_cli("round", "deadline", "2099-12-31", "--db", db_url).returncode == 0
     coverage = json.loads(run_cli("report", "coverage", "--json", "--db", db_url).stdout)
     assert coverage["deadline"] == "2099-12-31" and coverage["totals"]["units_on_time"] == 1
+    assert "2099-12-31" in _template_words(tmp_path / "t2.xlsx", db_url)
+
+
+def _template_words(path, db_url) -> str:
+    import openpyxl
+
+    from inventory.template import INSTRUCTIONS_SHEET
+
+    assert run_cli("template", "build", "--unit", "人社厅", "--db", db_url, "-o", str(path)).returncode == 0
+    sheet = openpyxl.load_workbook(path)[INSTRUCTIONS_SHEET]
+    return " ".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None)
 
 
 def test_the_brief_compares_the_round_with_the_one_before(tmp_path, form, roster, db_url):

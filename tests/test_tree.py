@@ -211,6 +211,7 @@ def test_an_office_imports_only_its_part_and_a_city_may_report_for_its_own(db_ur
     assert other.status == "rejected" and [i.code for i in other.report.issues if i.severity == "error"] == ["UNIT_OUTSIDE"]
     # nothing of it is stored: it would stand in that unit's history, and its own office could not import it
     assert other.submission_id is None and "未写入数据库" in other.note and _submissions(engine) == 0
+    assert "应由“成都市锦江区人民政府”的项目办" in other.note  # whose office it is, by name
     assert Importer(engine, under=roster.resolve("成都市")).import_file(other.path).status == "imported"
     # in a batch (one transaction for the chunk) the same: the other office's file is left out, the rest stored
     deyang = roster.resolve("德阳市")
@@ -339,6 +340,9 @@ def test_a_part_with_every_unit_exempt_shows_no_rate_rather_than_none_returned()
 
 def test_validate_judges_the_office_part_as_import_will_and_points_into_subfolders(tmp_path):
     form, roster = load_form(), load_roster()
+    assert roster.resolve("旌阳区公安局").name == "德阳市旌阳区公安局"  # the end of one full name only is enough
+    with pytest.raises(UsageError):
+        roster.resolve("区公安局")  # the end of many: which one cannot be known
     folder = tmp_path / "回收" / "旌阳区"
     folder.mkdir(parents=True)
     unit = roster.resolve("德阳市旌阳区教育和体育局")
@@ -365,3 +369,20 @@ def test_a_city_s_templates_come_in_a_folder_per_county_office(tmp_path):
     units = [roster.resolve("德阳市教育局"), roster.resolve("中江县公安局")]
     made = write_templates(load_form(), units, tmp_path / "模板", folders=folders)
     assert [p.relative_to(tmp_path / "模板").parent for p in made] == [Path("."), Path("中江县")]
+
+
+def test_what_a_resubmission_changed_is_said_system_by_system():
+    from inventory.workflow.reviews import changes
+
+    titles = {"system_name": "系统名称", "registered_users": "注册用户数", "usage_scope": "使用范围"}
+    before = [
+        {"system_no": "1", "system_name": "甲", "registered_users": None, "usage_scope": ["本部门"]},
+        {"system_no": "2", "system_name": "乙", "registered_users": 5},
+    ]
+    after = [
+        {"system_no": "1", "system_name": "甲", "registered_users": 120, "usage_scope": ["本部门", "市县"]},
+        {"system_no": "3", "system_name": "丙", "registered_users": 1},
+    ]
+    got = changes(before, after, titles)
+    assert got["added"] == ["丙"] and got["dropped"] == ["乙"]
+    assert got["edits"] == [("甲", "注册用户数", None, 120), ("甲", "使用范围", "本部门", "本部门、市县")]

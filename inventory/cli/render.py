@@ -118,6 +118,17 @@ def file_summary(report: Any) -> None:
     )
 
 
+def _title_in(place: str) -> str:
+    """The bracketed title that ends a location ("“系统清单” AB3 单元格（建设金额（万元））" gives
+    "（建设金额（万元））"), brackets inside the title kept; "" when there is none."""
+    depth = 0
+    for i in range(len(place) - 1, -1, -1):
+        depth += {"）": 1, "（": -1}.get(place[i], 0)
+        if depth == 0:
+            return place[i:] if place.endswith("）") and i < len(place) - 1 else ""
+    return ""
+
+
 def issues_table(report: Any, limit: int = 200) -> Table | None:
     if not report.issues:
         return None
@@ -139,8 +150,7 @@ def issues_table(report: Any, limit: int = 200) -> Table | None:
         last = key
         level = "[red]错误[/]" if issue.severity == "error" else "[yellow]提醒[/]"
         place, _, message = issue.message.partition("：") if issue.sheet else ("", "", issue.message)
-        if place.endswith("）") and "（" in place:  # the field's title, which the location columns do not carry
-            where += place[place.rindex("（") :]
+        where += _title_in(place)  # the field's title, which the location columns do not carry
         message = message or issue.message
         cells = [level, esc(shown_sheet), esc(where), issue.code, esc(message)] + ([esc(issue.hint)] if wide else [])
         table.add_row(*cells)
@@ -181,8 +191,9 @@ def import_table(results: list[Any], dry_run: bool) -> None:
     table = Table(title="入库预演（未写数据库）" if dry_run else "入库结果", title_justify="left")
     for col in ("文件", "单位", "结果", "报送号", "系统", "错误", "提醒"):
         table.add_column(col, overflow="fold")
+    theirs = {id(r) for r in results if any(i.code == "UNIT_OUTSIDE" for i in r.report.issues)}  # another office's: nothing stored
     for r in results:
-        status = STATUS_NAMES.get(r.status, r.status)
+        status = STATUS_NAMES.get(r.status, r.status) if id(r) not in theirs else "[yellow]不属本级，未入库[/]"
         if r.status == "imported" and not r.current and not dry_run:
             status += "[dim]（未替代当前报送）[/]"
         table.add_row(
@@ -192,7 +203,6 @@ def import_table(results: list[Any], dry_run: bool) -> None:
     for r in results:
         if r.note:
             out.print(f"[yellow]{esc(r.path.name)}：{esc(r.note)}[/]")
-    theirs = {id(r) for r in results if any(i.code == "UNIT_OUTSIDE" for i in r.report.issues)}  # another office's: said in its note
     rejected = [r for r in results if id(r) not in theirs and (r.status == "rejected" or (r.status == "unchanged" and r.errors))]
     if rejected:
         out.print(f"[yellow]{len(rejected)} 个文件有错误被退回；用 `inventory validate 文件 --feedback 文件夹` 生成反馈表发给单位。[/]")

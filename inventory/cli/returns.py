@@ -35,7 +35,7 @@ def validate(
     with render.progress(len(files), "校验") as bar:
         task = bar.add_task("", total=len(files))
         for report in validate_many(files, validator):
-            report = for_office(report, office)
+            report = for_office(report, office, roster=validator.roster)
             bar.update(task, description=report.path.name)
             reports.append(report)
             if feedback is not None and report.issues:

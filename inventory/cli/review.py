@@ -47,7 +47,7 @@ def _each(db: str | None, round_key: str | None, names: list[str], under: str | 
         if office is None:
             raise UsageError(f"“{unit.name}”是根节点，没有上级审核。")
         if office.name not in offices:
-            offices[office.name] = Steps(engine, roster, round_, office, operator or "命令行")
+            offices[office.name] = Steps(engine, roster, round_, office, operator or "命令行", role="cli")
         out.append((offices[office.name], unit))
     return out
 
@@ -208,4 +208,4 @@ def review_submit(
 
     engine, roster, round_ = _context(db, round_key)
     office = roster.resolve(node)
-    _done(Steps(engine, roster, round_, office, operator or "命令行").submit(), "已报上级审核", as_json)
+    _done(Steps(engine, roster, round_, office, operator or "命令行", role="cli").submit(), "已报上级审核", as_json)

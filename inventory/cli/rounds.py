@@ -14,8 +14,9 @@ from .app import DbOpt, JsonOpt, emit_json, parse_as_of, round_app
 @round_app.command("list")
 def round_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """列出调查轮次：代号、名称、表单版本、范围、数据统计截止日期、报送截止日期、状态。"""
+    from ..form.model import live_deadline
     from ..store.db import database_exists, open_db
-    from ..workflow.rounds import live_deadline, rounds
+    from ..workflow.rounds import rounds
 
     if not database_exists(db):  # before the first import: nothing to fail on, but say what comes
         from ..form.load import load_form

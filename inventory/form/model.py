@@ -257,8 +257,25 @@ class Form:
         instead of the manifest's (templates carry the code in `_meta`; checks use the date)."""
         if not r:
             return self
-        settings = {k: r[k] for k in ("key", "name", "as_of", "deadline") if r.get(k)}
-        return replace(self, round={**self.round, **settings})
+        settings = {k: r[k] for k in ("key", "name", "as_of") if r.get(k)}
+        deadline = live_deadline(r)  # a date before the round opened is no deadline: the template says none rather than it
+        return replace(self, round={**self.round, **settings, "deadline": deadline.isoformat() if deadline else ""})
 
     def schema_rules(self) -> list[SchemaRule]:
         return [r for s in self.sheets for r in s.rules]
+
+
+def live_deadline(round_: dict[str, Any] | None) -> dt.date | None:
+    """The round's deadline for returns, when it is one: a date before the round was opened is a
+    setting carried over (a fresh database's first round takes the form's old date) and not a
+    deadline anyone can meet, so it counts as unset until the office sets one."""
+    if not round_ or not round_.get("deadline"):
+        return None
+    try:
+        deadline = dt.date.fromisoformat(str(round_["deadline"]))
+    except ValueError:
+        return None
+    opened = round_.get("opened_at")
+    if opened and deadline < dt.datetime.fromisoformat(str(opened)).date():  # `opened_at` is Beijing time already
+        return None
+    return deadline

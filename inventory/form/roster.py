@@ -196,6 +196,10 @@ class Roster:
         m = self.match(name)
         if m.unit:
             return m.unit
+        key = clean_text(name)
+        ending = [u for u in self.units if u.name.endswith(key)] if len(key) >= 4 else []
+        if len(ending) == 1:  # the end of one full name only: 旌阳区公安局 for 德阳市旌阳区公安局
+            return ending[0]
         tip = f"最接近的名称：{'、'.join(m.suggestions)}。" if m.suggestions else ""
         raise UsageError(
             f"名册中没有单位“{name}”。{tip}",

@@ -53,10 +53,13 @@ class FileReport:
         }
 
 
-def for_office(report: FileReport, office: Unit | None, name: str | None = None) -> FileReport:
+def for_office(report: FileReport, office: Unit | None, name: str | None = None, roster: Any = None) -> FileReport:
     """The report as an office sees it: with UNIT_OUTSIDE when its unit is outside the office's part of
-    the tree (the return is another office's to collect). `name`: the file as the issue names it."""
+    the tree (the return is another office's to collect; with `roster`, the fix names the unit's own
+    office). `name`: the file as the issue names it."""
     if office is None or report.unit is None or report.unit.within(office):
         return report
-    outside = make_issue("UNIT_OUTSIDE", file=name or report.path.name, value=report.unit.name, expected=office.name)
+    home = roster.parent_of(report.unit) if roster is not None else None
+    hint = f"这份报表应由“{home.name}”的项目办（或它的上级）入库，请转给它。" if home is not None else None
+    outside = make_issue("UNIT_OUTSIDE", file=name or report.path.name, value=report.unit.name, expected=office.name, hint=hint)
     return replace(report, issues=[*report.issues, outside])

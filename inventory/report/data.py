@@ -17,12 +17,12 @@ from ..assess import Finding, System, duplicate_findings_beside, load_rules, sys
 from ..assess.crosscheck import reference_findings
 from ..beijing import stamp, today
 from ..form.load import Form, load_form
+from ..form.model import live_deadline
 from ..form.roster import Roster, Unit
 from ..gcpause import paused_gc
 from ..store.models import IssueRecord, Submission, SystemRecord
 from ..store.references import reference_rows
 from ..store.units import tree
-from ..workflow.rounds import live_deadline
 from ..workflow.states import Board, NodeStatus
 from .carried import carried_systems
 from .tree_duplicates import keep, kept, part_duplicates
@@ -69,7 +69,7 @@ class ReportData:
     @property
     def deadline(self) -> dt.date | None:
         """The round's deadline for returns (报送截止日期), when the round sets one (a date from before the
-        round opened is none: `workflow.rounds.live_deadline`); the form's without a round."""
+        round opened is none: `form.model.live_deadline`); the form's without a round."""
         return live_deadline(self.round or {"deadline": self.form.round.get("deadline")})
 
     # -- loading --

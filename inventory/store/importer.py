@@ -182,12 +182,12 @@ def _result(
     return ImportResult(path, unit_name, status, submission_id, full.systems, full.errors, full.warnings, full, current, note, key)
 
 
-def _prepare(path: Path, report: FileReport, office: Any) -> tuple[FileReport, str | None, str, str | None]:
+def _prepare(path: Path, report: FileReport, office: Any, roster: Any = None) -> tuple[FileReport, str | None, str, str | None]:
     """The report as it will be stored (with UNIT_OUTSIDE when the unit is outside the importing office's
     part), the content's sha256 (None: unreadable), the status it earns and the unit's name."""
     sha = (report.data.sha256 if report.data else None) or _sha256(path)
     unit_name = report.unit.name if report.unit else None
-    report = for_office(report, office, path.name)
+    report = for_office(report, office, path.name, roster)
     return report, sha, (REJECTED if report.errors else IMPORTED), unit_name
 
 
@@ -241,7 +241,7 @@ class Importer:
         """Store a validated file: all of it or nothing. A database that stays busy fails this file
         (status `failed`, nothing stored) and the batch goes on. `name` is the file's name as the
         unit gave it, when it is kept under another (an upload to the portal)."""
-        report, sha, status, unit_name = _prepare(path, report, self.under)
+        report, sha, status, unit_name = _prepare(path, report, self.under, self.validator.roster)
         if sha is None or _outside(report):  # unreadable, or another office's unit: nothing to store
             return _result(path, report, unit_name, REJECTED, None, note=_outside(report))
         if dry_run:  # the real thing in a transaction that is rolled back: the same answer, nothing kept
@@ -353,7 +353,7 @@ def _store_chunk(imp: Importer, items: list[tuple[Path, FileReport]]) -> Iterato
     if len(items) <= 1:
         yield from (imp.store(path, report) for path, report in items)
         return
-    prepared = [(path, *_prepare(path, report, imp.under)) for path, report in items]
+    prepared = [(path, *_prepare(path, report, imp.under, imp.validator.roster)) for path, report in items]
     prepared = [(path, report, None if _outside(report) else sha, status, unit) for path, report, sha, status, unit in prepared]
     try:
         with imp.engine.begin() as conn, paused_gc():

@@ -78,7 +78,7 @@ def write_instructions(ws: Worksheet, form: Form, unit: Unit | None) -> None:
     w.row = 2
     w.pair("调查轮次", form.round.get("name", ""))
     w.pair("数据统计截止日期", form.round.get("as_of", ""))
-    w.pair("报送截止日期", form.round.get("deadline", ""))
+    w.pair("报送截止日期", form.round.get("deadline") or "以项目办的通知为准")
     w.pair("表单版本", f"{form.id} {form.version}")
     w.pair("填报单位", unit.name if unit else "（请在“单位信息”表中填写）")
     w.pair("咨询", form.round.get("contact", ""))

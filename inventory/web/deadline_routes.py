@@ -15,9 +15,10 @@ from starlette.routing import Route
 
 from ..beijing import today
 from ..errors import UsageError
+from ..form.model import live_deadline
 from ..report.reminders import reminder
 from ..store.units import set_contact
-from ..workflow.rounds import live_deadline, open_round, pick, set_deadline
+from ..workflow.rounds import open_round, pick, set_deadline
 from .pages import flash, page
 from .reporting import memo, reports
 from .scoping import office_node, under_path, unit_in_part

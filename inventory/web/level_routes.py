@@ -19,7 +19,7 @@ from ..workflow.rounds import pick
 from ..workflow.states import STATE_HELP, Board
 from .pages import flash, page
 from .scoping import live_roster, office_node
-from .security import OFFICE, checked_form, current, requires
+from .security import OFFICE, address, checked_form, current, requires
 
 
 @requires(*OFFICE)
@@ -63,6 +63,12 @@ async def levels(request: Request) -> Response:
     )
 
 
+def _steps(request: Request, engine: Any, roster: Any, node: Any) -> Steps:
+    """The signed-in office's steps, logged with its account, role and address as every portal action is."""
+    user = current(request)
+    return Steps(engine, roster, pick(engine), node, user["username"], role=user["role"], address=address(request))
+
+
 @requires(*OFFICE)
 async def step(request: Request) -> Response:
     action = request.path_params["action"]
@@ -73,7 +79,7 @@ async def step(request: Request) -> Response:
     form = await checked_form(request)
     reason = str(form.get("reason", ""))
     engine = request.app.state.engine
-    steps = Steps(engine, roster, pick(engine), node, current(request)["username"])
+    steps = _steps(request, engine, roster, node)
 
     def take() -> object:
         if action == "submit":
@@ -110,7 +116,7 @@ async def exempt_many(request: Request) -> Response:
     if any(t is None or not t.within(node) for t in targets):
         raise HTTPException(404, "没有这个单位。")
     engine = request.app.state.engine
-    steps = Steps(engine, roster, pick(engine), node, current(request)["username"])
+    steps = _steps(request, engine, roster, node)
 
     def take() -> tuple[list[str], list[str]]:
         done, refused = [], []
@@ -124,6 +130,8 @@ async def exempt_many(request: Request) -> Response:
 
     if not targets:
         flash(request, "请先勾选要同意免报的单位。", "error")
+    elif not reason.strip():  # said once, not once per ticked unit
+        flash(request, f"免报须写明理由：勾选的 {len(targets)} 个单位都没有改动，请填写理由后重新勾选提交。", "error")
     else:
         done, refused = await run_in_threadpool(take)
         if done:

@@ -19,7 +19,7 @@ from ..store.models import ACCEPTED, SUPERSEDED, Unit
 from ..store.questions import answer, questions
 from ..store.submissions import submission_issues, submission_systems
 from ..workflow.approvals import BELOW, MINE, NOT_EXPECTED, OTHER, return_deciders
-from ..workflow.reviews import REVIEW_NAMES, decide, history, previous_return, submission_rows
+from ..workflow.reviews import REVIEW_NAMES, changes, decide, history, previous_return, submission_rows
 from .issue_view import shown_issues
 from .pages import flash, mark_late, page, with_names
 from .reporting import at_role_level, finding_summary, memo, original_response, report_response, reports
@@ -51,6 +51,11 @@ def _dashboard(r: Any) -> dict[str, Any]:
     mine = [s for s in pending if deciders[s["id"]][0] == MINE]
     below = sum(deciders[s["id"]][0] == BELOW for s in pending)
     own = r.board.statuses.get(r.under.name)  # the level above's word on this office's part, when it sent it back
+    parts = [  # lower offices' parts submitted up to this office: waiting for it as much as a unit's return
+        st
+        for k in r.board.scope.children(r.under)
+        if (st := r.board.statuses.get(k.name)) is not None and st.office and st.state == "submitted"
+    ]
     above = r.board.scope.reviewer(r.under)
     return {
         "t": cov["totals"],
@@ -59,6 +64,7 @@ def _dashboard(r: Any) -> dict[str, Any]:
         "own": own if own is not None and r.board.scope.reviewer(r.under) is not None else None,
         "chase": cov["chase"],
         "pending": mine,
+        "parts_waiting": parts,
         "pending_below": below,
         "from_above": own.from_above if own else None,
         "above": above.name if above else None,
@@ -176,6 +182,12 @@ async def review(request: Request) -> Response:
     engine = request.app.state.engine
     decisions = history(engine, sub["id"])
     before = await run_in_threadpool(previous_return, engine, sub) if sub["unit"] else None
+    if before is not None:  # what changed, field by field, at the reader's level (a hidden field is in neither side)
+        earlier = at_role_level(request, {"systems": submission_systems(engine, before["id"])})["systems"]
+        if earlier:  # a return that failed validation keeps no rows: nothing to compare with
+            now_rows = at_role_level(request, {"systems": submission_systems(engine, sub["id"])})["systems"]
+            titles = {f.key: f.header.lstrip("*") for f in request.app.state.form.main.fields}
+            before["changes"] = changes(earlier, now_rows, titles)
     findings, findings_why = None, "这份报送不是该单位的当前报送，评估发现按当前报送计算。"
     if sub["status"] == ACCEPTED and sub["unit"]:
         r = reports(request)

@@ -88,7 +88,8 @@ def with_names(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def mark_late(request: Request, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each submission received after the open round's deadline (Beijing time) is marked late."""
     from ..beijing import aware, day_end
-    from ..workflow.rounds import live_deadline, pick
+    from ..form.model import live_deadline
+    from ..workflow.rounds import pick
 
     deadline = live_deadline(pick(request.app.state.engine))
     cutoff = day_end(deadline) if deadline else None

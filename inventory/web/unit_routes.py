@@ -22,13 +22,14 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from ..form.issues import make_issue
+from ..form.model import live_deadline
 from ..intake.bounded import validate_bounded
 from ..intake.safeopen import not_a_workbook
 from ..store.importer import Importer
 from ..store.questions import questions
 from ..store.submissions import submission_issues
 from ..workflow.reviews import REVIEW_NAMES, latest, review_state, submission_rows
-from ..workflow.rounds import live_deadline, pick
+from ..workflow.rounds import pick
 from .issue_view import shown_issues
 from .pages import flash, mark_late, page, with_names
 from .reporting import XLSX, original_path, original_response, report_response

@@ -39,8 +39,20 @@ ACTIONS = {
 class Steps:
     """The steps an office (`office`) may take in a round, checked against the rules above."""
 
-    def __init__(self, engine: Engine, roster: Roster, round_: dict[str, Any] | None, office: Unit, operator: str | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        roster: Roster,
+        round_: dict[str, Any] | None,
+        office: Unit,
+        operator: str | None = None,
+        role: str = "office",
+        address: str | None = None,
+    ) -> None:
+        """`role` and `address`: as the audit log names who took each step (a portal account and where it
+        signed in from, or the command line)."""
         self.engine, self.roster, self.round, self.office, self.operator = engine, roster, round_, office, operator
+        self.role, self.address = role, address
         self.round_id = round_["id"] if round_ else None
 
     def _board(self, under: Unit | None = None) -> Board:
@@ -81,7 +93,7 @@ class Steps:
             raise UsageError(f"{why}，不能再改动。", hint="如确需修改，请上级项目办退回或重新打开。")
 
     def _log(self, target: Unit, action: str, reason: str | None) -> None:
-        who = {"actor": self.operator or self.office.name, "role": "office", "unit": self.office.name}
+        who = {"actor": self.operator or self.office.name, "role": self.role, "unit": self.office.name, "address": self.address}
         record(self.engine, f"review_{action}", target=target.name, detail=reason, **who)
 
     def _node_step(self, target: Unit, action: str, reason: str | None) -> None:
@@ -129,7 +141,12 @@ class Steps:
         reason = _reason(reason, "免报")
         st = self.check_reviewer(target)
         if st.state in ("approved", "submitted"):
-            raise UsageError(f"“{target.name}”已{st.state_name}，不能再设为免报。")
+            raise UsageError(f"“{target.name}”{_already(st.state_name)}，不能再设为免报。")
+        if st.state == "exempt":  # the reason given first stands: a second one is not written over it unseen
+            raise UsageError(
+                f"“{target.name}”已是免报（理由：{st.reason or '未写'}），未改动。",
+                hint="要换理由，请先取消免报再重新同意免报。",
+            )
         self._node_step(target, "exempted", reason)
         return self._after(target, "exempt", reason)
 
@@ -173,7 +190,7 @@ class Steps:
         if not st.office:
             raise UsageError(f"“{node.name}”没有下级单位，它的报表由上级直接审核，无需上报。")
         if st.state in ("submitted", "approved", "exempt"):
-            raise UsageError(f"“{node.name}”本轮已{st.state_name}。")
+            raise UsageError(f"“{node.name}”本轮{_already(st.state_name)}。")
         if not st.complete:  # 可上报, or 退回修改 once every child is done again
             raise UsageError(
                 f"还不能上报：{waiting_for(self._board(), st)}尚未审核通过或免报。",
@@ -257,6 +274,11 @@ def _name(state: str | None) -> str:
     from .states import state_name
 
     return state_name(state or "not_submitted")
+
+
+def _already(state_name: str) -> str:
+    """“已通过” as it is, “已上报” as it is, “汇总中” as “已是汇总中”: never “已已通过”."""
+    return state_name if state_name.startswith("已") else f"已是{state_name}"
 
 
 def _reason(reason: str | None, what: str) -> str:

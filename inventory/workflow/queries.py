@@ -107,7 +107,7 @@ def answer(engine: Engine, query_id: int, unit: str, text: str, actor: str | Non
     if q["unit"] != unit:
         raise UsageError(f"没有编号为 {query_id} 的核实事项。")
     if q["state"] not in OPEN:
-        raise UsageError(f"这个核实事项已{STATES[q['state']]}，不能再答复。")
+        raise UsageError(f"这个核实事项现在是“{STATES[q['state']]}”，不能再答复。")
     text = _text(text, "说明")
     with engine.begin() as conn:
         conn.execute(
@@ -122,7 +122,7 @@ def close(engine: Engine, query_id: int, accepted: bool, note: str | None, actor
     """The office closes a query: the answer accepted, or not accepted (a note says why)."""
     q = query(engine, query_id)
     if q["state"] not in OPEN:
-        raise UsageError(f"这个核实事项已{STATES[q['state']]}。")
+        raise UsageError(f"这个核实事项现在是“{STATES[q['state']]}”，不用再处理。")
     note = (note or "").strip()[:4000]
     if not accepted and not note:
         raise UsageError("不采纳时请写明理由。", hint="理由会显示给单位。")

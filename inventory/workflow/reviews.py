@@ -149,23 +149,37 @@ def submission_rows(
 
 
 def previous_return(engine: Engine, sub: dict[str, Any]) -> dict[str, Any] | None:
-    """The unit's return before `sub` (a row of `submission_rows`): what the reviewer said of it (a
-    send-back's reason) and which systems `sub` adds or leaves out, by name, so a resubmission is read
-    against what was asked of the one before. None for a unit's first return."""
-    from ..store.submissions import submission_systems
-
+    """The unit's return before `sub` (a row of `submission_rows`) and what the reviewer said of it (a
+    send-back's reason), so a resubmission is read against what was asked of the one before. None for
+    a unit's first return."""
     earlier = [r for r in submission_rows(engine, sub["unit"]) if r["id"] < sub["id"]]
     if not earlier:
         return None
     prev = max(earlier, key=lambda r: r["id"])
     said = next((d for d in history(engine, prev["id"]) if d["decision"] == "returned"), None)
-    names = [{s.get("system_name") for s in submission_systems(engine, i)} - {None} for i in (prev["id"], sub["id"])]
-    kept = bool(names[0])  # a return that failed validation keeps no rows: nothing to compare with
+    return {"id": prev["id"], "received_at": prev["received_at"], "status": prev["status"], "returned": said}
+
+
+def changes(before: list[dict[str, Any]], after: list[dict[str, Any]], titles: dict[str, str]) -> dict[str, Any]:
+    """What a return changed against the one before, system by system (matched by 系统编号, else by
+    name): systems added and dropped by name, and each changed field as (system, field title, before,
+    after). Both lists as the reader may see them (a field hidden at their level is in neither)."""
+
+    def key(row: dict[str, Any]) -> Any:
+        return row.get("system_no") or row.get("system_name")
+
+    def text(value: Any) -> Any:
+        return "、".join(map(str, value)) if isinstance(value, list) else value
+
+    old, new = {key(r): r for r in before}, {key(r): r for r in after}
+    edits = []
+    for k in [k for k in new if k in old]:
+        a, b = old[k], new[k]
+        for field, title in titles.items():
+            if a.get(field) != b.get(field):
+                edits.append((b.get("system_name") or k, title, text(a.get(field)), text(b.get(field))))
     return {
-        "id": prev["id"],
-        "received_at": prev["received_at"],
-        "status": prev["status"],
-        "returned": said,
-        "added": sorted(names[1] - names[0]) if kept else None,
-        "dropped": sorted(names[0] - names[1]) if kept else None,
+        "added": [new[k].get("system_name") or k for k in new if k not in old],
+        "dropped": [old[k].get("system_name") or k for k in old if k not in new],
+        "edits": edits,
     }

@@ -122,19 +122,3 @@ def set_deadline(engine: Engine, deadline: dt.date | None, key: str | None = Non
     with engine.begin() as conn:
         conn.execute(update(Round).where(Round.id == r["id"]).values(deadline=deadline))
     return pick(engine, r["key"])
-
-
-def live_deadline(round_: dict[str, Any] | None) -> dt.date | None:
-    """The round's deadline for returns, when it is one: a date before the round was opened is a
-    setting carried over (a fresh database's first round takes the form's old date) and not a
-    deadline anyone can meet, so it counts as unset until the office sets one."""
-    if not round_ or not round_.get("deadline"):
-        return None
-    try:
-        deadline = dt.date.fromisoformat(str(round_["deadline"]))
-    except ValueError:
-        return None
-    opened = round_.get("opened_at")
-    if opened and deadline < dt.datetime.fromisoformat(opened).date():  # `opened_at` is Beijing time already
-        return None
-    return deadline
