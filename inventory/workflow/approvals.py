@@ -40,20 +40,12 @@ class Steps:
     """The steps an office (`office`) may take in a round, checked against the rules above."""
 
     def __init__(
-        self,
-        engine: Engine,
-        roster: Roster,
-        round_: dict[str, Any] | None,
-        office: Unit,
-        operator: str | None = None,
-        role: str = "office",
-        address: str | None = None,
+        self, engine: Engine, roster: Roster, round_: dict[str, Any] | None, office: Unit, operator: str | None = None, **who: str
     ) -> None:
-        """`role` and `address`: as the audit log names who took each step (a portal account and where it
-        signed in from, or the command line)."""
+        """`who`: `role` and `address` as the audit log names who took each step (a portal account and
+        where it signed in from, or `cli`); an office by default."""
         self.engine, self.roster, self.round, self.office, self.operator = engine, roster, round_, office, operator
-        self.role, self.address = role, address
-        self.round_id = round_["id"] if round_ else None
+        self.role, self.address, self.round_id = who.get("role", "office"), who.get("address"), round_["id"] if round_ else None
 
     def _board(self, under: Unit | None = None) -> Board:
         return Board(self.engine, self.roster, self.round, under or self.office)
@@ -87,8 +79,8 @@ class Steps:
         parent = self.roster.parent_of(node)
         return self.frozen(parent) if parent is not None else None
 
-    def _not_frozen(self, node: Unit) -> None:
-        why = self.frozen(node)
+    def _not_frozen(self, node: Unit | None) -> None:
+        why = self.frozen(node) if node is not None else None  # (the root's parent: nothing above to freeze it)
         if why:
             raise UsageError(f"{why}，不能再改动。", hint="如确需修改，请上级项目办退回或重新打开。")
 
@@ -144,8 +136,7 @@ class Steps:
             raise UsageError(f"“{target.name}”{_already(st.state_name)}，不能再设为免报。")
         if st.state == "exempt":  # the reason given first stands: a second one is not written over it unseen
             raise UsageError(
-                f"“{target.name}”已是免报（理由：{st.reason or '未写'}），未改动。",
-                hint="要换理由，请先取消免报再重新同意免报。",
+                f"“{target.name}”已是免报（理由：{st.reason or '未写'}），未改动。", hint="要换理由，请先取消免报再重新同意免报。"
             )
         self._node_step(target, "exempted", reason)
         return self._after(target, "exempt", reason)
@@ -164,7 +155,7 @@ class Steps:
             st = self._status(target)
             if st.state != "submitted":
                 raise UsageError(f"“{target.name}”不是“已上报”状态，无需撤回（当前：{st.state_name}）。")
-            self._not_frozen_above(target)
+            self._not_frozen(self.roster.parent_of(target))
             self._node_step(target, "reopened", reason)
             return self._after(target, "reopen", reason)
         st = self.check_reviewer(target)
@@ -175,11 +166,6 @@ class Steps:
         else:
             self._decide(st, "reopened", reason)
         return self._after(target, "reopen", reason)
-
-    def _not_frozen_above(self, node: Unit) -> None:
-        why = self.frozen_above(node)
-        if why:
-            raise UsageError(f"{why}，不能再改动。", hint="如确需修改，请上级项目办退回或重新打开。")
 
     def submit(self) -> NodeStatus:
         """Submit this office's part upward: every child approved or exempted first."""
@@ -196,7 +182,7 @@ class Steps:
                 f"还不能上报：{waiting_for(self._board(), st)}尚未审核通过或免报。",
                 hint="下级全部审核通过或免报（须写理由）后才能报上级审核。",
             )
-        self._not_frozen_above(node)
+        self._not_frozen(self.roster.parent_of(node))
         self._node_step(node, "submitted", None)
         return self._after(node, "submit", None)
 
