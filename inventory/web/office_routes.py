@@ -61,7 +61,7 @@ def _dashboard(r: Any) -> dict[str, Any]:
         "t": cov["totals"],
         "groups": cov["by_level"],
         "parts": parts_below(cov, r.under),  # each 市(州) or 区(县) in the office's part, with its office's state
-        "own": own if own is not None and r.board.scope.reviewer(r.under) is not None else None,
+        "own": own if above is not None else None,  # (the province's own state has no one above to show it to)
         "chase": cov["chase"],
         "pending": mine,
         "parts_waiting": parts,
@@ -181,13 +181,13 @@ async def review(request: Request) -> Response:
     sub = _submission(request)
     engine = request.app.state.engine
     decisions = history(engine, sub["id"])
+    fields = {f.key: f.header.lstrip("*") for f in request.app.state.form.main.fields}
+    stored = at_role_level(request, {"systems": submission_systems(engine, sub["id"])})["systems"]  # the role's level
     before = await run_in_threadpool(previous_return, engine, sub) if sub["unit"] else None
     if before is not None:  # what changed, field by field, at the reader's level (a hidden field is in neither side)
         earlier = at_role_level(request, {"systems": submission_systems(engine, before["id"])})["systems"]
         if earlier:  # a return that failed validation keeps no rows: nothing to compare with
-            now_rows = at_role_level(request, {"systems": submission_systems(engine, sub["id"])})["systems"]
-            titles = {f.key: f.header.lstrip("*") for f in request.app.state.form.main.fields}
-            before["changes"] = changes(earlier, now_rows, titles)
+            before["changes"] = changes(earlier, stored, fields)
     findings, findings_why = None, "这份报送不是该单位的当前报送，评估发现按当前报送计算。"
     if sub["status"] == ACCEPTED and sub["unit"]:
         r = reports(request)
@@ -195,8 +195,6 @@ async def review(request: Request) -> Response:
             findings = at_role_level(request, await run_in_threadpool(r.unit, sub["unit"]))["findings"]
         except UsageError as exc:  # e.g. a 市(州) that collects in this round: its report is its part's
             findings_why = exc.message
-    fields = {f.key: f.header.lstrip("*") for f in request.app.state.form.main.fields}
-    stored = at_role_level(request, {"systems": submission_systems(engine, sub["id"])})["systems"]  # the role's level
     systems = [[s.get("row"), *(s.get(k) for k in SYSTEM_KEYS)] for s in stored]
     mark_late(request, [sub])
     sub = (await run_in_threadpool(_with_reviewer, request, [sub]))[0]  # who decides it: only the nearest office above
