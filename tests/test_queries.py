@@ -56,6 +56,9 @@ def test_a_query_is_answered_follows_the_system_and_is_closed(portal, form, rost
     assert cd.post(f"/unit/queries/{qid}/answer", {"text": "冒名"}, page="/unit").status_code == 404
     r = hr.post(f"/unit/queries/{qid}/answer", {"text": "备案证明已上传", "attachment": str(aid)}, page="/unit/queries")
     assert "已答复" in r.text and "备案证明已上传" in r.text and f"附证明材料 {aid}" in r.text
+    import re
+
+    assert re.search(r"<li>\d{4}-\d\d-\d\d \d\d:\d\d 单位", r.text)  # the thread's times read as Beijing time is written
     # a resubmission and a new round: the thread stays with the system
     upload(hr, make_return(tmp, form, roster, "人社厅", "hr2.xlsx", seed=2))
     assert run_cli("round", "open", "2026", "--name", "2026年度更新", "--as-of", "2026-06-30", "--db", db).returncode == 0

@@ -191,7 +191,7 @@ def import_table(results: list[Any], dry_run: bool) -> None:
     table = Table(title="入库预演（未写数据库）" if dry_run else "入库结果", title_justify="left")
     for col in ("文件", "单位", "结果", "报送号", "系统", "错误", "提醒"):
         table.add_column(col, overflow="fold")
-    theirs = {id(r) for r in results if any(i.code == "UNIT_OUTSIDE" for i in r.report.issues)}  # another office's: nothing stored
+    theirs = {id(r) for r in results if r.report.elsewhere}  # another office's: nothing stored
     for r in results:
         status = STATUS_NAMES.get(r.status, r.status) if id(r) not in theirs else "[yellow]不属本级，未入库[/]"
         if r.status == "imported" and not r.current and not dry_run:

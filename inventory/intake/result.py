@@ -37,6 +37,11 @@ class FileReport:
         return self.errors == 0
 
     @property
+    def elsewhere(self) -> Issue | None:
+        """The UNIT_OUTSIDE issue when the unit is another office's to collect (`for_office`), else None."""
+        return next((i for i in self.issues if i.code == "UNIT_OUTSIDE"), None)
+
+    @property
     def readable(self) -> bool:
         return self.data is not None and not self.data.fatal
 

@@ -162,7 +162,7 @@ def _retryable(exc: DBAPIError) -> bool:
 def _outside(report: FileReport) -> str | None:
     """Why nothing of the report is stored when its unit is another office's (None when it is not):
     the return is that office's to import, and a row here would stand in that unit's history."""
-    issue = next((i for i in report.issues if i.code == "UNIT_OUTSIDE"), None)
+    issue = report.elsewhere
     return None if issue is None else f"{issue.message}，未写入数据库；{issue.hint}"
 
 

@@ -23,6 +23,8 @@ templates.env.globals["rate"] = rate
 templates.env.globals["status_names"] = STATUS_NAMES
 templates.env.globals["state_names"] = STATE_NAMES
 templates.env.filters["bj"] = shown  # every instant on every page in Beijing time
+# a time the workflow already gives as Beijing text ("2026-12-08T02:29", `workflow.rounds.beijing`): shown as it is
+templates.env.filters["bj_text"] = lambda text: str(text or "").replace("T", " ", 1)
 
 
 def wan(amount: object) -> str:
