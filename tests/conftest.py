@@ -98,6 +98,13 @@ def browser():
         launched.close()
 
 
+def html(page) -> str:
+    """The page's HTML once it has loaded. A click that navigates returns when the new page
+    starts to arrive; on a busy machine its body may still be empty then."""
+    page.wait_for_load_state()
+    return page.content()
+
+
 PG_ENV = "INVENTORY_TEST_PG"
 
 

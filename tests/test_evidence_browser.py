@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import html
 from test_portal_browser import _serve
 
 from inventory.demo.synth import clean_return, write_return
@@ -58,7 +59,7 @@ def test_a_unit_attaches_evidence_signs_and_the_office_zips_it(browser, server, 
     workbook = write_return(tmp_path / "人社厅.xlsx", form, hr, values, rows)
     unit.set_input_files("#file", str(workbook))
     unit.click("text=上传并校验")
-    assert "校验通过，已接收" in unit.content()
+    assert "校验通过，已接收" in html(unit)
 
     # evidence for the first system, beside the return
     unit.goto(base + "/unit")
@@ -70,7 +71,7 @@ def test_a_unit_attaches_evidence_signs_and_the_office_zips_it(browser, server, 
     unit.select_option("#kind", "mlps_filing")
     unit.set_input_files("#evidence-file", str(scan))
     unit.click("#evidence-upload button")
-    assert "已保存" in unit.content() and "备案证明.pdf" in unit.locator("table").text_content()
+    assert "已保存" in html(unit) and "备案证明.pdf" in unit.locator("table").text_content()
     with unit.expect_download() as dl:
         unit.click("table a:has-text('下载')")
     assert Path(dl.value.path()).read_bytes() == PDF  # handed back as a download, not shown
@@ -81,16 +82,16 @@ def test_a_unit_attaches_evidence_signs_and_the_office_zips_it(browser, server, 
     unit.fill("#role", "副厅长")
     unit.fill("#password", "hr-portal-2025")
     unit.click("text=确认签署")
-    assert "本轮报表已签署" in unit.content()
+    assert "本轮报表已签署" in html(unit)
     unit.click("a.button:has-text('打印承诺书')")
     sha = hashlib.sha256(workbook.read_bytes()).hexdigest()
-    assert sha in unit.locator(".hash").text_content() and "副厅长" in unit.content()
+    assert sha in unit.locator(".hash").text_content() and "副厅长" in html(unit)
     unit.goto(base + "/unit/evidence")
-    assert "不能再上传" in unit.content() and unit.locator("#evidence-upload").count() == 0  # locked with the return
+    assert "不能再上传" in html(unit) and unit.locator("#evidence-upload").count() == 0  # locked with the return
 
     # the office takes the unit's files as one zip
     office.goto(base + "/office/evidence")
-    assert "四川省人力资源和社会保障厅" in office.content()
+    assert "四川省人力资源和社会保障厅" in html(office)
     with office.expect_download() as dl:
         office.click("text=打包下载本单位全部材料")
     with zipfile.ZipFile(dl.value.path()) as zf:
@@ -98,5 +99,5 @@ def test_a_unit_attaches_evidence_signs_and_the_office_zips_it(browser, server, 
         assert "清单.csv" in names and any(n.startswith("XT-00001_等保备案证明") for n in names)
         assert zf.read(next(n for n in names if n.startswith("XT-00001_"))) == PDF
     office.goto(base + "/office/signoffs")
-    assert "张三" in office.content() and "有效" in office.content()
+    assert "张三" in html(office) and "有效" in html(office)
     assert outside == [] and errors == []

@@ -15,7 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import html, run_cli
 from openpyxl import load_workbook
 
 from inventory.assess.model import System
@@ -430,7 +430,7 @@ def test_the_portal_page_and_the_printable_report_in_chromium(browser, planned_s
     row.locator("select[name=decision]").select_option("不予立项")
     row.locator("input[name=note]").fill("与现有系统重复")
     row.locator("button").click()
-    assert "预审意见已保存" in page.content()
+    assert "预审意见已保存" in html(page)
     assert "与现有系统重复" in page.locator("#planned-list").text_content()
     href = page.locator("#planned-list a").first.get_attribute("href")
     report = browser.new_context().new_page()

@@ -15,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import html
 
 from inventory.demo.synth import clean_return, write_return
 
@@ -109,7 +110,7 @@ def test_the_whole_round_trip_in_a_browser(browser, server, tmp_path, form, rost
     unit.fill("#new", "hr-portal-2025")
     unit.fill("#again", "hr-portal-2025")
     unit.click("text=保存密码")
-    assert unit.url.endswith("/unit") and "四川省人力资源和社会保障厅" in unit.content()
+    assert unit.url.endswith("/unit") and "四川省人力资源和社会保障厅" in html(unit)
     with unit.expect_download() as dl:
         unit.click("text=下载本单位模板")
     assert dl.value.suggested_filename.endswith(".xlsx")
@@ -120,7 +121,7 @@ def test_the_whole_round_trip_in_a_browser(browser, server, tmp_path, form, rost
     broken = write_return(tmp_path / "人社厅-第1次.xlsx", form, hr, values, rows)
     unit.set_input_files("#file", str(broken))
     send(unit)
-    assert "这份报表未被接收" in unit.content()
+    assert "这份报表未被接收" in html(unit)
     problem = unit.locator("#issues tbody tr").first
     assert "系统清单" in problem.text_content() and problem.locator("td").nth(2).text_content().strip()  # sheet and cell
 
@@ -129,13 +130,13 @@ def test_the_whole_round_trip_in_a_browser(browser, server, tmp_path, form, rost
     unit.goto(base + "/unit")
     unit.set_input_files("#file", str(fixed))
     send(unit)
-    assert "校验通过，已接收" in unit.content()
+    assert "校验通过，已接收" in html(unit)
 
     office.goto(base + "/office/submissions")
     office.locator("tr", has_text="四川省人力资源和社会保障厅").locator("a", has_text="打开").first.click()
     office.fill("#comment", "第3个系统的运维单位请填全称")
     office.click("button:has-text('退回修改')")
-    assert "退回修改" in office.content()
+    assert "退回修改" in html(office)
 
     unit.goto(base + "/unit")
     assert unit.locator("#review-comment").text_content() == "第3个系统的运维单位请填全称"
@@ -143,7 +144,7 @@ def test_the_whole_round_trip_in_a_browser(browser, server, tmp_path, form, rost
     again = write_return(tmp_path / "人社厅-第3次.xlsx", form, hr, values, rows)
     unit.set_input_files("#file", str(again))
     send(unit)
-    assert "校验通过，已接收" in unit.content()
+    assert "校验通过，已接收" in html(unit)
 
     office.goto(base + "/office/submissions")
     office.locator("tr", has_text="四川省人力资源和社会保障厅").locator("a", has_text="打开").first.click()
@@ -222,7 +223,7 @@ def test_deadline_week_as_an_office_and_a_unit(browser, tmp_path, form, roster):
         values, rows = clean_return(form, hr, 6, seed=1)
         unit.set_input_files("#file", str(write_return(tmp_path / "第1次.xlsx", form, hr, values, rows)))
         send(unit)
-        assert "记为逾期" in unit.content() and "等待项目办审核" in unit.locator("#banner").text_content()
+        assert "记为逾期" in html(unit) and "等待项目办审核" in unit.locator("#banner").text_content()
         first = unit.url.rsplit("/", 1)[1]
         values["fill_date"] = "2026-08-20"
         unit.goto(base + "/unit")
@@ -242,7 +243,7 @@ def test_deadline_week_as_an_office_and_a_unit(browser, tmp_path, form, roster):
         office.goto(base + "/office/remind?q=德阳市教育局")
         assert not smtp.messages
         office.click("text=给勾选的单位发催报邮件")
-        assert "已发送催报邮件 1 封" in office.content()
+        assert "已发送催报邮件 1 封" in html(office)
         sent = email.message_from_string(smtp.messages[0], policy=policy.default)
         assert sent["To"] == "jyj@deyang.example.cn" and "https://tb.example.gov.cn/login" in sent.get_content()
         # sent back with a reason, fixed, approved: the unit's banner follows, and the return locks
@@ -265,11 +266,11 @@ def test_deadline_week_as_an_office_and_a_unit(browser, tmp_path, form, roster):
         # a county office: its own part only
         county = browser.new_context().new_page()
         _sign_in_first_time(county, base, "罗江区项目办", county_password, "Luojiang-office-2026")
-        assert "德阳市罗江区人民政府" in county.content()
+        assert "德阳市罗江区人民政府" in html(county)
         response = county.goto(base + f"/office/submissions/{third}")
-        assert response.status == 404 and "四川省人力资源和社会保障厅" not in county.content()
+        assert response.status == 404 and "四川省人力资源和社会保障厅" not in html(county)
         county.goto(base + "/office/levels")
-        assert "德阳市罗江区教育和体育局" in county.content()
+        assert "德阳市罗江区教育和体育局" in html(county)
         county.set_viewport_size({"width": 390, "height": 800})
         nav = county.locator("header nav").bounding_box()
         assert nav["height"] < 60  # the menu is one line on a phone

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import html, run_cli
 from sqlalchemy import func, select
 
 from inventory.demo.synth import clean_return, write_return
@@ -314,7 +314,7 @@ def test_a_city_s_coverage_and_brief_pages_roll_up_by_level(browser, tmp_path):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     cov = write_report("coverage", reports.coverage(), "html", tmp_path / "cov.html", reports.form)
     page.goto(Path(cov).as_uri())
-    assert "统计范围：德阳市人民政府及其下级" in page.content()
+    assert "统计范围：德阳市人民政府及其下级" in html(page)
     levels = page.locator("h2", has_text="按层级").locator("xpath=following-sibling::div[1]")
     rows = {r.locator("td").nth(0).text_content(): [c.text_content() for c in r.locator("td").all()] for r in levels.locator("tr.r").all()}
     assert rows["市（州）级"][3] == "2" and rows["市（州）级"][4] == "1" and rows["县（市、区）级"][3] == "2", rows
@@ -322,7 +322,7 @@ def test_a_city_s_coverage_and_brief_pages_roll_up_by_level(browser, tmp_path):
     assert counties.locator("tr.r").count() == 6 and "中江县人民政府" in counties.text_content()
     brief = write_report("brief", reports.brief(), "html", tmp_path / "brief.html", reports.form)
     page.goto(Path(brief).as_uri())
-    assert "范围：德阳市人民政府及其下级（按层级：市（州）级 应报 33、已入库 2，县（市、区）级 应报 162、已入库 2）" in page.content()
+    assert "范围：德阳市人民政府及其下级（按层级：市（州）级 应报 33、已入库 2，县（市、区）级 应报 162、已入库 2）" in html(page)
     page.close()
 
 
