@@ -135,7 +135,9 @@ def open_safely(path: Path, package_ok: Callable[[], None] | None = None, sheet_
             raise fail("FILE_UNREADABLE", "不是普通文件（可能是管道、设备或文件夹）")
         size = info.st_size
         with path.open("rb") as fh:
-            raw = fh.read(IN_MEMORY + 1) if size <= IN_MEMORY else None  # (a file that grew meanwhile is read as a big one)
+            # as many bytes as it has, and one more: a file that grew meanwhile is read as a big one
+            # (asking for a megabyte would cost a megabyte's allocation for every 20 KB return)
+            raw = fh.read(size + 1) if size <= IN_MEMORY else None
             head = raw[:512] if raw is not None else fh.read(512)
     except OSError as exc:
         raise fail("FILE_UNREADABLE", os_reason(exc, path)) from exc
@@ -149,7 +151,7 @@ def open_safely(path: Path, package_ok: Callable[[], None] | None = None, sheet_
     if code:
         raise fail(code, head[:8].hex(" ") if code == "FILE_NOT_EXCEL" else None)
     try:
-        zf = MemoryZip(raw) if raw is not None and len(raw) <= IN_MEMORY else zipfile.ZipFile(path)
+        zf = MemoryZip(raw) if raw is not None and len(raw) <= size else zipfile.ZipFile(path)
         infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise fail("FILE_CORRUPT", "压缩结构损坏或文件被截断") from exc
