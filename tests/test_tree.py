@@ -53,6 +53,24 @@ def test_the_default_tree_holds_every_city_county_and_department():
     assert all(u.region_code == deyang.region_code for u in roster.subtree(deyang))
 
 
+def test_a_name_given_under_an_office_is_sought_in_its_part_first(roster):
+    county = roster.resolve("中江县")
+    assert roster.resolve("教育", within=county).name == "中江县教育和体育局"  # part of one name in the county
+    with pytest.raises(UsageError) as short:
+        roster.resolve("教育", within=roster.resolve("德阳市"))  # part of several there: named, none chosen
+    assert "个单位的名称含“教育”" in short.value.message and "中江县教育和体育局" in short.value.message
+    with pytest.raises(UsageError) as near:
+        roster.resolve("教育局", within=county)
+    assert near.value.message.startswith("“中江县人民政府”及其下级中没有单位“教育局”。最接近的名称：中江县教育和体育局")
+    assert "units list --under 中江县" in near.value.hint
+    with pytest.raises(UsageError) as anywhere:
+        roster.resolve("教育局")  # no office given: the whole roster, as before
+    assert "中江县" not in anywhere.value.message.split("最接近的名称：")[1]
+    assert (
+        roster.resolve("旌阳区公安局", within=county).name == "德阳市旌阳区公安局"
+    )  # found as before (the step then says it is not this office's)
+
+
 def test_the_database_holds_the_tree_and_keeps_an_office_s_changes(db_url, tmp_path):
     engine = open_db(db_url)
     roster = tree(engine)

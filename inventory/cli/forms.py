@@ -76,7 +76,7 @@ def template_build(
     office = roster.resolve(under) if under else roster.root
     scope = Scope(roster, "pilot" if pilot else "all", office)
     if unit:
-        units = [roster.resolve(unit)]
+        units = [roster.resolve(unit, within=office if under else None)]
         scope.check_visible(units[0])
     elif pilot or all_units:
         units = list(scope.reporters)

@@ -165,10 +165,10 @@ def submissions_list(
 
     engine = open_db(db, create_missing=False)
     roster = tree(engine)
-    name = roster.resolve(unit).name if unit else None
+    node = roster.resolve(under) if under else None
+    name = roster.resolve(unit, within=node).name if unit else None
     rows = submission_rows(engine, name)
-    if under:
-        node = roster.resolve(under)
+    if node is not None:
         rows = [r for r in rows if r["unit"] and (u := roster.get(r["unit"])) is not None and u.within(node)]
     if as_json:
         emit_json(rows)

@@ -38,12 +38,13 @@ def _each(db: str | None, round_key: str | None, names: list[str], under: str | 
     from ..workflow.scope import scope_for
 
     engine, roster, round_ = _context(db, round_key)
-    units = [roster.resolve(name) for name in dict.fromkeys(names)]
+    node = roster.resolve(under) if under else None
+    units = [roster.resolve(name, within=node) for name in dict.fromkeys(names)]
     scope = scope_for(roster, round_)
     offices: dict[str, Any] = {}
     out = []
     for unit in units:
-        office = roster.resolve(under) if under else scope.reviewer(unit)
+        office = node or scope.reviewer(unit)
         if office is None:
             raise UsageError(f"“{unit.name}”是根节点，没有上级审核。")
         if office.name not in offices:

@@ -182,28 +182,47 @@ class Roster:
             return Match(self._aliases[key], exact=False)
         return Match(None, exact=False, suggestions=self.suggest(name))
 
-    def suggest(self, name: str, limit: int = 3) -> tuple[str, ...]:
-        choices = {u.name: f"{u.name} {u.short_name} {' '.join(u.aliases)}" for u in self.units}
+    def suggest(self, name: str, limit: int = 3, among: list[Unit] | None = None) -> tuple[str, ...]:
+        choices = {u.name: f"{u.name} {u.short_name} {' '.join(u.aliases)}" for u in (self.units if among is None else among)}
         from rapidfuzz import fuzz, process  # only for the closest names to a name not on the roster
 
         found = process.extract(clean_text(name), choices, scorer=fuzz.partial_ratio, limit=limit, score_cutoff=40)
         return tuple(key for _, _, key in found)
 
-    def resolve(self, name: str) -> Unit:
-        """The unit for a name (or node code) given on the command line; a clear usage error if unknown."""
+    def _typed(self, unit: Unit) -> str:
+        """The shortest name that finds the unit again on the command line."""
+        return unit.short_name if self.match(unit.short_name).unit is unit else unit.name
+
+    def resolve(self, name: str, within: Unit | None = None) -> Unit:
+        """The unit for a name (or node code) given on the command line; a clear usage error if unknown.
+        `within` (an office's node, from `--under`): a name that is part of exactly one full name in its
+        part of the tree is that unit (教育 under 中江县), and the closest names are sought there first."""
         if name.strip() in self.by_code:
             return self.by_code[name.strip()]
         m = self.match(name)
         if m.unit:
             return m.unit
         key = clean_text(name)
+        part = self.subtree(within) if within is not None else None
+        if part is not None and len(key) >= 2:
+            inside = [u for u in part if key in u.name]
+            if len(inside) == 1:
+                return inside[0]
+            if len(inside) > 1:
+                shown = "、".join(u.name for u in inside[:5]) + ("等" if len(inside) > 5 else "")
+                raise UsageError(
+                    f"“{within.name}”及其下级中有 {len(inside)} 个单位的名称含“{name}”：{shown}。",
+                    hint="请写单位全称或简称。",
+                )
         ending = [u for u in self.units if u.name.endswith(key)] if len(key) >= 4 else []
         if len(ending) == 1:  # the end of one full name only: 旌阳区公安局 for 德阳市旌阳区公安局
             return ending[0]
-        tip = f"最接近的名称：{'、'.join(m.suggestions)}。" if m.suggestions else ""
+        near = (self.suggest(name, among=part) if part is not None else ()) or m.suggestions
+        where = f"“{within.name}”及其下级中" if part is not None else "名册中"
+        tip = f"最接近的名称：{'、'.join(near)}。" if near else ""
         raise UsageError(
-            f"名册中没有单位“{name}”。{tip}",
-            hint="可用 `inventory units list` 查看全部单位的全称和简称。",
+            f"{where}没有单位“{name}”。{tip}",
+            hint=f"可用 `inventory units list{' --under ' + self._typed(within) if within is not None else ''}` 查看单位的全称和简称。",
         )
 
 
