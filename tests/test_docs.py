@@ -60,6 +60,7 @@ def test_guides_exist_and_their_pictures_are_there():
     ("args", "said"),
     [
         (["valdate", "x.xlsx"], "没有命令“valdate”。是不是想写“validate”？"),
+        (["accounts"], "没有命令“accounts”。是不是想写“account”、“units”？"),
         (["round", "open", "2026"], "缺少选项 --name。"),
         (["validate"], "缺少参数 文件或文件夹。"),
         (["report", "coverage", "--bogus"], "没有选项 --bogus。"),

@@ -173,6 +173,21 @@ def test_each_office_sees_its_own_part(world):
     assert cov["under"]["unit"] == LUOJIANG and {u["unit"] for u in cov["units"]} >= {B_UNIT}
 
 
+def test_a_lower_part_s_returns_are_found_by_the_tree_not_by_name(world):
+    from inventory.store.units import tree
+
+    roster = tree(world["app"].state.engine)
+    luojiang, deyang = roster.get(LUOJIANG).code, roster.get(DEYANG).code
+    province = world["province"]
+    assert f"part={deyang}" in province.get("/office").text  # the dashboard's 各市（州） links to a city's part
+    part = province.get(f"/office/submissions?state=all&part={luojiang}").text
+    assert B_UNIT in part and A_UNIT not in part and C_UNIT not in part and "只看“德阳市罗江区人民政府”及其下级" in part
+    city = province.get(f"/office/submissions?state=all&part={deyang}").text
+    assert all(name in city for name in (A_UNIT, B_UNIT, C_UNIT))
+    assert world["offices"]["罗江"].get(f"/office/submissions?state=all&part={deyang}").status_code == 404  # above it: not found
+    assert world["offices"]["罗江"].get(f"/office/submissions?state=all&part={roster.get(XINGYANG).code}").status_code == 404
+
+
 def test_refusals_are_in_the_audit_log_of_the_part_that_tried(world):
     engine = world["app"].state.engine
     b = world["offices"]["罗江"]

@@ -287,14 +287,17 @@ def test_the_cli_works_in_levels(tmp_path):
     cov = run_cli("report", "coverage", "--under", "中江县", "--json", "--db", db)
     assert json.loads(cov.stdout)["totals"]["units_expected"] == 27
     # several units in one command, one reason for all; one that may not take the step is said, the rest done
-    many = run_cli("review", "exempt", "中江县信访局", "中江县统计局", "--reason", "无信息系统", "--json", "--db", db)
+    # without --under the CLI acts as the province, which reviews only its direct children (as on the portal)
+    skipped = run_cli("review", "exempt", "中江县信访局", "--reason", "无信息系统", "--db", db)
+    assert skipped.returncode == 2 and "由“中江县人民政府”审核，不由“四川省”审核" in skipped.stderr and "--under 中江县" in skipped.stderr
+    many = run_cli("review", "exempt", "中江县信访局", "中江县统计局", "--reason", "无信息系统", "--under", "中江县", "--json", "--db", db)
     assert many.returncode == 0 and [r["state"] for r in json.loads(many.stdout)] == ["exempt", "exempt"]
     board = json.loads(run_cli("review", "status", "--under", "中江县", "--json", "--db", db).stdout)
     said = next(r for r in board if r["unit"] == "中江县信访局")
     assert said["reason"] == "无信息系统" and said["reason_by"] == "命令行" and said["reason_at"][:2] == "20"  # who, and when
-    mixed = run_cli("review", "approve", "中江县公安局", "中江县信访局", "--db", db)
+    mixed = run_cli("review", "approve", "公安", "中江县信访局", "--under", "中江县", "--db", db)  # part of a name, under an office
     assert mixed.returncode == 1 and "✗ 中江县公安局" in mixed.stderr and "共 2 个" in mixed.stdout
-    one = run_cli("review", "include", "中江县统计局", "--json", "--db", db)  # one unit: one object, as before
+    one = run_cli("review", "include", "中江县统计局", "--under", "中江县", "--json", "--db", db)  # one unit: one object, as before
     assert one.returncode == 0 and json.loads(one.stdout)["state"] == "not_submitted"
 
 

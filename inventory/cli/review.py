@@ -32,25 +32,31 @@ def _context(db: str | None, round_key: str | None) -> tuple[Any, Any, Any]:
 
 
 def _each(db: str | None, round_key: str | None, names: list[str], under: str | None, operator: str | None) -> list[tuple[Any, Any]]:
-    """(the steps of the office acting on it, the unit) for each of `names`, in order: `--under`, else
-    the office that reviews it. Every name is resolved before anything is done."""
+    """(the steps of the office acting on it, the unit) for each of `names`, in order. The office is
+    `--under`, else the root (the province's office), as everywhere else: never the unit's own
+    reviewer taken for granted, so a step is always the chosen office's, as on the portal. Every name
+    is resolved, and every unit checked to be the office's to review, before anything is done."""
     from ..workflow.approvals import Steps
     from ..workflow.scope import scope_for
 
     engine, roster, round_ = _context(db, round_key)
-    node = roster.resolve(under) if under else None
-    units = [roster.resolve(name, within=node) for name in dict.fromkeys(names)]
+    office = roster.resolve(under) if under else roster.root
+    units = [roster.resolve(name, within=office) for name in dict.fromkeys(names)]
     scope = scope_for(roster, round_)
-    offices: dict[str, Any] = {}
-    out = []
     for unit in units:
-        office = node or scope.reviewer(unit)
-        if office is None:
+        if unit.code == office.code:
+            continue  # an office may withdraw its own submission (the steps say what else it may not do)
+        reviewer = scope.reviewer(unit)
+        if reviewer is None:
             raise UsageError(f"“{unit.name}”是根节点，没有上级审核。")
-        if office.name not in offices:
-            offices[office.name] = Steps(engine, roster, round_, office, operator or "命令行", role="cli")
-        out.append((offices[office.name], unit))
-    return out
+        if reviewer.code != office.code:
+            said = "" if under else f"不写 --under 时以“{office.name}”的身份操作；"
+            raise UsageError(
+                f"“{unit.name}”由“{reviewer.name}”审核，不由“{office.name}”审核（逐级审核：每一级只审核直接下级）。",
+                hint=f"{said}以“{reviewer.name}”项目办的身份操作请加 --under {roster.typed_name(reviewer)}。",
+            )
+    steps = Steps(engine, roster, round_, office, operator or "命令行", role="cli")
+    return [(steps, unit) for unit in units]
 
 
 def _act(pairs: list[tuple[Any, Any]], step: Callable[[Any, Any], Any], what: str, as_json: bool) -> None:

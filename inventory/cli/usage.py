@@ -62,7 +62,7 @@ def usage_text(exc: Any) -> str:
         if m:
             out = text.format(*(g or "" for g in m.groups()))
             if kind == "UsageError" and m.re is _MESSAGE[0][0] and m.group(2):
-                out += f"是不是想写“{m.group(2)}”？"
+                out += "是不是想写" + "、".join(f"“{name}”" for name in m.group(2).split("', '")) + "？"  # (click quotes each choice)
             return out
     return exc.format_message()
 

@@ -189,7 +189,7 @@ class Roster:
         found = process.extract(clean_text(name), choices, scorer=fuzz.partial_ratio, limit=limit, score_cutoff=40)
         return tuple(key for _, _, key in found)
 
-    def _typed(self, unit: Unit) -> str:
+    def typed_name(self, unit: Unit) -> str:
         """The shortest name that finds the unit again on the command line."""
         return unit.short_name if self.match(unit.short_name).unit is unit else unit.name
 
@@ -222,7 +222,7 @@ class Roster:
         tip = f"最接近的名称：{'、'.join(near)}。" if near else ""
         raise UsageError(
             f"{where}没有单位“{name}”。{tip}",
-            hint=f"可用 `inventory units list{' --under ' + self._typed(within) if within is not None else ''}` 查看单位的全称和简称。",
+            hint=f"可用 `inventory units list{' --under ' + self.typed_name(within) if within is not None else ''}` 查看单位的全称和简称。",
         )
 
 

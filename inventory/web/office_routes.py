@@ -98,7 +98,8 @@ async def queue(request: Request) -> Response:
     state = request.query_params.get("state", "pending")
     if state not in dict(QUEUE_STATES):
         state = "pending"
-    rows = with_names(submission_rows(request.app.state.engine, under=under_path(request)))
+    part = _part(request)
+    rows = with_names(submission_rows(request.app.state.engine, under=part.path if part else under_path(request)))
     if state == "rejected":
         rows = [s for s in rows if s["review"] == state]
     elif state != "all":  # a unit's current return only: versions it replaced are history, shown under 全部
@@ -134,7 +135,20 @@ async def queue(request: Request) -> Response:
         who=who,
         mine=who == MINE,
         counts=counts,
+        part=part,
     )
+
+
+def _part(request: Request) -> Any:
+    """The lower part asked for (`?part=` a node's code, from the dashboard's 各区（县） table): its
+    returns only, found by the tree rather than by name. Outside the office's part: not found."""
+    code = request.query_params.get("part", "").strip()
+    if not code:
+        return None
+    node, unit = office_node(request), live_roster(request).by_code.get(code)
+    if unit is None or not unit.within(node):
+        raise HTTPException(404, "没有这个单位")
+    return unit
 
 
 def _pending_other(request: Request) -> int:
