@@ -183,16 +183,11 @@ def test_deadline_week_as_an_office_and_a_unit(browser, tmp_path, form, roster):
     from test_portal import _Smtp
 
     db = f"sqlite:///{tmp_path / 'portal.db'}"
-    assert (
-        run_cli(
-            "round", "open", "2026", "--name", "2026年度摸底", "--as-of", "2026-06-30", "--deadline", "2026-07-31", "--db", db
-        ).returncode
-        == 0
-    )
+    assert run_cli("round", "open", "2026", "--name", "2026年度摸底", "--as-of", "2026-06-30", "--db", db).returncode == 0
     import sqlite3
 
     with sqlite3.connect(tmp_path / "portal.db") as conn:  # opened in June: the deadline passed in July
-        conn.execute("update rounds set opened_at = '2026-06-01 00:00:00.000000' where key = '2026'")
+        conn.execute("update rounds set opened_at = '2026-06-01 00:00:00.000000', deadline = '2026-07-31' where key = '2026'")
     made = run_cli("account", "add", "罗江区项目办", "--under", "罗江区", "--db", db, "--json")
     county_password = __import__("json").loads(made.stdout)["password"]
     smtp = _Smtp()

@@ -197,7 +197,7 @@ def test_instants_are_stored_unambiguously_on_both_databases(db_url):
     from inventory.store.models import Round
 
     engine = open_db(db_url)
-    open_round(engine, "t", "测试轮次", dt.date(2026, 6, 30), dt.date(2026, 7, 31))
+    open_round(engine, "t", "测试轮次", dt.date(2026, 6, 30))
     six_pm = dt.datetime(2026, 7, 31, 18, 0, tzinfo=BEIJING)
     with engine.begin() as conn:
         conn.execute(update(Round).where(Round.key == "t").values(opened_at=six_pm, closed_at=dt.datetime(2026, 7, 31, 10, 0)))

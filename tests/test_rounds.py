@@ -57,7 +57,7 @@ def test_two_rounds_prefilled_confirmed_and_changes(tmp_path, form, roster, db_u
     assert row["disposition"]["decision"] == "关停下线" and row["recommendation"] in ("保留", "整合", "迁移上云", "升级改造", "关停下线")
     assert run_cli("disposition", "set", "--unit", "成都", "--system", "没有这个系统", "--decision", "保留", "--db", db_url).returncode == 2
     opened = cli_json(
-        "round", "open", "2026", "--name", "2026年度更新", "--as-of", "2026-06-30", "--deadline", "2026-10-31", "--db", db_url
+        "round", "open", "2026", "--name", "2026年度更新", "--as-of", "2026-06-30", "--deadline", "2099-10-31", "--db", db_url
     )
     assert opened["status"] == "open" and [r["status"] for r in cli_json("round", "list", "--db", db_url)] == ["closed", "open"]
 
@@ -304,6 +304,10 @@ def test_a_fresh_databases_first_round_has_no_stale_deadline_in_reports(tmp_path
     coverage = json.loads(run_cli("report", "coverage", "--json", "--db", db_url).stdout)
     assert coverage["deadline"] == "2099-12-31" and coverage["totals"]["units_on_time"] == 1
     assert "2099-12-31" in _template_words(tmp_path / "t2.xlsx", db_url)
+    # a new round is not opened with a deadline that has passed (it would count as unset, unseen)
+    past = run_cli("round", "open", "R9", "--name", "第九轮", "--as-of", "2020-06-30", "--deadline", "2020-07-31", "--db", db_url)
+    assert past.returncode == 2 and "报送截止日期 2020-07-31 已经过去" in past.stderr and "round deadline" in past.stderr
+    assert [r["key"] for r in json.loads(run_cli("round", "list", "--json", "--db", db_url).stdout)] == ["2025"]  # nothing opened
 
 
 def _template_words(path, db_url) -> str:
@@ -342,3 +346,7 @@ def test_the_brief_compares_the_round_with_the_one_before(tmp_path, form, roster
     section = next(s for s in brief_sections(brief) if s.title == "与上一轮相比")
     row = next(r for r in section.rows if r[0] == "已入库单位")
     assert row[1:] == [2, 1, "-1"]
+    # a part with no accepted return in the round before: nothing to compare, no table of changes from zero
+    county = Reports(engine, under="德阳市").brief()
+    assert county["previous"]["totals"]["units_accepted"] == 0
+    assert not any(s.title == "与上一轮相比" for s in brief_sections(county))

@@ -81,7 +81,7 @@ def brief_sections(data: dict[str, Any]) -> list[Section]:
 def _against_previous(data: dict[str, Any]) -> list[Section]:
     """本轮与上一轮: the headline figures side by side, and the kinds of finding that grew or shrank most."""
     before = data.get("previous")
-    if not before:
+    if not before or not before["totals"]["units_accepted"]:  # nothing of this part was in it: no change to speak of
         return []
     t, bt = data["coverage"]["totals"], before["totals"]
     dup, bdup = data["duplicate_totals"], before["duplicate_totals"]
@@ -110,7 +110,7 @@ def _against_previous(data: dict[str, Any]) -> list[Section]:
             ["项目", f"上一轮（{before['round']}）", "本轮", "变化"],
             rows + [[title, a, b, _change(a, b)] for title, a, b in moved],
             widths=[30, 22, 14, 12],
-            text=[f"上一轮为“{before['round']}”，范围相同；下表后半部分是条数变化最大的评估发现。"],
+            text=[f"上一轮为“{before['round']}”，统计范围相同；下表后半部分是条数变化最大的评估发现。"],
         )
     ]
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
@@ -49,7 +50,7 @@ def describe(url: str) -> str:
         shown = make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return "（无法解析的地址）"
-    return _SECRET_QUERY.sub(r"\1***", shown)
+    return unquote(_SECRET_QUERY.sub(r"\1***", shown))  # as typed: host=/var/run/postgresql, not %2F
 
 
 def hide_secrets(text: str, url: str) -> str:
@@ -280,7 +281,8 @@ def open_db(url: str | None = None, create_missing: bool = True) -> Engine:
             _refuse_foreign(conn, url)
     if revision is None and not create_missing:
         raise SetupError(
-            f"数据库 {describe(url)} 里还没有任何报送数据。", hint="请先用 `inventory import` 入库，或用 --db 指定正确的数据库。"
+            f"数据库 {describe(url)} 还是空的（没有建表，也没有任何报送数据）。",
+            hint="新建的数据库请先运行 `inventory db upgrade` 建表（导入报表时也会自动建表）；数据本应在里面的，请检查 --db 是否写对。",
         )
     _check_known(revision, engine)
     if revision != head_revision():

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select, update
 
-from ..beijing import BEIJING
+from ..beijing import BEIJING, today
 from ..errors import UsageError
 from ..store.current import current_round_id
 from ..store.models import Round
@@ -88,6 +88,11 @@ def open_round(
         raise UsageError(f"--scope 只能是 {'、'.join(SCOPES)}。")
     if as_of and deadline and deadline < as_of:
         raise UsageError("报送截止日期不能早于数据统计截止日期。")
+    if deadline and deadline < today():  # it would count as unset (`live_deadline`): never accepted silently
+        raise UsageError(
+            f"报送截止日期 {deadline} 已经过去（今天是 {today()}，北京时间）。",
+            hint="请写今后的日期；也可以先不写，以后用 `inventory round deadline 日期` 设置。",
+        )
     now = dt.datetime.now(dt.UTC)
     with engine.begin() as conn:
         if conn.scalar(select(Round.id).where(Round.key == key)) is not None:
