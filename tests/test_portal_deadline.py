@@ -107,7 +107,7 @@ def test_round_deadline_late_returns_and_beijing_time(portal, form, roster):  # 
     assert "视为未设" in first and "还有" not in first
     r = office.post(
         "/office/round",
-        {"new": "1", "key": "2026", "name": "2026年度摸底", "as_of": "2026-06-30", "deadline": "2026-07-31"},
+        {"new": "1", "key": "2026", "name": "2026年度摸底", "as_of": "2026-06-30", "deadline": ""},
         page="/office/round",
     )
     assert "已保存：2026年度摸底" in r.text
@@ -115,8 +115,13 @@ def test_round_deadline_late_returns_and_beijing_time(portal, form, roster):  # 
 
     from inventory.store.models import Submission
 
-    with app.state.engine.begin() as conn:  # the round was opened in June: its deadline has passed since
-        conn.execute(text("update rounds set opened_at = :t where key = '2026'"), {"t": dt.datetime(2026, 6, 1, tzinfo=dt.UTC)})
+    with (
+        app.state.engine.begin() as conn
+    ):  # the round was opened in June (a past date is refused when opening): its deadline has passed since
+        conn.execute(
+            text("update rounds set opened_at = :t, deadline = :d where key = '2026'"),
+            {"t": dt.datetime(2026, 6, 1, tzinfo=dt.UTC), "d": dt.date(2026, 7, 31)},
+        )
     assert "2026年度摸底" in office.get("/office").text and "已超过报送截止日" in office.get("/office").text
     assert "2026-06-01 08:00（北京时间）" in office.get("/office/round").text  # opened at 00:00 UTC: 08:00 in Beijing, not 16:00
     # a return received after the deadline is marked late, on the queue and for the unit
@@ -179,6 +184,7 @@ def test_the_audit_log_in_chinese_filtered_paged_exported_and_from_the_cli(porta
     assert refused.returncode != 0 and "六个月" in refused.stderr
     assert run_cli("audit", "prune", "--older-than-days", "200", "--db", db).returncode == 0
     assert run_cli("audit", "export", str(tmp_path / "cli.xlsx"), "--db", db).returncode == 0 and (tmp_path / "cli.xlsx").exists()
+    assert run_cli("audit", "export", "-o", str(tmp_path / "o.xlsx"), "--db", db).returncode == 0 and (tmp_path / "o.xlsx").exists()
     targets = [r[5].value for r in openpyxl.load_workbook(tmp_path / "cli.xlsx").active.iter_rows(min_row=2)]
     assert "打开：工作台" in targets and not any(str(t).startswith("GET ") for t in targets)
 

@@ -71,14 +71,12 @@ def test_decisions_returns_and_lists_carry_across_rounds(tmp_path, form, roster,
         "第二轮",
         "--as-of",
         as_of.isoformat(),
-        "--deadline",
-        deadline.isoformat(),
         "--scope",
         "pilot",
         "--db",
         db_url,
     )
-    _opened(db_url, "R2", as_of)  # the round was opened when its data date came, not today: its deadline is a real one
+    _opened(db_url, "R2", as_of, deadline)  # opened when its data date came, not today: its deadline (past now) is a real one
 
     # 1. round 1's decisions hold in round 2: listed, carried, 逾期 where the date passed
     listed = {d["system_name"]: d for d in cli("disposition", "list", "--db", db_url)}
@@ -273,8 +271,9 @@ def test_portal_names_last_rounds_template_and_shows_carried_decisions(portal, f
     assert report.status_code == 200 and "项目办的处置决定" in report.text and name in report.text
 
 
-def _opened(db_url, key, day):
-    """Back-date a round's opening (a test stands for two months in one minute)."""
+def _opened(db_url, key, day, deadline=None):
+    """Back-date a round's opening, and give it a deadline that has passed since (a test stands for two
+    months in one minute; a round is not opened with a past deadline)."""
     from sqlalchemy import update
 
     from inventory.store.db import open_db
@@ -282,5 +281,6 @@ def _opened(db_url, key, day):
 
     engine = open_db(db_url, create_missing=False)
     with engine.begin() as conn:
-        conn.execute(update(Round).where(Round.key == key).values(opened_at=dt.datetime.combine(day, dt.time(9), tzinfo=dt.UTC)))
+        back = {"opened_at": dt.datetime.combine(day, dt.time(9), tzinfo=dt.UTC)} | ({"deadline": deadline} if deadline else {})
+        conn.execute(update(Round).where(Round.key == key).values(**back))
     engine.dispose()

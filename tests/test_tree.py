@@ -16,6 +16,7 @@ from inventory.errors import UsageError
 from inventory.form import load_form
 from inventory.form.roster import load_roster
 from inventory.report import Reports
+from inventory.report.issues_sections import issues_sections
 from inventory.store.audit import entries
 from inventory.store.db import open_db
 from inventory.store.importer import Importer
@@ -315,10 +316,29 @@ def test_an_office_s_findings_include_duplicates_across_the_whole_tree(db_url, t
         values, rows = clean_return(form, unit, 3, seed=40 + i)
         rows[form.main.name][0].update(same, category="业务应用系统", build_mode="自行建设")
         assert Importer(engine).import_file(write_return(tmp_path / f"{i}.xlsx", form, unit, values, rows)).status == "imported"
-    found = Reports(engine, under="中江县").issues()["findings"]
-    build = [f for f in found if f["code"] == "FIND_DUPLICATE_BUILD"]
+    county = Reports(engine, under="中江县").issues()
+    build = [f for f in county["findings"] if f["code"] == "FIND_DUPLICATE_BUILD"]
     assert build and {m["单位"] for m in build[0]["evidence"]["系统"]} == {"中江县教育和体育局", "广汉市教育和体育局"}
+    # the other county's unit is named for reference: not in the 单位 column, nor in the summary by unit
+    assert county["under"]["outside"] == ["广汉市教育和体育局"]
+    sections = {s.title: s for s in issues_sections(county)}
+    assert [r[0] for r in sections["按单位汇总"].rows] == ["中江县教育和体育局"]
+    assert all("广汉市教育和体育局" not in r[3] for r in sections["评估发现"].rows) and "仅供参考" in sections["评估发现"].text[0]
     assert not [f for f in Reports(engine, under="什邡市").issues()["findings"] if f["code"] == "FIND_DUPLICATE_BUILD"]
+
+
+def test_the_cli_says_a_locked_return_needs_reopening_not_fixing(tmp_path, form, roster):
+    db = f"sqlite:///{tmp_path / 'lock.db'}"
+    unit = roster.resolve("人社厅")
+    first = write_return(tmp_path / "hr.xlsx", form, unit, *clean_return(form, unit, 3, seed=5))
+    assert run_cli("import", str(first), "--db", db).returncode == 0
+    assert run_cli("review", "approve", "人社厅", "--db", db).returncode == 0  # the province reviews its departments itself
+    second = write_return(tmp_path / "hr2.xlsx", form, unit, *clean_return(form, unit, 4, seed=6))
+    again = run_cli("import", str(second), "--operator", "李明", "--db", db, env={"COLUMNS": "200"})
+    said = " ".join(again.stdout.split())
+    assert again.returncode == 1 and "已锁定，未入库" in said and "review reopen" in said and "生成反馈表" not in said, said
+    logged = next(e for e in entries(open_db(db)) if e["action"] == "import" and e["actor"] == "李明")
+    assert logged["detail"] == "已锁定 1"
 
 
 def test_a_city_s_coverage_and_brief_pages_roll_up_by_level(browser, tmp_path):
@@ -343,7 +363,7 @@ def test_a_city_s_coverage_and_brief_pages_roll_up_by_level(browser, tmp_path):
     assert counties.locator("tr.r").count() == 6 and "中江县人民政府" in counties.text_content()
     brief = write_report("brief", reports.brief(), "html", tmp_path / "brief.html", reports.form)
     page.goto(Path(brief).as_uri())
-    assert "范围：德阳市人民政府及其下级（按层级：市（州）级 应报 33、已入库 2，县（市、区）级 应报 162、已入库 2）" in html(page)
+    assert "统计范围：德阳市人民政府及其下级（按层级：市（州）级 应报 33、已入库 2，县（市、区）级 应报 162、已入库 2）" in html(page)
     page.close()
 
 

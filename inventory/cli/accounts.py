@@ -159,7 +159,8 @@ def audit_list(
 
 @audit_app.command("export")
 def audit_export(
-    out: Annotated[Path, typer.Argument(help="导出到哪个 xlsx 文件。", show_default=False)],
+    out: Annotated[Path | None, typer.Argument(help="导出到哪个 xlsx 文件（也可以用 -o 写）。", show_default=False)] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="导出到哪个 xlsx 文件，同上面的参数。")] = None,
     under: UnderOpt = None,
     action: ActionOpt = None,
     actor: ActorOpt = None,
@@ -173,6 +174,9 @@ def audit_export(
     from ..store.audit import record, stream
     from ..web.audit_words import described
 
+    out = out or output
+    if out is None:
+        raise UsageError("请写导出到哪个文件，如 `inventory audit export -o 操作日志.xlsx`。")
     engine, where = _where(under, action, actor, since, until, db)
     made = write_audit_xlsx(described(stream(engine, where)), out)
     record(engine, "audit_export", actor=operator or "命令行", role="cli", target=str(out.name))

@@ -193,7 +193,13 @@ def import_table(results: list[Any], dry_run: bool) -> None:
         table.add_column(col, overflow="fold")
     theirs = {id(r) for r in results if r.report.elsewhere}  # another office's: nothing stored
     for r in results:
-        status = STATUS_NAMES.get(r.status, r.status) if id(r) not in theirs else "[yellow]不属本级，未入库[/]"
+        status = (
+            "[yellow]不属本级，未入库[/]"
+            if id(r) in theirs
+            else "[yellow]已锁定，未入库[/]"
+            if r.locked
+            else STATUS_NAMES.get(r.status, r.status)
+        )
         if r.status == "imported" and not r.current and not dry_run:
             status += "[dim]（未替代当前报送）[/]"
         table.add_row(
@@ -203,7 +209,15 @@ def import_table(results: list[Any], dry_run: bool) -> None:
     for r in results:
         if r.note:
             out.print(f"[yellow]{esc(r.path.name)}：{esc(r.note)}[/]")
-    rejected = [r for r in results if id(r) not in theirs and (r.status == "rejected" or (r.status == "unchanged" and r.errors))]
+    locked = [r for r in results if r.locked]
+    if locked:
+        out.print(
+            f"[yellow]{len(locked)} 个文件因报表已审核通过并锁定而未入库，不是文件有错；确需改动的，由审核它的一级先重新打开"
+            "（`inventory review reopen 单位 --under 审核的一级 --reason 理由`），再导入。[/]"
+        )
+    rejected = [
+        r for r in results if id(r) not in theirs and not r.locked and (r.status == "rejected" or (r.status == "unchanged" and r.errors))
+    ]
     if rejected:
         out.print(f"[yellow]{len(rejected)} 个文件有错误被退回；用 `inventory validate 文件 --feedback 文件夹` 生成反馈表发给单位。[/]")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -73,7 +74,9 @@ def import_(
     received: Annotated[
         str | None,
         typer.Option(
-            "--received", help="收到这些文件的日期（北京时间，YYYY-MM-DD），用于事后集中入库；默认为入库的时间。", metavar="YYYY-MM-DD"
+            "--received",
+            help="收到这些文件的日期（北京时间，YYYY-MM-DD），用于事后集中入库，记为当天下班时 18:00；默认为入库的时间。",
+            metavar="YYYY-MM-DD",
         ),
     ] = None,
 ) -> None:
@@ -122,8 +125,11 @@ def _log_import(engine: Any, results: list[Any], operator: str | None, office: A
     from ..store.audit import record
     from ..workflow.states import RETURN_NAMES
 
-    counts = {s: sum(r.status == s for r in results) for s in {r.status for r in results}}
-    detail = "，".join(f"{RETURN_NAMES.get(s, s)} {n}" for s, n in sorted(counts.items()))  # in the log's words: 已入库 2，未通过校验 1
+    def said(r: Any) -> str:  # in the log's words: 已入库 2，未通过校验 1，不属本级 1
+        return "不属本级" if r.report.elsewhere else "已锁定" if r.locked else RETURN_NAMES.get(r.status, r.status)
+
+    counts = Counter(map(said, results))
+    detail = "，".join(f"{s} {n}" for s, n in sorted(counts.items()))
     name = office.name if office else None
     try:
         record(engine, "import", actor=operator or "命令行", role="cli", target=name, detail=detail, unit=name)
@@ -214,6 +220,8 @@ def _received(value: str | None) -> Any:
     day = parse_as_of(value, option="--received")
     if day is None:
         return None
-    if day > dt.date.today():
+    from ..beijing import today
+
+    if day > today():
         raise UsageError(f"--received 的日期 {day} 还没到。")
     return dt.datetime.combine(day, dt.time(18), tzinfo=dt.timezone(dt.timedelta(hours=8)))

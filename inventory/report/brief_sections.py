@@ -21,7 +21,7 @@ def brief_sections(data: dict[str, Any]) -> list[Section]:
         ("政务云部署率", pct(data["cloud_share"])),
         ("评估发现", data["findings"]),
         ("疑似重复组", dup["groups"]),
-        ("重复组涉及金额（万元）", money(dup["build_amount"] + dup["om_amount"])),
+        ("重复组涉及金额（建设+年度运维，万元）", money(dup["build_amount"] + dup["om_amount"])),
     ]
     if data.get("days_to_deadline") is not None:
         days = data["days_to_deadline"]
@@ -30,7 +30,7 @@ def brief_sections(data: dict[str, Any]) -> list[Section]:
     top = data["findings_by_kind"][0] if data["findings_by_kind"] else None
     under = data["coverage"].get("under") or {}
     text = [
-        f"范围：{under['unit']}及其下级（按层级："
+        f"统计范围：{under['unit']}及其下级（按层级："
         + "，".join(
             f"{lv} 应报 {v['units_expected']}、已入库 {v['units_accepted']}" for lv, v in data["coverage"].get("by_level", {}).items()
         )
@@ -68,6 +68,7 @@ def brief_sections(data: dict[str, Any]) -> list[Section]:
             widths=[20, 36, 50, 14, 14],
             text=[
                 f"共 {dup['groups']} 组，建设金额合计 {money(dup['build_amount'])} 万元，年度运维合计 {money(dup['om_amount'])} 万元；下表列金额最大的 {len(groups)} 组。疑似按“元”填写的金额不计入合计。"
+                + ("金额只计本级范围内的系统；别处的同类系统只列名称，供参考。" if under and not under.get("root") else "")
             ]
             if dup["groups"]
             else ["未发现疑似重复建设。"],
@@ -93,7 +94,12 @@ def _against_previous(data: dict[str, Any]) -> list[Section]:
         ["政务云部署率", pct(bshare), pct(share), f"{(share - bshare) * 100:+.1f} 个百分点" if share != bshare else "持平"],
         ["评估发现", before["findings"], data["findings"], _change(before["findings"], data["findings"])],
         ["疑似重复组", bdup["groups"], dup["groups"], _change(bdup["groups"], dup["groups"])],
-        ["重复组涉及金额（万元）", money(bamount), money(amount), f"{amount - bamount:+,.1f}" if amount != bamount else "持平"],
+        [
+            "重复组涉及金额（建设+年度运维，万元）",
+            money(bamount),
+            money(amount),
+            f"{amount - bamount:+,.1f}" if amount != bamount else "持平",
+        ],
     ]
     for k in ("整合", "迁移上云", "关停下线"):
         a, b = before["recommendations"].get(k, 0), data["recommendations"].get(k, 0)

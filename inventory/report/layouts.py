@@ -8,7 +8,8 @@ from ..form.assessment import load_findings
 from ..form.model import Form
 from .brief_sections import brief_sections
 from .changes_sections import changes_sections
-from .sections import Section, coverage_sections, inventory_sections, issues_sections
+from .issues_sections import issues_sections
+from .sections import Section, coverage_sections, inventory_sections
 from .unit_sections import unit_sections
 
 

@@ -238,82 +238,6 @@ def _offices_section(offices: list[dict[str, Any]]) -> Section:
     )
 
 
-def issues_sections(data: dict[str, Any], findings_meta: dict[str, Any] | None = None, limit: int | None = None) -> list[Section]:
-    meta = findings_meta or {}
-    summary = [[s["title"], SEVERITY_NAMES[s["severity"]], s["count"], s["code"]] for s in data.get("summary", [])]
-    titles = {s["code"]: s["title"] for s in data.get("summary", [])}
-    findings = [
-        [
-            titles.get(f["code"], f["code"]),
-            meta.get(f["code"], {}).get("action", ""),
-            SEVERITY_NAMES[f["severity"]],
-            _units(f),
-            f["system"],
-            f["message"],
-            "；".join(f"{k}：{_evidence(v)}" for k, v in f["evidence"].items()),
-            f["code"],
-        ]
-        for f in data["findings"][:limit]
-    ]
-    per_unit: dict[str, list[int]] = {}
-    for f in data["findings"]:
-        units = _units(f)
-        for unit in units if isinstance(units, list) else [units]:
-            per_unit.setdefault(unit or "", [0, 0, 0])[0] += 1
-    for i in data["issues"]:
-        per_unit.setdefault(i["unit"], [0, 0, 0])[1 if i["severity"] == "error" else 2] += 1
-    units = sorted(([u, *n] for u, n in per_unit.items()), key=lambda row: (-row[1], -row[2], row[0]))
-    issues = [
-        [
-            i["unit"],
-            SEVERITY_NAMES[i["severity"]],
-            i["code"],
-            i["file"],
-            i["sheet"],
-            f"{i['column'] or ''}{i['row'] or ''}",
-            i["message"],
-            i["hint"],
-        ]
-        for i in data["issues"][:limit]
-    ]
-    return [
-        Section("评估发现汇总", ["发现", "级别", "数量", "编码"], summary, widths=[36, 6, 8, 26]),
-        Section("按单位汇总", ["单位", "评估发现", "校验错误", "校验提醒"], units, widths=[30, 10, 10, 10]),
-        Section(
-            "评估发现",
-            ["发现", "怎么办", "级别", "单位", "系统", "说明", "依据", "编码"],
-            findings,
-            widths=[28, 40, 6, 26, 30, 50, 60, 24],
-            filters=(0, 2, 3),
-            group=(0, 1),
-            total=len(data["findings"]),
-        ),
-        Section(
-            "校验问题（各单位最近一次报送）",
-            ["单位", "级别", "编码", "文件", "工作表", "位置", "问题", "怎么改"],
-            issues,
-            widths=[26, 6, 26, 24, 10, 8, 60, 40],
-            filters=(0, 1, 2),
-            total=len(data["issues"]),
-        ),
-    ]
-
-
-def _units(f: dict[str, Any]) -> Any:
-    """The units a finding concerns: each member's unit for a group (a list), else the finding's unit."""
-    members = f["evidence"].get("系统")
-    if isinstance(members, list) and members and all(isinstance(m, dict) and m.get("单位") for m in members):
-        return list(dict.fromkeys(m["单位"] for m in members))
-    return f["unit"]
-
-
-def _evidence(v: Any) -> str:
-    if isinstance(v, list):
-        parts = [("/".join(str(x) for x in item.values()) if isinstance(item, dict) else str(item)) for item in v[:8]]
-        return "，".join(parts) + ("…" if len(v) > 8 else "")
-    return str(v)
-
-
 def inventory_sections(data: dict[str, Any], form: Form, limit: int | None = None) -> list[Section]:
     """The consolidated inventory, on the template's own headers so it can be filtered and re-imported."""
     fields = form.main.fields
@@ -376,10 +300,10 @@ def report_meta(kind: str, data: dict[str, Any], form: Form) -> list[str]:
         f"调查轮次：{round_name(data, form)}",
         f"数据统计截止日期：{data.get('as_of', '')}",
         {
-            "inventory": "范围：各单位当前已接收的报送",
+            "inventory": "内容：各单位当前已接收的报送",
             "unit": f"单位：{data.get('unit', {}).get('name', '')}",
             "changes": f"比较：{data.get('from', {}).get('name', '')} → {data.get('to', {}).get('name', '')}",
-        }.get(kind, f"范围：{scope}"),
+        }.get(kind, f"本轮应报：{scope}"),
         f"生成时间：{shown(data.get('generated_at'))}",
     ]
 

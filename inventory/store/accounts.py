@@ -45,7 +45,7 @@ def hash_password(password: str) -> str:
 
 def _code_hash(code: str) -> str:
     """Codes are random (59 bits) and short-lived: a plain hash suffices, and makes lookup direct."""
-    return hashlib.sha256(code.replace("-", "").strip().upper().encode()).hexdigest()
+    return hashlib.sha256("".join(c for c in code if c.isalnum()).upper().encode()).hexdigest()  # typed with spaces or dashes alike
 
 
 def first_password(username: str) -> str:

@@ -53,6 +53,11 @@ class ImportResult:
     note: str | None = None  # why it is not current, or why it failed
     stored_as: str | None = None  # the submission's content key (the file's sha256, or its key in a later round)
 
+    @property
+    def locked(self) -> bool:
+        """Refused because the unit's return is approved and locked (not for anything in the file)."""
+        return any(i.code == "RETURN_LOCKED" for i in self.report.issues)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "path": str(self.path),

@@ -14,7 +14,7 @@ MIN_LENGTH = 12
 MAX_LENGTH = 128
 MIN_DISTINCT = 6
 KEEP = 5  # a new password may not be any of the account's last 5
-RULE = f"密码至少 {MIN_LENGTH} 位，至少含 {MIN_DISTINCT} 个不同的字符，含字母、数字、符号中的两类；不能以 password、qwerty、123456、admin、sichuan 这类常见密码或地名为基础，不能包含用户名，不能与最近 {KEEP} 次用过的密码相同。"
+RULE = f"密码至少 {MIN_LENGTH} 位，至少含 {MIN_DISTINCT} 个不同的字符，含字母、数字、符号中的两类；不能含 password、qwerty、123456、admin、sichuan 这类常见的弱密码，不能包含用户名，不能与最近 {KEEP} 次用过的密码相同。"
 
 # lower-cased pieces that make a password guessable wherever they stand in it
 COMMON = (
