@@ -217,6 +217,10 @@ def test_what_cannot_be_meant_is_still_an_error(tmp_path, form, roster, changes,
     report = Validator(form, roster).validate(path)
     hits = [i for i in report.issues if i.code == code]
     assert hits and hits[0].severity == "error" and hits[0].field == field and hits[0].row == form.main.first_data_row
+    needed = form.main.by_key[field].title  # the fix names the cell that lacks a value, where the rule requires one
+    assert hits[0].hint.startswith(
+        f"请补充填写“{needed}”。" if code in ("RULE_OM_VENDOR", "RULE_BUILDING_FIELDS") else "请按问题说明核对并改正。"
+    )
 
 
 def test_every_rule_carries_its_reasoning(tmp_path):

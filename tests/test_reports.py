@@ -604,3 +604,20 @@ def test_the_rounds_duplicates_are_kept_for_the_next_process_until_what_they_dep
     with pytest.raises(AssertionError, match="worked out again"):
         tree_duplicates.whole_round(engine, rid, changed, Reports(engine).roster)
     tree_duplicates._held.clear()
+
+
+def test_an_exempt_unit_is_no_bar_in_the_status_chart():
+    """免报 units are not expected: the chart leaves them out, as the figures above it do."""
+    from inventory.report.charts import charts
+
+    unit = {"group": "区（县）", "short_name": "甲", "completeness": 1.0}
+    data = {
+        "units": [
+            {**unit, "status": "accepted", "state": "approved"},
+            {**unit, "short_name": "乙", "status": "not_submitted", "state": "exempt"},
+        ]
+    }
+    svg = charts("coverage", data)[0]
+    assert 'class="bar" data-status="accepted"' in svg and 'class="bar" data-status="not_submitted"' not in svg
+    data["units"][1]["state"] = "not_submitted"  # the same unit, not exempted: a part of the bar
+    assert 'class="bar" data-status="not_submitted"' in charts("coverage", data)[0]

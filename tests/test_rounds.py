@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import openpyxl
+import pytest
 from conftest import run_cli
 
 from inventory.demo.synth import clean_return, write_return
@@ -343,6 +344,8 @@ def test_the_brief_compares_the_round_with_the_one_before(tmp_path, form, roster
     before = brief["previous"]
     assert before["round"] != brief["round"] and before["totals"]["units_accepted"] == 2
     assert brief["coverage"]["totals"]["units_accepted"] == 1 and before["systems_counted"] == 8
+    on_cloud = sum(n for k, n in brief["deployment"].items() if k in ("省级政务云", "市（州）级政务云"))  # as the deployment chart shows
+    assert brief["cloud_share"] == pytest.approx(on_cloud / sum(brief["deployment"].values()), abs=1e-3)
     section = next(s for s in brief_sections(brief) if s.title == "与上一轮相比")
     row = next(r for r in section.rows if r[0] == "已入库单位")
     assert row[1:] == [2, 1, "-1"]

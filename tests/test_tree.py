@@ -206,8 +206,15 @@ def test_approval_goes_up_the_tree_and_locks(db_url, tmp_path):
     assert any(i.code == "RETURN_LOCKED" and "中江县人民政府" in str(i.value) for i in frozen.report.issues), frozen.report.issues
     with pytest.raises(UsageError, match="已锁定"):
         county.include(police)
-    # the city sends the county back with a reason; the county can act again
     city = Steps(engine, roster, round_, roster.resolve("德阳市"), "市数据局")
+    # the city approves, then reopens with a reason: the county's board says the level above's words
+    assert city.approve(zj).state == "approved"
+    assert "须由“德阳市人民政府”先重新打开" in str(_import(engine, tmp_path, police.name, seed=5).report.issues[-1].value)
+    city.reopen(zj, "请核对教育局的系统数")
+    board = run_cli("review", "status", "--under", "中江县", "--db", db_url, env={"COLUMNS": "250"})
+    assert "上级重新打开：请核对教育局的系统数（市数据局" in " ".join(board.stdout.split()), board.stdout
+    assert county.submit().state == "submitted"
+    # the city sends the county back with a reason; the county can act again
     with pytest.raises(UsageError, match="须写明理由"):
         city.send_back(zj, "")
     back = city.send_back(zj, "公安局的系统请补报，不能免报")
@@ -217,7 +224,7 @@ def test_approval_goes_up_the_tree_and_locks(db_url, tmp_path):
     # history and audit log keep every step
     with engine.connect() as conn:
         steps = [a for (a,) in conn.execute(select(NodeApproval.action).order_by(NodeApproval.id))]
-    assert steps == ["exempted", "submitted", "returned", "included"]
+    assert steps == ["exempted", "submitted", "approved", "reopened", "submitted", "returned", "included"]
     logged = [e["action"] for e in entries(engine)]
     assert {"review_approve", "review_reopen", "review_exempt", "review_submit", "review_return", "review_include"} <= set(logged)
 
@@ -291,6 +298,14 @@ def test_the_cli_works_in_levels(tmp_path):
     # without --under the CLI acts as the province, which reviews only its direct children (as on the portal)
     skipped = run_cli("review", "exempt", "中江县信访局", "--reason", "无信息系统", "--db", db)
     assert skipped.returncode == 2 and "由“中江县人民政府”审核，不由“四川省”审核" in skipped.stderr and "--under 中江县" in skipped.stderr
+    elsewhere = run_cli("review", "exempt", "旌阳区公安局", "--reason", "x", "--under", "中江县", "--db", db)  # --under chose the office
+    assert elsewhere.returncode == 2 and "不在“中江县人民政府”及其下级中" in elsewhere.stderr and "--under 旌阳区" not in elsewhere.stderr
+    many = run_cli(
+        "review", "exempt", "信访", "中江县统计局", "没有这个局", "--reason", "无信息系统", "--under", "中江县", "--json", "--db", db
+    )
+    assert many.returncode == 1 and json.loads(many.stdout)[2] == {"unit": "没有这个局", "error": json.loads(many.stdout)[2]["error"]}
+    many = run_cli("review", "include", "信访", "统计", "--under", "中江县", "--db", db)  # (an unknown name stopped none of the others)
+    assert many.returncode == 0, many.stderr
     many = run_cli("review", "exempt", "中江县信访局", "中江县统计局", "--reason", "无信息系统", "--under", "中江县", "--json", "--db", db)
     assert many.returncode == 0 and [r["state"] for r in json.loads(many.stdout)] == ["exempt", "exempt"]
     board = json.loads(run_cli("review", "status", "--under", "中江县", "--json", "--db", db).stdout)

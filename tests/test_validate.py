@@ -314,6 +314,9 @@ def test_cli_json_exit_codes_and_feedback(tmp_path, form, unit):
     # the feedback workbook: red/yellow cells with comments, and a linked issue list
     fb = openpyxl.load_workbook(tmp_path / "fb" / "bad-反馈.xlsx")
     assert fb.sheetnames[0] == "问题清单"
+    said = " ".join(str(c) for r in fb["问题清单"].iter_rows(max_row=5, values_only=True) for c in r if c)
+    made = dt.datetime.now(dt.timezone(dt.timedelta(hours=8)))
+    assert "（北京时间）" in said and made.strftime("%Y-%m-%d") in said  # made-at in Beijing time, whatever the server's zone
     ws = fb[form.main.name]
     col, row = where(form, "layer", 0)
     assert ws[f"{col}{row}"].fill.fgColor.rgb.endswith("FF7C80") and "不是可选值" in ws[f"{col}{row}"].comment.text

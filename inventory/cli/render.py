@@ -364,7 +364,11 @@ def review_table(rows: list[Any], node: Unit) -> None:
         name = f"[{colour[st.state]}]{esc(st.state_name)}[/]" if st.state in colour else esc(st.state_name)
         done = f"{st.children_done}/{st.children_total}" if st.office else ""
         said = st.reason or ""
-        if said and st.step and st.step.get("reason") == said:  # who said it, and when (Beijing time)
+        if not said and st.from_above and st.from_above.get("reason"):  # the level above reopened the part: its words
+            said = f"上级重新打开：{st.from_above['reason']}"
+        if (
+            said and st.step and st.step.get("reason") in (said, said.removeprefix("上级重新打开："))
+        ):  # who said it, and when (Beijing time)
             said += f"（{st.step.get('actor') or ''}，{beijing_time(st.step.get('at'))}）"
         table.add_row(indent + esc(st.unit.name), esc(st.unit.level), name, done, esc(said))
     out.print(table)

@@ -31,56 +31,73 @@ def _context(db: str | None, round_key: str | None) -> tuple[Any, Any, Any]:
     return engine, tree(engine), pick(engine, round_key)
 
 
-def _each(db: str | None, round_key: str | None, names: list[str], under: str | None, operator: str | None) -> list[tuple[Any, Any]]:
-    """(the steps of the office acting on it, the unit) for each of `names`, in order. The office is
-    `--under`, else the root (the province's office), as everywhere else: never the unit's own
-    reviewer taken for granted, so a step is always the chosen office's, as on the portal. Every name
-    is resolved, and every unit checked to be the office's to review, before anything is done."""
+def _each(db: str | None, round_key: str | None, names: list[str], under: str | None, operator: str | None) -> list[tuple[Any, str, Any]]:
+    """(the office's steps, the name as typed, its unit or the UsageError saying why this office may not
+    act on it) for each of `names`, in order. The office is `--under`, else the root (the province's
+    office), as everywhere else: never the unit's own reviewer taken for granted, so a step is always the
+    chosen office's, as on the portal. A name that cannot be acted on does not stop the others."""
     from ..workflow.approvals import Steps
     from ..workflow.scope import scope_for
 
     engine, roster, round_ = _context(db, round_key)
     office = roster.resolve(under) if under else roster.root
-    units = [roster.resolve(name, within=office) for name in dict.fromkeys(names)]
     scope = scope_for(roster, round_)
-    for unit in units:
-        if unit.code == office.code:
-            continue  # an office may withdraw its own submission (the steps say what else it may not do)
-        reviewer = scope.reviewer(unit)
-        if reviewer is None:
-            raise UsageError(f"“{unit.name}”是根节点，没有上级审核。")
-        if reviewer.code != office.code:
-            said = "" if under else f"不写 --under 时以“{office.name}”的身份操作；"
-            raise UsageError(
-                f"“{unit.name}”由“{reviewer.name}”审核，不由“{office.name}”审核（逐级审核：每一级只审核直接下级）。",
-                hint=f"{said}以“{reviewer.name}”项目办的身份操作请加 --under {roster.typed_name(reviewer)}。",
-            )
     steps = Steps(engine, roster, round_, office, operator or "命令行", role="cli")
-    return [(steps, unit) for unit in units]
-
-
-def _act(pairs: list[tuple[Any, Any]], step: Callable[[Any, Any], Any], what: str, as_json: bool) -> None:
-    """Do `step` for each unit; one that may not take it is said and the rest go on (exit code 1 then).
-    One unit gives one JSON object, as always; several give a list."""
-    done, failed = [], []
-    for steps, unit in pairs:
+    out: list[tuple[Any, str, Any]] = []
+    for name in dict.fromkeys(names):
         try:
+            out.append((steps, name, _target(roster, scope, office, name, bool(under))))
+        except UsageError as exc:
+            out.append((steps, name, exc))
+    return out
+
+
+def _target(roster: Any, scope: Any, office: Any, name: str, chosen: bool) -> Any:
+    """The unit `office` may act on for `name` (its own node too: an office withdraws its own submission)."""
+    unit = roster.resolve(name, within=office)
+    if unit.code == office.code:
+        return unit
+    if chosen and not unit.within(office):  # --under said which office: never advise acting as another
+        raise UsageError(
+            f"“{unit.name}”不在“{office.name}”及其下级中，本级不能办理。",
+            hint=f"本级的下级单位见 `inventory review status --under {roster.typed_name(office)}`。",
+        )
+    reviewer = scope.reviewer(unit)
+    if reviewer is None:
+        raise UsageError(f"“{unit.name}”是根节点，没有上级审核。")
+    if reviewer.code != office.code:
+        said = "" if chosen else f"不写 --under 时以“{office.name}”的身份操作；"
+        raise UsageError(
+            f"“{unit.name}”由“{reviewer.name}”审核，不由“{office.name}”审核（逐级审核：每一级只审核直接下级）。",
+            hint=f"{said}以“{reviewer.name}”项目办的身份操作请加 --under {roster.typed_name(reviewer)}。",
+        )
+    return unit
+
+
+def _act(items: list[tuple[Any, str, Any]], step: Callable[[Any, Any], Any], what: str, as_json: bool) -> None:
+    """Do `step` for each unit; a name that is unknown, or a unit that may not take the step, is said
+    and the rest go on (exit code 1 then). One unit gives one JSON object, as always; several a list."""
+    done, failed = [], []
+    for steps, name, unit in items:
+        try:
+            if isinstance(unit, UsageError):
+                raise unit
             done.append(step(steps, unit))
         except UsageError as exc:
-            if len(pairs) == 1:
+            if len(items) == 1:
                 raise
-            failed.append((unit, exc))
+            failed.append((unit.name if not isinstance(unit, UsageError) else name, exc))
     if as_json:
         rows = [{"unit": st.unit.name, "state": st.state, "state_name": st.state_name, "reason": st.reason} for st in done]
-        rows += [{"unit": unit.name, "error": exc.message} for unit, exc in failed]
-        emit_json(rows[0] if len(pairs) == 1 else rows)
+        rows += [{"unit": label, "error": exc.message} for label, exc in failed]
+        emit_json(rows[0] if len(items) == 1 else rows)
     else:
         for st in done:
             render.out.print(f"[green]✓[/] {render.esc(st.unit.name)}：{what}（现在：{st.state_name}）")
-        for unit, exc in failed:
-            render.err.print(f"[red]✗[/] {render.esc(unit.name)}：{render.esc(exc.message)}")
-        if len(pairs) > 1:
-            render.out.print(f"共 {len(pairs)} 个：{what} {len(done)} 个" + (f"，未办 {len(failed)} 个（原因见上）" if failed else ""))
+        for label, exc in failed:
+            render.err.print(f"[red]✗[/] {render.esc(label)}：{render.esc(exc.message)}{render.esc(exc.hint or '')}")
+        if len(items) > 1:
+            render.out.print(f"共 {len(items)} 个：{what} {len(done)} 个" + (f"，未办 {len(failed)} 个（原因见上）" if failed else ""))
     if failed:
         raise typer.Exit(ExitCode.DATA)
 

@@ -55,9 +55,14 @@ def catalogue_with_rules(form: Any) -> dict[str, Code]:
 
 def _rule_hint(rule: Any, titles: dict[str, str]) -> str:
     """How to fix what a form rule asks for: the fields it needs, by their titles; a warning's gap may stay."""
-    if not rule.requires:
-        return "请按规则补充或更正。"
-    fields = "、".join(f"“{titles.get(k, k)}”" for k in rule.requires)
+    return rule_hint(rule, [titles.get(k, k) for k in rule.requires])
+
+
+def rule_hint(rule: Any, titles: list[str]) -> str:
+    """The fix for a form rule, naming the fields it needs (the one a cell lacks, on a cell's issue)."""
+    if not titles:
+        return "请按问题说明核对并改正。"
+    fields = "、".join(f"“{t}”" for t in titles)
     if rule.severity == "warning":
         return f"能统计或查到的，请补充{fields}；确实没有的可以空着，照常接收。"
     return f"请补充填写{fields}。"

@@ -195,17 +195,19 @@ class Roster:
 
     def resolve(self, name: str, within: Unit | None = None) -> Unit:
         """The unit for a name (or node code) given on the command line; a clear usage error if unknown.
-        `within` (an office's node, from `--under`): a name that is part of exactly one full name in its
-        part of the tree is that unit (教育 under 中江县), and the closest names are sought there first."""
+        `within` (an office's node, from `--under`): its part of the tree is searched first, so a short
+        name or a part of one full name there (信访局, 教育 under 绵竹市) is its own unit rather than one
+        elsewhere that goes by the same short name; a full name is that unit wherever it is."""
+        key = clean_text(name)
         if name.strip() in self.by_code:
             return self.by_code[name.strip()]
-        m = self.match(name)
-        if m.unit:
-            return m.unit
-        key = clean_text(name)
+        if key in self._names:
+            return self._names[key]
         part = self.subtree(within) if within is not None else None
         if part is not None and len(key) >= 2:
-            inside = [u for u in part if key in u.name]
+            if (alias := self._aliases.get(key)) is not None and alias.within(within):
+                return alias
+            inside = [u for u in part if key in u.name or key == clean_text(u.short_name)]
             if len(inside) == 1:
                 return inside[0]
             if len(inside) > 1:
@@ -214,11 +216,14 @@ class Roster:
                     f"“{within.name}”及其下级中有 {len(inside)} 个单位的名称含“{name}”：{shown}。",
                     hint="请写单位全称或简称。",
                 )
+        m = self.match(name)
+        if m.unit:
+            return m.unit
         ending = [u for u in self.units if u.name.endswith(key)] if len(key) >= 4 else []
         if len(ending) == 1:  # the end of one full name only: 旌阳区公安局 for 德阳市旌阳区公安局
             return ending[0]
         near = (self.suggest(name, among=part) if part is not None else ()) or m.suggestions
-        where = f"“{within.name}”及其下级中" if part is not None else "名册中"
+        where = f"“{within.name}”及其下级中" if within is not None else "名册中"
         tip = f"最接近的名称：{'、'.join(near)}。" if near else ""
         raise UsageError(
             f"{where}没有单位“{name}”。{tip}",

@@ -18,6 +18,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import quote_sheetname
 from openpyxl.worksheet.hyperlink import Hyperlink
 
+from ..beijing import now
+from ..beijing import shown as shown_at
 from ..chars import shown
 from ..form.issues import ERROR, Issue
 from ..form.load import Form
@@ -109,7 +111,7 @@ def _issues_sheet(wb: Any, report: FileReport, located: list[tuple[Issue, str | 
     unit = report.unit.name if report.unit else (report.unit_written or "未识别")
     put(
         ws.cell(row=2, column=1),
-        f"单位：{unit}；系统 {report.systems} 个；错误 {report.errors} 条，提醒 {report.warnings} 条；生成时间 {dt.datetime.now():%Y-%m-%d %H:%M}。",
+        f"单位：{unit}；系统 {report.systems} 个；错误 {report.errors} 条，提醒 {report.warnings} 条；生成时间 {shown_at(now())}（北京时间）。",
     )
     if cut:
         note = ws.cell(row=4, column=1, value=f"注意：{len(cut)} 个单元格的内容超过 Excel 上限（32,767 字），已截断：{'、'.join(cut[:10])}")

@@ -4,7 +4,6 @@ value escaped, formulas kept as text)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,7 @@ MATCH_COLUMNS = ["关系", "系统", "单位", "使用范围", "理由", "相同
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M（北京时间）")
+    return f"{beijing.shown(beijing.now())}（北京时间）"
 
 
 def _value(v: Any) -> Any:

@@ -30,7 +30,9 @@ def brief_report(r: ReportData, units: UnitReports | None = None) -> dict[str, A
     rows = [s for per in units.systems.values() for s in per]
     counted = [s for s in rows if s["counted"]]
     values = [s["values"] for s in counted]
-    cloud = set(r.rules["thresholds"]["cloud_locations"])
+    # 政务云部署率: the 政务云 locations only (a higher department's machine room counts as not off-cloud
+    # for the finding, but is not 政务云: the headline must agree with the deployment chart beside it)
+    cloud = {k for k in r.rules["thresholds"]["cloud_locations"] if "政务云" in k}
     meta = r.rules["findings"]
     outgoing = settled(r)
     by_kind = Counter(f.code for f in outgoing)

@@ -117,6 +117,8 @@ def charts(kind: str, data: dict[str, Any]) -> list[str]:
         units = data["units"]
         groups: dict[str, dict[str, int]] = {}
         for u in units:
+            if u["state"] == "exempt":  # not expected: counted apart (免报), as in the figures above the chart
+                continue
             groups.setdefault(u["group"], {}).setdefault(u["status"], 0)
             groups[u["group"]][u["status"]] += 1
         return [

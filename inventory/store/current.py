@@ -93,9 +93,16 @@ def node_lock(conn: Connection, unit_id: int, round_id: int | None, path: str | 
         .order_by(NodeApproval.at, NodeApproval.id)
     ).all()
     last_step = {uid: (action, name) for uid, action, name in steps}
-    for uid, (action, name) in last_step.items():
-        if action in LOCKING:
-            what = "已报上级审核" if action == "submitted" else "已经上级审核通过"
-            who = "本单位" if uid == unit_id else f"“{name}”"
-            return f"{who}本轮{what}，已锁定"
+    for action, name in last_step.values():
+        if action in LOCKING:  # named, with who may unlock it: whoever reads this may be at any level
+            above = _parent_name(conn, name)
+            if action == "submitted":
+                return f"“{name}”本轮已报上级审核，已锁定（要改动，须由它撤回上报，或由“{above}”退回）"
+            return f"“{name}”本轮已经上级审核通过，已锁定（要改动，须由“{above}”先重新打开）"
     return None
+
+
+def _parent_name(conn: Connection, name: str) -> str:
+    """The name of the office above a node (who reviews its part)."""
+    parent = conn.scalar(select(Unit.parent_id).where(Unit.name == name))
+    return (conn.scalar(select(Unit.name).where(Unit.id == parent)) if parent is not None else None) or "上级项目办"

@@ -148,7 +148,9 @@ def _units(conn: Connection) -> list[Unit]:
         UnitRow.contact_phone,
         UnitRow.contact_email,
     ).where(UnitRow.active.is_(True), UnitRow.code.is_not(None))
-    rows = conn.execute(q).mappings().all()
+    # in tree order, children by their codes: a database hands rows back in whatever order its pages hold
+    # them (PostgreSQL moves an updated row to the end), and every list of the tree follows this order
+    rows = conn.execute(q.order_by(UnitRow.path, UnitRow.id)).mappings().all()
     code_of = {r["id"]: r["code"] for r in rows}
     return [unit_from({**r, "parent": code_of.get(r["parent_id"])}) for r in rows]
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ...form.issues import Issue, make_issue, rule_issue
+from ...form.issues import Issue, make_issue, rule_hint, rule_issue
 from ...form.model import Sheet
 from ..reader import Record, SheetData
 from .context import Context
@@ -132,7 +132,14 @@ def schema_issue(e: Any, rec: Record, sd: SheetData, file: str) -> Issue | None:
     if schema_path and schema_path[0] == "allOf":
         rule = spec.rules[int(schema_path[1])]
         shown = value if value is not None else "未填写"
-        return rule_issue(rule.code, rule.severity, f"{rule.message}（{f.title}：{shown}）", "请按规则补充或更正。", value=value, **where)
+        return rule_issue(
+            rule.code,
+            rule.severity,
+            f"{rule.message}（{f.title}：{shown}）",
+            rule_hint(rule, [f.title] if key in rule.requires else []),
+            value=value,
+            **where,
+        )
     if kind in ("Required", "MinItems"):
         return make_issue("CELL_REQUIRED", value=value, **where)
     if kind == "Enum":
