@@ -332,6 +332,8 @@ def test_an_office_s_findings_include_duplicates_across_the_whole_tree(db_url, t
         rows[form.main.name][0].update(same, category="业务应用系统", build_mode="自行建设")
         assert Importer(engine).import_file(write_return(tmp_path / f"{i}.xlsx", form, unit, values, rows)).status == "imported"
     county = Reports(engine, under="中江县").issues()
+    listed = json.loads(run_cli("findings", "list", "--under", "中江县", "--json", "--db", db_url).stdout)["findings"]
+    assert sorted(f["id"] for f in listed) == sorted(f["id"] for f in county["findings"])  # the CLI's list of the part, the same
     build = [f for f in county["findings"] if f["code"] == "FIND_DUPLICATE_BUILD"]
     assert build and {m["单位"] for m in build[0]["evidence"]["系统"]} == {"中江县教育和体育局", "广汉市教育和体育局"}
     # the other county's unit is named for reference: not in the 单位 column, nor in the summary by unit

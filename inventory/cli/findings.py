@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from . import render
-from .app import AsOfOpt, DbOpt, JsonOpt, RoundOpt, emit_json, findings_app, parse_as_of
+from .app import AsOfOpt, DbOpt, JsonOpt, RoundOpt, UnderOpt, emit_json, findings_app, parse_as_of
 
 IdsArg = Annotated[
     list[str],
@@ -15,11 +15,13 @@ IdsArg = Annotated[
 ]
 
 
-def _reports(db: str | None, as_of: str | None, round_key: str | None = None):  # type: ignore[no-untyped-def]
+def _reports(db: str | None, as_of: str | None, round_key: str | None = None, under: str | None = None):  # type: ignore[no-untyped-def]
     from ..report import Reports
     from ..store.db import open_db
+    from ..store.units import tree
 
-    return Reports(open_db(db, create_missing=False), as_of=parse_as_of(as_of), round_key=round_key)
+    engine = open_db(db, create_missing=False)
+    return Reports(engine, as_of=parse_as_of(as_of), round_key=round_key, under=tree(engine).resolve(under) if under else None)
 
 
 @findings_app.command("list")
@@ -27,15 +29,16 @@ def findings_list(
     state: Annotated[str, typer.Option("--state", help="open（待审核）、confirmed、dismissed、fixed 或 all。")] = "all",
     unit: Annotated[str | None, typer.Option("--unit", help="只看名称中含有这几个字的单位。")] = None,
     code: Annotated[str | None, typer.Option("--code", help="只看这一种发现，如 FIND_NOT_ON_CLOUD。")] = None,
+    under: UnderOpt = None,
     as_json: JsonOpt = False,
     db: DbOpt = None,
     as_of: AsOfOpt = None,
     round_key: RoundOpt = None,
 ) -> None:
-    """列出评估发现及其审核状态（待审核、已确认、已排除、已整改）和编号。"""
+    """列出评估发现及其审核状态（待审核、已确认、已排除、已整改）和编号；--under 只列某一级及其下级的。"""
     from ..report.review import list_findings
 
-    rows = list_findings(_reports(db, as_of, round_key), state, unit, code)
+    rows = list_findings(_reports(db, as_of, round_key, under), state, unit, code)
     if as_json:
         emit_json({"findings": rows})
     else:
