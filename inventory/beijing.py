@@ -17,6 +17,12 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def iso(t: dt.datetime, timespec: str = "auto") -> str:
+    """A stored instant as ISO text in Beijing time ("2026-12-08T06:08:01+08:00"): what every JSON output
+    gives, so a script reading it sees the same clock as the pages and tables."""
+    return aware(t).astimezone(BEIJING).isoformat(timespec=timespec)
+
+
 def stamp() -> str:
     """Now as an ISO text in Beijing time with its offset ("2026-12-07T04:50:00+08:00"): when a report
     or a template was made."""

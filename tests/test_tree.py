@@ -356,6 +356,10 @@ def test_the_cli_says_a_locked_return_needs_reopening_not_fixing(tmp_path, form,
     assert again.returncode == 1 and "已锁定，未入库" in said and "review reopen" in said and "生成反馈表" not in said, said
     logged = next(e for e in entries(open_db(db)) if e["action"] == "import" and e["actor"] == "李明")
     assert logged["detail"] == "已锁定 1"
+    # every time a script reads is Beijing time, as on the pages (the same instant, the same clock)
+    audit = json.loads(run_cli("audit", "list", "--json", "--db", db).stdout)
+    sent = json.loads(run_cli("submissions", "list", "--json", "--db", db).stdout)
+    assert audit and all(e["at"].endswith("+08:00") for e in audit) and sent[0]["received_at"].endswith("+08:00")
 
 
 def test_a_city_s_coverage_and_brief_pages_roll_up_by_level(browser, tmp_path):

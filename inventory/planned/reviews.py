@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from ..beijing import iso
 from ..errors import UsageError
 from ..form.normalize import clean_text
 from ..store.planned import PlannedProject, PlannedReview
@@ -89,7 +90,7 @@ def _project(x: Any) -> dict[str, Any]:
         "values": x.data,
         "result": x.result,
         "source": x.source,
-        "checked_at": x.checked_at.isoformat(timespec="minutes") if x.checked_at else None,
+        "checked_at": iso(x.checked_at, "minutes") if x.checked_at else None,
     }
 
 
@@ -129,7 +130,7 @@ def decide(
             "reduction": reduction,
             "note": note,
             "reviewer": reviewer,
-            "decided_at": at.isoformat(timespec="minutes"),
+            "decided_at": iso(at, "minutes"),
         },
     }
 
@@ -149,7 +150,7 @@ def projects(engine: Engine, round_key: str | None = None, every_round: bool = F
                 "reduction": d.reduction,
                 "note": d.note,
                 "reviewer": d.reviewer,
-                "decided_at": d.decided_at.isoformat(timespec="minutes"),
+                "decided_at": iso(d.decided_at, "minutes"),
             }
     for row in rows:
         row["review"] = latest.get(row["id"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..beijing import iso
 from ..form.roster import CITY, COUNTY, LEVEL_NAMES
 from .carried import earlier_returns
 from .data import ReportData, UnitState
@@ -54,7 +55,7 @@ def coverage_report(r: ReportData) -> dict[str, Any]:
                 "errors": latest.errors if latest else 0,
                 "warnings": latest.warnings if latest else 0,
                 "submissions": len(st.submissions),
-                "last_submitted_at": latest.received_at.replace(microsecond=0).isoformat() if latest else None,
+                "last_submitted_at": iso(latest.received_at, "seconds") if latest else None,
             }
         )
     by_code = {u["code"]: u for u in units}

@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import Any
 
 from ..assess import Finding, System
+from ..beijing import iso
 from ..errors import UsageError
 from .coverage import share
 from .data import ReportData, settled
@@ -281,7 +282,7 @@ def _submission(s: Any) -> dict[str, Any]:
     return {
         "id": s.id,
         "file_name": s.file_name,
-        "received_at": s.received_at.replace(microsecond=0).isoformat(),
+        "received_at": iso(s.received_at, "seconds"),
         "status": s.status,
         "systems": s.systems,
         "errors": s.errors,

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, func, or_, select
 
+from ..beijing import iso
 from .models import AuditEntry, Unit
 
 RETENTION_DAYS = 183  # six months at least
@@ -131,10 +132,9 @@ class AuditFilter:
 
 
 def _row(r: Any) -> dict[str, Any]:
-    at = r.at if r.at.tzinfo else r.at.replace(tzinfo=dt.UTC)  # SQLite hands back naive UTC
     return {
         "id": r.id,
-        "at": at.isoformat(timespec="seconds"),
+        "at": iso(r.at, "seconds"),  # (SQLite hands back naive UTC: `iso` reads it so)
         "actor": r.actor,
         "role": r.role,
         "role_name": ROLE_NAMES.get(r.role or "", r.role),

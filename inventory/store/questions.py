@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from ..beijing import iso
 from ..errors import UsageError
 from .models import Question, Unit
 
@@ -51,10 +52,10 @@ def questions(engine: Engine, unit: str | None = None) -> list[dict[str, Any]]:
                 "unit": r.name,
                 "asked_by": r.asked_by,
                 "question": r.question,
-                "asked_at": r.asked_at.isoformat(timespec="minutes"),
+                "asked_at": iso(r.asked_at, "minutes"),
                 "answer": r.answer,
                 "answered_by": r.answered_by,
-                "answered_at": r.answered_at.isoformat(timespec="minutes") if r.answered_at else None,
+                "answered_at": iso(r.answered_at, "minutes") if r.answered_at else None,
             }
             for r in conn.execute(q)
         ]

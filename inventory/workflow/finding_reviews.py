@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, or_, select
 
+from ..beijing import iso
 from ..store.models import FindingReview
 
 STATES = {"confirmed": "已确认", "dismissed": "已排除", "fixed": "已整改"}
@@ -43,7 +44,7 @@ def record_reviews(
     if rows:
         with engine.begin() as conn:
             conn.execute(insert(FindingReview), rows)
-    return [{k: v.isoformat() if isinstance(v, dt.datetime) else v for k, v in r.items()} for r in rows]
+    return [{k: iso(v) if isinstance(v, dt.datetime) else v for k, v in r.items()} for r in rows]
 
 
 def latest_reviews(engine: Engine, round_id: int | None = None) -> dict[str, dict[str, Any]]:
@@ -59,7 +60,7 @@ def latest_reviews(engine: Engine, round_id: int | None = None) -> dict[str, dic
                 "state": r["state"],
                 "reason": r["reason"],
                 "operator": r["operator"],
-                "reviewed_at": r["reviewed_at"].isoformat() if r["reviewed_at"] else None,
+                "reviewed_at": iso(r["reviewed_at"]) if r["reviewed_at"] else None,
                 "fingerprint": r["fingerprint"],
                 "round_id": r["round_id"],
             }

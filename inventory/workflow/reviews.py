@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from ..beijing import iso
 from ..errors import UsageError
 from ..store.models import Decision, IssueRecord, Round, Submission, Unit
 from .signoff import void_in
@@ -73,7 +74,7 @@ def latest(engine: Engine, submission_ids: list[int] | None = None) -> dict[int,
                 "comment": d.comment,
                 "issue_comments": d.issue_comments or {},
                 "reviewer": d.reviewer,
-                "decided_at": d.decided_at.isoformat(timespec="minutes"),
+                "decided_at": iso(d.decided_at, "minutes"),
             }
     return out
 
@@ -87,7 +88,7 @@ def history(engine: Engine, submission_id: int) -> list[dict[str, Any]]:
                 "comment": d.comment,
                 "issue_comments": d.issue_comments or {},
                 "reviewer": d.reviewer,
-                "decided_at": d.decided_at.isoformat(timespec="minutes"),
+                "decided_at": iso(d.decided_at, "minutes"),
             }
             for d in conn.execute(q)
         ]
@@ -132,7 +133,7 @@ def submission_rows(
                     "file_name": s.file_name,
                     "sha256": s.sha256,
                     "status": s.status,
-                    "received_at": s.received_at.isoformat() if s.received_at else None,
+                    "received_at": iso(s.received_at) if s.received_at else None,
                     "operator": s.operator,
                     "form_version": s.form_version,
                     "systems": s.systems,
