@@ -63,9 +63,9 @@ def issues_sections(data: dict[str, Any], findings_meta: dict[str, Any] | None =
             filters=(0, 2, 3),
             group=(0, 1),
             total=len(data["findings"]),
-            text=[
-                f"“单位”列只列本级范围内的单位；重复建设、重复填报的“依据”还列出本级范围以外 {len(outside)} 个单位的同类系统，仅供参考。"
-            ][: bool(outside)],
+            text=[f"“单位”列只列本级范围内的单位；重复建设、重复填报的“依据”还列出本级范围以外 {len(outside)} 个单位的同类系统，仅供参考。"]
+            if outside
+            else [],
         ),
         Section(
             "校验问题（各单位最近一次报送）",
