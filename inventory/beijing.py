@@ -23,6 +23,17 @@ def iso(t: dt.datetime, timespec: str = "auto") -> str:
     return aware(t).astimezone(BEIJING).isoformat(timespec=timespec)
 
 
+def local_text(t: dt.datetime) -> str:
+    """A stored instant as Beijing time to the minute without its offset ("2026-12-08T02:29"): what rounds,
+    核实事项 and dispositions have always given (their JSON keeps that form)."""
+    return iso(t, "minutes")[:16]
+
+
+def shown_text(text: str | None) -> str:
+    """Such a text (`local_text`) as people read it: "2026-12-08 02:29"."""
+    return str(text or "").replace("T", " ", 1)
+
+
 def stamp() -> str:
     """Now as an ISO text in Beijing time with its offset ("2026-12-07T04:50:00+08:00"): when a report
     or a template was made."""

@@ -18,10 +18,8 @@ IdsArg = Annotated[
 def _reports(db: str | None, as_of: str | None, round_key: str | None = None, under: str | None = None):  # type: ignore[no-untyped-def]
     from ..report import Reports
     from ..store.db import open_db
-    from ..store.units import tree
 
-    engine = open_db(db, create_missing=False)
-    return Reports(engine, as_of=parse_as_of(as_of), round_key=round_key, under=tree(engine).resolve(under) if under else None)
+    return Reports(open_db(db, create_missing=False), as_of=parse_as_of(as_of), round_key=round_key, under=under)
 
 
 @findings_app.command("list")

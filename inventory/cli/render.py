@@ -363,12 +363,9 @@ def review_table(rows: list[Any], node: Unit) -> None:
         indent = "  " * max(0, st.unit.depth - node.depth)
         name = f"[{colour[st.state]}]{esc(st.state_name)}[/]" if st.state in colour else esc(st.state_name)
         done = f"{st.children_done}/{st.children_total}" if st.office else ""
-        said = st.reason or ""
-        if not said and st.from_above and st.from_above.get("reason"):  # the level above reopened the part: its words
-            said = f"上级重新打开：{st.from_above['reason']}"
-        if (
-            said and st.step and st.step.get("reason") in (said, said.removeprefix("上级重新打开："))
-        ):  # who said it, and when (Beijing time)
+        words = st.reason or (st.from_above or {}).get("reason") or ""  # a send-back's or exemption's, else the level above's reopening
+        said = words if st.reason or not words else f"上级重新打开：{words}"
+        if words and st.step and st.step.get("reason") == words:  # who said it, and when (Beijing time)
             said += f"（{st.step.get('actor') or ''}，{beijing_time(st.step.get('at'))}）"
         table.add_row(indent + esc(st.unit.name), esc(st.unit.level), name, done, esc(said))
     out.print(table)

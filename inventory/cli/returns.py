@@ -220,8 +220,8 @@ def _received(value: str | None) -> Any:
     day = parse_as_of(value, option="--received")
     if day is None:
         return None
-    from ..beijing import today
+    from ..beijing import BEIJING, today
 
     if day > today():
         raise UsageError(f"--received 的日期 {day} 还没到。")
-    return dt.datetime.combine(day, dt.time(18), tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    return dt.datetime.combine(day, dt.time(18), tzinfo=BEIJING)

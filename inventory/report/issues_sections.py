@@ -14,7 +14,8 @@ def issues_sections(data: dict[str, Any], findings_meta: dict[str, Any] | None =
     outside = set((data.get("under") or {}).get("outside", ()))  # other parts' units a duplicate names: reference only
 
     def mine(f: dict[str, Any]) -> Any:
-        return [u for u in units if u not in outside] if isinstance(units := _units(f), list) else units
+        named = _units(f)
+        return [u for u in named if u not in outside] if isinstance(named, list) else named
 
     summary = [[s["title"], SEVERITY_NAMES[s["severity"]], s["count"], s["code"]] for s in data.get("summary", [])]
     titles = {s["code"]: s["title"] for s in data.get("summary", [])}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..beijing import shown
+from ..beijing import shown, shown_text
 from .sections import SEVERITY_NAMES, STATUS_NAMES, Section, pct
 
 SUBMISSION_STATES = STATUS_NAMES
@@ -111,7 +111,14 @@ def unit_sections(data: dict[str, Any]) -> list[Section]:
             )
         )
     queries = [
-        [q["system_no"] or "", q["system_name"] or "", q.get("topic_name") or q["topic"], q["asked"], q["state_name"], q["opened_at"]]
+        [
+            q["system_no"] or "",
+            q["system_name"] or "",
+            q.get("topic_name") or q["topic"],
+            q["asked"],
+            q["state_name"],
+            shown_text(q["opened_at"]),
+        ]
         for q in data.get("open_queries", [])
     ]
     if queries:

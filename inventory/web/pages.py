@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from ..beijing import shown
+from ..beijing import shown, shown_text
 from ..report.sections import STATUS_NAMES, pct, rate
 from ..workflow.states import STATE_NAMES
 from .security import HEADERS, csrf_token, current
@@ -23,8 +23,7 @@ templates.env.globals["rate"] = rate
 templates.env.globals["status_names"] = STATUS_NAMES
 templates.env.globals["state_names"] = STATE_NAMES
 templates.env.filters["bj"] = shown  # every instant on every page in Beijing time
-# a time the workflow already gives as Beijing text ("2026-12-08T02:29", `workflow.rounds.beijing`): shown as it is
-templates.env.filters["bj_text"] = lambda text: str(text or "").replace("T", " ", 1)
+templates.env.filters["bj_text"] = shown_text  # a time the workflow already gives as Beijing text (`beijing.local_text`)
 
 
 def wan(amount: object) -> str:

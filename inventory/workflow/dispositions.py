@@ -12,10 +12,11 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from ..beijing import BEIJING
 from ..errors import UsageError
 from ..form.normalize import clean_text
 from ..store.models import ACCEPTED, Disposition, Round, Submission, SystemRecord, Unit
-from .rounds import BEIJING, beijing, pick
+from .rounds import beijing, pick
 
 DECISIONS = ("保留", "整合", "迁移上云", "升级改造", "关停下线")
 

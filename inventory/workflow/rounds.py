@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select, update
 
-from ..beijing import BEIJING, today
+from ..beijing import local_text, today
 from ..errors import UsageError
 from ..store.current import current_round_id
 from ..store.models import Round
@@ -35,9 +35,7 @@ def as_dict(r: Any) -> dict[str, Any]:
 def beijing(t: dt.datetime | None) -> str | None:
     """A stored moment as Beijing time to the minute, the same text from PostgreSQL (which gives it back
     with its zone) and SQLite (which gives back the UTC it was written in, without one)."""
-    if t is None:
-        return None
-    return (t if t.tzinfo else t.replace(tzinfo=dt.UTC)).astimezone(BEIJING).replace(tzinfo=None).isoformat(timespec="minutes")
+    return local_text(t) if t is not None else None
 
 
 def rounds(engine: Engine) -> list[dict[str, Any]]:
