@@ -32,7 +32,23 @@ def header_key(text: Any) -> str:
 _KEYS: dict[str, str] = {}
 
 
-def best_header_row(rows: list[list[Any]], titles: set[str], expected: int, complete: int | None = None) -> tuple[int, int]:
+def title_keys(spec: Sheet, old: dict[str, str] | None = None) -> frozenset[str]:
+    """The keys of a sheet's header titles (and of an older version's, `old`). Remembered: every
+    table of every return asks for them."""
+    asked = (id(spec), tuple(old.items()) if old else ())
+    known = _TITLES.get(asked)
+    if known is None or known[0] is not spec:
+        keys = {header_key(f.title) for f in spec.fields} | {header_key(h) for h, k in (old or {}).items() if k in spec.by_key}
+        if len(_TITLES) >= REMEMBERED_HEADERS:
+            _TITLES.clear()
+        known = _TITLES[asked] = (spec, frozenset(keys))
+    return known[1]
+
+
+_TITLES: dict[tuple[Any, ...], tuple[Sheet, frozenset[str]]] = {}
+
+
+def best_header_row(rows: list[list[Any]], titles: frozenset[str], expected: int, complete: int | None = None) -> tuple[int, int]:
     """(0-based index, matches) of the row that looks most like the header row. When the expected row
     already holds `complete` titles (every field's), no other row can look more like it: no search."""
     if complete and expected - 1 < len(rows):

@@ -213,6 +213,19 @@ def _plain_attributes(data: bytes) -> bool:
     return not any(p.search(data) for p in _SPACED_EQUALS)
 
 
+def _sheetdata_close(data: bytes) -> int | None:
+    """Where the first closing tag of the data begins, or None. The name is found at memchr speed and
+    the tag matched around it (a regular-expression search from the start would visit every "</" of the sheet)."""
+    at = data.find(b"sheetData")
+    while at >= 0:
+        end = data.find(b">", at)
+        closing = _SHEETDATA_CLOSE.search(data, max(at - 19, 0), len(data) if end < 0 else end + 1)
+        if closing is not None and closing.start() <= at:
+            return closing.start()
+        at = data.find(b"sheetData", at + 1)
+    return None
+
+
 def _rows(data: bytes, start: int = 0, end: int | None = None, prefixed: bool = False) -> int:
     """Row elements in data[start:end] (a bound: <rowBreaks> count too)."""
     end = len(data) if end is None else end
@@ -263,8 +276,8 @@ def scan_sheet(zf: zipfile.ZipFile, part: str) -> SheetScan:
             has_formula = has_formula or any(p.search(data) is not None for p in _HAS_FORMULA)
             if scan.far_cell is None:
                 scan.far_cell = _first_far(data, plain)
-        if scan.tail is None and b"sheetData" in data and (closing := _SHEETDATA_CLOSE.search(data)) is not None:
-            scan.tail = offset + closing.start()  # (a plain piece needs no other look: most small sheets are one)
+        if scan.tail is None and (closing := _sheetdata_close(data)) is not None:
+            scan.tail = offset + closing  # (a plain piece needs no other look: most small sheets are one)
         if scan.head_end is None:
             head.append(data)
             if (more := _rows(data, prefixed=prefixed)) + rows > HEAD_ROWS:

@@ -18,7 +18,7 @@ from python_calamine import CalamineWorkbook, SheetVisibleEnum
 from ..form.issues import make_issue
 from ..form.model import Form, Sheet
 from ..template import INSTRUCTIONS_SHEET, LISTS_SHEET, META_SHEET
-from .headers import best_header_row, header_key
+from .headers import best_header_row, header_key, title_keys
 from .records import WorkbookData
 from .safeopen import ROW_LIMIT, FileProblem, SafeFile
 
@@ -189,8 +189,7 @@ def _looks_like(source: SheetSource, name: str, spec: Sheet) -> bool:
         return True
     if spec.layout != "table":
         return False
-    titles = {header_key(f.title) for f in spec.fields}
-    _, hits = best_header_row(source.rows(name), titles, spec.header_row)
+    _, hits = best_header_row(source.rows(name), title_keys(spec), spec.header_row)
     return hits >= max(3, len(spec.fields) // 3)
 
 

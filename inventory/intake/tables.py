@@ -17,7 +17,7 @@ import numpy as np
 from ..form.issues import CATALOGUE, WARNING
 from ..form.model import Sheet, column_letter
 from ..form.normalize import Problem, Result
-from .headers import best_header_row, header_key, map_headers
+from .headers import best_header_row, header_key, map_headers, title_keys
 from .records import Column, Record, SheetData, WorkbookData
 
 _ITEMS = re.compile(r"([、,，;；])")
@@ -177,8 +177,7 @@ def read_table(
 ) -> SheetData:
     """A table sheet as columns. `old` is an older form version's (headers, options), read as today's."""
     old_headers, old_options = old or ({}, {})
-    titles = {header_key(f.title) for f in spec.fields} | {header_key(h) for h, k in old_headers.items() if k in spec.by_key}
-    header_idx, _ = best_header_row(rows, titles, spec.header_row, len(spec.fields))
+    header_idx, _ = best_header_row(rows, title_keys(spec, old_headers), spec.header_row, len(spec.fields))
     header = rows[header_idx] if header_idx < len(rows) else []
     mapped = map_headers(data, spec, name, header, old_headers)
     columns = {k: column_letter(ci + 1) for k, ci in mapped.items()}
