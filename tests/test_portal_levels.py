@@ -243,7 +243,11 @@ def test_approval_up_the_tree_from_the_office_pages(world):
     node = roster.get(XINGYANG)
     others = [kid.code for kid in roster.children(node) if kid.name != A_UNIT]
     assert 'form="exempt-many"' in county.get("/office/levels").text  # the rest are ticked and exempted at once
-    r = county.post("/office/levels/exempt-many", {"unit": [*others, codes["A"]], "reason": "本轮无信息系统"}, page="/office/levels")
+    ticked = {"unit": [*others, codes["A"]], "reason": "本轮无信息系统"}
+    r = county.post("/office/levels/exempt-many", ticked, page="/office/levels")  # first the list, to be confirmed
+    assert f"确认免报这 {len(others) + 1} 个单位" in r.text and A_UNIT in r.text and "本轮无信息系统" in r.text
+    assert "state-exempt" not in county.get("/office/levels").text  # nothing changed before the confirmation
+    r = county.post("/office/levels/exempt-many", {**ticked, "confirmed": "1"}, page="/office/levels")
     assert f"已同意免报 {len(others)} 个" in r.text and f"未办 1 个：{A_UNIT}" in r.text  # the approved one is said, not changed
     sibling = county.post("/office/levels/exempt-many", {"unit": [codes["C"]], "reason": "越权"}, page="/office/levels")
     assert sibling.status_code == 404  # another part's unit is not even confirmed to exist

@@ -354,6 +354,7 @@ def test_the_cli_says_a_locked_return_needs_reopening_not_fixing(tmp_path, form,
     again = run_cli("import", str(second), "--operator", "李明", "--db", db, env={"COLUMNS": "200"})
     said = " ".join(again.stdout.split())
     assert again.returncode == 1 and "已锁定，未入库" in said and "review reopen" in said and "生成反馈表" not in said, said
+    assert "已锁定，未入库 │ │ 4 │ 0 │" in said, said  # the file itself has no error: the lock is not its fault
     logged = next(e for e in entries(open_db(db)) if e["action"] == "import" and e["actor"] == "李明")
     assert logged["detail"] == "已锁定 1"
     # every time a script reads is Beijing time, as on the pages (the same instant, the same clock)

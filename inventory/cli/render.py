@@ -203,7 +203,7 @@ def import_table(results: list[Any], dry_run: bool) -> None:
         if r.status == "imported" and not r.current and not dry_run:
             status += "[dim]（未替代当前报送）[/]"
         table.add_row(
-            esc(r.path.name), esc(r.unit or "未识别"), status, str(r.submission_id or ""), str(r.systems), str(r.errors), str(r.warnings)
+            esc(r.path.name), esc(r.unit or "未识别"), status, str(r.submission_id or ""), str(r.systems), str(r.file_errors), str(r.warnings)
         )
     out.print(table)
     for r in results:

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from ..form.issues import Issue, make_issue
+from ..form.issues import ERROR, Issue, make_issue
 from ..gcpause import paused_gc
 from ..intake.result import FileReport, for_office
 from ..intake.validate import Validator, validate_many
@@ -37,6 +37,9 @@ IMPORTED, UNCHANGED, FAILED = "imported", "unchanged", "failed"
 DRIVERS = ("sqlite3", "psycopg", "psycopg2")  # the modules whose own errors bulk storage may raise
 RETRIES = 8
 CHUNK = 50  # files stored in one transaction by import_files
+
+
+REFUSALS = ("UNIT_OUTSIDE", "RETURN_LOCKED")  # a return refused for where it stands, not for what it holds
 
 
 @dataclass
@@ -57,6 +60,12 @@ class ImportResult:
     def locked(self) -> bool:
         """Refused because the unit's return is approved and locked (not for anything in the file)."""
         return any(i.code == "RETURN_LOCKED" for i in self.report.issues)
+
+    @property
+    def file_errors(self) -> int:
+        """Errors in the file itself: a refusal for the return's place (another office's unit, a locked
+        return) is not the file's fault."""
+        return self.errors - sum(1 for i in self.report.issues if i.code in REFUSALS and i.severity == ERROR)
 
     def as_dict(self) -> dict[str, Any]:
         return {

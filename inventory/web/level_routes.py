@@ -107,16 +107,24 @@ async def step(request: Request) -> Response:
 
 @requires(*OFFICE)
 async def exempt_many(request: Request) -> Response:
-    """Several direct children exempted with one reason (a county's offices without systems): each is
-    the same step as alone; one that may not take it is named with why, the others are done."""
+    """Several direct children exempted with one reason (a county's offices without systems). The
+    first post shows what is about to be exempted; the confirmed one takes the steps, each the same
+    step as alone: one that may not take it is named with why, the others are done."""
     roster, node = live_roster(request), office_node(request)
     form = await checked_form(request)
     reason = str(form.get("reason", ""))
     targets = [roster.by_code.get(str(code)) for code in form.getlist("unit")]
     if any(t is None or not t.within(node) for t in targets):
         raise HTTPException(404, "没有这个单位。")
-    engine = request.app.state.engine
-    steps = _steps(request, engine, roster, node)
+    if not targets:
+        flash(request, "请先勾选要同意免报的单位。", "error")
+        return RedirectResponse("/office/levels", status_code=303)
+    if not reason.strip():  # said once, not once per ticked unit
+        flash(request, f"免报须写明理由：勾选的 {len(targets)} 个单位都没有改动，请填写理由后重新勾选提交。", "error")
+        return RedirectResponse("/office/levels", status_code=303)
+    if form.get("confirmed") != "1":  # nothing changes until the office has seen the list
+        return page(request, "exempt_confirm.html", "确认同意免报", units=targets, reason=reason, node=node, on_levels=True)
+    steps = _steps(request, request.app.state.engine, roster, node)
 
     def take() -> tuple[list[str], list[str]]:
         done, refused = [], []
@@ -128,16 +136,11 @@ async def exempt_many(request: Request) -> Response:
                 refused.append(f"{target.name}（{exc.message}）")
         return done, refused
 
-    if not targets:
-        flash(request, "请先勾选要同意免报的单位。", "error")
-    elif not reason.strip():  # said once, not once per ticked unit
-        flash(request, f"免报须写明理由：勾选的 {len(targets)} 个单位都没有改动，请填写理由后重新勾选提交。", "error")
-    else:
-        done, refused = await run_in_threadpool(take)
-        if done:
-            flash(request, f"已同意免报 {len(done)} 个：{'、'.join(done)}。")
-        if refused:
-            flash(request, f"未办 {len(refused)} 个：{'；'.join(refused)}", "error")
+    done, refused = await run_in_threadpool(take)
+    if done:
+        flash(request, f"已同意免报 {len(done)} 个：{'、'.join(done)}。")
+    if refused:
+        flash(request, f"未办 {len(refused)} 个：{'；'.join(refused)}", "error")
     return RedirectResponse("/office/levels", status_code=303)
 
 
