@@ -104,7 +104,15 @@ def test_the_database_holds_the_tree_and_keeps_an_office_s_changes(db_url, tmp_p
     # replace: the list is the whole part; what it leaves out is retired, not deleted
     only = tmp_path / "德阳完整名单.csv"
     only.write_text("单位全称,上级单位\n德阳市数据局,德阳市\n德阳市大数据中心,德阳市数据局\n", encoding="utf-8")
-    done = import_units(engine, only, deyang, replace=True)
+    # a list that leaves whole counties out is refused, naming them; --dry-run says what it would do
+    with pytest.raises(UsageError, match=r"“德阳市旌阳区人民政府”（连同下级 \d+ 个单位）") as refused:
+        import_units(engine, only, deyang, replace=True)
+    assert "--retire-offices" in refused.value.hint and tree(engine).get("德阳市教育局") is not None  # nothing changed
+    seen = import_units(engine, only, deyang, replace=True, dry_run=True)
+    assert seen.dry_run and "德阳市旌阳区人民政府" in seen.retired_offices and "德阳市教育局" in seen.retired_alone
+    assert not any(name.startswith("德阳市旌阳区") for name in seen.retired_alone)  # said with its county, not one by one
+    assert tree(engine).get("德阳市教育局") is not None  # a dry run writes nothing
+    done = import_units(engine, only, deyang, replace=True, retire_offices=True)
     after = tree(engine)
     assert "德阳市教育局" in done.retired and after.get("德阳市教育局") is None and after.get("德阳市大数据中心") is not None
     with engine.connect() as conn:
@@ -449,3 +457,18 @@ def test_what_a_resubmission_changed_is_said_system_by_system():
     got = changes(before, after, titles)
     assert got["added"] == ["丙"] and got["dropped"] == ["乙"]
     assert got["edits"] == [("甲", "注册用户数", None, 120), ("甲", "使用范围", "本部门", "本部门、市县")]
+
+
+def test_the_cli_lists_what_a_replacing_list_retires(tmp_path):
+    db = f"sqlite:///{tmp_path / 'list.db'}"
+    listing = tmp_path / "德阳.csv"
+    listing.write_text("单位全称,上级单位\n德阳市数据局,德阳市\n", encoding="utf-8")
+    refused = run_cli("units", "import", str(listing), "--under", "德阳市", "--replace", "--db", db)
+    assert refused.returncode == 2 and "“中江县人民政府”（连同下级" in refused.stderr and "--retire-offices" in refused.stderr
+    seen = run_cli("units", "import", str(listing), "--under", "德阳市", "--replace", "--dry-run", "--db", db, env={"COLUMNS": "200"})
+    assert seen.returncode == 0 and "预演（名册没有改动）" in seen.stdout and "中江县人民政府（连同下级" in seen.stdout
+    assert "德阳市教育局" in seen.stdout and "中江县公安局" not in seen.stdout  # a county's units go with it, in one line
+    done = run_cli("units", "import", str(listing), "--under", "德阳市", "--replace", "--retire-offices", "--db", db)
+    assert done.returncode == 0 and "已导入" in done.stdout and "停用的单位" in done.stdout
+    left = run_cli("units", "list", "--under", "德阳市", "--json", "--db", db)
+    assert "中江县人民政府" not in left.stdout and "德阳市数据局" in left.stdout

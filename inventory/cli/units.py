@@ -55,6 +55,11 @@ def units_import(
     replace: Annotated[
         bool, typer.Option("--replace", help="名单即本级以下的全部单位：名单里没有的下级单位停用（不删除，已有报送保留）。")
     ] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只列出名单会新增、修改和停用哪些单位，名册不改动。")] = False,
+    retire_offices: Annotated[
+        bool,
+        typer.Option("--retire-offices", help="与 --replace 同用：名单里整个没有的区（县）等下级项目办也连同其下级停用（默认拒绝）。"),
+    ] = False,
     db: DbOpt = None,
     as_json: JsonOpt = False,
     operator: Annotated[str | None, typer.Option("--operator", help="操作人，记入审计日志。")] = None,
@@ -69,13 +74,20 @@ def units_import(
         raise UsageError(f"找不到名单文件：{path}")
     engine = open_db(db)
     node = tree(engine).resolve(under)
-    result = import_units(engine, path, node, replace=replace)
+    result = import_units(engine, path, node, replace=replace, dry_run=dry_run, retire_offices=retire_offices)
     detail = f"新增 {len(result.added)}，修改 {len(result.changed)}，停用 {len(result.retired)}"
-    record(engine, "units_import", actor=operator, role="cli", target=node.name, detail=f"{path.name}：{detail}", unit=node.name)
+    if not dry_run:
+        record(engine, "units_import", actor=operator, role="cli", target=node.name, detail=f"{path.name}：{detail}", unit=node.name)
     if as_json:
         emit_json(result.as_dict())
+        return
+    esc = render.esc
+    if dry_run:
+        render.out.print(f"预演（名册没有改动）：{esc(path.name)} 导入“{esc(node.name)}”会{detail}，未变 {result.unchanged}")
     else:
-        render.out.print(f"[green]✓[/] 已导入 {render.esc(path.name)} 到“{render.esc(node.name)}”：{detail}，未变 {result.unchanged}")
+        render.out.print(f"[green]✓[/] 已导入 {esc(path.name)} 到“{esc(node.name)}”：{detail}，未变 {result.unchanged}")
+    if result.retired:
+        render.out.print(render.retired_units(result))
 
 
 @units_app.command("contact")

@@ -46,9 +46,20 @@ class UnitImport:
     changed: list[str] = field(default_factory=list)
     retired: list[str] = field(default_factory=list)
     unchanged: int = 0
+    retired_offices: dict[str, int] = field(default_factory=dict)  # an office retired whole -> how many of its units go with it
+    retired_alone: list[str] = field(default_factory=list)  # the retired units not under an office retired whole
+    dry_run: bool = False  # nothing was written: what the list would do
 
     def as_dict(self) -> dict[str, Any]:
-        return {"added": self.added, "changed": self.changed, "retired": self.retired, "unchanged": self.unchanged}
+        return {
+            "added": self.added,
+            "changed": self.changed,
+            "retired": self.retired,
+            "retired_offices": self.retired_offices,
+            "retired_alone": self.retired_alone,
+            "unchanged": self.unchanged,
+            "dry_run": self.dry_run,
+        }
 
 
 def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
@@ -112,59 +123,98 @@ def _xlsx(path: Path) -> list[list[Any]]:
         wb.close()
 
 
-def import_units(engine: Engine, path: Path, under: Unit, replace: bool = False) -> UnitImport:
-    """Apply an office's list to its part of the tree: all of it, or nothing with every problem named."""
+def import_units(
+    engine: Engine, path: Path, under: Unit, replace: bool = False, dry_run: bool = False, retire_offices: bool = False
+) -> UnitImport:
+    """Apply an office's list to its part of the tree: all of it, or nothing with every problem named.
+    With `replace`, units the list leaves out are retired; a whole office among them (a county with its
+    departments) only with `retire_offices`, as a list that meant to touch the departments alone would
+    otherwise take counties out of the survey. `dry_run`: say what the list would do, write nothing."""
     rows = read_rows(path)
     roster = tree(engine)
     plan = _plan(rows, roster, under, path.name)
-    out = UnitImport()
-    with Session(engine) as session, session.begin():
-        existing = {r.name: r for r in session.scalars(select(UnitRow))}
-        by_code = {r.code: r for r in existing.values() if r.code}
-        made: dict[str, UnitRow] = {}
-        for item in plan:  # parents before children
-            parent_row = made.get(item["parent"]) or existing[item["parent"]]
-            row = existing.get(item["name"])
-            values = {k: item[k] or None for k in ("contact_name", "contact_phone", "contact_email")}
-            if row is None:
-                session.flush()
-                row = UnitRow(
-                    name=item["name"],
-                    code=_next_code(parent_row, by_code),
-                    region_code=parent_row.region_code,
-                    pilot=False,
-                    source="import",
-                    active=True,
-                )
-                by_code[row.code] = row
-                session.add(row)
-                out.added.append(item["name"])
-            else:
-                before = (row.short_name, row.kind, row.parent_id, row.active, row.contact_name, row.contact_phone, row.contact_email)
-                after = (item["short_name"] or row.short_name, item["kind"] or row.kind, parent_row.id, True, *values.values())
-                if before != after:
-                    out.changed.append(item["name"])
-                else:
-                    out.unchanged += 1
-            row.short_name = item["short_name"] or row.short_name or item["name"]
-            row.kind = item["kind"] or row.kind or "下属单位"
-            row.level = "县（市、区）级" if row.kind == COUNTY else parent_row.level
-            row.parent_id = parent_row.id
-            row.active, row.source = True, "import"
-            for k, v in values.items():
-                if v:  # a contact left blank in the list keeps the one already known
-                    setattr(row, k, v)
-            made[item["name"]] = row
-            session.flush()
+    out = UnitImport(dry_run=dry_run)
+    with Session(engine) as session:
+        session.begin()
+        _apply(session, plan, out)
         if replace:
-            listed = {item["name"] for item in plan}
-            for u in roster.subtree(under)[1:]:
-                if u.name not in listed and existing.get(u.name) is not None and existing[u.name].active:
-                    existing[u.name].active = False
-                    out.retired.append(u.name)
+            _retire(session, roster, under, {item["name"] for item in plan}, out)
+            offices = out.retired_offices
+            if offices and not retire_offices and not dry_run:
+                session.rollback()
+                said = "、".join(f"“{name}”（连同下级 {n} 个单位）" for name, n in list(offices.items())[:10])
+                more = f"等 {len(offices)} 个" if len(offices) > 10 else ""
+                raise UsageError(
+                    f"名单里没有{said}{more}，--replace 会把它们整个停用，名册没有改动。",
+                    hint="只改动部分单位的，请把这些单位也列在名单里，或不用 --replace（只新增和修改）；"
+                    "确实要停用，先用 --dry-run 看清名单会做什么，再加 --retire-offices。",
+                )
         recompute_paths(session)
         bump_version(session)
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
     return out
+
+
+def _apply(session: Session, plan: list[dict[str, Any]], out: UnitImport) -> None:
+    existing = {r.name: r for r in session.scalars(select(UnitRow))}
+    by_code = {r.code: r for r in existing.values() if r.code}
+    made: dict[str, UnitRow] = {}
+    for item in plan:  # parents before children
+        parent_row = made.get(item["parent"]) or existing[item["parent"]]
+        row = existing.get(item["name"])
+        values = {k: item[k] or None for k in ("contact_name", "contact_phone", "contact_email")}
+        if row is None:
+            session.flush()
+            row = UnitRow(
+                name=item["name"],
+                code=_next_code(parent_row, by_code),
+                region_code=parent_row.region_code,
+                pilot=False,
+                source="import",
+                active=True,
+            )
+            by_code[row.code] = row
+            session.add(row)
+            out.added.append(item["name"])
+        else:
+            before = (row.short_name, row.kind, row.parent_id, row.active, row.contact_name, row.contact_phone, row.contact_email)
+            after = (item["short_name"] or row.short_name, item["kind"] or row.kind, parent_row.id, True, *values.values())
+            if before != after:
+                out.changed.append(item["name"])
+            else:
+                out.unchanged += 1
+        row.short_name = item["short_name"] or row.short_name or item["name"]
+        row.kind = item["kind"] or row.kind or "下属单位"
+        row.level = "县（市、区）级" if row.kind == COUNTY else parent_row.level
+        row.parent_id = parent_row.id
+        row.active, row.source = True, "import"
+        for k, v in values.items():
+            if v:  # a contact left blank in the list keeps the one already known
+                setattr(row, k, v)
+        made[item["name"]] = row
+        session.flush()
+
+
+def _retire(session: Session, roster: Roster, under: Unit, listed: set[str], out: UnitImport) -> None:
+    """Retire the units of `under`'s part that the list leaves out; an office left out whole (itself and
+    every unit under it) is counted apart, for the caller to ask before it goes."""
+    existing = {r.name: r for r in session.scalars(select(UnitRow))}
+    gone = [u for u in roster.subtree(under)[1:] if u.name not in listed and existing.get(u.name) is not None and existing[u.name].active]
+    names = {u.name for u in gone}
+    for u in gone:
+        existing[u.name].active = False
+        out.retired.append(u.name)
+        parent = roster.parent_of(u)
+        if roster.children(u) and (parent is None or parent.name not in names):
+            below = roster.subtree(u)[1:]
+            if all(k.name in names for k in below):
+                out.retired_offices[u.name] = len(below)
+    by_name = {u.name: u for u in gone}
+    whole = {k.name for name in out.retired_offices for k in roster.subtree(by_name[name])}
+    out.retired_alone = [name for name in out.retired if name not in whole]
 
 
 def _next_code(parent: UnitRow, by_code: dict[str, UnitRow]) -> str:
