@@ -96,6 +96,13 @@ def test_the_unit_s_banner_follows_the_review_and_a_locked_return_takes_no_uploa
     listed = json.loads(run_cli("submissions", "list", "--json", "--db", app.state.settings.db).stdout)
     assert "three.xlsx" not in {s["file_name"] for s in listed}
     assert any(e["action"] == "upload_refused" for e in entries(app.state.engine))
+    # a new round: the unit's page speaks of this round, last year's approval is history
+    open_round(app.state.engine, "2027", "2027年度更新", dt.date(2027, 6, 30), dt.date(2099, 1, 1))
+    home = hr.get("/unit").text
+    state = home[home.index("本轮：") :][:600]
+    assert "2027年度更新" in state and "未报送" in state and "已通过" not in state and "审核通过本单位" not in home
+    assert 'id="before"' in home and "上一轮" in home  # what last round's return held, to be checked again
+    assert "<th>轮次</th>" in home and "disabled" not in home  # the history says which round; the new round takes uploads
 
 
 def test_round_deadline_late_returns_and_beijing_time(portal, form, roster):  # noqa: F811

@@ -63,10 +63,14 @@ async def unit_home(request: Request) -> Response:
     user = current(request)
     engine = request.app.state.engine
     history = with_names(submission_rows(engine, user["unit"]))
-    current_sub = next((h for h in history if h["status"] == "accepted"), None) or (history[0] if history else None)
+    round_ = pick(engine)
+    key = round_["key"] if round_ else None
+    this_round = [h for h in history if h["round"] == key]  # the state, the count and the decision are this round's
+    current_sub = next((h for h in this_round if h["status"] == "accepted"), None) or (this_round[0] if this_round else None)
     decision = latest(engine, [current_sub["id"]]).get(current_sub["id"]) if current_sub else None
     state = review_state(current_sub["status"], decision) if current_sub else "not_submitted"
-    deadline = live_deadline(pick(engine))  # the open round's, once the office has set one
+    before = next((h for h in history if h["round"] != key and h["status"] == "accepted"), None)  # last round's, for reference
+    deadline = live_deadline(round_)  # the open round's, once the office has set one
     locked = _locked(engine, user["unit"])
     return page(
         request,
@@ -75,6 +79,9 @@ async def unit_home(request: Request) -> Response:
         locked=locked,
         unit=user["unit"],
         history=history,
+        this_round=this_round,
+        round=round_,
+        before=before,
         current=current_sub,
         decision=decision,
         state=state,
