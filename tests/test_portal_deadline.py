@@ -136,7 +136,11 @@ def test_round_deadline_late_returns_and_beijing_time(portal, form, roster):  # 
     assert "逾期" in office.get("/office/submissions").text
     assert "记为逾期" in units["人社厅"].get(f"/unit/submissions/{sid}").text
     cov = office.get("/office/reports/coverage.json").json()
-    assert cov["totals"]["units_late"] >= 1
+    t = cov["totals"]
+    assert t["units_late_submitted"] == 1 and t["units_overdue"] == t["units_not_submitted"] > 0  # two kinds, said apart
+    assert t["units_late"] == t["units_late_submitted"] + t["units_overdue"]
+    home = office.get("/office").text
+    assert "<b>1</b><span>逾期报送</span>" in home and f"<b>{t['units_overdue']}</b><span>逾期未报</span>" in home
     # every time on the pages is Beijing time: the upload's UTC instant shows eight hours on
     with app.state.engine.connect() as conn:
         at = conn.execute(select(Submission.received_at).where(Submission.id == sid)).scalar()

@@ -353,3 +353,28 @@ def test_the_brief_compares_the_round_with_the_one_before(tmp_path, form, roster
     county = Reports(engine, under="德阳市").brief()
     assert county["previous"]["totals"]["units_accepted"] == 0
     assert not any(s.title == "与上一轮相比" for s in brief_sections(county))
+
+
+def test_the_import_says_a_batch_came_late_and_why_a_file_was_refused(tmp_path, form, roster):
+    import datetime as dt
+
+    from sqlalchemy import text
+
+    from inventory.store.db import open_db
+
+    db = f"sqlite:///{tmp_path / 'late.db'}"
+    assert run_cli("db", "upgrade", "--db", db).returncode == 0
+    with open_db(db).begin() as conn:  # a round opened in June whose deadline has passed since
+        conn.execute(text("update rounds set opened_at = :t, deadline = '2026-07-31'"), {"t": dt.datetime(2026, 6, 1)})
+    unit, other = roster.resolve("人社厅"), roster.resolve("自然资源厅")
+    good = write_return(tmp_path / "hr.xlsx", form, unit, *clean_return(form, unit, 3, seed=11))
+    values, rows = clean_return(form, other, 3, seed=12)
+    rows["系统清单"][0]["system_name"] = ""  # a required cell left empty: refused
+    bad = write_return(tmp_path / "nr.xlsx", form, other, values, rows)
+    said = run_cli("import", str(good), str(bad), "--received", "2026-08-03", "--db", db, env={"COLUMNS": "200"})
+    words = " ".join(said.stdout.split())
+    assert said.returncode == 1 and "在报送截止日期 2026-07-31（北京时间当日 24 时前）之后收到" in words, words
+    assert "nr.xlsx：" in words and "系统名称" in words  # the refused file's first error, without running validate
+    coverage = json.loads(run_cli("report", "coverage", "--json", "--db", db).stdout)["totals"]
+    assert coverage["units_late_submitted"] == 1  # the refused one has no valid return yet: overdue, not late in
+    assert coverage["units_overdue"] == coverage["units_not_submitted"] + coverage["units_rejected"]

@@ -237,6 +237,13 @@ def import_table(results: list[Any], dry_run: bool) -> None:
     ]
     if rejected:
         out.print(f"[yellow]{len(rejected)} 个文件有错误被退回；用 `inventory validate 文件 --feedback 文件夹` 生成反馈表发给单位。[/]")
+        for r in rejected[:20]:  # why, at once: the first error of each (all of them: validate, or --json)
+            errors = [i for i in r.report.issues if i.severity == "error"]
+            if errors:
+                more = f"（共 {len(errors)} 条错误）" if len(errors) > 1 else ""
+                out.print(f"  {esc(r.path.name)}：{esc(errors[0].message)}{more}")
+        if len(rejected) > 20:
+            out.print(f"  …另有 {len(rejected) - 20} 个文件")
 
 
 def submissions_table(rows: list[dict[str, Any]]) -> None:

@@ -109,12 +109,31 @@ def import_(
     else:
         render.import_table(results, dry_run)
         show_import(evidence)
+        late = _after_deadline(engine, importer.received_at)
+        if late and any(r.status == "imported" for r in results):
+            render.out.print(
+                f"[yellow]这批文件在报送截止日期 {late}（北京时间当日 24 时前）之后收到：本轮第一次报送的单位记为逾期报送。[/]"
+            )
     if not dry_run and results:
         _log_import(engine, results, operator, office)
     if any(r.status == "failed" for r in results):
         raise typer.Exit(ExitCode.ENVIRONMENT)
     if any(r.errors for r in results):  # rejected now, or unchanged since it was rejected before
         raise typer.Exit(ExitCode.DATA)
+
+
+def _after_deadline(engine: Any, received_at: Any) -> str | None:
+    """The open round's deadline when files received at `received_at` (or now) came after it, else None."""
+    import datetime as dt
+
+    from ..beijing import day_end
+    from ..form.model import live_deadline
+    from ..workflow.rounds import pick
+
+    deadline = live_deadline(pick(engine))
+    if deadline is None:
+        return None
+    return deadline.isoformat() if (received_at or dt.datetime.now(dt.UTC)) >= day_end(deadline) else None
 
 
 def _log_import(engine: Any, results: list[Any], operator: str | None, office: Any) -> None:

@@ -148,7 +148,8 @@ def _totals(units: list[dict[str, Any]]) -> dict[str, Any]:
     submitted = [u for u in counted if u["status"] != "not_submitted"]
     accepted = sum(1 for u in counted if u["status"] == "accepted")
     approved = sum(1 for u in counted if u["state"] == "approved")
-    late = sum(1 for u in counted if u["late"])
+    late_in = sum(1 for u in counted if u["late"] and u["status"] == "accepted")  # its first valid return came after the deadline
+    late = sum(1 for u in counted if u["late"])  # and those with no valid return yet, the deadline past
     return {
         "units_expected": len(counted),
         "units_submitted": len(submitted),
@@ -160,6 +161,8 @@ def _totals(units: list[dict[str, Any]]) -> dict[str, Any]:
         "units_exempt": len(units) - len(counted),
         "units_on_time": sum(1 for u in submitted if not u["late"]),
         "units_late": late,
+        "units_late_submitted": late_in,
+        "units_overdue": late - late_in,
         "accepted_share": share(accepted, len(counted)),
         "approved_share": share(approved, len(counted)),
         "systems": sum(u["systems"] for u in counted),

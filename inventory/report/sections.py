@@ -91,8 +91,10 @@ def coverage_sections(data: dict[str, Any]) -> list[Section]:
     ]
     if t.get("units_exempt"):
         figures.insert(5, ("免报", t["units_exempt"]))
-    if t.get("units_late"):
-        figures.append(("逾期报送", t["units_late"]))
+    if t.get("units_late_submitted"):
+        figures.append(("逾期报送", t["units_late_submitted"]))  # came after the deadline
+    if t.get("units_overdue"):
+        figures.append(("逾期未报", t["units_overdue"]))  # none yet, the deadline past
     if data.get("days_to_deadline") is not None:
         days = data["days_to_deadline"]
         figures.append(("距截止日" if days >= 0 else "已超过截止日", f"{abs(days)} 天"))
@@ -206,7 +208,7 @@ def coverage_sections(data: dict[str, Any]) -> list[Section]:
 
 def _rollup_section(title: str, label: str, rows: list[tuple[str, dict[str, Any]]], state: bool = False) -> Section:
     """Figures per level, per 市(州) or per 区(县): expected, returned, in, approved, on time."""
-    columns = [label, "应报", "已报送", "已入库", "已审核通过", "免报", "未报送", "按时报送", "逾期", "入库率", "系统数"]
+    columns = [label, "应报", "已报送", "已入库", "已审核通过", "免报", "未报送", "按时报送", "逾期报送", "入库率", "系统数"]
     body = [
         [
             name,
@@ -217,7 +219,7 @@ def _rollup_section(title: str, label: str, rows: list[tuple[str, dict[str, Any]
             v.get("units_exempt", 0),
             v.get("units_not_submitted", 0),
             v.get("units_on_time", 0),
-            v.get("units_late", 0),
+            v.get("units_late_submitted", 0),
             rate(v),
             v["systems"],
             *([v.get("state_name") or ""] if state else []),
