@@ -5,6 +5,7 @@ CSRF, sessions, sign-in limits and hostile uploads. (The same flow in a real bro
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 import openpyxl
 import pytest
@@ -394,6 +395,11 @@ def test_reminders_go_to_units_to_chase_that_have_an_address(tmp_path, form, ros
     unit = roster.resolve("人社厅").name
     assert unit in preview.text and "http://portal.test/login" in preview.text and not smtp.messages
     assert "请先勾选" in office.post("/office/remind", page="/office/remind").text and not smtp.messages
+    assert "登录码" not in preview.text[preview.text.index(unit) :][:600]  # it has an account: sent to sign in
+    # a county department without an account is told to hand in its return or ask its own county office for a code
+    county = office.get("/office/remind?q=" + quote("中江县公安局")).text
+    said = county[county.index("中江县公安局") :][:1500]
+    assert "中江县项目办" in said and "领取登录码" in said and "未开通账号" in said, said
     r = office.post("/office/remind", {"unit": [unit]}, page="/office/remind")
     assert "已发送催报邮件 1 封" in r.text
     assert len(smtp.messages) == 1 and "@sc.gov.cn" in smtp.messages[0]

@@ -6,18 +6,23 @@ from __future__ import annotations
 from typing import Any
 
 
-def reminder(chase: dict[str, Any], round_name: str, deadline: str | None, portal_url: str | None, office: str) -> dict[str, Any]:
-    """One unit's message: {unit, to (e-mail or None), phone, subject, text, short}. `short` fits a text message."""
+def reminder(
+    chase: dict[str, Any], round_name: str, deadline: str | None, portal_url: str | None, office: str, account: bool = True
+) -> dict[str, Any]:
+    """One unit's message: {unit, to (e-mail or None), phone, subject, text, short}. `short` fits a text
+    message. `office` is the one the unit answers to; a unit without a portal account (`account`) is
+    told to hand the return to it, or to ask it for a login code, not sent to a login it cannot pass."""
     contact = chase.get("contact") or {}
     who = f"{contact['name']}您好：" if contact.get("name") else "您好："
     due = f"请于 {deadline}（北京时间当日 24 时前）" if deadline else "请尽快"
-    where = f"登录填报平台 {portal_url} " if portal_url else "登录填报平台"
-    text = (
-        f"{who}\n{chase['unit']}在“{round_name}”中的报表目前{chase['reason']}。{due}{where}上传或修改后重新上传。\n如有疑问请联系{office}。"
-    )
-    short = (
-        f"【{office}】{chase['unit']}：{round_name}报表{_short_reason(chase)}，{due.replace('（北京时间当日 24 时前）', '')}{where}处理。"
-    )
+    portal = f"填报平台 {portal_url} " if portal_url else "填报平台"
+    if account:
+        how, briefly = f"登录{portal}上传或修改后重新上传。", f"登录{portal}处理"
+    else:
+        how = f"把填好的报表交给{office}，或向{office}领取登录码后登录{portal}上传（本单位还没有填报平台账号）。"
+        briefly = f"交给{office}（或领取登录码后登录{portal}上传）"
+    text = f"{who}\n{chase['unit']}在“{round_name}”中的报表目前{chase['reason']}。{due}{how}\n如有疑问请联系{office}。"
+    short = f"【{office}】{chase['unit']}：{round_name}报表{_short_reason(chase)}，{due.replace('（北京时间当日 24 时前）', '')}{briefly}。"
     return {
         "unit": chase["unit"],
         "to": contact.get("email"),
@@ -26,6 +31,7 @@ def reminder(chase: dict[str, Any], round_name: str, deadline: str | None, porta
         "subject": f"【催报】{round_name}：{chase['unit']}",
         "text": text,
         "short": short,
+        "account": account,
     }
 
 
