@@ -57,16 +57,23 @@ def test_the_default_tree_holds_every_city_county_and_department():
 def test_a_name_given_under_an_office_is_sought_in_its_part_first(roster):
     county = roster.resolve("中江县")
     assert roster.resolve("教育", within=county).name == "中江县教育和体育局"  # part of one name in the county
+    city = roster.resolve("德阳市")
+    assert roster.resolve("教育", within=city).name == "德阳市教育局"  # several there: the one nearest the office
     with pytest.raises(UsageError) as short:
-        roster.resolve("教育", within=roster.resolve("德阳市"))  # part of several there: named, none chosen
-    assert "个单位的名称含“教育”" in short.value.message and "中江县教育和体育局" in short.value.message
+        roster.resolve("教体", within=city)  # several as near (the counties' 教育和体育局): named, none chosen
+    assert "个单位的名称含“教体”" in short.value.message and "中江县教育和体育局" in short.value.message
+    # the usual abbreviations, and not the 民政 inside every 人民政府
+    assert roster.resolve("人社", within=county).name == "中江县人力资源和社会保障局"
+    assert roster.resolve("卫健", within=city).name == "德阳市卫生健康委员会"
+    assert roster.resolve("民政", within=city).name == "德阳市民政局"
     with pytest.raises(UsageError) as near:
         roster.resolve("教育局", within=county)
     assert near.value.message.startswith("“中江县人民政府”及其下级中没有单位“教育局”。最接近的名称：中江县教育和体育局")
     assert "units list --under 中江县" in near.value.hint
     with pytest.raises(UsageError) as anywhere:
-        roster.resolve("教育局")  # no office given: the whole roster, as before
-    assert "中江县" not in anywhere.value.message.split("最接近的名称：")[1]
+        roster.resolve("教育局")  # no office given: part of many names is said as such, not as unknown
+    assert "名册中有 21 个单位的名称含“教育局”" in anywhere.value.message and "--under" in anywhere.value.hint
+    assert roster.resolve("涪城").name == "绵阳市涪城区人民政府"  # a part of a county's name is the county
     assert (
         roster.resolve("旌阳区公安局", within=county).name == "德阳市旌阳区公安局"
     )  # found as before (the step then says it is not this office's)

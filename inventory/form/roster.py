@@ -14,6 +14,7 @@ unit in that office's part of the tree" is a prefix test.
 from __future__ import annotations
 
 import json
+import re
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -207,14 +208,12 @@ class Roster:
         if part is not None and len(key) >= 2:
             if (alias := self._aliases.get(key)) is not None and alias.within(within):
                 return alias
-            inside = [u for u in part if key in u.name or key == clean_text(u.short_name)]
+            inside = _narrowed(key, [u for u in part if _holds(u, key)], nearest=True)
             if len(inside) == 1:
                 return inside[0]
             if len(inside) > 1:
-                shown = "、".join(u.name for u in inside[:5]) + ("等" if len(inside) > 5 else "")
                 raise UsageError(
-                    f"“{within.name}”及其下级中有 {len(inside)} 个单位的名称含“{name}”：{shown}。",
-                    hint="请写单位全称或简称。",
+                    f"“{within.name}”及其下级中有 {len(inside)} 个单位的名称含“{name}”：{_listed(inside)}。", hint="请写单位全称或简称。"
                 )
         m = self.match(name)
         if m.unit:
@@ -222,6 +221,15 @@ class Roster:
         ending = [u for u in self.units if u.name.endswith(key)] if len(key) >= 4 else []
         if len(ending) == 1:  # the end of one full name only: 旌阳区公安局 for 德阳市旌阳区公安局
             return ending[0]
+        if part is None and len(key) >= 2:
+            found = _narrowed(key, [u for u in self.units if _holds(u, key)], nearest=False)
+            if len(found) == 1:  # a part of one unit's name only (科技城), or of one government's (涪城 for 涪城区)
+                return found[0]
+            if len(found) > 1:
+                raise UsageError(
+                    f"名册中有 {len(found)} 个单位的名称含“{name}”：{_listed(found)}。",
+                    hint="请写单位全称；只在本级范围内找，请加 --under 本级（如 --under 德阳市）。",
+                )
         near = (self.suggest(name, among=part) if part is not None else ()) or m.suggestions
         where = f"“{within.name}”及其下级中" if within is not None else "名册中"
         tip = f"最接近的名称：{'、'.join(near)}。" if near else ""
@@ -229,6 +237,50 @@ class Roster:
             f"{where}没有单位“{name}”。{tip}",
             hint=f"可用 `inventory units list{' --under ' + self.typed_name(within) if within is not None else ''}` 查看单位的全称和简称。",
         )
+
+
+def _narrowed(key: str, found: list[Unit], nearest: bool) -> list[Unit]:
+    """The units a part of a name most likely means: those whose short name holds it (民政 is not in
+    人民政府's short name), then a government among them (涪城 for 涪城区, not its departments), then,
+    under an office (`nearest`), the one nearest to it (公安 under 绵阳市 is 市公安局, not a county's)."""
+    for narrower in (
+        lambda us: [u for u in us if any(k in clean_text(u.short_name) for k in _spellings(key))],
+        lambda us: [u for u in us if u.kind in GOVERNMENTS],
+        lambda us: [u for u in us if u.path.count("/") == min(v.path.count("/") for v in us)] if nearest else us,
+    ):
+        if len(found) <= 1:
+            break
+        found = narrower(found) or found
+    return found
+
+
+def _holds(unit: Unit, key: str) -> bool:
+    """Whether a part of a name typed on the command line is in the unit's full or short name, as typed
+    or with a department's usual abbreviation spelled out (人社 is 人力资源和社会保障); 民政 is not
+    found in the 人民政府 every government's name holds."""
+    names = f"{unit.name}|{clean_text(unit.short_name)}"
+    names = names if "政府" in key else names.replace("人民政府", "|")
+    return any(k in names for k in _spellings(key))
+
+
+@lru_cache(maxsize=4096)
+def _spellings(key: str) -> tuple[str, ...]:
+    """`key` as typed, and with each abbreviation of `forms/departments.json` spelled out."""
+    words = _abbreviations()
+    if not words:
+        return (key,)
+    spelled = re.sub("|".join(map(re.escape, sorted(words, key=len, reverse=True))), lambda m: words[m.group(0)], key)
+    return (key,) if spelled == key else (key, spelled)
+
+
+@lru_cache(maxsize=1)
+def _abbreviations() -> dict[str, str]:
+    raw = json.loads((data_dir("forms") / "departments.json").read_text(encoding="utf-8"))
+    return dict(raw.get("abbreviations") or {})
+
+
+def _listed(units: list[Unit], most: int = 5) -> str:
+    return "、".join(u.name for u in units[:most]) + (f"等（共 {len(units)} 个）" if len(units) > most else "")
 
 
 def _with_paths(units: list[Unit]) -> list[Unit]:
