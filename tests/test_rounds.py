@@ -150,6 +150,10 @@ def test_two_rounds_prefilled_confirmed_and_changes(tmp_path, form, roster, db_u
             == 0
         )
     assert run_cli("report", "changes", "--from", "1999", "--db", db_url).returncode == 2
+    # an office's part only: 成都市's changes hold no other unit, not even in what was not sent again or the decisions
+    part = cli_json("report", "changes", "--from", r1, "--under", "成都市", "--db", db_url)
+    named = {u["unit"] for u in part["units"]} | {u["unit"] for u in part["not_resubmitted"] + part["first_time"] + part["decisions"]}
+    assert named == {units["成都"].name} and part["totals"]["added"] == 1
 
 
 def test_an_older_form_versions_headers_and_options_are_read_as_todays(tmp_path, form, roster):

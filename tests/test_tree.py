@@ -479,3 +479,20 @@ def test_the_cli_lists_what_a_replacing_list_retires(tmp_path):
     assert done.returncode == 0 and "已导入" in done.stdout and "停用的单位" in done.stdout
     left = run_cli("units", "list", "--under", "德阳市", "--json", "--db", db)
     assert "中江县人民政府" not in left.stdout and "德阳市数据局" in left.stdout
+
+
+def test_last_round_s_exemption_is_said_beside_this_round_s_not_submitted(tmp_path):
+    from inventory.report import Reports
+    from inventory.workflow.states import Board
+
+    engine = open_db(f"sqlite:///{tmp_path / 'ex.db'}")
+    first = _round(engine)
+    roster = tree(engine)
+    county = roster.resolve("中江县")
+    Steps(engine, roster, first, county, "县项目办").exempt(roster.resolve("信访局", within=county), "本单位无信息系统")
+    open_round(engine, "2027", "2027年全省", None)
+    board = Board(engine, roster, pick(engine), county)
+    st = board.statuses["中江县信访局"]
+    assert st.state == "not_submitted" and st.reason == "上一轮免报：本单位无信息系统"  # a hint: it is not exempt this round
+    chase = {c["unit"]: c["reason"] for c in Reports(engine, under="中江县").coverage()["chase"]}
+    assert chase["中江县信访局"] == "未报送（上一轮免报：本单位无信息系统）"

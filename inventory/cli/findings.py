@@ -61,10 +61,20 @@ def findings_words(
         render.unknown_words(rows)
 
 
-def _review(ids: list[str], state: str, reason: str | None, operator: str | None, as_json: bool, db: str | None, as_of: str | None) -> None:
+def _review(
+    ids: list[str],
+    state: str,
+    reason: str | None,
+    operator: str | None,
+    as_json: bool,
+    db: str | None,
+    as_of: str | None,
+    under: str | None,
+) -> None:
+    """With `under`, only the findings of that office's part can be named (as `findings list --under` lists them)."""
     from ..report.review import review_findings
 
-    done = review_findings(_reports(db, as_of), ids, state, reason, operator)
+    done = review_findings(_reports(db, as_of, under=under), ids, state, reason, operator)
     if as_json:
         emit_json({"reviewed": done})
     else:
@@ -77,26 +87,44 @@ OperatorOpt = Annotated[str | None, typer.Option("--operator", help="审核人�
 
 @findings_app.command("confirm")
 def findings_confirm(
-    ids: IdsArg, reason: ReasonOpt = None, operator: OperatorOpt = None, as_json: JsonOpt = False, db: DbOpt = None, as_of: AsOfOpt = None
+    ids: IdsArg,
+    reason: ReasonOpt = None,
+    operator: OperatorOpt = None,
+    under: UnderOpt = None,
+    as_json: JsonOpt = False,
+    db: DbOpt = None,
+    as_of: AsOfOpt = None,
 ) -> None:
     """确认发现属实，需要整改。"""
-    _review(ids, "confirmed", reason, operator, as_json, db, as_of)
+    _review(ids, "confirmed", reason, operator, as_json, db, as_of, under)
 
 
 @findings_app.command("dismiss")
 def findings_dismiss(
-    ids: IdsArg, reason: ReasonOpt = None, operator: OperatorOpt = None, as_json: JsonOpt = False, db: DbOpt = None, as_of: AsOfOpt = None
+    ids: IdsArg,
+    reason: ReasonOpt = None,
+    operator: OperatorOpt = None,
+    under: UnderOpt = None,
+    as_json: JsonOpt = False,
+    db: DbOpt = None,
+    as_of: AsOfOpt = None,
 ) -> None:
     """排除一条发现（须写理由）。单位重报后证据不变的不再出现，证据变了会重新列出。"""
-    _review(ids, "dismissed", reason, operator, as_json, db, as_of)
+    _review(ids, "dismissed", reason, operator, as_json, db, as_of, under)
 
 
 @findings_app.command("fixed")
 def findings_fixed(
-    ids: IdsArg, reason: ReasonOpt = None, operator: OperatorOpt = None, as_json: JsonOpt = False, db: DbOpt = None, as_of: AsOfOpt = None
+    ids: IdsArg,
+    reason: ReasonOpt = None,
+    operator: OperatorOpt = None,
+    under: UnderOpt = None,
+    as_json: JsonOpt = False,
+    db: DbOpt = None,
+    as_of: AsOfOpt = None,
 ) -> None:
     """标记发现已整改。"""
-    _review(ids, "fixed", reason, operator, as_json, db, as_of)
+    _review(ids, "fixed", reason, operator, as_json, db, as_of, under)
 
 
 @findings_app.command("review")
@@ -105,9 +133,10 @@ def findings_review(
     state: Annotated[str, typer.Option("--state", help="审核结论：confirmed、dismissed 或 fixed。")],
     reason: ReasonOpt = None,
     operator: OperatorOpt = None,
+    under: UnderOpt = None,
     as_json: JsonOpt = False,
     db: DbOpt = None,
     as_of: AsOfOpt = None,
 ) -> None:
     """审核发现：--state confirmed（确认）、dismissed（排除，须写理由）或 fixed（已整改）。"""
-    _review(ids, state, reason, operator, as_json, db, as_of)
+    _review(ids, state, reason, operator, as_json, db, as_of, under)

@@ -190,6 +190,7 @@ def report_changes(
     output: OutOpt = None,
     as_json: JsonOpt = False,
     unit: Annotated[str | None, typer.Option("--unit", help="只要该单位的部分（全称或简称），作为发回单位的变化清单。")] = None,
+    under: UnderOpt = None,
     db: DbOpt = None,
     level: LevelOpt = None,
 ) -> None:
@@ -204,6 +205,9 @@ def report_changes(
     from ..form.levels import check_level, hidden_fields, mask
 
     engine = open_db(db, create_missing=False)
-    name = tree(engine).resolve(unit).name if unit else None
-    data = changes_report(engine, from_key, to_key, form, name)
+    roster = tree(engine)
+    node = roster.resolve(under) if under else None
+    name = roster.resolve(unit, within=node).name if unit else None
+    part = {u.name for u in roster.subtree(node)} if node is not None else None
+    data = changes_report(engine, from_key, to_key, form, name, part)
     _emit("changes", mask(data, hidden_fields(form, check_level(level))), fmt, output, form)

@@ -221,7 +221,10 @@ def review_reopen(
 
 @review_app.command("submit")
 def review_submit(
-    node: Annotated[str, typer.Argument(help="本级项目办（单位全称、简称或节点编号）。", show_default=False, metavar="本级")],
+    node: Annotated[
+        str | None, typer.Argument(help="本级项目办（单位全称、简称或节点编号）；也可以写成 --under。", show_default=False, metavar="本级")
+    ] = None,
+    under: UnderOpt = None,
     operator: OperatorOpt = None,
     db: DbOpt = None,
     round_key: RoundOpt = None,
@@ -231,5 +234,9 @@ def review_submit(
     from ..workflow.approvals import Steps
 
     engine, roster, round_ = _context(db, round_key)
-    office = roster.resolve(node)
+    if node is None and under is None:
+        raise UsageError("请写明要报上级审核的本级项目办。", hint="如 `inventory review submit --under 中江县`。")
+    office = roster.resolve(node or under or "")
+    if node is not None and under is not None and roster.resolve(under) is not office:
+        raise UsageError(f"“{node}”和 --under “{under}”不是同一个项目办：只能把本级的部分报上级审核。")
     _done(Steps(engine, roster, round_, office, operator or "命令行", role="cli").submit(), "已报上级审核", as_json)

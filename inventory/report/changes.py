@@ -51,8 +51,11 @@ def _brief(v: dict[str, Any]) -> dict[str, Any]:
     return {"system_no": v.get("system_no"), "system_name": v.get("system_name"), "status": v.get("status")}
 
 
-def changes_report(engine: Engine, from_key: str, to_key: str | None, form: Form, unit: str | None = None) -> dict[str, Any]:
-    """The change report between two rounds; `unit`: only that unit's part (the file to send it back)."""
+def changes_report(
+    engine: Engine, from_key: str, to_key: str | None, form: Form, unit: str | None = None, within: set[str] | None = None
+) -> dict[str, Any]:
+    """The change report between two rounds; `unit`: only that unit's part (the file to send it back);
+    `within`: only these units (an office's part of the tree)."""
     old_round, new_round = pick(engine, from_key), pick(engine, to_key)
     if old_round is None or new_round is None:
         raise UsageError("数据库里还没有调查轮次。")
@@ -62,6 +65,9 @@ def changes_report(engine: Engine, from_key: str, to_key: str | None, form: Form
     order = {f.key: i for i, f in enumerate(form.main.fields)}
     mark = form.change_mark  # the unit's own 本轮情况: shown beside a change, never counted as one
     old_all, new_all = _systems(engine, old_round["id"]), _systems(engine, new_round["id"])
+    if within is not None:  # an office's part: nothing of another's, not even in the totals
+        old_all = {k: v for k, v in old_all.items() if k in within}
+        new_all = {k: v for k, v in new_all.items() if k in within}
     units = []
     for name in sorted(set(old_all) & set(new_all)):  # the others are listed under not_resubmitted or first_time
         if unit is not None and name != unit:
@@ -92,7 +98,10 @@ def changes_report(engine: Engine, from_key: str, to_key: str | None, form: Form
         dropped = (_values(v) for k, v in old.items() if k not in new)
         entry["vanished"] = [_brief(v) for v in dropped if v.get("status") != RETIRED]
         units.append(entry)
-    wanted = (lambda name: name == unit) if unit is not None else (lambda name: True)
+
+    def wanted(name: str) -> bool:
+        return (unit is None or name == unit) and (within is None or name in within)
+
     gone = sorted(u for u in set(old_all) - set(new_all) if wanted(u))
     first = sorted(u for u in set(new_all) - set(old_all) if wanted(u))
     follow_up = [d for d in _follow_up(engine, old_round["id"], old_all, new_all) if wanted(d["unit"])]

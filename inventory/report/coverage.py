@@ -187,6 +187,8 @@ def _chase(st: UnitState, u: dict[str, Any], before: dict[str, Any] | None = Non
     }
     if u["state"] == "returned":
         reason = f"退回修改：{u['reason'] or '见审核意见'}"
+    elif u["status"] == "not_submitted" and st.exempt_before is not None:
+        reason = f"未报送（上一轮免报：{st.exempt_before}）"
     elif u["status"] == "not_submitted":
         reason = f"未报送（上一轮已报，{before['systems']} 个系统）" if before is not None else "未报送"
     else:

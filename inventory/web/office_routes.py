@@ -338,7 +338,9 @@ async def changes_response(request: Request, fmt: str) -> Response:
     if before is None:
         raise HTTPException(404, "只有一轮调查，还没有变化可比。")
     audit(request, "report_download", target=f"changes.{fmt}")
-    data = await run_in_threadpool(changes_report, engine, before["key"], now["key"], form)
+    node = office_node(request)
+    part = None if node.parent is None else {u.name for u in live_roster(request).subtree(node)}  # the office's part only
+    data = await run_in_threadpool(changes_report, engine, before["key"], now["key"], form, None, part)
     return await report_response(request, "changes", fmt, data=data)
 
 

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Engine, select, true
+from sqlalchemy import Engine, func, select, true
 from sqlalchemy.orm import Session
 
 from ..beijing import aware as _aware
 from ..beijing import day_end
 from ..form.roster import Roster, Unit
-from ..store.models import ACCEPTED, Decision, NodeApproval, Submission
+from ..store.models import ACCEPTED, Decision, NodeApproval, Round, Submission
 from ..store.models import Unit as UnitRow
 from ..store.units import in_part
 from .scope import Scope, scope_for
@@ -76,6 +76,7 @@ class NodeStatus:
     return_state: str | None = None  # an office that also reports: its own return's state
     children_done: int = 0
     children_total: int = 0
+    exempt_before: str | None = None  # why it was exempted in the round before (said beside 未报送, never a state)
 
     @property
     def accepted(self) -> Submission | None:
@@ -119,6 +120,8 @@ class NodeStatus:
             return self.step["reason"]
         if self.state == "returned" and self.decision:
             return self.decision.get("comment")
+        if self.state == "not_submitted" and self.exempt_before is not None:
+            return f"上一轮免报：{self.exempt_before}"
         return None
 
 
@@ -140,14 +143,19 @@ class Board:
         q = select(UnitRow.id, UnitRow.code).where(in_part(self.roster, self.under))
         return dict(session.execute(q).all())
 
-    def _steps(self) -> dict[str, dict[str, Any]]:
-        """Unit code -> its latest approval step in the round."""
+    def _steps(self, before: bool = False) -> dict[str, dict[str, Any]]:
+        """Unit code -> its latest approval step in the round (`before`: in the round before it)."""
         out: dict[str, dict[str, Any]] = {}
         with Session(self.engine) as session:
             codes = self._ids(session)
+            rid = self.round_id
+            if before:
+                rid = session.scalar(select(func.max(Round.id)).where(Round.id < rid)) if rid is not None else None
+                if rid is None:
+                    return out
             q = (
                 select(NodeApproval)
-                .where(NodeApproval.round_id.is_(None) if self.round_id is None else NodeApproval.round_id == self.round_id)
+                .where(NodeApproval.round_id.is_(None) if rid is None else NodeApproval.round_id == rid)
                 .order_by(NodeApproval.at, NodeApproval.id)
             )
             for a in session.scalars(q):
@@ -197,6 +205,9 @@ class Board:
         for code, step in self.steps.items():
             if code in by_code:
                 by_code[code].step = step
+        for code, step in self._steps(before=True).items():  # exempted last round: a hint beside 未报送 this round
+            if code in by_code and step["action"] == "exempted":
+                by_code[code].exempt_before = step["reason"] or ""
         for st in out.values():  # an office that sent a return of its own (a 市(州) reporting for its whole city) reports too
             st.reporter = st.reporter or bool(st.submissions)
         for st in reversed(list(out.values())):  # children before their parents
