@@ -341,6 +341,12 @@ def test_office_downloads_every_report_and_issues_codes(portal, form, roster):
     assert "与上一轮相比的变化" in office.get("/office/reports").text
     changes = office.get("/office/reports/changes.html")
     assert changes.status_code == 200 and "两轮变化" in changes.text and "四川省人力资源和社会保障厅" in changes.text
+    # a city office's change report holds its own part only
+    accounts.create_account(app.state.engine, "德阳变化", "admin", roster.resolve("德阳市").name, "office-pass-1234")
+    city = Browser(app)
+    city.login("德阳变化", "office-pass-1234")
+    theirs = city.get("/office/reports/changes.html")
+    assert theirs.status_code == 200 and "四川省人力资源和社会保障厅" not in theirs.text
     actions = {e["action"] for e in entries(app.state.engine)}
     assert {"login", "login_code", "password_set", "upload", "report_download", "code_issued"} <= actions
 
