@@ -382,3 +382,16 @@ def test_the_import_says_a_batch_came_late_and_why_a_file_was_refused(tmp_path, 
     coverage = json.loads(run_cli("report", "coverage", "--json", "--db", db).stdout)["totals"]
     assert coverage["units_late_submitted"] == 1  # the refused one has no valid return yet: overdue, not late in
     assert coverage["units_overdue"] == coverage["units_not_submitted"] + coverage["units_rejected"]
+
+
+def test_a_new_database_s_empty_first_round_gives_way_to_the_one_opened(tmp_path):
+    db = f"sqlite:///{tmp_path / 'fresh.db'}"
+    assert run_cli("db", "upgrade", "--db", db).returncode == 0
+    opened = run_cli("round", "open", "2026", "--name", "2026年度摸底", "--as-of", "2026-06-30", "--db", db)
+    assert opened.returncode == 0 and "报送截止日期未设" in opened.stdout
+    assert [r["key"] for r in json.loads(run_cli("round", "list", "--json", "--db", db).stdout)] == ["2026"]  # no empty 2025 behind it
+    # once a round holds something, the next one closes it and stands beside it
+    assert run_cli("review", "exempt", "人社厅", "--reason", "无系统", "--db", db).returncode == 0
+    assert run_cli("round", "open", "2027", "--name", "2027年度", "--as-of", "2027-06-30", "--db", db).returncode == 0
+    rounds = json.loads(run_cli("round", "list", "--json", "--db", db).stdout)
+    assert [(r["key"], r["status"]) for r in rounds] == [("2026", "closed"), ("2027", "open")]

@@ -70,7 +70,12 @@ def round_open(
     if as_json:
         emit_json(r)
     else:
-        render.out.print(f"[green]✓[/] 已开启轮次 {render.esc(r['key'])}（{render.esc(r['name'])}），数据统计截止 {r['as_of']}")
+        due = (
+            f"报送截止 {r['deadline']}（北京时间当日 24 时前）"
+            if r["deadline"]
+            else "报送截止日期未设（用 `inventory round deadline 日期` 设置）"
+        )
+        render.out.print(f"[green]✓[/] 已开启轮次 {render.esc(r['key'])}（{render.esc(r['name'])}），数据统计截止 {r['as_of']}，{due}")
 
 
 @round_app.command("deadline")

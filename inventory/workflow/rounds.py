@@ -92,16 +92,38 @@ def open_round(
             hint="请写今后的日期；也可以先不写，以后用 `inventory round deadline 日期` 设置。",
         )
     now = dt.datetime.now(dt.UTC)
+    values = {
+        "key": key,
+        "name": name,
+        "form_version": form_version,
+        "scope": scope,
+        "as_of": as_of,
+        "deadline": deadline,
+        "status": "open",
+        "opened_at": now,
+        "closed_at": None,
+    }
     with engine.begin() as conn:
         if conn.scalar(select(Round.id).where(Round.key == key)) is not None:
             raise UsageError(f"轮次“{key}”已经存在。")
-        conn.execute(update(Round).where(Round.status == "open").values(status="closed", closed_at=now))
-        conn.execute(
-            Round.__table__.insert().values(
-                key=key, name=name, form_version=form_version, scope=scope, as_of=as_of, deadline=deadline, status="open", opened_at=now
-            )
-        )
+        rounds = conn.scalars(select(Round.id)).all()
+        if len(rounds) == 1 and not _used(conn, rounds[0]):  # a new database's first round, nothing in it: this one takes its place
+            conn.execute(update(Round).where(Round.id == rounds[0]).values(**values))
+        else:
+            conn.execute(update(Round).where(Round.status == "open").values(status="closed", closed_at=now))
+            conn.execute(Round.__table__.insert().values(**values))
     return pick(engine, key)
+
+
+def _used(conn: Any, round_id: int) -> bool:
+    """Whether anything is stored in the round (a return, a review, a step, evidence, ...): every table
+    that points at a round is asked."""
+    from ..store import evidence_models  # noqa: F401  (its tables point at rounds too)
+
+    pointing = [
+        c for t in Round.metadata.sorted_tables for c in t.columns if any(fk.column.table is Round.__table__ for fk in c.foreign_keys)
+    ]
+    return any(conn.scalar(select(c).where(c == round_id).limit(1)) is not None for c in pointing)
 
 
 def close_round(engine: Engine, key: str | None = None) -> dict[str, Any]:
