@@ -621,3 +621,18 @@ def test_an_exempt_unit_is_no_bar_in_the_status_chart():
     assert 'class="bar" data-status="accepted"' in svg and 'class="bar" data-status="not_submitted"' not in svg
     data["units"][1]["state"] = "not_submitted"  # the same unit, not exempted: a part of the bar
     assert 'class="bar" data-status="not_submitted"' in charts("coverage", data)[0]
+
+
+def test_an_empty_listing_said_in_words_has_no_empty_table_and_chart_labels_are_not_cut_mid_word():
+    from inventory.report.charts import bar_chart
+    from inventory.report.html import to_html
+    from inventory.report.markdown import to_markdown
+    from inventory.report.sections import Section
+
+    empty = Section("疑似重复建设（按金额）", ["类型", "涉及单位"], [], text=["未发现疑似重复建设。"])
+    listed = Section("主要评估发现", ["发现", "条数"], [["未上云", 3]])
+    page = to_html("简报", [], [empty, listed], [])
+    assert page.count("<table") == 1 and "未发现疑似重复建设。" in page
+    assert "| 类型 |" not in to_markdown("简报", [], [empty, listed]) and "| 发现 |" in to_markdown("简报", [], [empty, listed])
+    chart = bar_chart("系统部署位置", [("托管机房（运营商或第三方）", 3, "#333")], width=345, label_w=130)
+    assert ">托管机房</text>" in chart and "<title>托管机房（运营商或第三方）</title>" in chart and "运营商或第<" not in chart

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,6 +17,15 @@ PALETTE = {
     "warning": "#f9a825",
     "bar": "#1f4e78",
 }
+
+
+def _fit(label: str, most: int) -> str:
+    """A label in at most `most` characters: without its bracketed note first (托管机房（运营商或第三方）
+    is 托管机房), else cut with an ellipsis; never cut mid-word silently."""
+    if len(label) <= most:
+        return label
+    bare = re.sub(r"[（(][^（）()]*[）)]", "", label).strip()
+    return bare if bare and len(bare) <= most else label[: most - 1] + "…"
 
 
 def bar_chart(title: str, items: Iterable[tuple[str, float, str]], *, percent: bool = False, width: int = 760, label_w: int = 220) -> str:
@@ -35,8 +45,10 @@ def bar_chart(title: str, items: Iterable[tuple[str, float, str]], *, percent: b
         y = 30 + i * (bar_h + gap)
         w = 0 if top == 0 else (width - label_w - 60) * (value / (1 if percent else top))
         text = pct(value) if percent else f"{value:g}"
+        full = str(label)
         parts.append(
-            f'<text x="{label_w - 6}" y="{y + 13}" font-size="12" text-anchor="end">{html.escape(str(label)[: label_w // 12])}</text>'
+            f'<text x="{label_w - 6}" y="{y + 13}" font-size="12" text-anchor="end"><title>{html.escape(full)}</title>'
+            f"{html.escape(_fit(full, label_w // 12))}</text>"
         )
         parts.append(f'<rect class="bar" x="{label_w}" y="{y}" width="{max(w, 1):.1f}" height="{bar_h}" fill="{colour}"/>')
         parts.append(f'<text x="{label_w + max(w, 1) + 6:.1f}" y="{y + 13}" font-size="12">{text}</text>')

@@ -84,7 +84,7 @@ def to_html(title: str, meta: list[str], sections: list[Section], svg: list[str]
                 + "".join(f'<div class="fig"><b>{esc(v)}</b><span>{esc(k)}</span></div>' for k, v in s.figures)
                 + "</div>"
             )
-        if s.columns and not s.figures:  # the figures show the same values as the table would
+        if s.columns and not s.figures and (s.rows or not s.text):  # the figures show the same values; a text says there is none
             out.append(_table(s, n, limit))
     out.append(f"{charts}<script>{code}</script></body></html>")
     return "\n".join(out)

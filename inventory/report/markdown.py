@@ -18,7 +18,7 @@ def to_markdown(title: str, meta: list[str], sections: list[Section], limit: int
     for s in sections:
         out += [f"## {s.title}", ""]
         out += [line for t in s.text if t for line in (markdown_text(t), "")]
-        if not s.columns:
+        if not s.columns or (not s.rows and s.text):  # a text says there is nothing to list
             continue
         out += ["| " + " | ".join(s.columns) + " |", "|" + "---|" * len(s.columns)]
         out += ["| " + row_text(s, row) + " |" for row in s.rows[:limit]]
