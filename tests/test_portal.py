@@ -299,6 +299,12 @@ def test_hostile_and_wrong_uploads(portal, form, roster):
     theirs = make_return(tmp, form, roster, "成都", "成都.xlsx")
     r = upload(hr, theirs)
     assert "不是本单位" in r.text and "成都市人民政府" in r.text and "没有发现问题" not in r.text  # (a clean file: nothing more said)
+    # with problems, they are shown as on any return's page: the field's title and the system, not the field's key
+    r = upload(hr, make_return(tmp, form, roster, "成都", "成都有错.xlsx", broken=True))
+    table = r.text[r.text.index('id="issues"') :]
+    title = next(f.title for f in form.main.fields if f.key == "layer")
+    assert "不是本单位" in r.text and f"<td>{title}</td>" in table and "<td>layer</td>" not in table
+    assert re.search(r"<td>[^<]+</td><td>[^<]+</td><td>" + re.escape(title), table)  # 系统编号 and 系统名称 beside it
     rows = __import__("json").loads(run_cli("submissions", "list", "--json", "--db", app.state.settings.db).stdout)
     assert rows == []  # none of them became a numbered submission
 

@@ -170,8 +170,9 @@ async def _upload(request: Request, settings: Any) -> Response:
     user = current(request)
     outcome = await run_in_threadpool(receive, request.app.state, path, name, user)
     audit(request, "upload", target=str(outcome.get("submission_id") or ""), detail=f"{name}：{outcome['status']}")
-    if outcome["status"] == "refused":
-        return page(request, "unit_refused.html", "未接收", file_name=name, reason=outcome["reason"], issues=outcome["issues"])
+    if outcome["status"] == "refused":  # its problems shown as on any return's page: by system, field title and FAQ link
+        issues = await run_in_threadpool(shown_issues, request, outcome, outcome["issues"]) if outcome["issues"] else []
+        return page(request, "unit_refused.html", "未接收", file_name=name, reason=outcome["reason"], issues=issues)
     if outcome["status"] == "failed":
         flash(request, "数据库正忙，这份文件没有保存。请稍后再上传一次。", "error")
         return RedirectResponse("/unit", status_code=303)
@@ -213,6 +214,7 @@ def receive(state: Any, path: Path, name: str, user: dict[str, Any]) -> dict[str
             "status": "refused",
             "reason": f"这份报表的填报单位是“{report.unit.name}”，不是本单位（{unit.name}）。请上传本单位的报表；代其他单位报送的，请由该单位自己上传。",
             "issues": issues,
+            "sha256": sha,
         }
     if report.unit is None:
         report.unit = unit  # an unreadable or unnamed return still belongs to who sent it
