@@ -286,7 +286,13 @@ def test_last_rounds_file_sent_again_is_this_rounds_return(tmp_path, form, roste
     cli_json("round", "open", "2026", "--name", "2026年度更新", "--as-of", "2026-06-30", "--db", db)
     again = cli_json("import", str(path), "--db", db)["files"][0]
     assert again["status"] == "imported" and again["current"] and "未确认" in again["note"]  # same 填报日期: not a confirmation
-    assert cli_json("report", "coverage", "--db", db)["totals"]["units_accepted"] == 1
+    coverage = cli_json("report", "coverage", "--db", db)
+    assert coverage["totals"]["units_accepted"] == 1 and coverage["totals"]["units_unconfirmed"] == 1  # in, said unconfirmed
+    mine = next(u for u in coverage["units"] if u["unit"] == unit.name)
+    assert mine["unconfirmed"] and "看不出本轮是否核对过" in mine["reason"]
+    assert "原样重报未确认" in run_cli("report", "coverage", "--db", db, env={"COLUMNS": "200"}).stdout
+    changes = cli_json("report", "changes", "--from", "2025", "--db", db)
+    assert changes["totals"]["unchanged_unconfirmed"] == 4 and changes["units"][0]["unconfirmed"]  # its 无变化 is not a check
     assert cli_json("import", str(path), "--db", db)["files"][0]["status"] == "unchanged"
     subs = cli_json("submissions", "list", "--db", db)
     assert [s["status"] for s in subs] == ["accepted", "accepted"]  # one current return in each round

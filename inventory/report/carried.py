@@ -10,7 +10,7 @@ import orjson
 from sqlalchemy import String, select, type_coerce
 
 from ..assess import System
-from ..store.models import ACCEPTED, Round, Submission, SystemRecord, Unit
+from ..store.models import ACCEPTED, IssueRecord, Round, Submission, SystemRecord, Unit
 
 
 def earlier_returns(r: Any) -> dict[str, dict[str, Any]]:
@@ -55,3 +55,17 @@ def carried_systems(r: Any) -> list[System]:
             values = orjson.loads(data) if isinstance(data, (str, bytes)) else data
             out.append(System(unit=names[sub_id], submission_id=sub_id, row=row, values=values, key=key or f"r{rid}"))
     return out
+
+
+def unconfirmed_returns(engine: Any, round_id: int | None) -> dict[int, str]:
+    """The round's accepted returns sent back exactly as before (RETURN_NOT_CONFIRMED), by id, with
+    their unit: in, and counted, but not shown to have been checked this round."""
+    q = (
+        select(IssueRecord.submission_id, Unit.name)
+        .join(Submission, IssueRecord.submission_id == Submission.id)
+        .join(Unit, Submission.unit_id == Unit.id)
+        .where(IssueRecord.code == "RETURN_NOT_CONFIRMED", Submission.status == ACCEPTED)
+        .where(Submission.round_id == round_id if round_id is not None else Submission.round_id.is_(None))
+    )
+    with engine.connect() as conn:
+        return dict(conn.execute(q).all())

@@ -16,6 +16,7 @@ from ..errors import UsageError
 from ..form.model import Form
 from ..store.models import ACCEPTED, Submission, SystemRecord, Unit
 from ..workflow.rounds import pick
+from .carried import unconfirmed_returns
 
 RETIRED = "停用"
 
@@ -68,12 +69,21 @@ def changes_report(
     if within is not None:  # an office's part: nothing of another's, not even in the totals
         old_all = {k: v for k, v in old_all.items() if k in within}
         new_all = {k: v for k, v in new_all.items() if k in within}
+    stale = set(unconfirmed_returns(engine, new_round["id"]).values())
     units = []
     for name in sorted(set(old_all) & set(new_all)):  # the others are listed under not_resubmitted or first_time
         if unit is not None and name != unit:
             continue
         old, new = old_all[name], new_all[name]
-        entry: dict[str, Any] = {"unit": name, "added": [], "retired": [], "vanished": [], "changed": [], "unchanged": 0}
+        entry: dict[str, Any] = {
+            "unit": name,
+            "added": [],
+            "retired": [],
+            "vanished": [],
+            "changed": [],
+            "unchanged": 0,
+            "unconfirmed": name in stale,  # sent back as it was: its 无变化 is not a check
+        }
         for key, raw in new.items():
             raw_before = old.get(key)
             if raw_before is None:
@@ -117,7 +127,11 @@ def changes_report(
         "first_time": [{"unit": u, "systems": len(new_all[u])} for u in first],
         "decisions": follow_up,
         "totals": {k: sum(len(u[k]) for u in units) for k in ("added", "retired", "vanished", "changed")}
-        | {"unchanged": sum(u["unchanged"] for u in units)},
+        | {"unchanged": sum(u["unchanged"] for u in units)}
+        | {
+            "unchanged_unconfirmed": sum(u["unchanged"] for u in units if u["unconfirmed"]),
+            "units_unconfirmed": sum(u["unconfirmed"] for u in units),
+        },
     }
 
 

@@ -16,8 +16,19 @@ def changes_sections(data: dict[str, Any]) -> list[Section]:
         ("未标记就不见了", t["vanished"]),
         ("无变化", t["unchanged"]),
     ]
+    if t.get("units_unconfirmed"):  # sent back exactly as before: their 无变化 is not a check
+        figures.append(("其中原样重报未确认", t["unchanged_unconfirmed"]))
     summary = [
-        [u["unit"], len(u["added"]), len(u["retired"]), len(u["changed"]), len(u["vanished"]), u["unchanged"]] for u in data["units"]
+        [
+            u["unit"],
+            len(u["added"]),
+            len(u["retired"]),
+            len(u["changed"]),
+            len(u["vanished"]),
+            u["unchanged"],
+            "原样重报，未确认" if u.get("unconfirmed") else "",
+        ]
+        for u in data["units"]
     ]
 
     def listing(kind: str) -> list[list[Any]]:
@@ -41,7 +52,15 @@ def changes_sections(data: dict[str, Any]) -> list[Section]:
                 *_carried(data),
             ],
         ),
-        Section("各单位变化", ["单位", "新增", "停用", "有变化", "未标记就不见了", "无变化"], summary, widths=[30, 8, 8, 8, 14, 8]),
+        Section(
+            "各单位变化",
+            ["单位", "新增", "停用", "有变化", "未标记就不见了", "无变化", "核对"],
+            summary,
+            widths=[30, 8, 8, 8, 14, 8, 16],
+            text=["“原样重报，未确认”：单位把上一次的报表原样交回，填报日期也没改，它的“无变化”看不出本轮是否核对过。"]
+            if t.get("units_unconfirmed")
+            else [],
+        ),
         Section(
             "未标记停用就不见了的系统",
             cols,

@@ -8,11 +8,14 @@ from typing import Any
 
 from ..beijing import iso
 from ..form.roster import CITY, COUNTY, LEVEL_NAMES
-from .carried import earlier_returns
+from .carried import earlier_returns, unconfirmed_returns
 from .data import ReportData, UnitState
 
 CHASE_STATUSES = ("not_submitted", "rejected")
 CHASE_STATES = ("not_submitted", "rejected", "returned")
+
+
+UNCONFIRMED = "上一次的报表原样重报（填报日期也没改），看不出本轮是否核对过"
 
 
 def share(done: float, total: float, digits: int = 3) -> float:
@@ -27,6 +30,7 @@ def share(done: float, total: float, digits: int = 3) -> float:
 def coverage_report(r: ReportData) -> dict[str, Any]:
     board, deadline = r.board, r.deadline
     earlier = earlier_returns(r)
+    stale = unconfirmed_returns(r.engine, r.round["id"] if r.round else None)
     units = []
     for name, st in r.states.items():
         u, acc, latest = st.unit, st.accepted, st.latest
@@ -47,7 +51,8 @@ def coverage_report(r: ReportData) -> dict[str, Any]:
                 "status": st.status,
                 "state": st.state,
                 "state_name": st.state_name,
-                "reason": st.reason,
+                "reason": st.reason or (UNCONFIRMED if acc is not None and acc.id in stale else None),
+                "unconfirmed": acc is not None and acc.id in stale,
                 "late": board.late(st, deadline),
                 "systems": acc.systems if acc else 0,
                 "completeness": share(basis.completeness or 0.0, 1) if basis else 0.0,
@@ -160,6 +165,7 @@ def _totals(units: list[dict[str, Any]]) -> dict[str, Any]:
         "units_returned": sum(1 for u in counted if u["state"] == "returned"),
         "units_exempt": len(units) - len(counted),
         "units_on_time": sum(1 for u in submitted if not u["late"]),
+        "units_unconfirmed": sum(1 for u in counted if u.get("unconfirmed")),
         "units_late": late,
         "units_late_submitted": late_in,
         "units_overdue": late - late_in,

@@ -91,6 +91,8 @@ def coverage_sections(data: dict[str, Any]) -> list[Section]:
     ]
     if t.get("units_exempt"):
         figures.insert(5, ("免报", t["units_exempt"]))
+    if t.get("units_unconfirmed"):
+        figures.append(("原样重报未确认", t["units_unconfirmed"]))  # in, but not shown to have been checked this round
     if t.get("units_late_submitted"):
         figures.append(("逾期报送", t["units_late_submitted"]))  # came after the deadline
     if t.get("units_overdue"):

@@ -188,7 +188,10 @@ def _decisions_and_changes(data: dict[str, Any]) -> list[Section]:
     elif c.get("not_resubmitted") is not None:
         said = f"本单位上一轮报送了 {c['not_resubmitted']} 个系统，本轮尚未报送。"
     elif e:
-        said = f"与“{c['from']}”相比：新增 {len(e['added'])} 个，停用 {len(e['retired'])} 个，有变化 {len(e['changed'])} 个，未标记停用就不见了 {len(e['vanished'])} 个，无变化 {e['unchanged']} 个。"
+        said = (
+            f"与“{c['from']}”相比：新增 {len(e['added'])} 个，停用 {len(e['retired'])} 个，有变化 {len(e['changed'])} 个，未标记停用就不见了 {len(e['vanished'])} 个，无变化 {e['unchanged']} 个。"
+            + ("本轮的报表与上一次完全相同，填报日期也没改，看不出本轮是否逐个核对过。" if e.get("unconfirmed") else "")
+        )
     else:
         said = ""
     out.append(
