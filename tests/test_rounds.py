@@ -284,7 +284,10 @@ def test_last_rounds_file_sent_again_is_this_rounds_return(tmp_path, form, roste
     assert cli_json("import", str(path), "--db", db)["files"][0]["status"] == "imported"
     assert cli_json("import", str(path), "--db", db)["files"][0]["status"] == "unchanged"
     cli_json("round", "open", "2026", "--name", "2026年度更新", "--as-of", "2026-06-30", "--db", db)
+    checked = json.loads(run_cli("validate", str(path), "--json", "--db", db).stdout)["files"][0]
     again = cli_json("import", str(path), "--db", db)["files"][0]
+    assert "RETURN_NOT_CONFIRMED" in {i["code"] for i in checked["issues"]}  # validate says what the import will
+    assert checked["warnings"] == again["warnings"] and checked["errors"] == again["errors"] == 0
     assert again["status"] == "imported" and again["current"] and "未确认" in again["note"]  # same 填报日期: not a confirmation
     coverage = cli_json("report", "coverage", "--db", db)
     assert coverage["totals"]["units_accepted"] == 1 and coverage["totals"]["units_unconfirmed"] == 1  # in, said unconfirmed

@@ -32,11 +32,13 @@ def validate(
     files = existing_paths(paths)
     validator = _validator(db, parse_as_of(as_of))
     office = validator.roster.resolve(under) if under else None  # as `import --under` will judge them
+    previous = _previous(db, validator)
     reports = []
     with render.progress(len(files), "校验") as bar:
         task = bar.add_task("", total=len(files))
         for report in validate_many(files, validator):
             report = for_office(report, office, roster=validator.roster)
+            report = previous(report)
             bar.update(task, description=report.path.name)
             reports.append(report)
             if feedback is not None and report.issues:
@@ -162,6 +164,25 @@ def round_form(engine: Any) -> Any:
     from ..workflow.rounds import pick
 
     return load_form().for_round(pick(engine))
+
+
+def _previous(db: str | None, validator: Any) -> Any:
+    """With a database: each valid report with the warnings its import would add from comparing it with
+    the unit's previous return (so that validate and import say the same); without one, as it is."""
+    from dataclasses import replace
+
+    from ..store.db import database_exists, open_db
+    from ..store.identity import compared_with_previous
+
+    if not database_exists(db):
+        return lambda report: report
+    engine = open_db(db, create_missing=False)
+
+    def add(report: Any) -> Any:
+        found = compared_with_previous(engine, validator.form, report)
+        return replace(report, issues=[*report.issues, *found]) if found else report
+
+    return add
 
 
 def _validator(db: str | None, as_of: Any) -> Any:
