@@ -117,6 +117,7 @@ def test_two_rounds_prefilled_confirmed_and_changes(tmp_path, form, roster, db_u
         "vanished": [],
         "changed": [],
         "unchanged": 6,
+        "unconfirmed": True,  # sent back as it was, its date too: the 无变化 is not a check
     }
     c = by_unit[units["成都"].name]
     assert [s["system_name"] for s in c["added"]] == ["成都市城市安全风险监测预警平台"]

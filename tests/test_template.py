@@ -178,10 +178,12 @@ def test_cli_builds_pilot_templates(tmp_path):
 
 
 def test_unknown_unit_gets_chinese_message_with_closest_names(tmp_path):
-    proc = run_cli("template", "build", "--unit", "人社局", "-o", str(tmp_path / "x.xlsx"))
+    proc = run_cli("template", "build", "--unit", "人社处", "-o", str(tmp_path / "x.xlsx"))
     assert proc.returncode == 2
     assert "名册中没有单位" in proc.stderr and "四川省人力资源和社会保障厅" in proc.stderr
     assert "Traceback" not in proc.stderr
+    many = run_cli("template", "build", "--unit", "人社局", "-o", str(tmp_path / "x.xlsx"))  # every city's and county's
+    assert many.returncode == 2 and "名册中有 204 个单位的名称含“人社局”" in many.stderr and "--under" in many.stderr
 
 
 @pytest.mark.parametrize("target", ["/proc/forbidden/x.xlsx", "/dev/null/x.xlsx"])
