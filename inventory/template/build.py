@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +37,11 @@ def build_template(form: Form, unit: Unit | None = None) -> Workbook:
 
 
 def template_filename(form: Form, unit: Unit | None) -> str:
+    """The unit's short name and the round the template is for (a clerk must not take last year's for
+    this year's); the form's version where no round deploys it."""
     who = unit.short_name if unit else "空白"
-    return f"{who}-政务信息系统摸底表-{form.version}.xlsx"
+    made_for = re.sub(r"[^\w.\-]", "_", str(form.round.get("key") or form.version))
+    return f"{who}-政务信息系统摸底表-{made_for}.xlsx"
 
 
 def prefilled_template(
