@@ -204,7 +204,7 @@ def submissions_list(
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """列出报送记录：每次入库的文件、状态（已接收/已退回/已被替代）和问题数。"""
+    """列出报送记录：每次入库的文件、状态（已入库、未通过校验、已被替代，及审核状态：待审核、退回修改、已通过）和问题数。"""
     from ..store.db import open_db
     from ..store.units import tree
     from ..workflow.reviews import submission_rows
