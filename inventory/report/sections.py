@@ -81,7 +81,7 @@ def _carried_note(carried: dict[str, Any] | None) -> str:
 def coverage_sections(data: dict[str, Any]) -> list[Section]:
     t = data["totals"]
     figures = [
-        ("应报单位", t["units_expected"]),
+        ("应报单位（不含免报）" if t.get("units_exempt") else "应报单位", t["units_expected"]),
         ("已入库", t["units_accepted"]),
         ("已审核通过", t.get("units_approved", 0)),
         ("未通过校验", t.get("units_rejected", t["units_submitted"] - t["units_accepted"])),
