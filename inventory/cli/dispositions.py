@@ -44,7 +44,7 @@ def disposition_set(
 
 @disposition_app.command("list")
 def disposition_list(round_key: RoundOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
-    """列出本轮（或指定轮次）有效的处置决定：上一轮作出、尚未改变的决定延续到本轮（“作出轮次”列），过了完成期限的标“逾期”。"""
+    """列出本轮（或指定轮次）有效的处置决定：上一轮作出、尚未改变的决定延续到本轮（“作出轮次”列），过了完成期限（按今天，北京时间）的标“逾期”。"""
     from ..store.db import open_db
     from ..workflow.dispositions import latest
     from ..workflow.rounds import pick
