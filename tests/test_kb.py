@@ -296,4 +296,5 @@ def test_offline_page_search_box(kb_page):
 def test_validation_messages_name_the_faq_entry(kb):
     issue = link_faq(make_issue("CELL_LONG_NUMBER", sheet="系统清单", row=5, column="B", value="1.2e17"))
     assert "error-long-number" in issue.hint and "常见问题" in issue.hint
+    assert faq_note("CELL_PATTERN") == ""  # a phone or a code written wrongly is not a long number cut short: no entry fits all
     assert faq_note("RULE_FUNDING_SUM").startswith("详见常见问题「") and "（编号 money-sources）" in faq_note("RULE_FUNDING_SUM")
