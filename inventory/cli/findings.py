@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -85,46 +85,27 @@ ReasonOpt = Annotated[str | None, typer.Option("--reason", help="理由或说明
 OperatorOpt = Annotated[str | None, typer.Option("--operator", help="审核人，记入审核记录。")]
 
 
-@findings_app.command("confirm")
-def findings_confirm(
-    ids: IdsArg,
-    reason: ReasonOpt = None,
-    operator: OperatorOpt = None,
-    under: UnderOpt = None,
-    as_json: JsonOpt = False,
-    db: DbOpt = None,
-    as_of: AsOfOpt = None,
-) -> None:
-    """确认发现属实，需要整改。"""
-    _review(ids, "confirmed", reason, operator, as_json, db, as_of, under)
+def _reviewing(state: str, doc: str) -> Any:
+    """The command that records one conclusion (confirm, dismiss, fixed): the same options for each."""
+
+    def command(
+        ids: IdsArg,
+        reason: ReasonOpt = None,
+        operator: OperatorOpt = None,
+        under: UnderOpt = None,
+        as_json: JsonOpt = False,
+        db: DbOpt = None,
+        as_of: AsOfOpt = None,
+    ) -> None:
+        _review(ids, state, reason, operator, as_json, db, as_of, under)
+
+    command.__doc__ = doc
+    return command
 
 
-@findings_app.command("dismiss")
-def findings_dismiss(
-    ids: IdsArg,
-    reason: ReasonOpt = None,
-    operator: OperatorOpt = None,
-    under: UnderOpt = None,
-    as_json: JsonOpt = False,
-    db: DbOpt = None,
-    as_of: AsOfOpt = None,
-) -> None:
-    """排除一条发现（须写理由）。单位重报后证据不变的不再出现，证据变了会重新列出。"""
-    _review(ids, "dismissed", reason, operator, as_json, db, as_of, under)
-
-
-@findings_app.command("fixed")
-def findings_fixed(
-    ids: IdsArg,
-    reason: ReasonOpt = None,
-    operator: OperatorOpt = None,
-    under: UnderOpt = None,
-    as_json: JsonOpt = False,
-    db: DbOpt = None,
-    as_of: AsOfOpt = None,
-) -> None:
-    """标记发现已整改。"""
-    _review(ids, "fixed", reason, operator, as_json, db, as_of, under)
+findings_app.command("confirm")(_reviewing("confirmed", "确认发现属实，需要整改。"))
+findings_app.command("dismiss")(_reviewing("dismissed", "排除一条发现（须写理由）。单位重报后证据不变的不再出现，证据变了会重新列出。"))
+findings_app.command("fixed")(_reviewing("fixed", "标记发现已整改。"))
 
 
 @findings_app.command("review")
