@@ -65,7 +65,9 @@ def test_two_rounds_prefilled_confirmed_and_changes(tmp_path, form, roster, db_u
     out = tmp_path / "t2"
     proc = run_cli("template", "build", "--pilot", "--prefill", "--db", db_url, "-o", str(out))
     assert proc.returncode == 0 and "3 个单位预填" in proc.stdout, proc.stdout + proc.stderr
-    prefilled = {short: out / template_filename(form, unit) for short, unit in units.items()}
+    prefilled = {
+        short: out / template_filename(form.for_round({"key": "2026"}), unit) for short, unit in units.items()
+    }  # named by its round
     # the second round's template opens with the first round's systems in place
     first_names = [r.values["system_name"] for r in read_workbook(first[0], form).sheets[form.main.name].records]
     again = read_workbook(prefilled["人社厅"], form)
