@@ -482,3 +482,27 @@ def test_a_fault_of_ours_gives_a_number_to_quote_and_the_planned_form_comes_back
     monkeypatch.setattr(routes, "projects", broken)  # any other page that fails: the error page says the same
     r = office.get("/office/planned")
     assert r.status_code == 500 and "错误编号" in r.text and "稍后再试" not in r.text and "secret detail" not in r.text
+
+
+def test_a_unit_an_office_added_by_its_list_downloads_and_returns_through_the_portal(portal, form):
+    """The portal reads the tree the database holds, as the CLI does: a unit a county put in with its
+    own list gets its template and has its return taken, without restarting the server."""
+    from inventory.store.unit_import import import_units
+    from inventory.store.units import tree
+
+    app, _office, _, tmp, _ = portal
+    engine = app.state.engine
+    listing = tmp / "名单.csv"
+    listing.write_text("单位全称,简称,上级单位\n德阳市旌阳区数据局,旌阳区数据局,旌阳区\n", encoding="utf-8")
+    import_units(engine, listing, tree(engine).resolve("旌阳区"))
+    unit = tree(engine).resolve("德阳市旌阳区数据局")
+    issued = accounts.issue_code(engine, unit.name, "test")
+    b = Browser(app)
+    b.post("/login/code", {"code": issued["code"]}, page="/login")
+    assert b.post("/password", {"new": "temp-pass-1234", "again": "temp-pass-1234"}, page="/password").url.path == "/unit"
+    template = b.get("/unit/template")
+    assert template.status_code == 200 and template.content[:2] == b"PK"
+    values, rows = clean_return(form, unit, 3, seed=4)
+    r = upload(b, write_return(tmp / "数据局.xlsx", form, unit, values, rows))
+    assert r.url.path.startswith("/unit/submissions/"), r.text[:1500]
+    assert "校验通过" in r.text and "不在填报单位名册中" not in r.text

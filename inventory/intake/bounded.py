@@ -32,18 +32,21 @@ def _context() -> Any:
     return context
 
 
-def _child(folder: Path, as_of: Any, path: Path, memory: int, send: Any, round_settings: dict[str, Any] | None = None) -> None:
+def _child(
+    folder: Path, as_of: Any, path: Path, memory: int, send: Any, round_settings: dict[str, Any] | None = None, units: Any = None
+) -> None:
     import resource
 
     from ..form.load import load_form
-    from ..form.roster import load_roster
+    from ..form.roster import Roster, load_roster
 
     with contextlib.suppress(ValueError, OSError):
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
         resource.setrlimit(resource.RLIMIT_AS, (memory, hard))
     try:
         form = load_form(folder).for_round(round_settings)  # the round the caller's form is deployed for
-        report = Validator(form, load_roster(folder), as_of).validate(path)
+        roster = Roster(units) if units is not None else load_roster(folder)  # the caller's tree: an office's own list included
+        report = Validator(form, roster, as_of).validate(path)
         if report.data is not None:
             report.data.detach()  # the form's compiled parts stay here; the caller attaches its own
         send.send_bytes(pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL))
@@ -67,7 +70,9 @@ def validate_bounded(validator: Validator, path: Path, seconds: float = SECONDS,
     context = _context()
     receive, send = context.Pipe(duplex=False)
     child = context.Process(
-        target=_child, args=(validator.form.folder, validator.as_of, path, memory, send, validator.form.round), daemon=True
+        target=_child,
+        args=(validator.form.folder, validator.as_of, path, memory, send, validator.form.round, list(validator.roster.units)),
+        daemon=True,
     )
     child.start()
     send.close()

@@ -43,9 +43,9 @@ log = logging.getLogger("inventory.web")
 
 def create_app(settings: Settings) -> Starlette:
     from ..form.load import load_form
-    from ..form.roster import load_roster
     from ..intake.validate import Validator
     from ..store.db import open_db
+    from ..store.units import tree
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -115,15 +115,17 @@ def create_app(settings: Settings) -> Starlette:
     state.uploads = UploadGate(settings.validations, settings.queue, settings.per_session)
     state.engine = open_db(settings.db)
     state.form = load_form()
-    state.roster = load_roster()
-    state.validator = Validator(state.form, state.roster)
-    validators = {None: state.validator}
+    validators: dict[Any, Validator] = {}
 
     def validator_for(r: dict[str, Any] | None) -> Validator:
-        """The validator for a round (its reference date; a template of another round is named)."""
-        key = (r["key"], r["as_of"]) if r else None
+        """The validator for a round (its reference date; a template of another round is named) and the
+        tree as the database holds it now (a unit an office added by its list is a unit here too)."""
+        roster = tree(state.engine)  # read again only when the tree has changed
+        key = ((r["key"], r["as_of"]) if r else None, id(roster))
         if key not in validators:
-            validators[key] = Validator(state.form.for_round(r), state.roster)
+            if len(validators) > 16:
+                validators.clear()
+            validators[key] = Validator(state.form.for_round(r), roster)
         return validators[key]
 
     state.validator_for = validator_for

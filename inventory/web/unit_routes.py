@@ -33,6 +33,7 @@ from ..workflow.rounds import pick
 from .issue_view import shown_issues
 from .pages import flash, mark_late, page, with_names
 from .reporting import XLSX, original_path, original_response, report_response
+from .scoping import live_roster
 from .security import audit, checked_form, current, requires
 from .uploads import SECONDS
 
@@ -98,7 +99,9 @@ async def template(request: Request) -> Response:
     from ..template.build import template_filename, unit_template
 
     user = current(request)
-    form, unit = request.app.state.form.for_round(pick(request.app.state.engine)), request.app.state.roster.get(user["unit"])
+    form, unit = request.app.state.form.for_round(pick(request.app.state.engine)), live_roster(request).get(user["unit"])
+    if unit is None:  # its unit was taken off the tree since it signed in
+        raise HTTPException(403, "本账号所属的单位已不在名册中，请联系上级项目办。")
     last = last_return(request.app.state.engine, unit.name)  # the unit's last accepted return, to confirm or change
     buffer = BytesIO()
     await run_in_threadpool(lambda: unit_template(form, unit, last).save(buffer))
@@ -207,7 +210,9 @@ def receive(state: Any, path: Path, name: str, user: dict[str, Any]) -> dict[str
         path.unlink()
     else:
         os.replace(path, kept)
-    unit = state.roster.get(user["unit"])
+    unit = validator.roster.get(user["unit"])  # the tree as the database holds it, as the validator reads it
+    if unit is None:
+        return {"status": "refused", "reason": "本账号所属的单位已不在名册中，不能上传。请联系上级项目办。", "issues": []}
     if report.unit is not None and report.unit.name != unit.name:
         issues = [dict(i.as_dict(), id=n) for n, i in enumerate(report.issues)]
         return {
@@ -261,7 +266,8 @@ async def feedback(request: Request) -> Response:
     shutil.copyfile(path, copy)
 
     def make() -> Path:
-        return write_feedback(validate_bounded(state.validator, copy, seconds=SECONDS), state.form, folder / "out")
+        validator = state.validator_for(pick(state.engine))  # as the upload was checked: the round's date and the tree
+        return write_feedback(validate_bounded(validator, copy, seconds=SECONDS), validator.form, folder / "out")
 
     try:
         async with state.uploads.slot(str(request.session.get("sid"))):  # validated again: the same bounds as an upload
