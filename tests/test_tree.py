@@ -496,3 +496,24 @@ def test_last_round_s_exemption_is_said_beside_this_round_s_not_submitted(tmp_pa
     assert st.state == "not_submitted" and st.reason == "上一轮免报：本单位无信息系统"  # a hint: it is not exempt this round
     chase = {c["unit"]: c["reason"] for c in Reports(engine, under="中江县").coverage()["chase"]}
     assert chase["中江县信访局"] == "未报送（上一轮免报：本单位无信息系统）"
+
+
+def test_a_file_refused_before_the_list_named_its_unit_is_taken_once_it_does(tmp_path):
+    """Refused for what has changed since (here: the unit was not yet on the roster), the same bytes pass
+    now and are a return of their own; sent a third time, they are 'unchanged'."""
+    from inventory.form.roster import Unit
+
+    db = f"sqlite:///{tmp_path / 'later.db'}"
+    engine = open_db(db)
+    form = load_form()
+    county = tree(engine).resolve("中江县")
+    newcomer = Unit("中江县数据局", "县数据局", (), "区县部门", "县（市、区）级", county.region_code, False, code="x", parent=county.code)
+    path = write_return(tmp_path / "数据局.xlsx", form, newcomer, *clean_return(form, newcomer, 3, seed=8))
+    first = Importer(engine).import_file(path)
+    assert first.status == "rejected" and any(i.code == "UNIT_UNKNOWN" for i in first.report.issues)
+    listing = tmp_path / "中江.csv"
+    listing.write_text("单位全称,简称,上级单位\n中江县数据局,县数据局,中江县\n", encoding="utf-8")
+    import_units(engine, listing, county)
+    second = Importer(engine).import_file(path)
+    assert second.status == "imported" and second.current and second.submission_id != first.submission_id
+    assert Importer(engine).import_file(path).status == "unchanged"

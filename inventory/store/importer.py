@@ -63,8 +63,7 @@ class ImportResult:
 
     @property
     def file_errors(self) -> int:
-        """Errors in the file itself: a refusal for the return's place (another office's unit, a locked
-        return) is not the file's fault."""
+        """Errors in the file itself: a refusal for where it stands (another office's, locked) is not its fault."""
         return self.errors - sum(1 for i in self.report.issues if i.code in REFUSALS and i.severity == ERROR)
 
     def as_dict(self) -> dict[str, Any]:
@@ -301,9 +300,13 @@ class Importer:
         key = _round_key(sha, round_id)
         seen = facts.seen_as(sha, key) if facts is not None else _seen(conn, sha, key)
         existing = next((r for r in seen if r.round_id == round_id or r.sha256 == key), None)
+        again = None
+        if existing and existing.status == REJECTED and status == IMPORTED and unit_id is not None:  # refused then, passes now
+            again = hashlib.sha256(f"{sha}:after:{existing.id}".encode()).hexdigest()
+            existing = next(iter(_seen(conn, again)), None)
         if existing:
             return _Stored(existing.id, UNCHANGED, existing.status == ACCEPTED, _UNCHANGED_NOTES.get(existing.status))
-        key = key if seen else sha  # the same bytes sent again in a later round are that round's return
+        key = again or (key if seen else sha)  # the same bytes sent again in a later round are that round's return
         data = report.data
         unit_sheet = data.sheets.get(self.validator.form.unit_sheet.name) if data else None
         unit_values = {k: _json_value(v) for k, v in unit_sheet.records[0].values.items()} if unit_sheet and unit_sheet.records else None
