@@ -486,3 +486,18 @@ def test_the_province_s_queue_holds_exactly_the_returns_it_decides(portal, form,
     assert "另有 1 份由下级项目办审核" in home  # counted as the queue counts it
     assert "另有 1 份不在本级审核范围" in home and "who=other" in home  # the pilot-era return, as the third tab counts it
     assert "待下级项目办审核（1）" in office.get("/office/submissions").text
+
+
+def test_a_city_reads_a_county_s_units_and_reasons_from_its_levels_row_but_a_county_not_its_sibling_s(world):
+    from inventory.store.units import tree
+
+    roster = tree(world["app"].state.engine)
+    city, county = world["offices"]["德阳"], world["offices"]["罗江"]
+    levels = city.get("/office/levels").text
+    code = roster.get(XINGYANG).code
+    assert f'/office/units?part={code}"' in levels  # the county's row leads to its units
+    page = city.get(f"/office/units?part={code}").text
+    assert A_UNIT in page and B_UNIT not in page and C_UNIT not in page and "只列“德阳市旌阳区人民政府”及其下级" in page
+    exempt = city.get("/office/units?state=免报").text  # a state as the page names it is understood too
+    assert "state-exempt" in exempt and "state-pending" not in exempt  # (the county exempted its other units above)
+    assert county.get(f"/office/units?part={code}").status_code == 404  # a sibling's part is not even confirmed to exist

@@ -23,7 +23,7 @@ from ..workflow.reviews import REVIEW_NAMES, changes, decide, history, previous_
 from .issue_view import shown_issues
 from .pages import flash, mark_late, page, with_names
 from .reporting import at_role_level, finding_summary, memo, original_response, report_response, reports
-from .scoping import in_part, live_roster, office_node, under_path, unit_in_part
+from .scoping import asked_part, in_part, live_roster, office_node, under_path, unit_in_part
 from .security import OFFICE, audit, checked_form, current, requires
 
 REPORT_FORMATS = ("html", "xlsx", "json", "md")
@@ -98,7 +98,7 @@ async def queue(request: Request) -> Response:
     state = request.query_params.get("state", "pending")
     if state not in dict(QUEUE_STATES):
         state = "pending"
-    part = _part(request)
+    part = asked_part(request)
     rows = with_names(submission_rows(request.app.state.engine, under=part.path if part else under_path(request)))
     if state == "rejected":
         rows = [s for s in rows if s["review"] == state]
@@ -137,18 +137,6 @@ async def queue(request: Request) -> Response:
         counts=counts,
         part=part,
     )
-
-
-def _part(request: Request) -> Any:
-    """The lower part asked for (`?part=` a node's code, from the dashboard's 各区（县） table): its
-    returns only, found by the tree rather than by name. Outside the office's part: not found."""
-    code = request.query_params.get("part", "").strip()
-    if not code:
-        return None
-    node, unit = office_node(request), live_roster(request).by_code.get(code)
-    if unit is None or not unit.within(node):
-        raise HTTPException(404, "没有这个单位")
-    return unit
 
 
 def _pending_other(request: Request) -> int:

@@ -16,10 +16,11 @@ from starlette.routing import Route
 
 from ..store import accounts
 from ..store.models import Unit
+from ..workflow.states import STATE_NAMES
 from .office_routes import _unit_name
 from .pages import flash, page
 from .reporting import memo
-from .scoping import in_part
+from .scoping import asked_part, in_part, live_roster
 from .security import OFFICE, audit, checked_form, current, requires
 from .unit_routes import display_name
 
@@ -43,6 +44,8 @@ def _units(request: Request) -> list[dict[str, Any]]:
                 "kind_name": u["kind_name"],
                 "state": u["state"],
                 "state_name": u["state_name"],
+                "reason": u["reason"],
+                "short_name": u["short_name"],
                 "late": u["late"],
                 "unit_id": row.id if row else None,
                 "account": by_unit.get(u["unit"]),
@@ -56,8 +59,13 @@ def _units(request: Request) -> list[dict[str, Any]]:
 async def units(request: Request) -> Response:
     rows = await run_in_threadpool(_units, request)
     q, state = request.query_params.get("q", "").strip(), request.query_params.get("state", "")
+    state = {name: key for key, name in STATE_NAMES.items()}.get(state, state)  # 免报 as typed, or exempt as the list sends it
+    part = asked_part(request)  # a lower office's part, from 逐级审核: what its units' states and reasons are
+    if part is not None:
+        inside = {u.name for u in live_roster(request).subtree(part)}
+        rows = [u for u in rows if u["unit"] in inside]
     if q:
-        rows = [u for u in rows if q in u["unit"]]
+        rows = [u for u in rows if q in u["unit"] or q in u["short_name"]]
     if state:
         rows = [u for u in rows if u["state"] == state]
     try:
@@ -67,7 +75,7 @@ async def units(request: Request) -> Response:
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     number = min(number, pages)
     shown = rows[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
-    return page(request, "units.html", "单位与账号", units=shown, total=len(rows), number=number, pages=pages, q=q, state=state)
+    return page(request, "units.html", "单位与账号", units=shown, total=len(rows), number=number, pages=pages, q=q, state=state, part=part)
 
 
 def _issue(request: Request, name: str) -> dict[str, Any]:

@@ -19,6 +19,18 @@ def live_roster(request: Request) -> Roster:
     return tree(request.app.state.engine)
 
 
+def asked_part(request: Request) -> Unit | None:
+    """The lower part asked for (`?part=` a node's code, from the dashboard's and 逐级审核's links),
+    found by the tree rather than by name; outside the office's part it is not found."""
+    code = request.query_params.get("part", "").strip()
+    if not code:
+        return None
+    unit = live_roster(request).by_code.get(code)
+    if unit is None or not unit.within(office_node(request)):
+        raise HTTPException(404, "没有这个单位")
+    return unit
+
+
 def office_node(request: Request) -> Unit:
     """The signed-in office's node: its account's unit, else the root (the province's office)."""
     roster = live_roster(request)
