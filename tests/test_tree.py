@@ -517,3 +517,17 @@ def test_a_file_refused_before_the_list_named_its_unit_is_taken_once_it_does(tmp
     second = Importer(engine).import_file(path)
     assert second.status == "imported" and second.current and second.submission_id != first.submission_id
     assert Importer(engine).import_file(path).status == "unchanged"
+
+
+def test_a_return_sent_back_by_mistake_then_approved_is_read_as_approved_by_the_next_reviewer(tmp_path):
+    from inventory.workflow.reviews import decide, previous_return, submission_rows
+
+    engine = open_db(f"sqlite:///{tmp_path / 'undo.db'}")
+    first = _import(engine, tmp_path, "中江县公安局", seed=1)
+    decide(engine, first.submission_id, "returned", "这条意见是给别的单位的", "县项目办")
+    decide(engine, first.submission_id, "approved", "刚才退回有误，现审核通过", "县项目办")
+    open_round(engine, "2027", "2027年全省", None)  # next year: a new return, read against last year's
+    second = _import(engine, tmp_path, "中江县公安局", seed=2)
+    row = next(r for r in submission_rows(engine, "中江县公安局") if r["id"] == second.submission_id)
+    before = previous_return(engine, row)
+    assert before["returned"] is None and before["approved"]["comment"] == "刚才退回有误，现审核通过"

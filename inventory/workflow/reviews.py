@@ -157,8 +157,10 @@ def previous_return(engine: Engine, sub: dict[str, Any]) -> dict[str, Any] | Non
     if not earlier:
         return None
     prev = max(earlier, key=lambda r: r["id"])
-    said = next((d for d in history(engine, prev["id"]) if d["decision"] == "returned"), None)
-    return {"id": prev["id"], "received_at": prev["received_at"], "status": prev["status"], "returned": said}
+    last = next(iter(history(engine, prev["id"])), None)  # its final word: a send-back later undone by an approval is not it
+    said = last if last is not None and last["decision"] == "returned" else None
+    approved = last if last is not None and last["decision"] == "approved" else None
+    return {"id": prev["id"], "received_at": prev["received_at"], "status": prev["status"], "returned": said, "approved": approved}
 
 
 def changes(before: list[dict[str, Any]], after: list[dict[str, Any]], titles: dict[str, str]) -> dict[str, Any]:
