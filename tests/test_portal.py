@@ -343,7 +343,9 @@ def test_office_downloads_every_report_and_issues_codes(portal, form, roster):
 
     assert office.get("/office/reports/changes.html").status_code == 404
     open_round(app.state.engine, "next", "下一轮", None)
-    same = sid_of(upload(units["人社厅"], tmp / "hr.xlsx"))  # last round's file as it was: in, but said unconfirmed
+    resent = upload(units["人社厅"], tmp / "hr.xlsx")  # last round's file as it was: in, but said unconfirmed
+    same = sid_of(resent)
+    assert "未确认是否核对过" in resent.text  # the unit is told too, not only the office
     assert 'id="unconfirmed"' in office.get(f"/office/submissions/{same}").text
     assert "原样重报未确认" in office.get("/office").text
     upload(units["人社厅"], make_return(tmp, form, roster, "人社厅", "hr2.xlsx", seed=5))

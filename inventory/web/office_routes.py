@@ -183,7 +183,8 @@ async def review(request: Request) -> Response:
     sub = _submission(request)
     engine = request.app.state.engine
     decisions = history(engine, sub["id"])
-    fields = {f.key: f.header.lstrip("*") for f in request.app.state.form.main.fields}
+    form = request.app.state.form
+    fields = {f.key: f.header.lstrip("*") for f in form.main.fields if f.key != form.change_mark}  # the unit's mark is no change
     stored = at_role_level(request, {"systems": submission_systems(engine, sub["id"])})["systems"]  # the role's level
     before = await run_in_threadpool(previous_return, engine, sub) if sub["unit"] else None
     if before is not None:  # what changed, field by field, at the reader's level (a hidden field is in neither side)

@@ -184,6 +184,8 @@ async def _upload(request: Request, settings: Any) -> Response:
         return RedirectResponse("/unit", status_code=303)
     if outcome["status"] == "unchanged":
         flash(request, "这个文件和之前上传的一模一样，结果见下。", "info")
+    elif outcome.get("note"):  # what the comparison with its last return found (confirmed unchanged, or not confirmed)
+        flash(request, outcome["note"], "info")
     return RedirectResponse(f"/unit/submissions/{outcome['submission_id']}", status_code=303)
 
 
