@@ -508,3 +508,9 @@ def test_a_unit_an_office_added_by_its_list_downloads_and_returns_through_the_po
     r = upload(b, write_return(tmp / "数据局.xlsx", form, unit, values, rows))
     assert r.url.path.startswith("/unit/submissions/"), r.text[:1500]
     assert "校验通过" in r.text and "不在填报单位名册中" not in r.text
+    # given a 下属单位, the unit is told that it reviews it and needs an office account for that
+    more = tmp / "下属.csv"
+    more.write_text("单位全称,简称,上级单位\n德阳市旌阳区大数据中心,区大数据中心,德阳市旌阳区数据局\n", encoding="utf-8")
+    import_units(engine, more, tree(engine).resolve("旌阳区"))
+    home = b.get("/unit").text
+    assert 'id="below"' in home and "德阳市旌阳区大数据中心" in home and "项目办账号" in home

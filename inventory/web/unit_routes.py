@@ -73,6 +73,10 @@ async def unit_home(request: Request) -> Response:
     before = next((h for h in history if h["round"] != key and h["status"] == "accepted"), None)  # last round's, for reference
     deadline = live_deadline(round_)  # the open round's, once the office has set one
     locked = _locked(engine, user["unit"])
+    roster = live_roster(request)
+    me = roster.get(user["unit"])
+    below = roster.children(me) if me is not None else []  # 下属单位: this unit reviews them and sends its part up
+    above = roster.parent_of(me) if me is not None else None
     return page(
         request,
         "unit_home.html",
@@ -90,6 +94,8 @@ async def unit_home(request: Request) -> Response:
         deadline=deadline,
         questions=questions(engine, user["unit"]),
         max_mb=round(request.app.state.settings.max_upload / 1024 / 1024),
+        below=below,
+        above=above,
     )
 
 
