@@ -636,3 +636,17 @@ def test_an_empty_listing_said_in_words_has_no_empty_table_and_chart_labels_are_
     assert "| 类型 |" not in to_markdown("简报", [], [empty, listed]) and "| 发现 |" in to_markdown("简报", [], [empty, listed])
     chart = bar_chart("系统部署位置", [("托管机房（运营商或第三方）", 3, "#333")], width=345, label_w=130)
     assert ">托管机房</text>" in chart and "<title>托管机房（运营商或第三方）</title>" in chart and "运营商或第<" not in chart
+
+
+def test_a_finding_s_evidence_reads_as_labelled_chinese_not_as_python():
+    from inventory.report.issues_sections import _evidence
+
+    systems = [
+        {"单位": "西昌市公安局", "所属单位": "西昌市公安局", "系统名称": "智慧警务平台", "系统编号": "XT-001"},
+        {"单位": "会理市公安局", "所属单位": "会理市公安局", "系统名称": "治安防控视频监控系统", "系统编号": None},
+    ]
+    links = [{"业务功能语义相似度": 0.951, "相同业务词": [], "相近的描述": ["案事件研判和图像检索", "图像调阅和案件研判"]}]
+    said = _evidence(systems) + "；" + _evidence(links)
+    assert "西昌市公安局“智慧警务平台”（XT-001）、会理市公安局“治安防控视频监控系统”" in said
+    assert "业务功能语义相似度：0.95" in said and "相近的描述：案事件研判和图像检索、图像调阅和案件研判" in said
+    assert "[" not in said and "'" not in said and "相同业务词" not in said  # no Python lists, no empty signals

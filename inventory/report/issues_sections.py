@@ -88,7 +88,19 @@ def _units(f: dict[str, Any]) -> Any:
 
 
 def _evidence(v: Any) -> str:
+    """A finding's evidence as a reader takes it in: a system as its owner's “name”（number）, a link as
+    its labelled signals, lists joined in Chinese, scores to two places."""
     if isinstance(v, list):
-        parts = [("/".join(str(x) for x in item.values()) if isinstance(item, dict) else str(item)) for item in v[:8]]
-        return "，".join(parts) + ("…" if len(v) > 8 else "")
+        parts = [_item(item) if isinstance(item, dict) else _evidence(item) for item in v[:8]]
+        links = any(isinstance(item, dict) and "系统名称" not in item for item in v)  # labelled signals: said one by one
+        return ("。" if links else "、").join(parts) + ("…" if len(v) > 8 else "")
+    if isinstance(v, float):
+        return f"{v:.2f}"
     return str(v)
+
+
+def _item(d: dict[str, Any]) -> str:
+    if "系统名称" in d:  # one system of a group
+        owner, number = d.get("所属单位") or d.get("单位") or "", d.get("系统编号")
+        return f"{owner}“{d['系统名称']}”" + (f"（{number}）" if number else "")
+    return "；".join(f"{k}：{_evidence(x)}" for k, x in d.items() if x not in (None, "", [], {}))
