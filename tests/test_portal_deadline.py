@@ -159,9 +159,12 @@ def test_round_deadline_late_returns_and_beijing_time(portal, form, roster):  # 
     assert "距报送截止日" in office.get("/office").text
 
 
-def test_the_audit_log_in_chinese_filtered_paged_exported_and_from_the_cli(portal, tmp_path):  # noqa: F811
+def test_the_audit_log_in_chinese_filtered_paged_exported_and_from_the_cli(portal, form, roster, tmp_path):  # noqa: F811
     app, office, units, _tmp, _admin = portal
     units["成都"].get("/office")  # a unit trying an office page: refused, and logged
+    upload(units["成都"], _return(_tmp, form, roster, "成都", "cd.xlsx", broken=True)[0])
+    logged = next(e for e in entries(app.state.engine) if e["action"] == "upload")
+    assert logged["detail"].endswith("：未通过校验")  # the status in the log's words, not its code
     table = office.get("/office/audit").text.split('id="audit"')[1]
     assert "越权访问被拒" in table and "用登录码登录" in table and "login_code" not in table
     only = office.get("/office/audit", params={"action": "denied"}).text

@@ -30,6 +30,7 @@ from ..store.questions import questions
 from ..store.submissions import submission_issues
 from ..workflow.reviews import REVIEW_NAMES, latest, review_state, submission_rows
 from ..workflow.rounds import pick
+from ..workflow.states import RETURN_NAMES
 from .issue_view import shown_issues
 from .pages import flash, mark_late, page, with_names
 from .reporting import XLSX, original_path, original_response, report_response
@@ -178,7 +179,8 @@ async def _upload(request: Request, settings: Any) -> Response:
         return page(request, "unit_refused.html", "未接收", file_name=name, reason=reason, issues=[])
     user = current(request)
     outcome = await run_in_threadpool(receive, request.app.state, path, name, user)
-    audit(request, "upload", target=str(outcome.get("submission_id") or ""), detail=f"{name}：{outcome['status']}")
+    said = {"refused": "未接收", **RETURN_NAMES}.get(outcome["status"], outcome["status"])  # the log is read in Chinese
+    audit(request, "upload", target=str(outcome.get("submission_id") or ""), detail=f"{name}：{said}")
     if outcome["status"] == "refused":  # its problems shown as on any return's page: by system, field title and FAQ link
         issues = await run_in_threadpool(shown_issues, request, outcome, outcome["issues"]) if outcome["issues"] else []
         return page(request, "unit_refused.html", "未接收", file_name=name, reason=outcome["reason"], issues=issues)
