@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from ..form.issues import ERROR, Issue, make_issue
@@ -27,7 +27,7 @@ from ..gcpause import paused_gc
 from ..intake.result import FileReport, for_office
 from ..intake.validate import Validator, validate_many
 from .bulk import store_rows
-from .chunk import ChunkFacts, take_current, unit_and_lock
+from .chunk import ChunkFacts, content_key, round_key, take_current, unit_and_lock
 from .current import RoundState, round_state
 from .db import explain
 from .identity import mark_issues, match_systems
@@ -103,18 +103,6 @@ def _database_errors() -> tuple[type[BaseException], ...]:
 
 def _url(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=False)
-
-
-def _round_key(sha: str, round_id: int | None) -> str:
-    """The key of a file whose same bytes were received in an earlier round: in this round it is a
-    new return (a unit confirming that nothing changed may send last year's file again)."""
-    return hashlib.sha256(f"{sha}:round:{round_id}".encode()).hexdigest()
-
-
-def _seen(conn: Connection, *keys: str) -> list[Any]:
-    """The submissions stored under these content keys."""
-    q = select(Submission.id, Submission.status, Submission.round_id, Submission.sha256).where(Submission.sha256.in_(keys))
-    return list(conn.execute(q).all())
 
 
 def _day(value: Any) -> dt.date | None:
@@ -297,16 +285,9 @@ class Importer:
         unit_id, locked = unit_and_lock(conn, report, status == IMPORTED, state, facts)
         if locked:  # nothing is stored: the office reopens the return (or the part) first
             return _Stored(None, REJECTED, False, locked, [make_issue("RETURN_LOCKED", file=path.name, value=locked)])
-        key = _round_key(sha, round_id)
-        seen = facts.seen_as(sha, key) if facts is not None else _seen(conn, sha, key)
-        existing = next((r for r in seen if r.round_id == round_id or r.sha256 == key), None)
-        again = None
-        if existing and existing.status == REJECTED and status == IMPORTED and unit_id is not None:  # refused then, passes now
-            again = hashlib.sha256(f"{sha}:after:{existing.id}".encode()).hexdigest()
-            existing = next(iter(_seen(conn, again)), None)
+        existing, key = content_key(conn, facts, sha, round_id, status == IMPORTED and unit_id is not None)
         if existing:
             return _Stored(existing.id, UNCHANGED, existing.status == ACCEPTED, _UNCHANGED_NOTES.get(existing.status))
-        key = again or (key if seen else sha)  # the same bytes sent again in a later round are that round's return
         data = report.data
         unit_sheet = data.sheets.get(self.validator.form.unit_sheet.name) if data else None
         unit_values = {k: _json_value(v) for k, v in unit_sheet.records[0].values.items()} if unit_sheet and unit_sheet.records else None
@@ -376,7 +357,7 @@ def _store_chunk(imp: Importer, items: list[tuple[Path, FileReport]]) -> Iterato
         with imp.engine.begin() as conn, paused_gc():
             state = round_state(conn)  # once for the chunk: one transaction, one view of the round
             units = [report.unit.name if report.unit else None for _, report, sha, _, _ in prepared if sha is not None]
-            keys = [k for _, _, sha, _, _ in prepared if sha is not None for k in (sha, _round_key(sha, state.id))]
+            keys = [k for _, _, sha, _, _ in prepared if sha is not None for k in (sha, round_key(sha, state.id))]
             facts = ChunkFacts.read(conn, units, keys, state.id)  # None: files share a unit or bytes, asked one by one
             done = [
                 (
