@@ -134,3 +134,12 @@ def test_the_changes_between_rounds_are_masked_too(tmp_path, form, roster):
     assert "changed" in plain and "SentinelOS" not in plain and "（已隐去）" in plain
     full = run_cli("report", "changes", "--from", "2025", "--format", "json", "--level", "敏感", "--db", db).stdout
     assert "SentinelOS-7.3.1" in full and "SentinelOS-8.0" in full
+
+
+def test_the_readme_s_first_command_runs_the_whole_demo(tmp_path):
+    """`inventory demo` is the README's main job: it must run through, on the embedded default, every commit."""
+    done = run_cli("demo", "--dir", str(tmp_path / "demo"), env={"COLUMNS": "200"})
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "演示完成" in done.stdout and "Traceback" not in done.stderr
+    made = tmp_path / "demo"
+    assert (made / "inventory.db").exists() and any((made / "reports").rglob("*.html")) and any((made / "feedback").glob("*.xlsx"))

@@ -56,7 +56,7 @@ def run_levels(engine: Engine, form: Form, out: Path, validator: Any) -> tuple[l
     listing = out / "levels" / f"{CITY}名单.csv"
     listing.parent.mkdir(parents=True, exist_ok=True)
     listing.write_text("单位全称,上级单位,类别\n" + "".join(f"{n},{p},{k}\n" for n, p, k in LISTING), encoding="utf-8-sig")
-    import_units(engine, listing, tree(engine).resolve(CITY), replace=True)
+    import_units(engine, listing, tree(engine).resolve(CITY), replace=True, retire_offices=True)  # the demo city is this list only
     roster = tree(engine)
     round_ = pick(engine)
     deadline = dt.date.fromisoformat(round_["deadline"]) if round_ and round_["deadline"] else dt.date(2025, 10, 31)
