@@ -531,3 +531,14 @@ def test_a_return_sent_back_by_mistake_then_approved_is_read_as_approved_by_the_
     row = next(r for r in submission_rows(engine, "中江县公安局") if r["id"] == second.submission_id)
     before = previous_return(engine, row)
     assert before["returned"] is None and before["approved"]["comment"] == "刚才退回有误，现审核通过"
+
+
+def test_an_exemption_whose_reason_reads_like_a_late_unit_is_questioned(tmp_path):
+    from inventory.workflow.approvals import exemption_warning
+
+    assert exemption_warning("本单位无信息系统") is None and exemption_warning("机构撤并") is None
+    assert "继续催报" in exemption_warning("逾期未报，三次催报无回复，暂作免报，待补报")
+    db = f"sqlite:///{tmp_path / 'warn.db'}"
+    assert run_cli("db", "upgrade", "--db", db).returncode == 0
+    said = run_cli("review", "exempt", "信访局", "--under", "中江县", "--reason", "逾期未报，暂作免报", "--db", db)
+    assert said.returncode == 0 and "已同意免报" in said.stdout and "不再出现在催报名单" in said.stderr

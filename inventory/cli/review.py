@@ -189,7 +189,11 @@ def review_exempt(
     as_json: JsonOpt = False,
 ) -> None:
     """同意下级单位本轮免报（须写理由，如“机构撤并”“无信息系统”“由上级汇总填报”）。"""
+    from ..workflow.approvals import exemption_warning
+
     _act(_each(db, round_key, units, under, operator), lambda steps, target: steps.exempt(target, reason or ""), "已同意免报", as_json)
+    if (warned := exemption_warning(reason or "")) and not as_json:
+        render.err.print(f"[yellow]提醒：{render.esc(warned)}[/]")
 
 
 @review_app.command("include")

@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from ..errors import UsageError
-from ..workflow.approvals import ACTIONS, Steps, waiting_for
+from ..workflow.approvals import ACTIONS, Steps, exemption_warning, waiting_for
 from ..workflow.rounds import pick
 from ..workflow.states import STATE_HELP, Board
 from .pages import flash, page
@@ -102,6 +102,8 @@ async def step(request: Request) -> Response:
         flash(request, exc.message + (f"（{exc.hint}）" if exc.hint else ""), "error")
     else:
         flash(request, f"{target.name}：{ACTIONS[action]}，现在是“{st.state_name}”。")  # type: ignore[attr-defined]
+        if action == "exempt" and (warned := exemption_warning(reason)):
+            flash(request, warned, "error")
     return RedirectResponse("/office/levels", status_code=303)
 
 
@@ -139,6 +141,8 @@ async def exempt_many(request: Request) -> Response:
     done, refused = await run_in_threadpool(take)
     if done:
         flash(request, f"已同意免报 {len(done)} 个：{'、'.join(done)}。")
+        if warned := exemption_warning(reason):
+            flash(request, warned, "error")
     if refused:
         flash(request, f"未办 {len(refused)} 个：{'；'.join(refused)}", "error")
     return RedirectResponse("/office/levels", status_code=303)

@@ -26,6 +26,20 @@ from ..store.models import Unit as UnitRow
 from .signoff import void_in
 from .states import DONE, Board, NodeStatus
 
+OVERDUE_WORDS = ("逾期", "催报", "待补报", "补报", "未报", "没报", "联系不上", "无回复")
+
+
+def exemption_warning(reason: str) -> str | None:
+    """A word for the office when an exemption's reason reads like a unit that is late rather than one
+    with nothing to report: once exempt, it leaves the 催报 list and the 未报送 count."""
+    if any(w in reason for w in OVERDUE_WORDS):
+        return (
+            "理由看起来是逾期未报，不是本轮不需要报送：免报后这个单位不再出现在催报名单和未报送数里，入库率也不再算它。"
+            "如果它还要补报，请继续催报；补报的报表要先“取消免报”才会计入。"
+        )
+    return None
+
+
 ACTIONS = {
     "approve": "审核通过",
     "return": "退回修改",
