@@ -30,9 +30,9 @@ def validate(
     from ..intake.validate import validate_many
 
     files = existing_paths(paths)
-    validator = _validator(db, parse_as_of(as_of))
+    validator, engine = _validator(db, parse_as_of(as_of))
     office = validator.roster.resolve(under) if under else None  # as `import --under` will judge them
-    previous = _previous(db, validator)
+    previous = _previous(engine, validator)
     reports = []
     with render.progress(len(files), "校验") as bar:
         task = bar.add_task("", total=len(files))
@@ -166,17 +166,15 @@ def round_form(engine: Any) -> Any:
     return load_form().for_round(pick(engine))
 
 
-def _previous(db: str | None, validator: Any) -> Any:
+def _previous(engine: Any, validator: Any) -> Any:
     """With a database: each valid report with the warnings its import would add from comparing it with
     the unit's previous return (so that validate and import say the same); without one, as it is."""
     from dataclasses import replace
 
-    from ..store.db import database_exists, open_db
     from ..store.identity import compared_with_previous
 
-    if not database_exists(db):
+    if engine is None:
         return lambda report: report
-    engine = open_db(db, create_missing=False)
 
     def add(report: Any) -> Any:
         found = compared_with_previous(engine, validator.form, report)
@@ -185,16 +183,17 @@ def _previous(db: str | None, validator: Any) -> Any:
     return add
 
 
-def _validator(db: str | None, as_of: Any) -> Any:
-    """validate's validator: the database's open round and tree when there is a database, else `forms/`."""
+def _validator(db: str | None, as_of: Any) -> tuple[Any, Any]:
+    """validate's validator and database: the database's open round and tree when there is one, else
+    `forms/` (and no database)."""
     from ..intake.validate import Validator
     from ..store.db import database_exists, open_db
     from ..store.units import tree
 
     if not database_exists(db):
-        return Validator(as_of=as_of)
+        return Validator(as_of=as_of), None
     engine = open_db(db, create_missing=False)
-    return Validator(form=round_form(engine), roster=tree(engine), as_of=as_of)
+    return Validator(form=round_form(engine), roster=tree(engine), as_of=as_of), engine
 
 
 @submissions_app.command("list")

@@ -4,6 +4,7 @@ says what changed since that return."""
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -208,21 +209,13 @@ def compared_with_previous(engine: Any, form: Form, report: Any) -> list[Issue]:
     """The warnings an import would add to a valid return from comparing it with the unit's previous
     one (a return sent back unconfirmed, 本轮情况 that disagrees with what changed), for `validate`
     to say them too; nothing is stored."""
-    import datetime as dt
-
     from .current import current_round_id
     from .models import Unit
 
     if not report.valid or report.unit is None or report.data is None:
         return []
     unit_sheet = report.data.sheets.get(form.unit_sheet.name)
-    given = unit_sheet.records[0].values.get("fill_date") if unit_sheet is not None and unit_sheet.records else None
-    filled_on = given if isinstance(given, dt.date) else None
-    if isinstance(given, str) and len(given) == 10:
-        try:
-            filled_on = dt.date.fromisoformat(given)
-        except ValueError:
-            filled_on = None
+    filled_on = day_of(unit_sheet.records[0].values.get("fill_date")) if unit_sheet is not None and unit_sheet.records else None
     main = report.data.sheets.get(form.main.name)
     with engine.connect() as conn:
         unit_id = conn.scalar(select(Unit.id).where(Unit.name == report.unit.name))
@@ -231,3 +224,13 @@ def compared_with_previous(engine: Any, form: Form, report: Any) -> list[Issue]:
         rows = main.value_rows() if main is not None else []
         matched = match_systems(conn, unit_id, rows, form.change_mark, filled_on, current_round_id(conn))
     return mark_issues(form, report, matched)
+
+
+def day_of(value: Any) -> dt.date | None:
+    """A 填报日期 as read (a date) or as stored (its ISO text); None for anything else."""
+    if isinstance(value, dt.date):
+        return value.date() if isinstance(value, dt.datetime) else value
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        return None

@@ -30,7 +30,7 @@ from .bulk import store_rows
 from .chunk import ChunkFacts, content_key, round_key, take_current, unit_and_lock
 from .current import RoundState, round_state
 from .db import explain
-from .identity import mark_issues, match_systems
+from .identity import day_of, mark_issues, match_systems
 from .models import ACCEPTED, REJECTED, SUPERSEDED, IssueRecord, Submission
 
 IMPORTED, UNCHANGED, FAILED = "imported", "unchanged", "failed"
@@ -103,13 +103,6 @@ def _database_errors() -> tuple[type[BaseException], ...]:
 
 def _url(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=False)
-
-
-def _day(value: Any) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
-    except ValueError:
-        return None
 
 
 def _sha256(path: Path) -> str | None:
@@ -291,7 +284,7 @@ class Importer:
         data = report.data
         unit_sheet = data.sheets.get(self.validator.form.unit_sheet.name) if data else None
         unit_values = {k: _json_value(v) for k, v in unit_sheet.records[0].values.items()} if unit_sheet and unit_sheet.records else None
-        filled_on = _day((unit_values or {}).get("fill_date"))
+        filled_on = day_of((unit_values or {}).get("fill_date"))
         accepted = status == IMPORTED and unit_id is not None
         row_status, current, note = (ACCEPTED if accepted else REJECTED), False, None
         matched = None

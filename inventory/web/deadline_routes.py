@@ -16,13 +16,12 @@ from starlette.routing import Route
 from ..beijing import today
 from ..errors import UsageError
 from ..form.model import live_deadline
-from ..form.roster import GOVERNMENTS
 from ..report.reminders import reminder
 from ..store.units import set_contact
 from ..workflow.rounds import open_round, pick, set_deadline
 from .pages import flash, page
 from .reporting import memo, reports
-from .scoping import live_roster, under_path, unit_in_part
+from .scoping import live_roster, office_called, under_path, unit_in_part
 from .security import OFFICE, audit, checked_form, current, requires
 
 REMIND_PAGE = 100
@@ -89,13 +88,9 @@ def _messages(request: Request) -> list[dict[str, Any]]:
     engine = request.app.state.engine
     now = pick(engine)
     settings, roster = request.app.state.settings, live_roster(request)
-    province = str(request.app.state.form.round.get("contact", "项目办"))
 
     def office(name: str | None) -> str:  # the office the unit answers to: its reviewer, not whoever sends the reminder
-        reviewer = roster.get(name) if name else None
-        if reviewer is None or reviewer.parent is None:
-            return province
-        return f"{reviewer.short_name}项目办" if reviewer.kind in GOVERNMENTS else reviewer.short_name  # a department for its 下属单位
+        return office_called(request, roster.get(name) if name else None)
 
     signed = {a["unit"] for a in accounts(engine) if a["role"] == "unit" and a["active"]}
     base = settings.public_url or str(request.base_url).rstrip("/")

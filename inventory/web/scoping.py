@@ -9,7 +9,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from ..form.roster import Roster, Unit
+from ..form.roster import GOVERNMENTS, Roster, Unit
 from ..store.units import tree
 from .security import current
 
@@ -17,6 +17,14 @@ from .security import current
 def live_roster(request: Request) -> Roster:
     """The tree as the database holds it (an office's own imported list included)."""
     return tree(request.app.state.engine)
+
+
+def office_called(request: Request, office: Unit | None) -> str:
+    """An office as the units it reviews are told to reach it: a 市(州)'s or 区(县)'s 项目办, a department
+    by its short name (for its 下属单位), the province by the round's contact."""
+    if office is None or office.parent is None:
+        return str(request.app.state.form.round.get("contact", "项目办"))
+    return f"{office.short_name}项目办" if office.kind in GOVERNMENTS else office.short_name
 
 
 def asked_part(request: Request) -> Unit | None:

@@ -34,7 +34,7 @@ from ..workflow.states import RETURN_NAMES
 from .issue_view import shown_issues
 from .pages import flash, mark_late, page, with_names
 from .reporting import XLSX, original_path, original_response, report_response
-from .scoping import live_roster
+from .scoping import live_roster, office_called
 from .security import audit, checked_form, current, requires
 from .uploads import SECONDS
 
@@ -97,6 +97,7 @@ async def unit_home(request: Request) -> Response:
         max_mb=round(request.app.state.settings.max_upload / 1024 / 1024),
         below=below,
         above=above,
+        above_called=office_called(request, above),
     )
 
 
