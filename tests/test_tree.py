@@ -481,6 +481,27 @@ def test_the_cli_lists_what_a_replacing_list_retires(tmp_path):
     assert "中江县人民政府" not in left.stdout and "德阳市数据局" in left.stdout
 
 
+def test_an_exported_list_imports_back_as_no_change_and_an_edit_of_it_as_that_edit(tmp_path):
+    from openpyxl import load_workbook
+
+    db = f"sqlite:///{tmp_path / 'export.db'}"
+    listing = tmp_path / "中江县.xlsx"
+    done = run_cli("units", "export", "--under", "中江县", "-o", str(listing), "--db", db)
+    assert done.returncode == 0, done.stderr
+    wb = load_workbook(listing)
+    rows = [[c.value for c in r] for r in wb.active.iter_rows()]
+    assert rows[0][:3] == ["单位全称", "简称", "上级单位"] and len(rows) > 10
+    assert all(r[2] for r in rows[1:]) and not any("旌阳区" in r[0] for r in rows[1:])
+    back = run_cli("units", "import", str(listing), "--under", "中江县", "--replace", "--dry-run", "--json", "--db", db)
+    said = json.loads(back.stdout)
+    assert (said["added"], said["changed"], said["retired"], said["unchanged"]) == ([], [], [], len(rows) - 1)
+    wb.active.append(["中江县数据局", "县数据局", "中江县", "区县部门"])
+    wb.active.delete_rows(2)  # the first unit left out
+    wb.save(listing)
+    edit = json.loads(run_cli("units", "import", str(listing), "--under", "中江县", "--replace", "--dry-run", "--json", "--db", db).stdout)
+    assert edit["added"] == ["中江县数据局"] and len(edit["retired"]) == 1 and edit["retired"][0] == rows[1][0]
+
+
 def test_last_round_s_exemption_is_said_beside_this_round_s_not_submitted(tmp_path):
     from inventory.report import Reports
     from inventory.workflow.states import Board

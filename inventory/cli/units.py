@@ -90,6 +90,25 @@ def units_import(
         render.out.print(render.retired_units(result))
 
 
+@units_app.command("export")
+def units_export(
+    under: Annotated[
+        str, typer.Option("--under", help="本级项目办（单位全称、简称或节点编号）：导出它本级以下的全部单位。", show_default=False)
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="写到哪个 xlsx 文件。", show_default=False)],
+    db: DbOpt = None,
+) -> None:
+    """导出本级以下的单位名单（xlsx，与 units import 的格式相同）：改好后原样导入即可。"""
+    from ..store.unit_import import write_list
+
+    roster = roster_for(db)
+    node = roster.resolve(under)
+    write_list(roster, node, output)
+    count = len(roster.subtree(node)) - 1
+    render.out.print(f"[green]✓[/] 已导出“{render.esc(node.name)}”以下的 {count} 个单位到 {render.esc(str(output))}")
+    render.out.print("  改好后用 inventory units import 文件 --under 本级 --dry-run 先预演，确认无误再去掉 --dry-run 导入。")
+
+
 @units_app.command("contact")
 def units_contact(
     unit: Annotated[str, typer.Argument(help="单位全称或简称。", show_default=False)],

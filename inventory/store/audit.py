@@ -49,6 +49,8 @@ ACTION_NAMES = {
     "denied": "越权访问被拒",
     "not_found": "访问不存在或无权查看的内容",
     "units_import": "导入单位名单",
+    "units_exported": "下载单位名单",
+    "units_list_refused": "单位名单未通过检查",
     "import": "报表入库（命令行）",
     "account_add": "新建账号（命令行）",
     "audit_prune": "清理过期日志",

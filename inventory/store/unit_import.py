@@ -62,31 +62,75 @@ class UnitImport:
         }
 
 
-def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
-    """(row number, values by key) of a list file; a usage error that says what is wrong with the file."""
+def list_rows(roster: Roster, under: Unit) -> list[list[str]]:
+    """The office's part as its list file holds it: every unit below `under`, with its parent's full
+    name. Imported back as it is, it changes nothing; it is where an office starts an edit."""
+    out = []
+    for unit in roster.subtree(under)[1:]:
+        parent = roster.parent_of(unit)
+        out.append(
+            [
+                unit.name,
+                unit.short_name,
+                parent.name if parent else "",
+                unit.kind,
+                unit.contact_name,
+                unit.contact_phone,
+                unit.contact_email,
+            ]
+        )
+    return out
+
+
+def write_list(roster: Roster, under: Unit, path: Path) -> Path:
+    """`list_rows` as an xlsx list file (names stay text, never formulas), written whole or not at all."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from ..output import put, save_workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "单位名单"
+    for j, names in enumerate(COLUMNS.values(), start=1):
+        put(ws.cell(row=1, column=j), names[0])
+        ws.cell(row=1, column=j).font = Font(bold=True)
+    for i, row in enumerate(list_rows(roster, under), start=2):
+        for j, value in enumerate(row, start=1):
+            put(ws.cell(row=i, column=j), value)
+    for letter, width in zip("ABCDEFG", (36, 16, 36, 14, 10, 16, 24), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A2"
+    return save_workbook(wb, path)
+
+
+def read_rows(path: Path, name: str | None = None) -> list[tuple[int, dict[str, str]]]:
+    """(row number, values by key) of a list file; a usage error that says what is wrong with the file
+    (called `name` in messages: the file as its sender knows it, when it was saved under another)."""
+    name = name or path.name
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise UsageError(f"无法读取名单文件 {path.name}：{exc.strerror or exc}") from exc
+        raise UsageError(f"无法读取名单文件 {name}：{exc.strerror or exc}") from exc
     if raw[:2] == b"PK":
-        table = _xlsx(path)
+        table = _xlsx(path, name)
     else:
         text = next((raw.decode(enc) for enc in ("utf-8-sig", "gb18030") if _decodes(raw, enc)), None)
         if text is None:
-            raise UsageError(f"名单文件 {path.name} 既不是 xlsx，也不是 UTF-8 或 GB18030 编码的 CSV。")
+            raise UsageError(f"名单文件 {name} 既不是 xlsx，也不是 UTF-8 或 GB18030 编码的 CSV。")
         table = list(csv.reader(io.StringIO(text)))
     if not table:
-        raise UsageError(f"名单文件 {path.name} 是空的。")
+        raise UsageError(f"名单文件 {name} 是空的。")
     header = [clean_text(h or "") for h in table[0]]
     where = {key: next((i for i, h in enumerate(header) if h in names), None) for key, names in COLUMNS.items()}
     missing = [COLUMNS[k][0] for k in ("name", "parent") if where[k] is None]
     if missing:
         raise UsageError(
-            f"名单文件 {path.name} 的第 1 行缺少列：{'、'.join(missing)}。",
+            f"名单文件 {name} 的第 1 行缺少列：{'、'.join(missing)}。",
             hint="第 1 行是表头：单位全称、简称、上级单位、类别、联系人、联系电话、电子邮箱（前两项和上级单位必填）。",
         )
     if len(table) - 1 > MAX_ROWS:
-        raise UsageError(f"名单文件 {path.name} 有 {len(table) - 1} 行，超过上限 {MAX_ROWS} 行。")
+        raise UsageError(f"名单文件 {name} 有 {len(table) - 1} 行，超过上限 {MAX_ROWS} 行。")
     out = []
     for n, row in enumerate(table[1:], start=2):
         # kept as typed (spaces trimmed): the names are the office's; compared through clean_text
@@ -107,32 +151,46 @@ def _decodes(raw: bytes, encoding: str) -> bool:
     return True
 
 
-def _xlsx(path: Path) -> list[list[Any]]:
+def _xlsx(path: Path, name: str) -> list[list[Any]]:
     from openpyxl import load_workbook
 
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # any reader failure is a file the user must save again
-        raise UsageError(
-            f"名单文件 {path.name} 无法作为 xlsx 打开：{type(exc).__name__}", hint="请在 Excel/WPS 中另存为 .xlsx 后重试。"
-        ) from exc
-    try:
-        ws = wb.worksheets[0]
-        return [["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True, max_row=MAX_ROWS + 2)]
-    finally:
-        wb.close()
+    from ..intake.safeopen import FileProblem, open_safely
+
+    try:  # the guards every return passes (zip bombs, DTDs, encryption) before openpyxl sees the file
+        open_safely(path).close()
+    except FileProblem as exc:
+        raise UsageError(f"名单文件 {name}：{exc.issue.message}", hint=exc.issue.hint) from exc
+    with open(path, "rb") as fh:  # by its content, whatever it is called (openpyxl refuses a name not ending .xlsx)
+        try:
+            wb = load_workbook(fh, read_only=True, data_only=True)
+        except Exception as exc:  # any reader failure is a file the user must save again
+            raise UsageError(
+                f"名单文件 {name} 无法作为 xlsx 打开：{type(exc).__name__}", hint="请在 Excel/WPS 中另存为 .xlsx 后重试。"
+            ) from exc
+        try:
+            ws = wb.worksheets[0]
+            return [["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True, max_row=MAX_ROWS + 2)]
+        finally:
+            wb.close()
 
 
 def import_units(
-    engine: Engine, path: Path, under: Unit, replace: bool = False, dry_run: bool = False, retire_offices: bool = False
+    engine: Engine,
+    path: Path,
+    under: Unit,
+    replace: bool = False,
+    dry_run: bool = False,
+    retire_offices: bool = False,
+    name: str | None = None,
 ) -> UnitImport:
     """Apply an office's list to its part of the tree: all of it, or nothing with every problem named.
     With `replace`, units the list leaves out are retired; a whole office among them (a county with its
     departments) only with `retire_offices`, as a list that meant to touch the departments alone would
-    otherwise take counties out of the survey. `dry_run`: say what the list would do, write nothing."""
-    rows = read_rows(path)
+    otherwise take counties out of the survey. `dry_run`: say what the list would do, write nothing. `name`:
+    the file as its sender calls it, for the messages (the portal keeps it under a name of its own)."""
+    rows = read_rows(path, name)
     roster = tree(engine)
-    plan = _plan(rows, roster, under, path.name)
+    plan = _plan(rows, roster, under, name or path.name)
     out = UnitImport(dry_run=dry_run)
     with Session(engine) as session:
         session.begin()
@@ -142,7 +200,7 @@ def import_units(
             offices = out.retired_offices
             if offices and not retire_offices and not dry_run:
                 session.rollback()
-                said = "、".join(f"“{name}”（连同下级 {n} 个单位）" for name, n in list(offices.items())[:10])
+                said = "、".join(f"“{office}”（连同下级 {n} 个单位）" for office, n in list(offices.items())[:10])
                 more = f"等 {len(offices)} 个" if len(offices) > 10 else ""
                 raise UsageError(
                     f"名单里没有{said}{more}，--replace 会把它们整个停用，名册没有改动。",

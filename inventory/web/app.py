@@ -30,6 +30,7 @@ from . import (
     query_routes,
     roster_routes,
     signoff_routes,
+    unit_list_routes,
     unit_routes,
 )
 from .config import Settings
@@ -86,6 +87,7 @@ def create_app(settings: Settings) -> Starlette:
             *office_routes.routes,
             *account_routes.routes,
             *planned_routes.routes,
+            *unit_list_routes.routes,
             *roster_routes.routes,
             *level_routes.routes,
             *deadline_routes.routes,
