@@ -376,6 +376,17 @@ def test_the_levels_page_offers_only_what_can_be_done(world):
     assert "重新打开" in kids and "退回修改" in kids  # the approved county: what the city may still do
 
 
+def test_a_lower_office_without_an_account_is_named_on_the_levels_page(world, roster):
+    city = world["offices"]["德阳"]
+    _, kids = _card_and_children(city.get("/office/levels").text)
+    rows = {m.split('"')[0]: m for m in kids.split('<tr data-code="')[1:]}
+    zhongjiang = roster.resolve("中江县").code
+    assert "还没有项目办账号" in rows[zhongjiang] and f"/office/accounts?node={zhongjiang}" in rows[zhongjiang]
+    assert "还没有项目办账号" not in rows[XINGYANG_CODE(world)]  # 旌阳区 has its office account
+    chosen = city.get(f"/office/accounts?node={zhongjiang}").text
+    assert f'value="{zhongjiang}" selected' in chosen  # the account form opens on that office
+
+
 def test_the_query_form_keeps_what_was_typed_and_suggests_the_part_s_units_only(world):
     """核实事项 at a county: the unit box suggests its own units with a return (not a sibling's or the
     city's); a refused query comes back as typed (escaped); a unit of another part is not taken."""

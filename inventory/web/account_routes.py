@@ -50,7 +50,11 @@ def _staff(request: Request) -> list[dict[str, Any]]:
 @requires("admin")
 async def staff(request: Request) -> Response:
     offices = [u for u in live_roster(request).subtree(office_node(request)) if u.is_government or live_roster(request).children(u)]
-    return page(request, "accounts.html", "项目办账号", staff=_staff(request), offices=offices[:2000], node=office_node(request))
+    asked = request.query_params.get("node", "")  # from 逐级审核: a lower office without an account of its own
+    chosen = next((u for u in offices if u.code == asked), office_node(request))
+    return page(
+        request, "accounts.html", "项目办账号", staff=_staff(request), offices=offices[:2000], node=office_node(request), chosen=chosen
+    )
 
 
 @requires("admin")

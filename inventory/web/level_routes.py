@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from ..errors import UsageError
+from ..store import accounts
 from ..workflow.approvals import ACTIONS, Steps, exemption_warning, waiting_for
 from ..workflow.rounds import pick
 from ..workflow.states import STATE_HELP, Board
@@ -32,9 +33,12 @@ async def levels(request: Request) -> Response:
         statuses = board.statuses
         own = statuses.get(node.name)
         steps = Steps(engine, roster, round_, node)
+        children = [statuses[k.name] for k in board.scope.children(node) if k.name in statuses]
+        staffed = {a["unit"] for a in accounts.accounts(engine) if a["role"] in OFFICE and a["active"]}
         return {
             "own": own,
-            "children": [statuses[k.name] for k in board.scope.children(node) if k.name in statuses],
+            "children": children,
+            "unstaffed": {c.unit.code for c in children if c.office and c.unit.name not in staffed},  # nobody there to review its part
             "above": board.scope.reviewer(node),
             "locked": steps.frozen(node),  # nothing in the part may change: no step is offered on it
             "locked_above": steps.frozen_above(node),  # the level above is frozen: no withdrawal
@@ -49,6 +53,7 @@ async def levels(request: Request) -> Response:
         "逐级审核",
         own=own,
         children=seen["children"],
+        unstaffed=seen["unstaffed"],
         locked=seen["locked"],
         locked_above=seen["locked_above"],
         waiting=seen["waiting"],
