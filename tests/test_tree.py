@@ -502,6 +502,21 @@ def test_an_exported_list_imports_back_as_no_change_and_an_edit_of_it_as_that_ed
     assert edit["added"] == ["中江县数据局"] and len(edit["retired"]) == 1 and edit["retired"][0] == rows[1][0]
 
 
+def test_a_department_with_units_below_is_still_chased_for_its_own_return(tmp_path):
+    engine = open_db(f"sqlite:///{tmp_path / 'own.db'}")
+    _round(engine)
+    listing = tmp_path / "下属.csv"
+    listing.write_text("单位全称,简称,上级单位\n中江县教育技术装备中心,县电教馆,中江县教育和体育局\n", encoding="utf-8")
+    import_units(engine, listing, tree(engine).resolve("中江县"))
+    cov = Reports(engine, under="中江县").coverage()
+    office = next(u for u in cov["units"] if u["unit"] == "中江县教育和体育局")
+    assert office["state"] == "collecting"  # an office now: 汇总中
+    chase = {c["unit"]: c for c in cov["chase"]}
+    assert chase["中江县教育和体育局"]["reason"] == "未报送（指本单位自己的报表，不是下属单位的）"
+    assert chase["中江县教育和体育局"]["state"] == "not_submitted" and "中江县教育技术装备中心" in chase
+    assert len(cov["chase"]) == cov["totals"]["units_not_submitted"]  # everyone who owes a return is chased
+
+
 def test_last_round_s_exemption_is_said_beside_this_round_s_not_submitted(tmp_path):
     from inventory.report import Reports
     from inventory.workflow.states import Board

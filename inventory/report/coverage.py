@@ -104,7 +104,7 @@ def coverage_report(r: ReportData) -> dict[str, Any]:
         "offices": offices,
         "carried": _carried(units, earlier),
         "chase": [
-            _chase(st, u, earlier.get(u["unit"])) for st, u in zip(r.states.values(), units, strict=True) if u["state"] in CHASE_STATES
+            _chase(st, u, earlier.get(u["unit"])) for st, u in zip(r.states.values(), units, strict=True) if _own(st, u) in CHASE_STATES
         ],
     }
 
@@ -177,6 +177,12 @@ def _totals(units: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _own(st: UnitState, u: dict[str, Any]) -> str:
+    """The state of the unit's own return: a department with 下属单位 is 汇总中 as an office, and is still
+    chased for the return it owes itself."""
+    return (st.return_state or u["state"]) if st.office else u["state"]
+
+
 def _chase(st: UnitState, u: dict[str, Any], before: dict[str, Any] | None = None) -> dict[str, Any]:
     """One line of the 催报名单: the unit, why it is chased, and whom to contact (the roster's contact
     first, else the contact its last return gave, in this round or, failing that, an earlier one)."""
@@ -191,14 +197,18 @@ def _chase(st: UnitState, u: dict[str, Any], before: dict[str, Any] | None = Non
         "phone": roster.contact_phone or given.get("contact_phone"),
         "email": roster.contact_email or given.get("contact_email"),
     }
-    if u["state"] == "returned":
-        reason = f"退回修改：{u['reason'] or '见审核意见'}"
+    own = _own(st, u)
+    if own == "returned":
+        said = (st.decision or {}).get("comment") if st.office else u["reason"]
+        reason = f"退回修改：{said or '见审核意见'}"
     elif u["status"] == "not_submitted" and st.exempt_before is not None:
         reason = f"未报送（上一轮免报：{st.exempt_before}）"
     elif u["status"] == "not_submitted":
         reason = f"未报送（上一轮已报，{before['systems']} 个系统）" if before is not None else "未报送"
     else:
         reason = f"未通过校验：最近一次报送有 {u['errors']} 处错误，待修改后重报"
+    if st.office:
+        reason = f"{reason}（指本单位自己的报表，不是下属单位的）"
     return {
         "unit": u["unit"],
         "short_name": u["short_name"],
@@ -208,7 +218,7 @@ def _chase(st: UnitState, u: dict[str, Any], before: dict[str, Any] | None = Non
         "level": u["level"],
         "reviewer": u["reviewer"],
         "status": u["status"],
-        "state": u["state"],
+        "state": own,
         "reason": reason,
         "late": u["late"],
         "last_submitted_at": u["last_submitted_at"],
