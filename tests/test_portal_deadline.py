@@ -17,7 +17,7 @@ from inventory.demo.synth import clean_return, write_return
 from inventory.store import accounts
 from inventory.store.audit import entries
 from inventory.web.pages import wan
-from inventory.workflow.rounds import open_round
+from inventory.workflow.rounds import open_round, pick
 
 
 def _return(tmp, form, roster, short, name, seed=1, broken=False):
@@ -105,6 +105,32 @@ def test_the_unit_s_banner_follows_the_review_and_a_locked_return_takes_no_uploa
     assert "<th>轮次</th>" in home and "disabled" not in home  # the history says which round; the new round takes uploads
 
 
+def test_a_new_round_is_opened_only_after_the_office_has_read_what_it_closes(portal, form, roster):  # noqa: F811
+    app, office, units, tmp, _ = portal
+    new = {"new": "1", "key": "2026", "name": "2026年度摸底", "as_of": "2026-06-30", "deadline": "2099-01-15"}
+    assert "已保存：2026年度摸底" in office.post("/office/round", new, page="/office/round").text  # the empty first round gives way
+    upload(units["人社厅"], _return(tmp, form, roster, "人社厅", "a.xlsx")[0])  # the round holds a return now
+    bad = office.post(
+        "/office/round",
+        {"new": "1", "key": "2027", "name": "2027年度", "as_of": "2027/6/30", "deadline": "2099-13-01"},
+        page="/office/round",
+    )
+    assert bad.status_code == 400 and "格式不对" in bad.text and 'value="2027年度"' in bad.text  # what was typed stays
+    ask = office.post(
+        "/office/round", {**new, "key": "2027", "name": "2027年度", "as_of": "2027/6/30", "deadline": ""}, page="/office/round"
+    )
+    assert "确认开启新一轮" in ask.text and "关闭现在开放的“2026年度摸底”" in ask.text and "还没到截止日期" in ask.text
+    assert pick(app.state.engine)["key"] == "2026"  # nothing opened yet
+    done = office.post(
+        "/office/round",
+        {"new": "1", "key": "2027", "name": "2027年度", "as_of": "2027-06-30", "deadline": "", "confirmed": "1"},
+        page="/office/round",
+    )
+    assert "已保存：2027年度" in done.text and "原来的轮次“2026年度摸底”已关闭" in done.text
+    back = office.post("/office/round/reopen", {"key": "2026", "confirmed": "1"}, page="/office/round")
+    assert "已重新打开“2026年度摸底”" in back.text and pick(app.state.engine)["key"] == "2026"
+
+
 def test_round_deadline_late_returns_and_beijing_time(portal, form, roster):  # noqa: F811
     app, office, units, tmp, _ = portal
     # a fresh install's first round carries the form's old date: no "已超过截止日" countdown
@@ -154,7 +180,7 @@ def test_round_deadline_late_returns_and_beijing_time(portal, form, roster):  # 
     assert "2026-07-31" in city.get("/office/round").text
     assert city.post("/office/round", {"deadline": "2027-01-01"}, page="/office/round").status_code == 403
     # the round's deadline can be moved by the province; an impossible date is refused in Chinese
-    assert "格式不对" in office.post("/office/round", {"deadline": "31/07/2026"}, page="/office/round").text
+    assert "格式不对" in office.post("/office/round", {"deadline": "2026-02-30"}, page="/office/round").text
     open_round(app.state.engine, "2027", "2027年度", dt.date(2027, 6, 30), dt.date(2099, 1, 1))
     assert "距报送截止日" in office.get("/office").text
 

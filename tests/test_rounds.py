@@ -407,3 +407,31 @@ def test_a_new_database_s_empty_first_round_gives_way_to_the_one_opened(tmp_path
     assert run_cli("round", "open", "2027", "--name", "2027年度", "--as-of", "2027-06-30", "--db", db).returncode == 0
     rounds = json.loads(run_cli("round", "list", "--json", "--db", db).stdout)
     assert [(r["key"], r["status"]) for r in rounds] == [("2026", "closed"), ("2027", "open")]
+
+
+def test_a_round_still_collecting_is_not_closed_by_a_new_one_without_being_asked_and_comes_back(tmp_path):
+    db = f"sqlite:///{tmp_path / 'early.db'}"
+    assert run_cli("db", "upgrade", "--db", db).returncode == 0
+    assert (
+        run_cli(
+            "round", "open", "2026", "--name", "2026年度摸底", "--as-of", "2026-06-30", "--deadline", "2099-01-15", "--db", db
+        ).returncode
+        == 0
+    )
+    assert run_cli("review", "exempt", "人社厅", "--reason", "无系统", "--db", db).returncode == 0  # the round holds something
+    early = run_cli("round", "open", "2027", "--name", "2027年度", "--as-of", "2027-06-30", "--db", db)
+    assert early.returncode == 2 and "还在收集：报送截止 2099-01-15" in early.stderr and "--force" in early.stderr
+    assert [r["key"] for r in json.loads(run_cli("round", "list", "--json", "--db", db).stdout)] == ["2026"]  # nothing changed
+    wide = {"COLUMNS": "200"}
+    forced = run_cli(
+        "round", "open", "2027", "--name", "2027年度", "--as-of", "2027-06-30", "--deadline", "2099-10-31", "--force", "--db", db, env=wide
+    )
+    assert forced.returncode == 0 and "原来开放的轮次 2026" in forced.stdout and "round reopen 2026" in forced.stdout
+    again = run_cli("round", "open", "2026", "--name", "x", "--as-of", "2026-06-30", "--db", db)
+    assert again.returncode == 2 and "round reopen 2026" in again.stderr  # the way back is named
+    assert run_cli("round", "reopen", "2026", "--db", db).returncode == 2  # 2027 is collecting too: asked first
+    back = run_cli("round", "reopen", "2026", "--force", "--db", db, env=wide)
+    assert back.returncode == 0 and "已重新打开轮次 2026" in back.stdout and "原来开放的轮次 2027" in back.stdout
+    rounds = json.loads(run_cli("round", "list", "--json", "--db", db).stdout)
+    assert [(r["key"], r["status"]) for r in rounds] == [("2026", "open"), ("2027", "closed")]
+    assert run_cli("round", "open", "2028", "--name", "x", "--as-of", "2026/6/30", "--force", "--db", db).returncode == 0  # a day as typed

@@ -93,10 +93,12 @@ AsOfOpt = Annotated[
 def parse_as_of(value: str | None, option: str = "--as-of") -> dt.date | None:
     if value is None:
         return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"{option} 的日期“{value}”格式不对。", hint="请写成 YYYY-MM-DD，如 2025-06-30。") from None
+    from ..form.normalize import as_day
+
+    day = as_day(value)
+    if day is None:
+        raise UsageError(f"{option} 的日期“{value}”格式不对。", hint="请写成 YYYY-MM-DD，如 2025-06-30。")
+    return day
 
 
 def existing_paths(paths: list[Path]) -> list[Path]:

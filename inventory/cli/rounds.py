@@ -55,17 +55,18 @@ def round_open(
     as_of: Annotated[str, typer.Option("--as-of", help="数据统计截止日期 YYYY-MM-DD。", show_default=False)],
     deadline: Annotated[str | None, typer.Option("--deadline", help="报送截止日期 YYYY-MM-DD。")] = None,
     scope: Annotated[str, typer.Option("--scope", help="应报范围：all（全部单位）或 pilot（试点单位）。")] = "all",
+    force: Annotated[bool, typer.Option("--force", help="原来开放的轮次还没到报送截止日期也关闭它（默认拒绝）。")] = False,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """开启新一轮调查：此后入库的报表都属于这一轮，原来开放的轮次随之关闭。"""
+    """开启新一轮调查：此后入库的报表都属于这一轮，原来开放的轮次随之关闭（还没到截止日期的须加 --force）。"""
     from ..form.load import load_form
     from ..store.audit import record
     from ..store.db import open_db
     from ..workflow.rounds import open_round
 
     engine = open_db(db)
-    r = open_round(engine, key, name, parse_as_of(as_of), parse_as_of(deadline), scope, load_form().version)
+    r = open_round(engine, key, name, parse_as_of(as_of), parse_as_of(deadline), scope, load_form().version, force=force)
     record(engine, "round_set", actor="命令行", role="cli", target=r["name"], detail=f"开启，报送截止 {r['deadline'] or '未设'}")
     if as_json:
         emit_json(r)
@@ -76,6 +77,39 @@ def round_open(
             else "报送截止日期未设（用 `inventory round deadline 日期` 设置）"
         )
         render.out.print(f"[green]✓[/] 已开启轮次 {render.esc(r['key'])}（{render.esc(r['name'])}），数据统计截止 {r['as_of']}，{due}")
+        _said_closed(r)
+
+
+def _said_closed(r: dict) -> None:
+    """What opening a round did to the one open before it, and how to undo it."""
+    closed = r.get("closed")
+    if closed:
+        key = render.esc(closed["key"])
+        render.out.print(
+            f"  原来开放的轮次 {key}（{render.esc(closed['name'])}）已关闭；开错了可用 inventory round reopen {key} 重新打开它。"
+        )
+
+
+@round_app.command("reopen")
+def round_reopen(
+    key: Annotated[str, typer.Argument(help="要重新打开的轮次代号。", show_default=False, metavar="代号")],
+    force: Annotated[bool, typer.Option("--force", help="现在开放的轮次还没到报送截止日期也关闭它（默认拒绝）。")] = False,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """重新打开已关闭的轮次（撤销误开的新一轮，或补收上一轮迟交的报表）；现在开放的轮次随之关闭。"""
+    from ..store.audit import record
+    from ..store.db import open_db
+    from ..workflow.rounds import reopen_round
+
+    engine = open_db(db, create_missing=False)
+    r = reopen_round(engine, key, force=force)
+    record(engine, "round_set", actor="命令行", role="cli", target=r["name"], detail="重新打开")
+    if as_json:
+        emit_json(r)
+        return
+    render.out.print(f"[green]✓[/] 已重新打开轮次 {render.esc(r['key'])}（{render.esc(r['name'])}）：此后入库的报表归入这一轮")
+    _said_closed(r)
 
 
 @round_app.command("deadline")

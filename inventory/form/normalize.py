@@ -204,6 +204,12 @@ def norm_date(value: Any) -> Result:
     return _parse_date(value, allow_month=False)
 
 
+def as_day(text: str) -> dt.date | None:
+    """A day as people type it (2026-06-30, 2026/6/30, 2026年6月30日, ...), or None when it is not one."""
+    value, problem = norm_date(text)
+    return None if problem or not isinstance(value, str) else dt.date.fromisoformat(value)
+
+
 def norm_month(value: Any) -> Result:
     return _parse_date(value, allow_month=True)
 

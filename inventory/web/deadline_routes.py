@@ -16,9 +16,10 @@ from starlette.routing import Route
 from ..beijing import today
 from ..errors import UsageError
 from ..form.model import live_deadline
+from ..form.normalize import as_day
 from ..report.reminders import reminder
 from ..store.units import set_contact
-from ..workflow.rounds import open_round, pick, set_deadline
+from ..workflow.rounds import closed_by_opening, open_round, pick, reopen_round, set_deadline
 from .pages import flash, page
 from .reporting import memo, reports
 from .scoping import live_roster, office_called, under_path, unit_in_part
@@ -31,10 +32,10 @@ def _date(text: str, what: str) -> dt.date | None:
     text = text.strip()
     if not text:
         return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"{what}“{text}”格式不对，请写成 YYYY-MM-DD，如 2026-06-30。") from None
+    day = as_day(text)
+    if day is None:
+        raise UsageError(f"{what}“{text}”格式不对，请写成 YYYY-MM-DD，如 2026-06-30。")
+    return day
 
 
 def deadline_days(round_: dict[str, Any] | None) -> int | None:
@@ -47,6 +48,10 @@ def deadline_days(round_: dict[str, Any] | None) -> int | None:
 
 @requires(*OFFICE)
 async def round_page(request: Request) -> Response:
+    return _round_view(request)
+
+
+def _round_view(request: Request, typed: dict[str, str] | None = None) -> Response:
     from ..workflow.rounds import rounds
 
     engine = request.app.state.engine
@@ -54,7 +59,17 @@ async def round_page(request: Request) -> Response:
     root = under_path(request) is None and current(request)["role"] == "admin"
     live = live_deadline(now) is not None  # a carried-over date before the round opened counts as unset, as everywhere
     return page(
-        request, "round.html", "轮次与截止日期", now=now, all_rounds=rounds(engine), days=deadline_days(now), may_set=root, live=live
+        request,
+        "round.html",
+        "轮次与截止日期",
+        status_code=400 if typed else 200,
+        now=now,
+        all_rounds=rounds(engine),
+        days=deadline_days(now),
+        may_set=root,
+        live=live,
+        typed=typed or {},
+        closing=closed_by_opening(engine) if root else None,
     )
 
 
@@ -64,19 +79,53 @@ async def round_set(request: Request) -> Response:
         raise HTTPException(403, "轮次和截止日期由省级项目办设置。")
     form = await checked_form(request)
     engine = request.app.state.engine
+    typed = {k: str(form.get(k, "")).strip() for k in ("key", "name", "as_of", "deadline")}
+    opening = pick(engine) is None or bool(form.get("new"))
     try:
-        deadline = _date(str(form.get("deadline", "")), "报送截止日期")
-        if pick(engine) is None or form.get("new"):
-            as_of = _date(str(form.get("as_of", "")), "数据统计截止日期")
-            name = str(form.get("name", "")).strip() or "摸底评估"
-            made = open_round(engine, str(form.get("key", "")), name, as_of, deadline, "all", request.app.state.form.version)
+        deadline = _date(typed["deadline"], "报送截止日期")
+        if opening:
+            as_of = _date(typed["as_of"], "数据统计截止日期")
+            closing = closed_by_opening(engine)
+            if closing is not None and form.get("confirmed") != "1":  # what closes is said first
+                return _confirm(request, closing, typed)
+            made = open_round(
+                engine, typed["key"], typed["name"] or "摸底评估", as_of, deadline, "all", request.app.state.form.version, force=True
+            )
         else:
             made = set_deadline(engine, deadline)
     except UsageError as exc:
+        if opening:  # what was typed stays in the form, beside what is wrong with it
+            flash(request, exc.message, "error")
+            return _round_view(request, typed)
         flash(request, exc.message, "error")
     else:
         audit(request, "round_set", target=made["name"], detail=f"报送截止 {made['deadline'] or '未设'}")
-        flash(request, f"已保存：{made['name']}，报送截止日期 {made['deadline'] or '未设置'}。")
+        closed = made.get("closed")
+        ended = f"原来的轮次“{closed['name']}”已关闭（开错了可在下面的“全部轮次”里重新打开它）。" if closed else ""
+        flash(request, f"已保存：{made['name']}，报送截止日期 {made['deadline'] or '未设置'}。{ended}")
+    return RedirectResponse("/office/round", status_code=303)
+
+
+def _confirm(request: Request, now: dict[str, Any], typed: dict[str, str]) -> Response:
+    """Before a new round closes the open one: how far the open one has come, and what closing it means."""
+    cov = memo(request, "coverage", lambda r: r.coverage())
+    return page(request, "round_confirm.html", "确认开启新一轮", now=now, typed=typed, days=deadline_days(now), totals=cov["totals"])
+
+
+@requires("admin")
+async def round_reopen(request: Request) -> Response:
+    if under_path(request) is not None:
+        raise HTTPException(403, "轮次和截止日期由省级项目办设置。")
+    form = await checked_form(request)
+    engine = request.app.state.engine
+    try:
+        made = reopen_round(engine, str(form.get("key", "")), force=form.get("confirmed") == "1")
+    except UsageError as exc:
+        flash(request, f"{exc.message}{'（勾选确认后再点一次）' if exc.hint and '--force' in exc.hint else ''}", "error")
+    else:
+        audit(request, "round_set", target=made["name"], detail="重新打开")
+        closed = made.get("closed")
+        flash(request, f"已重新打开“{made['name']}”：此后上传和入库的报表归入这一轮。" + (f"“{closed['name']}”已关闭。" if closed else ""))
     return RedirectResponse("/office/round", status_code=303)
 
 
@@ -191,6 +240,7 @@ async def contact(request: Request) -> Response:
 routes = [
     Route("/office/round", round_page, methods=["GET"]),
     Route("/office/round", round_set, methods=["POST"]),
+    Route("/office/round/reopen", round_reopen, methods=["POST"]),
     Route("/office/remind", remind_preview, methods=["GET"]),
     Route("/office/remind", remind, methods=["POST"]),
     Route("/office/units/{uid}/contact", contact, methods=["POST"]),

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, select, update
 
 from ..beijing import local_text, today
 from ..errors import UsageError
+from ..form.model import live_deadline
 from ..store.current import current_round_id
 from ..store.models import Round
 
@@ -77,8 +78,11 @@ def open_round(
     deadline: dt.date | None = None,
     scope: str = "all",
     form_version: str | None = None,
+    force: bool = False,
 ) -> dict[str, Any]:
-    """Open a new round; the round open until now is closed (returns go to one round at a time)."""
+    """Open a new round; the round open until now is closed (returns go to one round at a time), and
+    is named under `closed` in what is returned. A round still before its deadline is closed early only
+    with `force`: one opened by mistake would end the collection everywhere (`reopen_round` undoes it)."""
     key = key.strip()
     if not key or len(key) > 60:
         raise UsageError("轮次代号不能为空，最长 60 个字符，例如 2026。")
@@ -105,14 +109,70 @@ def open_round(
     }
     with engine.begin() as conn:
         if conn.scalar(select(Round.id).where(Round.key == key)) is not None:
-            raise UsageError(f"轮次“{key}”已经存在。")
+            raise UsageError(
+                f"轮次“{key}”已经存在。",
+                hint=f"新一轮请换一个代号；要回到“{key}”这一轮，用 `inventory round reopen {key}`（`inventory round list` 列出全部轮次）。",
+            )
         rounds = conn.scalars(select(Round.id)).all()
+        closed = None
         if len(rounds) == 1 and not _used(conn, rounds[0]):  # a new database's first round, nothing in it: this one takes its place
             conn.execute(update(Round).where(Round.id == rounds[0]).values(**values))
         else:
+            closed = _still_open(conn)
+            if closed is not None and not force:
+                _refuse_early(closed, f"开启“{key}”")
             conn.execute(update(Round).where(Round.status == "open").values(status="closed", closed_at=now))
             conn.execute(Round.__table__.insert().values(**values))
-    return pick(engine, key)
+    made = pick(engine, key)
+    assert made is not None
+    return {**made, "closed": closed}
+
+
+def closed_by_opening(engine: Engine) -> dict[str, Any] | None:
+    """The round that opening a new one would close: None when none is open, or when the open one is a
+    new database's empty first round (the new one takes its place)."""
+    with engine.connect() as conn:
+        rounds = conn.scalars(select(Round.id)).all()
+        if len(rounds) == 1 and not _used(conn, rounds[0]):
+            return None
+        return _still_open(conn)
+
+
+def _still_open(conn: Any) -> dict[str, Any] | None:
+    row = conn.execute(select(Round).where(Round.status == "open")).first()
+    return as_dict(row) if row is not None else None
+
+
+def _refuse_early(open_: dict[str, Any], doing: str) -> None:
+    """A round collecting before its deadline is not closed without being asked twice."""
+    deadline = live_deadline(open_)
+    if deadline is None or deadline < today():
+        return
+    days = (deadline - today()).days
+    raise UsageError(
+        f"轮次“{open_['key']}”（{open_['name']}）还在收集：报送截止 {deadline}，还有 {days} 天。{doing}会关闭它，"
+        "此后各级上传和入库的报表都算新一轮的。",
+        hint="确实要提前结束本轮，请加 --force（填报平台上会先请您确认）；开错了可用 `inventory round reopen 代号` 重新打开原来的轮次。",
+    )
+
+
+def reopen_round(engine: Engine, key: str, force: bool = False) -> dict[str, Any]:
+    """Open a closed round again (undoing a new round opened by mistake, or taking a late return into
+    the round it belongs to); the round open until now is closed, named under `closed`."""
+    r = pick(engine, key)
+    assert r is not None
+    if r["status"] == "open":
+        raise UsageError(f"轮次“{r['key']}”现在就是开放的，不需要重新打开。")
+    now = dt.datetime.now(dt.UTC)
+    with engine.begin() as conn:
+        closed = _still_open(conn)
+        if closed is not None and not force:
+            _refuse_early(closed, f"重新打开“{r['key']}”")
+        conn.execute(update(Round).where(Round.status == "open").values(status="closed", closed_at=now))
+        conn.execute(update(Round).where(Round.id == r["id"]).values(status="open", closed_at=None))
+    made = pick(engine, key)
+    assert made is not None
+    return {**made, "closed": closed}
 
 
 def _used(conn: Any, round_id: int) -> bool:
