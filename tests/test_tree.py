@@ -357,6 +357,18 @@ def test_an_office_s_findings_include_duplicates_across_the_whole_tree(db_url, t
     assert [r[0] for r in sections["按单位汇总"].rows] == ["中江县教育和体育局"]
     assert all("广汉市教育和体育局" not in r[3] for r in sections["评估发现"].rows) and "仅供参考" in sections["评估发现"].text[0]
     assert not [f for f in Reports(engine, under="什邡市").issues()["findings"] if f["code"] == "FIND_DUPLICATE_BUILD"]
+    # a conclusion on it is the office's above both counties, not one county's for the other
+    fid = build[0]["id"][:8]
+    refused = run_cli("findings", "dismiss", fid, "--reason", "与广汉无关", "--under", "中江县", "--db", db_url, env={"COLUMNS": "250"})
+    assert refused.returncode == 2 and "广汉市教育和体育局" in refused.stderr and "“德阳市人民政府”的项目办" in refused.stderr
+    same_finding = [f for f in Reports(engine, under="广汉市").issues()["findings"] if f["id"] == build[0]["id"]]
+    assert same_finding and not same_finding[0].get("review")  # nothing recorded
+    done = run_cli("findings", "dismiss", fid, "--reason", "两校平台已核实不同", "--under", "德阳市", "--db", db_url)
+    assert done.returncode == 0, done.stderr
+    dismissed = json.loads(run_cli("findings", "list", "--state", "已排除", "--under", "德阳市", "--json", "--db", db_url).stdout)
+    assert [f["id"] for f in dismissed["findings"]] == [build[0]["id"]]  # the state as the list words it
+    unknown = run_cli("findings", "confirm", "0000aaaa", "--under", "中江县", "--db", db_url, env={"COLUMNS": "250"})
+    assert unknown.returncode == 2 and "“中江县人民政府”本级及下级的评估发现里" in unknown.stderr
 
 
 def test_the_cli_says_a_locked_return_needs_reopening_not_fixing(tmp_path, form, roster):

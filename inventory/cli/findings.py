@@ -24,7 +24,9 @@ def _reports(db: str | None, as_of: str | None, round_key: str | None = None, un
 
 @findings_app.command("list")
 def findings_list(
-    state: Annotated[str, typer.Option("--state", help="open（待审核）、confirmed、dismissed、fixed 或 all。")] = "all",
+    state: Annotated[
+        str, typer.Option("--state", help="open（待审核）、confirmed（已确认）、dismissed（已排除）、fixed（已整改）或 all；写中文也可以。")
+    ] = "all",
     unit: Annotated[str | None, typer.Option("--unit", help="只看名称中含有这几个字的单位。")] = None,
     code: Annotated[str | None, typer.Option("--code", help="只看这一种发现，如 FIND_NOT_ON_CLOUD。")] = None,
     under: UnderOpt = None,

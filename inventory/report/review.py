@@ -10,6 +10,7 @@ from ..workflow.finding_reviews import STATES, record_reviews
 from .data import ReportData
 
 LIST_STATES = ("open", "confirmed", "dismissed", "fixed", "all")
+STATE_WORDS = {"待审核": "open", "已确认": "confirmed", "已排除": "dismissed", "已整改": "fixed", "全部": "all"}
 
 
 def state_of(f: Finding) -> str:
@@ -17,8 +18,10 @@ def state_of(f: Finding) -> str:
 
 
 def list_findings(r: ReportData, state: str = "all", unit: str | None = None, code: str | None = None) -> list[dict[str, Any]]:
+    state = STATE_WORDS.get(state, state)  # as the list shows them, or as the contract names them
     if state not in LIST_STATES:
-        raise UsageError(f"--state 只能是 {'、'.join(LIST_STATES)}，收到“{state}”。")
+        said = "、".join(f"{k}（{w}）" for w, k in STATE_WORDS.items())
+        raise UsageError(f"--state 只能是 {said}，收到“{state}”。")
     out = []
     for f in r.all_findings:
         if (state != "all" and state_of(f) != state) or (code and f.code != code) or (unit and unit not in (f.unit or "")):
@@ -45,5 +48,40 @@ def review_findings(r: ReportData, ids: list[str], state: str, reason: str | Non
         raise UsageError(f"审核结论只能是 {'、'.join(STATES)}。")
     if state == "dismissed" and not (reason or "").strip():
         raise UsageError("排除一条发现时必须写明理由。", hint="加 --reason “理由”，例如“已获批暂缓整合”。")
-    chosen = pick(r.all_findings, ids)
+    try:
+        chosen = pick(r.all_findings, ids)
+    except UsageError as exc:
+        if r.under.parent is None:
+            raise
+        raise UsageError(
+            f"“{r.under.name}”本级及下级的评估发现里{exc.message.removeprefix('没有')}",
+            hint=f"用 `inventory findings list --under {r.under.short_name}` 查看本级的编号；只涉及其他地区或上级单位的发现，由它们的项目办审核。",
+        ) from None
+    for f in chosen:  # a finding that reaches past the office's part is decided by the office above both sides
+        owner = decided_by(r, f)
+        if owner is not None:
+            outside = "、".join(sorted(n for n in units_of(f) if (u := r.roster.get(n)) is None or not u.within(r.under)))
+            raise UsageError(
+                f"评估发现 {f.id} 还涉及“{r.under.name}”以外的单位（{outside}），本级不能替它们下结论。",
+                hint=f"请由“{owner.name}”的项目办审核（--under {owner.short_name}）；本级的意见可以用核实事项或电话告诉它。",
+            )
     return record_reviews(r.engine, chosen, state, reason, operator, r.round["id"] if r.round else None)
+
+
+def units_of(f: Finding) -> set[str]:
+    """Every unit a finding concerns: its own and each of its systems' (a duplicate group's members)."""
+    return {s.unit for s in f.about if s.unit} | ({f.unit} if f.unit else set())
+
+
+def decided_by(r: ReportData, f: Finding) -> Any:
+    """The lowest office whose part holds every unit of the finding, when that is above the reports'
+    office; None when the finding lies wholly in its part (it decides)."""
+    units = [u for n in units_of(f) if (u := r.roster.get(n)) is not None]
+    if all(u.within(r.under) for u in units):
+        return None
+    common = None
+    for codes in zip(*(u.path.split("/")[:-1] for u in units), strict=False):  # from the root down, while they agree
+        if len(set(codes)) > 1:
+            break
+        common = codes[0]
+    return r.roster.by_code.get(common) if common else r.roster.root
