@@ -529,6 +529,24 @@ def test_a_department_with_units_below_is_still_chased_for_its_own_return(tmp_pa
     assert len(cov["chase"]) == cov["totals"]["units_not_submitted"]  # everyone who owes a return is chased
 
 
+def test_a_county_exempted_whole_takes_its_departments_out_of_the_round_and_says_so(tmp_path):
+    db = f"sqlite:///{tmp_path / 'whole.db'}"
+    engine = open_db(db)
+    _round(engine)
+    before = Reports(engine, under="德阳市").coverage()
+    done = run_cli("review", "exempt", "中江县", "--reason", "机构撤并", "--under", "德阳市", "--db", db, env={"COLUMNS": "250"})
+    assert done.returncode == 0, done.stderr
+    below = len(tree(engine).subtree(tree(engine).resolve("中江县"))) - 1
+    assert f"下面还有 {below} 个单位，随它一起免报" in done.stderr
+    cov = Reports(engine, under="德阳市").coverage()
+    dept = next(u for u in cov["units"] if u["unit"] == "中江县公安局")
+    assert dept["state"] == "exempt" and dept["reason"] == "随“中江县人民政府”免报：机构撤并"
+    assert not [c for c in cov["chase"] if c["unit"].startswith("中江县")]  # nobody there is chased
+    assert cov["totals"]["units_expected"] == before["totals"]["units_expected"] - below
+    back = run_cli("review", "include", "中江县", "--under", "德阳市", "--db", db)
+    assert back.returncode == 0 and Reports(engine, under="德阳市").coverage()["totals"] == before["totals"]
+
+
 def test_last_round_s_exemption_is_said_beside_this_round_s_not_submitted(tmp_path):
     from inventory.report import Reports
     from inventory.workflow.states import Board

@@ -74,7 +74,13 @@ def _target(roster: Any, scope: Any, office: Any, name: str, chosen: bool) -> An
     return unit
 
 
-def _act(items: list[tuple[Any, str, Any]], step: Callable[[Any, Any], Any], what: str, as_json: bool) -> None:
+def _act(
+    items: list[tuple[Any, str, Any]],
+    step: Callable[[Any, Any], Any],
+    what: str,
+    as_json: bool,
+    then: Callable[[list[Any]], None] | None = None,
+) -> None:
     """Do `step` for each unit; a name that is unknown, or a unit that may not take the step, is said
     and the rest go on (exit code 1 then). One unit gives one JSON object, as always; several a list."""
     done, failed = [], []
@@ -98,6 +104,8 @@ def _act(items: list[tuple[Any, str, Any]], step: Callable[[Any, Any], Any], wha
             render.err.print(f"[red]✗[/] {render.esc(label)}：{render.esc(exc.message)}{render.esc(exc.hint or '')}")
         if len(items) > 1:
             render.out.print(f"共 {len(items)} 个：{what} {len(done)} 个" + (f"，未办 {len(failed)} 个（原因见上）" if failed else ""))
+        if then is not None:
+            then(done)
     if failed:
         raise typer.Exit(ExitCode.DATA)
 
@@ -189,11 +197,18 @@ def review_exempt(
     as_json: JsonOpt = False,
 ) -> None:
     """同意下级单位本轮免报（须写理由，如“机构撤并”“无信息系统”“由上级汇总填报”）。"""
-    from ..workflow.approvals import exemption_warning
+    from ..workflow.approvals import exemption_warning, whole_part_note
 
-    _act(_each(db, round_key, units, under, operator), lambda steps, target: steps.exempt(target, reason or ""), "已同意免报", as_json)
-    if (warned := exemption_warning(reason or "")) and not as_json:
-        render.err.print(f"[yellow]提醒：{render.esc(warned)}[/]")
+    items = _each(db, round_key, units, under, operator)
+
+    def said(done: list[Any]) -> None:
+        for st in done:  # an office exempted takes its whole part with it
+            if note := whole_part_note(items[0][0].roster, st.unit):
+                render.err.print(f"[yellow]提醒：{render.esc(note)}[/]")
+        if done and (warned := exemption_warning(reason or "")):
+            render.err.print(f"[yellow]提醒：{render.esc(warned)}[/]")
+
+    _act(items, lambda steps, target: steps.exempt(target, reason or ""), "已同意免报", as_json, then=said)
 
 
 @review_app.command("include")

@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from ..errors import UsageError
 from ..store import accounts
-from ..workflow.approvals import ACTIONS, Steps, exemption_warning, waiting_for
+from ..workflow.approvals import ACTIONS, Steps, exemption_warning, waiting_for, whole_part_note
 from ..workflow.rounds import pick
 from ..workflow.states import STATE_HELP, Board
 from .pages import flash, page
@@ -107,6 +107,8 @@ async def step(request: Request) -> Response:
         flash(request, exc.message + (f"（{exc.hint}）" if exc.hint else ""), "error")
     else:
         flash(request, f"{target.name}：{ACTIONS[action]}，现在是“{st.state_name}”。")  # type: ignore[attr-defined]
+        if action == "exempt" and (note := whole_part_note(roster, target)):
+            flash(request, note, "info")
         if action == "exempt" and (warned := exemption_warning(reason)):
             flash(request, warned, "error")
     return RedirectResponse("/office/levels", status_code=303)

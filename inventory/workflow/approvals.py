@@ -40,6 +40,17 @@ def exemption_warning(reason: str) -> str | None:
     return None
 
 
+def whole_part_note(roster: Any, unit: Any) -> str | None:
+    """What exempting an office means for the units below it (None for a unit without any)."""
+    below = len(roster.subtree(unit)) - 1
+    if below <= 0:
+        return None
+    return (
+        f"“{unit.name}”下面还有 {below} 个单位，随它一起免报：本轮不计应报、不催报，也不能再上传或入库报表。"
+        "要让它的下级照常报送，请对它“取消免报”。"
+    )
+
+
 ACTIONS = {
     "approve": "审核通过",
     "return": "退回修改",

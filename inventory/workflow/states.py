@@ -77,6 +77,7 @@ class NodeStatus:
     children_done: int = 0
     children_total: int = 0
     exempt_before: str | None = None  # why it was exempted in the round before (said beside 未报送, never a state)
+    exempt_with: tuple[str, str] | None = None  # (office, its reason): exempt because an office above it is, whole
 
     @property
     def accepted(self) -> Submission | None:
@@ -116,6 +117,9 @@ class NodeStatus:
     @property
     def reason(self) -> str | None:
         """Why it is sent back or exempted: the reviewer's words."""
+        if self.exempt_with is not None:
+            office, why = self.exempt_with
+            return f"随“{office}”免报：{why}" if why else f"随“{office}”免报"
         if self.step and self.step["action"] in ("returned", "exempted"):
             return self.step["reason"]
         if self.state == "returned" and self.decision:
@@ -220,6 +224,11 @@ class Board:
                 st.state = _office_state(st, own if st.reporter else None)
             else:
                 st.state = own
+        for st in out.values():  # parents first: an office exempted whole takes its part out of the round with it
+            above = by_code.get(scope.reviewer_code(st.unit)) if st.unit.parent is not None else None
+            if above is not None and above.state == "exempt" and st.state != "exempt" and above.office:
+                st.state = "exempt"
+                st.exempt_with = above.exempt_with or (above.unit.name, (above.step or {}).get("reason") or "")
         return out
 
     def late(self, st: NodeStatus, deadline: dt.date | None) -> bool:
