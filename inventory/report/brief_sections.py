@@ -67,7 +67,7 @@ def brief_sections(data: dict[str, Any]) -> list[Section]:
             formats={3: "#,##0.0", 4: "#,##0.0"},
             widths=[20, 36, 50, 14, 14],
             text=[
-                f"共 {dup['groups']} 组，建设金额合计 {money(dup['build_amount'])} 万元，年度运维合计 {money(dup['om_amount'])} 万元；下表列金额最大的 {len(groups)} 组。疑似按“元”填写的金额不计入合计。"
+                f"共 {dup['groups']} 组，建设金额合计 {money(dup['build_amount'])} 万元，年度运维合计 {money(dup['om_amount'])} 万元；下表列金额最大的 {len(groups)} 组。同一系统重复填报的只计一次，出现在几个组里的，合计中也只计一次；疑似按“元”填写的金额不计入合计。"
                 + ("金额只计本级范围内的系统；别处的同类系统只列名称，供参考。" if under and not under.get("root") else "")
             ]
             if dup["groups"]

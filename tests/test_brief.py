@@ -1,0 +1,65 @@
+"""The leaders' brief: money counted once per system."""
+
+from __future__ import annotations
+
+import copy
+import random
+
+from test_reports import finding_free
+
+from inventory.demo.synth import child_rows, clean_return, write_return
+from inventory.report import Reports
+from inventory.report.brief_sections import brief_sections
+from inventory.store.db import open_db
+from inventory.store.importer import Importer
+
+PROVINCIAL = "四川省不动产登记管理信息系统"
+
+
+def _returns(tmp_path, form, roster):
+    """自然资源厅 reports a provincial system (1,000 + 200 万元); 成都 reports it again as its own (one
+    system reported twice: a duplicate report, the copy not counted) beside a platform of the same
+    business (300 + 30 万元), which makes a duplicate-building group of all three; 德阳 lists one of
+    its systems twice (500 + 50 万元)."""
+    rng = random.Random(7)
+    out = {}
+    for short, seed in (("自然资源厅", 3), ("成都", 2), ("德阳", 6)):
+        unit = roster.resolve(short)
+        values, rows = clean_return(form, unit, 5, seed=seed)
+        systems = finding_free(form, rows[form.main.name], "")
+        base, own = systems[0], systems[0]["owner_unit"]
+
+        def extra(no, name, build, om, base=base, own=own):
+            return {**copy.deepcopy(base), "system_no": no, "system_name": name, "owner_unit": own}, build, om
+
+        added = {
+            "自然资源厅": [extra("DUP-1", PROVINCIAL, 1000, 200)],
+            "成都": [extra("DUP-2", PROVINCIAL, 1000, 200), extra("DUP-3", "成都市不动产登记服务平台", 300, 30)],
+            "德阳": [extra(no, "德阳市特种设备安全监察信息系统", 500, 50) for no in ("DUP-4", "DUP-5")],
+        }[short]
+        for s, build, om in added:
+            systems.append({**s, "build_amount": build, "om_amount": om, "total_invest": build + om})
+        rows = {form.main.name: systems, **child_rows(form, systems, rng)}
+        out[short] = write_return(tmp_path / f"{short}.xlsx", form, unit, values, rows)
+    return out
+
+
+def _import(engine, paths):
+    assert [r.status for r in Importer(engine).import_files(list(paths), workers=1)] == ["imported"] * len(paths)
+
+
+def test_a_system_reported_twice_counts_once_in_the_money(tmp_path, form, roster, db_url):
+    engine = open_db(db_url)
+    _import(engine, _returns(tmp_path, form, roster).values())
+    brief = Reports(engine).brief()
+    groups = sorted((g["code"], sorted(g["systems"]), g["build_amount"], g["om_amount"]) for g in brief["duplicate_groups"])
+    assert groups == [
+        ("FIND_DUPLICATE_BUILD", [PROVINCIAL, PROVINCIAL, "成都市不动产登记服务平台"], 1300.0, 230.0),  # the copy adds nothing
+        ("FIND_DUPLICATE_REPORT", [PROVINCIAL, PROVINCIAL], 1000.0, 200.0),
+        ("FIND_DUPLICATE_REPORT", ["德阳市特种设备安全监察信息系统"] * 2, 500.0, 50.0),
+    ]
+    # each system once in the total, however many groups it is in: 1,000 + 300 + 500 and 200 + 30 + 50
+    assert brief["duplicate_totals"] == {"groups": 3, "build_amount": 1800.0, "om_amount": 280.0}
+    overview = next(s for s in brief_sections(brief) if s.title == "本轮概况")
+    assert dict(overview.figures)["重复组涉及金额（建设+年度运维，万元）"] == "2,080.0"
+    assert brief["systems_counted"] == brief["systems"] - 2  # as the money: each copy left out once
