@@ -1,4 +1,5 @@
-"""The leaders' brief: money counted once per system."""
+"""The leaders' brief over two rounds: money counted once per system, and a later round compared like
+with like while units of the round before have not come in again."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from test_reports import finding_free
 from inventory.demo.synth import child_rows, clean_return, write_return
 from inventory.report import Reports
 from inventory.report.brief_sections import brief_sections
+from inventory.report.formats import write_report
 from inventory.store.db import open_db
 from inventory.store.importer import Importer
+from inventory.workflow.rounds import open_round
 
 PROVINCIAL = "四川省不动产登记管理信息系统"
 
@@ -63,3 +66,37 @@ def test_a_system_reported_twice_counts_once_in_the_money(tmp_path, form, roster
     overview = next(s for s in brief_sections(brief) if s.title == "本轮概况")
     assert dict(overview.figures)["重复组涉及金额（建设+年度运维，万元）"] == "2,080.0"
     assert brief["systems_counted"] == brief["systems"] - 2  # as the money: each copy left out once
+
+
+def test_a_later_round_with_units_still_to_come_is_compared_like_with_like(tmp_path, form, roster, db_url):
+    engine = open_db(db_url)
+    paths = _returns(tmp_path, form, roster)
+    _import(engine, paths.values())
+    first = Reports(engine).brief()
+    open_round(engine, "R2", "第二轮", None, None, "all", form.version)
+    _import(engine, [paths["自然资源厅"], paths["成都"]])  # 德阳 has not reported yet
+    brief = Reports(engine).brief()
+    before = brief["previous"]
+    assert before["not_returned"] == 1 and before["both"]["units"] == 2
+    assert before["both"]["before"] == before["both"]["now"]  # the same two returns: nothing changed for them
+    dy = first["systems_counted"] - brief["systems_counted"]
+    assert dy > 0 and before["systems_counted"] == first["systems_counted"]
+    section = next(s for s in brief_sections(brief) if s.title == "与上一轮相比")
+    (text,) = section.text
+    assert "统计范围相同" not in text and "有 1 个本轮尚未入库" in text and "两轮都已入库的 2 个单位" in text
+    assert section.columns[-1] == "两轮都已入库的 2 个单位"
+    rows = {r[0]: r[1:] for r in section.rows}
+    assert rows["已入库单位"] == [3, 2, "-1", "—"]
+    n = brief["systems_counted"]
+    assert rows["系统数"] == [n + dy, n, f"-{dy}", f"{n} → {n}（持平）"]
+    assert rows["疑似重复组"] == [3, 2, "-1", "2 → 2（持平）"]  # 德阳's own group is not in the like-with-like column
+    assert rows["重复组涉及金额（建设+年度运维，万元）"] == ["2,080.0", "1,530.0", "-550.0", "1,530.0 → 1,530.0（持平）"]
+    page = write_report("brief", brief, "html", tmp_path / "brief.html", form).read_text(encoding="utf-8")
+    assert "两轮都已入库的 2 个单位" in page and "统计范围相同" not in page
+    # once every unit of the round before is in again, the ranges are the same and the table is as it was
+    _import(engine, [paths["德阳"]])
+    again = Reports(engine).brief()
+    assert again["previous"]["not_returned"] == 0 and again["previous"]["both"] is None
+    section = next(s for s in brief_sections(again) if s.title == "与上一轮相比")
+    assert "统计范围相同" in section.text[0] and len(section.columns) == 4
+    assert {r[0]: r[1:] for r in section.rows}["已入库单位"] == [3, 3, "持平"]

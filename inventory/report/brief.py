@@ -77,9 +77,11 @@ def brief_report(r: ReportData, units: UnitReports | None = None) -> dict[str, A
     }
 
 
-def compared(r: ReportData, units: UnitReports) -> dict[str, Any]:
-    """The figures the round-over-round comparison reads (`COMPARED`)."""
-    rows = [s for per in units.systems.values() for s in per]
+def compared(r: ReportData, units: UnitReports, keep: set[str] | None = None) -> dict[str, Any]:
+    """The figures the round-over-round comparison reads (`COMPARED`), over every unit in view or, with
+    `keep`, over those units only: their systems, and the findings and duplicate groups whose units in
+    view are all among them (a group with a unit outside `keep` is not theirs alone)."""
+    rows = [s for name, per in units.systems.items() if keep is None or name in keep for s in per]
     counted = [s for s in rows if s["counted"]]
     values = [s["values"] for s in counted]
     # 政务云部署率: the 政务云 locations only (a higher department's machine room counts as not off-cloud
@@ -87,6 +89,8 @@ def compared(r: ReportData, units: UnitReports) -> dict[str, Any]:
     cloud = {k for k in r.rules["thresholds"]["cloud_locations"] if "政务云" in k}
     meta = r.rules["findings"]
     outgoing = settled(r)
+    if keep is not None:
+        outgoing = [f for f in outgoing if _within(f, keep, r.states)]
     by_kind = Counter(f.code for f in outgoing)
     units_of: dict[str, set[str]] = {}
     for f in outgoing:
@@ -110,6 +114,13 @@ def compared(r: ReportData, units: UnitReports) -> dict[str, Any]:
         # each system once, however many groups it is in; a copy not counted adds nothing (as in 系统数)
         "duplicate_totals": {"groups": len(groups), "build_amount": round(build, 2), "om_amount": round(om, 2)},
     }
+
+
+def _within(f: Any, keep: set[str], view: dict[str, Any]) -> bool:
+    """A finding of `keep`'s units alone: it touches one of them and no other unit in view."""
+    mine = {s.unit for s in f.about} if f.about else {f.unit}
+    mine &= view.keys()
+    return bool(mine) and mine <= keep
 
 
 def _sure(f: Any) -> list[Any]:
