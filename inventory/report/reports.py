@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..gcpause import paused_gc
-from .brief import COMPARED, brief_report
+from .brief import COMPARED, brief_report, compared
 from .coverage import coverage_report
 from .data import ReportData
 from .inventory import inventory_report
@@ -47,23 +47,34 @@ class Reports(ReportData):
             return self.masked(inventory_report(self))
 
     def brief(self) -> dict[str, Any]:
+        from .unit import UnitReports
+
         with paused_gc():
-            data = brief_report(self)
-            data["previous"] = self._previous_round()
+            units = UnitReports(self)
+            data = brief_report(self, units)
+            data["previous"] = self._previous_round(units)
             return self.masked(data)
 
-    def _previous_round(self) -> dict[str, Any] | None:
+    def _previous_round(self, units: Any) -> dict[str, Any] | None:
         """The round before this one, the same figures over the same part of the tree (what the brief's
-        round-over-round comparison reads); None in the first round."""
+        round-over-round comparison reads); None in the first round. While units in that round's
+        figures are not in this one's (`not_returned`), `both` holds the figures of each round over the
+        units in both: what compares like with like."""
         from ..workflow.rounds import previous
+        from .unit import UnitReports
 
         before = previous(self.engine, self.round["id"]) if self.round else None
         if before is None:
             return None
         then = Reports(self.engine, scope=self.scope, form=self.form, roster=self.roster, round_key=before["key"], under=self.under)
         with paused_gc():
-            old = brief_report(then)
-        return {"round": old["round"], **{k: old[k] for k in COMPARED}, "totals": old["coverage"]["totals"]}
+            theirs = UnitReports(then)
+            old = brief_report(then, theirs)
+            was, now = _accepted(then), _accepted(self)
+            same = was & now
+            both = {"units": len(same), "before": compared(then, theirs, same), "now": compared(self, units, same)} if was - now else None
+        figures = {"round": old["round"], **{k: old[k] for k in COMPARED}, "totals": old["coverage"]["totals"]}
+        return figures | {"not_returned": len(was - now), "both": both}
 
     def unit(self, name: str) -> dict[str, Any]:
         from .unit import UnitReports
@@ -71,3 +82,8 @@ class Reports(ReportData):
         with paused_gc():
             units = UnitReports(self)
             return self.masked(units.report(units.names(name)[0]))
+
+
+def _accepted(r: ReportData) -> set[str]:
+    """The units in a round's 已入库 figure: an accepted return, not exempt (as the coverage counts them)."""
+    return {name for name, st in r.states.items() if st.status == "accepted" and st.state != "exempt"}
