@@ -292,6 +292,9 @@ def test_last_rounds_file_sent_again_is_this_rounds_return(tmp_path, form, roste
     assert "RETURN_NOT_CONFIRMED" in {i["code"] for i in checked["issues"]}  # validate says what the import will
     assert checked["warnings"] == again["warnings"] and checked["errors"] == again["errors"] == 0
     assert again["status"] == "imported" and again["current"] and "未确认" in again["note"]  # same 填报日期: not a confirmation
+    after = json.loads(run_cli("validate", str(path), "--json", "--db", db).stdout)["files"][0]
+    assert after["warnings"] == again["warnings"]  # checked again once imported: against what its import compared it with, not itself
+    assert "RETURN_NOT_CONFIRMED" in {i["code"] for i in after["issues"]}
     coverage = cli_json("report", "coverage", "--db", db)
     assert coverage["totals"]["units_accepted"] == 1 and coverage["totals"]["units_unconfirmed"] == 1  # in, said unconfirmed
     mine = next(u for u in coverage["units"] if u["unit"] == unit.name)

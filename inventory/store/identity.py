@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Text, case, cast, func, select
+from sqlalchemy import Connection, Text, case, cast, func, select, true
 
 from ..form.issues import Issue, make_issue
 from ..form.model import Form
@@ -79,8 +79,9 @@ def _name(text: Any) -> str:
 UNCHANGED, CHANGED, NEW = "无变化", "有变化", "新增"
 
 
-def _previous(unit_ids: list[int]) -> Any:
-    """Each unit's previous return: the latest round's, its current one first, then the newest."""
+def _previous(unit_ids: list[int], before: int | None = None) -> Any:
+    """Each unit's previous return: the latest round's, its current one first, then the newest (of
+    those stored before submission `before`, when given)."""
     order = (Submission.round_id.desc(), case((Submission.status == ACCEPTED, 0), else_=1), Submission.id.desc())
     ranked = (
         select(
@@ -91,17 +92,18 @@ def _previous(unit_ids: list[int]) -> Any:
             func.row_number().over(partition_by=Submission.unit_id, order_by=order).label("n"),
         )
         .where(Submission.unit_id.in_(unit_ids), Submission.status.in_((ACCEPTED, SUPERSEDED)))
+        .where(Submission.id < before if before is not None else true())
         .subquery()
     )
     return select(ranked.c.id, ranked.c.unit_id, ranked.c.filled_on, ranked.c.round_id).where(ranked.c.n == 1)
 
 
-def previous_returns(conn: Connection, unit_ids: list[int]) -> dict[int, tuple[Any, list[tuple[Any, ...]]]]:
+def previous_returns(conn: Connection, unit_ids: list[int], before: int | None = None) -> dict[int, tuple[Any, list[tuple[Any, ...]]]]:
     """For several units at once (a chunk of an import): each one's previous return and its stored
     systems (key, id, 系统编号, 系统名称, the row as stored), the same as `match_systems` reads for one."""
     if not unit_ids:
         return {}
-    found = {r.unit_id: r for r in conn.execute(_previous(unit_ids))}
+    found = {r.unit_id: r for r in conn.execute(_previous(unit_ids, before))}
     rows: dict[int, list[tuple[Any, ...]]] = {r.id: [] for r in found.values()}
     if rows:
         q = select(
@@ -217,12 +219,18 @@ def compared_with_previous(engine: Any, form: Form, report: Any) -> list[Issue]:
     unit_sheet = report.data.sheets.get(form.unit_sheet.name)
     filled_on = day_of(unit_sheet.records[0].values.get("fill_date")) if unit_sheet is not None and unit_sheet.records else None
     main = report.data.sheets.get(form.main.name)
+    from .chunk import content_key
+
     with engine.connect() as conn:
         unit_id = conn.scalar(select(Unit.id).where(Unit.name == report.unit.name))
         if unit_id is None:
             return []
         rows = main.value_rows() if main is not None else []
-        matched = match_systems(conn, unit_id, rows, form.change_mark, filled_on, current_round_id(conn))
+        round_id = current_round_id(conn)
+        stored, _ = content_key(conn, None, report.data.sha256, round_id, True) if report.data.sha256 else (None, "")
+        before = stored.id if stored is not None else None  # a file already imported: compared as its import compared it
+        known = previous_returns(conn, [unit_id], before).get(unit_id, (None, []))
+        matched = match_systems(conn, unit_id, rows, form.change_mark, filled_on, round_id, known=known)
     return mark_issues(form, report, matched)
 
 
