@@ -97,6 +97,17 @@ def test_header_is_frozen_and_instructions_list_every_field(pilot_templates, for
             assert f.title in text
 
 
+def test_a_field_required_in_some_cases_is_not_coloured_optional(pilot_templates, form):
+    """建设起始时间 is required for a system the unit builds itself: its header is light blue, like the
+    recommended ones, never the grey of 选填; `schema show` calls it 条件 too."""
+    ws = openpyxl.load_workbook(pilot_templates[0])[form.main.name]
+    colour = {f.key: ws[f"{f.position}{form.main.header_row}"].fill.fgColor.rgb[-6:] for f in form.main.fields}
+    assert colour["build_start"] == "DDEBF7" and colour["system_name"] == "F8CBAD"
+    assert all(colour[k] != "EDEDED" for k in form.main.conditional)
+    described = {f["key"]: f for s in cli_json("schema", "show", "--json")["sheets"] for f in s["fields"]}
+    assert described["build_start"]["required_when"] and not described["build_start"]["required"]
+
+
 def test_schema_show_gives_the_real_position_of_every_field(pilot_templates):
     desc = cli_json("schema", "show", "--json")
     wb = openpyxl.load_workbook(pilot_templates[0])

@@ -33,9 +33,8 @@ def fields_markdown(form: Form) -> str:
             f"| {where} | 表头 | 键名 | 类型 | 必填 | 可选值 | 说明 |",
             "|---|---|---|---|---|---|---|",
         ]
-        conditional = {k for r in sheet.rules for k in r.requires}
         for f in sheet.fields:
-            need = "是" if f.required else "条件" if f.key in conditional else "建议" if f.recommended else ""
+            need = sheet.need(f)
             enum = "、".join(f.enum) if f.enum else ""
             lines.append(f"| {f.position} | {_cell(f.header)} | `{f.key}` | {f.type_name} | {need} | {_cell(enum)} | {_cell(f.help)} |")
         lines.append("")

@@ -69,7 +69,7 @@ def schema_tables(form: Form) -> list[Table]:
                 esc(f.title),
                 f.key,
                 f.type_name,
-                "是" if f.required else ("建议" if f.recommended else ""),
+                sheet.need(f),
                 esc("、".join(f.enum)[:60]) if f.enum else "",
             )
         tables.append(t)

@@ -232,6 +232,7 @@ def schema_description(form: Form) -> dict[str, Any]:
                         ("column" if s.layout == "table" else "cell"): f.position,
                         "type": f.type,
                         "required": f.required,
+                        "required_when": f.key in s.conditional,  # a rule requires it in some cases
                         "enum": list(f.enum) if f.enum else None,
                         "help": f.help,
                     }

@@ -154,6 +154,15 @@ class Sheet:
         return {f.key: f for f in self.fields}
 
     @cached_property
+    def conditional(self) -> frozenset[str]:
+        """Fields a rule requires in some cases (建设起始时间 for a system the unit builds itself)."""
+        return frozenset(k for r in self.rules for k in r.requires)
+
+    def need(self, f: Field) -> str:
+        """Whether `f` must be filled, as the template, the manual and `schema show` say it."""
+        return "是" if f.required else "条件" if f.key in self.conditional else "建议" if f.recommended else ""
+
+    @cached_property
     def normalisers(self) -> dict[str, Any]:
         """Field key -> the normaliser of its cells (`normalize.py`)."""
         from .normalize import normaliser

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Text, case, cast, func, select, true
 from ..form.issues import Issue, make_issue
 from ..form.model import Form
 from ..form.normalize import clean_text
+from .content import content_key
 from .models import ACCEPTED, SUPERSEDED, Submission, SystemRecord
 
 
@@ -219,8 +220,6 @@ def compared_with_previous(engine: Any, form: Form, report: Any) -> list[Issue]:
     unit_sheet = report.data.sheets.get(form.unit_sheet.name)
     filled_on = day_of(unit_sheet.records[0].values.get("fill_date")) if unit_sheet is not None and unit_sheet.records else None
     main = report.data.sheets.get(form.main.name)
-    from .chunk import content_key
-
     with engine.connect() as conn:
         unit_id = conn.scalar(select(Unit.id).where(Unit.name == report.unit.name))
         if unit_id is None:

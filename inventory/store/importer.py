@@ -27,7 +27,8 @@ from ..gcpause import paused_gc
 from ..intake.result import FileReport, for_office
 from ..intake.validate import Validator, validate_many
 from .bulk import store_rows
-from .chunk import ChunkFacts, content_key, round_key, take_current, unit_and_lock
+from .chunk import ChunkFacts, take_current, unit_and_lock
+from .content import content_key, round_key
 from .current import RoundState, round_state
 from .db import explain
 from .identity import day_of, mark_issues, match_systems

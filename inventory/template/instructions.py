@@ -97,7 +97,7 @@ def write_instructions(ws: Worksheet, form: Form, unit: Unit | None) -> None:
     for sheet in form.sheets:
         notes = conditional_notes(sheet)
         for f in sheet.fields:
-            need = "是" if f.required else "条件" if f.key in notes else "建议" if f.recommended else ""
+            need = sheet.need(f)
             help_text = " ".join([f.help, "；".join(notes.get(f.key, []))]).strip()
             example = "" if f.example is None else str(f.example)
             w.table_row((sheet.name, f.position, f.title, need, f.type_name, "、".join(f.enum or ()), help_text, example))

@@ -46,7 +46,7 @@ def unit_sheet(wb: Workbook, form: Form, sheet: Sheet, unit: Unit | None, lists:
     for f in sheet.fields:
         row = int(f.position[1:])
         label = ws.cell(row=row, column=1, value=f.header)
-        label.font, label.fill, label.border, label.alignment = BOLD, header_fill(f), THIN, WRAP
+        label.font, label.fill, label.border, label.alignment = BOLD, header_fill(f, f.key in sheet.conditional), THIN, WRAP
         cell = ws[f.position]
         cell.border, cell.number_format = THIN, f.number_format
         if f.key in values:
@@ -107,7 +107,7 @@ def table_sheet(wb: Workbook, form: Form, sheet: Sheet, lists: Lists) -> None:
         col = f.position
         head = ws[f"{col}{sheet.header_row}"]
         head.value = f.header
-        head.font, head.fill, head.alignment, head.border = BOLD, header_fill(f), CENTER, THIN
+        head.font, head.fill, head.alignment, head.border = BOLD, header_fill(f, f.key in sheet.conditional), CENTER, THIN
         head.comment = Comment(prompt(f, notes.get(f.key, [])), "inventory", width=300, height=140)
         ws.column_dimensions[col].width = f.width
         if f.number_format != "General":  # the column's style: every cell a unit types into takes it, no styled empty rows

@@ -22,5 +22,6 @@ CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 THIN = Border(*(Side(style="thin", color="A6A6A6"),) * 4)
 
 
-def header_fill(f: Field) -> PatternFill:
-    return FILL_REQUIRED if f.required else FILL_RECOMMENDED if f.recommended else FILL_OPTIONAL
+def header_fill(f: Field, conditional: bool = False) -> PatternFill:
+    """Orange for a field always required, light blue for one required in some cases or recommended, grey otherwise."""
+    return FILL_REQUIRED if f.required else FILL_RECOMMENDED if f.recommended or conditional else FILL_OPTIONAL
