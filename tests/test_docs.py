@@ -83,3 +83,9 @@ def test_help_pages_are_in_chinese():
     group = run_cli("report")  # a group without a command: its help page, nothing else
     assert "命令" in group.stdout and "用法错误" not in group.stderr
     assert "report [选项] 命令 [参数]..." in group.stdout
+
+
+def test_a_long_option_help_is_folded_on_a_narrow_terminal_not_cut():
+    page = run_cli("units", "import", "--help", env={"COLUMNS": "80"}).stdout
+    flat = "".join(line.strip("│ ") for line in page.splitlines())  # the box's edges and padding taken off each line
+    assert "…" not in page and "已有报送保留" in flat and "办也连同其下级停用" in flat

@@ -99,6 +99,18 @@ def help_in_chinese() -> None:
     ru.ARGUMENTS_PANEL_TITLE, ru.OPTIONS_PANEL_TITLE, ru.COMMANDS_PANEL_TITLE, ru.ERRORS_PANEL_TITLE = "参数", "选项", "命令", "错误"
     ru.DEFAULT_STRING, ru.REQUIRED_LONG_STRING, ru.ENVVAR_STRING = "[默认：{}]", "[必填]", "[环境变量：{}]"
     ru.ABORTED_TEXT = "已中止。"
+    made_help = getattr(ru, "_get_parameter_help", None)
+
+    def folded(**kwargs: Any) -> Any:  # Chinese has no spaces to wrap at: a long help line is folded, never cut with "…"
+        from rich.text import Text
+
+        parts = [r if isinstance(r, Text) else Text(str(r)) for r in made_help(**kwargs).renderables]  # type: ignore[misc]
+        text = Text(" ").join(parts)
+        text.overflow = "fold"
+        return text
+
+    if made_help is not None:  # another typer: its own way of wrapping
+        ru._get_parameter_help = folded
     plain = ru.highlighter
     ru.OptionHighlighter.highlights = [*ru.OptionHighlighter.highlights, r"(?P<usage>用法：)"]
     ru.highlighter = lambda text: plain(_usage_in_chinese(text) if isinstance(text, str) else text)  # the first line of a page
