@@ -547,6 +547,23 @@ def test_a_county_exempted_whole_takes_its_departments_out_of_the_round_and_says
     assert back.returncode == 0 and Reports(engine, under="德阳市").coverage()["totals"] == before["totals"]
 
 
+def test_a_list_says_what_it_changes_and_how_to_move_a_unit_across_parts(tmp_path):
+    db = f"sqlite:///{tmp_path / 'move.db'}"
+    wide = {"COLUMNS": "250"}
+    first = tmp_path / "教育厅.csv"
+    first.write_text("单位全称,简称,上级单位,联系人\n四川省疾病预防控制中心,省疾控,教育厅,王五\n", encoding="utf-8")
+    assert run_cli("units", "import", str(first), "--under", "教育厅", "--db", db).returncode == 0  # put under the wrong parent
+    wrong = tmp_path / "卫健委.csv"
+    wrong.write_text("单位全称,简称,上级单位\n四川省疾病预防控制中心,省疾控,卫健委\n", encoding="utf-8")
+    refused = run_cli("units", "import", str(wrong), "--under", "卫健委", "--db", db, env=wide)
+    assert refused.returncode == 2 and "由同时管着两边的“四川省”导入名单" in refused.stderr
+    moved = run_cli("units", "import", str(wrong), "--under", "四川省", "--dry-run", "--db", db, env=wide)
+    assert moved.returncode == 0 and "上级：四川省教育厅 → 四川省卫生健康委员会" in moved.stdout
+    assert "联系人" not in moved.stdout.split("修改的单位：")[1]  # a blank contact keeps the one known: no change
+    said = json.loads(run_cli("units", "import", str(wrong), "--under", "四川省", "--json", "--db", db).stdout)
+    assert said["changes"] == {"四川省疾病预防控制中心": ["上级：四川省教育厅 → 四川省卫生健康委员会"]}
+
+
 def test_last_round_s_exemption_is_said_beside_this_round_s_not_submitted(tmp_path):
     from inventory.report import Reports
     from inventory.workflow.states import Board

@@ -187,6 +187,15 @@ _STYLE = {"imported": "green", "accepted": "green", "unchanged": "dim", "rejecte
 STATUS_NAMES = {k: f"[{_STYLE[k]}]{v}[/]" for k, v in RETURN_NAMES.items() if k in _STYLE}
 
 
+def changed_units(result: Any, most: int = 30) -> str:
+    """What a list changes of units already on the roster, one unit a line (the full list is in --json)."""
+    lines = ["修改的单位："]
+    lines += [f"  {esc(name)}：{esc('；'.join(said))}" for name, said in list(result.changes.items())[:most]]
+    if len(result.changes) > most:
+        lines.append(f"  …另有 {len(result.changes) - most} 个（完整名单加 --json）")
+    return "\n".join(lines)
+
+
 def retired_units(result: Any, most: int = 30) -> str:
     """The units a list retires: each office left out whole as one line with how many go with it, the
     other units by name (the full list is in --json)."""

@@ -86,6 +86,8 @@ def units_import(
         render.out.print(f"预演（名册没有改动）：{esc(path.name)} 导入“{esc(node.name)}”会{detail}，未变 {result.unchanged}")
     else:
         render.out.print(f"[green]✓[/] 已导入 {esc(path.name)} 到“{esc(node.name)}”：{detail}，未变 {result.unchanged}")
+    if result.changes:
+        render.out.print(render.changed_units(result))
     if result.retired:
         render.out.print(render.retired_units(result))
 

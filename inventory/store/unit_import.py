@@ -44,6 +44,7 @@ KINDS = {
 class UnitImport:
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
+    changes: dict[str, list[str]] = field(default_factory=dict)  # a changed unit -> what changes ("上级：A → B")
     retired: list[str] = field(default_factory=list)
     unchanged: int = 0
     retired_offices: dict[str, int] = field(default_factory=dict)  # an office retired whole -> how many of its units go with it
@@ -54,6 +55,7 @@ class UnitImport:
         return {
             "added": self.added,
             "changed": self.changed,
+            "changes": self.changes,
             "retired": self.retired,
             "retired_offices": self.retired_offices,
             "retired_alone": self.retired_alone,
@@ -219,6 +221,7 @@ def import_units(
 def _apply(session: Session, plan: list[dict[str, Any]], out: UnitImport) -> None:
     existing = {r.name: r for r in session.scalars(select(UnitRow))}
     by_code = {r.code: r for r in existing.values() if r.code}
+    names = {r.id: r.name for r in existing.values()}
     made: dict[str, UnitRow] = {}
     for item in plan:  # parents before children
         parent_row = made.get(item["parent"]) or existing[item["parent"]]
@@ -238,10 +241,10 @@ def _apply(session: Session, plan: list[dict[str, Any]], out: UnitImport) -> Non
             session.add(row)
             out.added.append(item["name"])
         else:
-            before = (row.short_name, row.kind, row.parent_id, row.active, row.contact_name, row.contact_phone, row.contact_email)
-            after = (item["short_name"] or row.short_name, item["kind"] or row.kind, parent_row.id, True, *values.values())
-            if before != after:
+            said = _changes(row, item, parent_row, values, names)
+            if said:
                 out.changed.append(item["name"])
+                out.changes[item["name"]] = said
             else:
                 out.unchanged += 1
         row.short_name = item["short_name"] or row.short_name or item["name"]
@@ -254,6 +257,24 @@ def _apply(session: Session, plan: list[dict[str, Any]], out: UnitImport) -> Non
                 setattr(row, k, v)
         made[item["name"]] = row
         session.flush()
+
+
+CHANGE_WORDS = {"short_name": "简称", "kind": "类别", "contact_name": "联系人", "contact_phone": "联系电话", "contact_email": "电子邮箱"}
+
+
+def _changes(row: UnitRow, item: dict[str, Any], parent: UnitRow, contacts: dict[str, Any], names: dict[int, str]) -> list[str]:
+    """What the list changes of a unit already on the roster, said as "上级：A → B" (a blank cell keeps
+    what is known)."""
+    out = []
+    if row.parent_id != parent.id:
+        out.append(f"上级：{names.get(row.parent_id, '') if row.parent_id else '无'} → {parent.name}")
+    for key, word in CHANGE_WORDS.items():
+        new = item[key] if key in ("short_name", "kind") else contacts[key]
+        if new and new != getattr(row, key):
+            out.append(f"{word}：{getattr(row, key) or '空'} → {new}")
+    if not row.active:
+        out.append("恢复（原已停用）")
+    return out
 
 
 def _retire(session: Session, roster: Roster, under: Unit, listed: set[str], out: UnitImport) -> None:
@@ -300,7 +321,10 @@ def _plan(rows: list[tuple[int, dict[str, str]]], roster: Roster, under: Unit, f
             short.setdefault(alias, v["name"])
         known = roster.get(v["name"])
         if known is not None and not known.within(under):
-            problems.append(f"第 {n} 行：“{v['name']}”已是“{_owner(roster, known)}”下的单位，不在“{under.name}”的管辖范围内")
+            problems.append(
+                f"第 {n} 行：“{v['name']}”已是“{_owner(roster, known)}”下的单位，不在“{under.name}”的管辖范围内"
+                f"（要把它调到本级，请由同时管着两边的“{_common(roster, known, under).name}”导入名单，或请“{_owner(roster, known)}”先停用它）"
+            )
         if known is not None and known.code == under.code:
             problems.append(f"第 {n} 行：“{v['name']}”就是本级项目办，不能列在自己的名单里")
     parent_of: dict[str, str] = {}
@@ -348,6 +372,14 @@ def _plan(rows: list[tuple[int, dict[str, str]]], roster: Roster, under: Unit, f
         )
     by_name = {v["name"]: v for _, v in rows if v["name"]}
     return [{**by_name[name], "parent": parent_of[name]} for name in order]
+
+
+def _common(roster: Roster, a: Unit, b: Unit) -> Unit:
+    """The lowest unit both lie under (the office that may move one under the other)."""
+    node = roster.parent_of(a)
+    while node is not None and not b.within(node):
+        node = roster.parent_of(node)
+    return node or roster.root
 
 
 def _owner(roster: Roster, unit: Unit) -> str:
