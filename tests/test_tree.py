@@ -614,6 +614,13 @@ def test_a_return_sent_back_by_mistake_then_approved_is_read_as_approved_by_the_
     row = next(r for r in submission_rows(engine, "中江县公安局") if r["id"] == second.submission_id)
     before = previous_return(engine, row)
     assert before["returned"] is None and before["approved"]["comment"] == "刚才退回有误，现审核通过"
+    assert before["round"] == first_round_key(engine)  # last year's: said beside it on the review page
+
+
+def first_round_key(engine):
+    from inventory.workflow.rounds import rounds
+
+    return rounds(engine)[0]["key"]
 
 
 def test_an_exemption_whose_reason_reads_like_a_late_unit_is_questioned(tmp_path):

@@ -109,7 +109,8 @@ def help_in_chinese() -> None:
         text.overflow = "fold"
         return text
 
-    if made_help is not None:  # another typer: its own way of wrapping
+    if made_help is not None and not getattr(made_help, "folds", False):  # once (another typer: its own way of wrapping)
+        folded.folds = True  # type: ignore[attr-defined]
         ru._get_parameter_help = folded
     plain = ru.highlighter
     ru.OptionHighlighter.highlights = [*ru.OptionHighlighter.highlights, r"(?P<usage>用法：)"]

@@ -160,7 +160,14 @@ def previous_return(engine: Engine, sub: dict[str, Any]) -> dict[str, Any] | Non
     last = next(iter(history(engine, prev["id"])), None)  # its final word: a send-back later undone by an approval is not it
     said = last if last is not None and last["decision"] == "returned" else None
     approved = last if last is not None and last["decision"] == "approved" else None
-    return {"id": prev["id"], "received_at": prev["received_at"], "status": prev["status"], "returned": said, "approved": approved}
+    return {
+        "id": prev["id"],
+        "received_at": prev["received_at"],
+        "status": prev["status"],
+        "returned": said,
+        "approved": approved,
+        "round": prev.get("round") if prev.get("round") != sub.get("round") else None,  # said when it is another round's
+    }
 
 
 def changes(before: list[dict[str, Any]], after: list[dict[str, Any]], titles: dict[str, str]) -> dict[str, Any]:
