@@ -465,6 +465,19 @@ def test_the_kind_column_shows_each_unit_s_own_kind(world, roster):
     assert dataclasses.replace(unit, kind="下属单位").kind_name == "下属单位"
 
 
+def test_the_province_s_chase_list_is_its_own_units_and_a_line_per_lower_part(world, roster):
+    home = world["province"].get("/office").text
+    parts = home[home.index('id="chase-parts"') :]
+    parts = parts[: parts.index("</p>")]
+    deyang = roster.get(DEYANG).code
+    assert f'/office/units?part={deyang}"' in parts and "由下级项目办各自催报" in parts
+    table = home[home.index('<table id="chase">') :]
+    table = table[: table.index("</table>")]
+    assert "德阳市" not in table and "旌阳区" not in table  # a city's units are the city's to chase
+    county = world["offices"]["旌阳"].get("/office").text
+    assert 'id="chase-parts"' not in county  # a county chases every unit of its own
+
+
 def test_the_province_s_queue_holds_exactly_the_returns_it_decides(portal, form, roster):  # noqa: F811 (the fixture)
     """A pilot-era return of a 市(州) (the pilot round: the city reported for itself, the province decided
     it) is no one's to decide in the province-wide round; the city's own return in that round is approved

@@ -32,6 +32,19 @@ QUEUE_PAGE = 100
 SYSTEM_KEYS = ("system_no", "system_name", "owner_unit", "status", "deploy_location", "mlps_level", "build_amount")
 
 
+def chased_below(r: Any, chase: list[dict[str, Any]]) -> list[tuple[Any, int]]:
+    """(a direct lower office, how many of its part's units are to chase), most first: each lower office
+    chases its own units, so the top of a big tree sees a line per part rather than thousands of names."""
+    depth = r.under.depth + 1
+    counts: dict[str, int] = {}
+    for c in chase:
+        unit = r.roster.get(c["unit"]) if c["reviewer"] != r.under.name else None
+        codes = unit.path.split("/") if unit is not None else []
+        if len(codes) > depth + 1:
+            counts[codes[depth]] = counts.get(codes[depth], 0) + 1
+    return sorted(((r.roster.by_code[code], n) for code, n in counts.items()), key=lambda item: -item[1])
+
+
 def _dashboard(r: Any) -> dict[str, Any]:
     """The dashboard's figures from the office's report data: read once per change of the data."""
     cov = r.coverage()
@@ -63,6 +76,8 @@ def _dashboard(r: Any) -> dict[str, Any]:
         "parts": parts_below(cov, r.under),  # each 市(州) or 区(县) in the office's part, with its office's state
         "own": own if above is not None else None,  # (the province's own state has no one above to show it to)
         "chase": cov["chase"],
+        "chase_own": [c for c in cov["chase"] if c["reviewer"] == r.under.name],  # the office chases these itself
+        "chase_below": chased_below(r, cov["chase"]),
         "pending": mine,
         "parts_waiting": parts,
         "pending_below": below,
