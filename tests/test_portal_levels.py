@@ -465,6 +465,15 @@ def test_the_kind_column_shows_each_unit_s_own_kind(world, roster):
     assert dataclasses.replace(unit, kind="下属单位").kind_name == "下属单位"
 
 
+def test_exempting_a_lower_office_or_with_a_late_sounding_reason_is_confirmed_first(world, roster):
+    city = world["offices"]["德阳"]
+    zhongjiang = roster.resolve("中江县")
+    r = city.post(f"/office/levels/{zhongjiang.code}/exempt", {"reason": "逾期未报，待补报"}, page="/office/levels")
+    assert "确认同意免报" in r.text and "随它一起免报" in r.text and "继续催报" in r.text and 'name="confirmed"' in r.text
+    row = city.get("/office/levels").text.split(f'<tr data-code="{zhongjiang.code}"')[1].split("</tr>")[0]
+    assert "state-exempt" not in row  # nothing done before the confirmation
+
+
 def test_the_province_s_chase_list_is_its_own_units_and_a_line_per_lower_part(world, roster):
     home = world["province"].get("/office").text
     parts = home[home.index('id="chase-parts"') :]

@@ -83,6 +83,8 @@ async def step(request: Request) -> Response:
         raise HTTPException(404, "没有这个单位。")  # another part's unit is not even confirmed to exist
     form = await checked_form(request)
     reason = str(form.get("reason", ""))
+    if action == "exempt" and target.code != node.code and reason.strip() and (said := _before_exempting(roster, [target], reason)):
+        return page(request, "exempt_confirm.html", "确认同意免报", units=[target], reason=reason, node=node, on_levels=True, said=said)
     engine = request.app.state.engine
     steps = _steps(request, engine, roster, node)
 
@@ -107,11 +109,17 @@ async def step(request: Request) -> Response:
         flash(request, exc.message + (f"（{exc.hint}）" if exc.hint else ""), "error")
     else:
         flash(request, f"{target.name}：{ACTIONS[action]}，现在是“{st.state_name}”。")  # type: ignore[attr-defined]
-        if action == "exempt" and (note := whole_part_note(roster, target)):
-            flash(request, note, "info")
-        if action == "exempt" and (warned := exemption_warning(reason)):
-            flash(request, warned, "error")
+
     return RedirectResponse("/office/levels", status_code=303)
+
+
+def _before_exempting(roster: Any, targets: list[Any], reason: str) -> list[str]:
+    """What the office should read before an exemption takes effect: an office's whole part goes with
+    it; a reason that reads like a late unit. Empty when there is nothing to ask."""
+    said = [note for t in targets if (note := whole_part_note(roster, t))]
+    if warned := exemption_warning(reason):
+        said.append(warned)
+    return said
 
 
 @requires(*OFFICE)
@@ -132,7 +140,8 @@ async def exempt_many(request: Request) -> Response:
         flash(request, f"免报须写明理由：勾选的 {len(targets)} 个单位都没有改动，请填写理由后重新勾选提交。", "error")
         return RedirectResponse("/office/levels", status_code=303)
     if form.get("confirmed") != "1":  # nothing changes until the office has seen the list
-        return page(request, "exempt_confirm.html", "确认同意免报", units=targets, reason=reason, node=node, on_levels=True)
+        said = _before_exempting(roster, targets, reason)
+        return page(request, "exempt_confirm.html", "确认同意免报", units=targets, reason=reason, node=node, on_levels=True, said=said)
     steps = _steps(request, request.app.state.engine, roster, node)
 
     def take() -> tuple[list[str], list[str]]:
@@ -148,8 +157,6 @@ async def exempt_many(request: Request) -> Response:
     done, refused = await run_in_threadpool(take)
     if done:
         flash(request, f"已同意免报 {len(done)} 个：{'、'.join(done)}。")
-        if warned := exemption_warning(reason):
-            flash(request, warned, "error")
     if refused:
         flash(request, f"未办 {len(refused)} 个：{'；'.join(refused)}", "error")
     return RedirectResponse("/office/levels", status_code=303)
