@@ -564,6 +564,19 @@ def test_a_list_says_what_it_changes_and_how_to_move_a_unit_across_parts(tmp_pat
     assert said["changes"] == {"四川省疾病预防控制中心": ["上级：四川省教育厅 → 四川省卫生健康委员会"]}
 
 
+def test_a_folder_imported_under_the_wrong_office_is_said_once(tmp_path):
+    db = f"sqlite:///{tmp_path / 'wrong.db'}"
+    form, roster = load_form(), load_roster()
+    folder = tmp_path / "回收"
+    folder.mkdir()
+    for i, name in enumerate(("中江县公安局", "中江县教育和体育局")):
+        unit = roster.resolve(name)
+        values, rows = clean_return(form, unit, 2, seed=70 + i)
+        write_return(folder / f"{i}.xlsx", form, unit, values, rows)
+    said = run_cli("import", str(folder), "--under", "广汉市", "--db", db, env={"COLUMNS": "250"})
+    assert "这 2 个文件都不属于“广汉市人民政府”，--under 是否写错了？它们属于：中江县人民政府。" in said.stdout
+
+
 def test_last_round_s_exemption_is_said_beside_this_round_s_not_submitted(tmp_path):
     from inventory.report import Reports
     from inventory.workflow.states import Board

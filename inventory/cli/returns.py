@@ -110,6 +110,13 @@ def import_(
         )
     else:
         render.import_table(results, dry_run)
+        theirs = [r for r in results if r.report.elsewhere is not None]
+        if office is not None and len(theirs) >= 2 and len(theirs) == len(results):  # said once for the batch
+            owners = sorted({p.name for r in theirs if r.unit and (u := roster.get(r.unit)) and (p := roster.parent_of(u))})
+            render.out.print(
+                f"[yellow]这 {len(theirs)} 个文件都不属于“{render.esc(office.name)}”，--under 是否写错了？"
+                + (f"它们属于：{render.esc('、'.join(owners))}。[/]" if owners else "[/]")
+            )
         show_import(evidence)
         late = _after_deadline(engine, importer.received_at)
         if late and any(r.status == "imported" for r in results):
