@@ -112,6 +112,8 @@ def test_decisions_returns_and_lists_carry_across_rounds(tmp_path, form, roster,
     # 3. last round's template is named (a warning: the answers may well be this year's)
     assert "FORM_OLD_ROUND" in codes(with_db) and "FORM_OLD_ROUND" not in codes(alone)
 
+    dry = run_cli("import", str(suining), "--dry-run", "--db", db_url, env={"COLUMNS": "250"}, cwd=tmp_path)
+    assert f"inventory round reopen {r1['key']} 再入库" in dry.stdout  # a late return of last round: how to file it there
     result = {f["unit"]: f for f in cli("import", str(chengdu), str(hr), str(suining), "--db", db_url)["files"]}
     assert all(f["status"] == "imported" for f in result.values())
     # 3. every row marked 有变化 with nothing changed is said so, not "all confirmed"

@@ -64,6 +64,23 @@ def validate(
         raise typer.Exit(ExitCode.DATA)
 
 
+def _older_rounds(engine: Any, results: list[Any], dry_run: bool) -> None:
+    """Files made for an earlier round go into the open one: said to the office with the way to take a
+    late return into the round it belongs to."""
+    from ..workflow.rounds import pick
+
+    made_for = sorted({str(i.value) for r in results if r.status == "imported" for i in r.report.issues if i.code == "FORM_OLD_ROUND"})
+    now = pick(engine)
+    if not made_for or now is None:
+        return
+    old = "、".join(made_for)
+    render.out.print(
+        f"[yellow]有报表用的是“{render.esc(old)}”轮次的模板，{'将' if dry_run else '已'}按本轮“{render.esc(now['key'])}”入库。"
+        f"如果它们是上一轮迟交的报表，请先 inventory round reopen {render.esc(made_for[-1])} 再入库（办完用 round reopen "
+        f"{render.esc(now['key'])} 回到本轮）。[/]"
+    )
+
+
 @app.command("import")
 def import_(
     paths: Annotated[list[Path], typer.Argument(help="要入库的文件或文件夹。", show_default=False, metavar="文件或文件夹...")],
@@ -118,6 +135,7 @@ def import_(
                 + (f"它们属于：{render.esc('、'.join(owners))}。[/]" if owners else "[/]")
             )
         show_import(evidence)
+        _older_rounds(engine, results, dry_run)
         late = _after_deadline(engine, importer.received_at)
         if late and any(r.status == "imported" for r in results):
             render.out.print(
