@@ -66,6 +66,12 @@ def test_a_system_reported_twice_counts_once_in_the_money(tmp_path, form, roster
     overview = next(s for s in brief_sections(brief) if s.title == "本轮概况")
     assert dict(overview.figures)["重复组涉及金额（建设+年度运维，万元）"] == "2,080.0"
     assert brief["systems_counted"] == brief["systems"] - 2  # as the money: each copy left out once
+    # the office finds the two 德阳 rows are two systems after all: dismissed, both count again
+    from inventory.report.review import review_findings
+
+    twice = next(f for f in Reports(engine).all_findings if f.code == "FIND_DUPLICATE_REPORT" and "德阳" in (f.unit or ""))
+    review_findings(Reports(engine), [twice.id], "dismissed", "两个系统，名称相同而已", "省项目办")
+    assert Reports(engine).brief()["systems_counted"] == brief["systems"] - 1
 
 
 def test_a_later_round_with_units_still_to_come_is_compared_like_with_like(tmp_path, form, roster, db_url):

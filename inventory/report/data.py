@@ -133,6 +133,9 @@ class ReportData:
             review = reviews.get(f.id)
             if review and review["fingerprint"] == f.fingerprint:
                 f.review = {k: v for k, v in review.items() if k != "fingerprint"}
+                if f.code == "FIND_DUPLICATE_REPORT" and f.review["state"] == "dismissed":  # not one system after all: each counts
+                    for s in f.about:
+                        s.counted = True
         order = {code: (meta["severity"] != "error", i) for i, (code, meta) in enumerate(self.rules["findings"].items())}
         return sorted(found, key=lambda f: order[f.code])  # stable: systems keep their order within a code
 
