@@ -98,11 +98,20 @@ class Field:
 
 def column_letter(n: int) -> str:
     """Excel's letters for column number `n` (1 -> A, 27 -> AA)."""
+    if 0 < n < len(_LETTERS):  # every cell of every return asks: the letters of the form's area are made once
+        return _LETTERS[n]
+    return _letters(n)
+
+
+def _letters(n: int) -> str:
     letters = ""
     while n > 0:
         n, rem = divmod(n - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
+
+
+_LETTERS = ("", *(_letters(n) for n in range(1, 703)))  # A .. ZZ
 
 
 @dataclass(frozen=True)

@@ -287,7 +287,36 @@ def _remembering(fn: Callable[[Any], Result]) -> Callable[[Any], Result]:
                 seen[key] = hit
         return (list(hit[0]), hit[1]) if hit[0].__class__ is list else hit
 
+    def many(values: list[Any]) -> tuple[list[Any], dict[int, Problem]]:
+        """A column's distinct cells at once: (each one's value, code -> problem where there is one); an
+        empty cell ("" or None) is None. What `norm` gives each, without a call per cell."""
+        out: list[Any] = []
+        said: dict[int, Problem] = {}
+        get = seen.get
+        for code, value in enumerate(values):
+            if value.__class__ is str:  # the common case, spelled out
+                if not value:
+                    out.append(None)
+                    continue
+                key = (str, value)
+                hit = get(key)
+                if hit is None:
+                    hit = fn(value)
+                    if len(seen) < REMEMBERED and len(value) <= REMEMBERED_TEXT:
+                        seen[key] = hit
+            elif value is None or value == "":
+                out.append(None)
+                continue
+            else:
+                hit = norm(value)
+            value = hit[0]
+            out.append(list(value) if value.__class__ is list else value)
+            if hit[1] is not None:
+                said[code] = hit[1]
+        return out, said
+
     norm.plain = fn  # type: ignore[attr-defined]  # for a column of many distinct cells, remembering costs more than it saves
+    norm.many = many  # type: ignore[attr-defined]
     return norm
 
 

@@ -16,12 +16,14 @@ class Completeness:
         self.required = frozenset(f.key for f in main.fields if f.required)
         self.recommended = frozenset(f.key for f in main.fields if f.recommended)
         self.conditional = [(r, frozenset(r.requires)) for r in main.rules if r.when and r.requires]
+        self.counted = self.required | self.recommended  # the fields whose filled cells are counted
 
     def __call__(self, sheet: SheetData) -> tuple[float | None, float | None]:
         n = len(sheet)
         if not n:
             return None, None
-        count = {k: np.count_nonzero(col.filled()) for k, col in sheet.cells.items()}  # records holding a value, per field
+        cells = sheet.cells
+        count = {k: np.count_nonzero(cells[k].filled()) for k in self.counted if k in cells}  # records holding a value, per field
         when: dict[str, np.ndarray] = {}  # fields needed on some records only: on which
         for rule, requires in self.conditional:
             inverse, groups = sheet.groups([*rule.when, *rule.unless])

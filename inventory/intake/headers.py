@@ -52,7 +52,7 @@ def best_header_row(rows: list[list[Any]], titles: frozenset[str], expected: int
     """(0-based index, matches) of the row that looks most like the header row. When the expected row
     already holds `complete` titles (every field's), no other row can look more like it: no search."""
     if complete and expected - 1 < len(rows):
-        hits = sum(1 for v in rows[expected - 1] if v != "" and header_key(v) in titles)
+        hits = _hits(rows[expected - 1], titles)
         if hits >= complete:
             return expected - 1, hits
     best = (expected - 1, -1)
@@ -63,11 +63,30 @@ def best_header_row(rows: list[list[Any]], titles: frozenset[str], expected: int
     return best
 
 
+def _hits(row: list[Any], titles: frozenset[str]) -> int:
+    """How many cells of `row` hold one of `titles`. Remembered: a batch's returns repeat one header row."""
+    try:
+        asked = (titles, tuple(row), tuple(map(type, row)))
+        known = _HITS.get(asked)
+    except TypeError:  # a cell no dict can hold (never from the readers we use): not remembered
+        asked = known = None
+    if known is None:
+        known = sum(1 for v in row if v != "" and header_key(v) in titles)
+        if asked is not None:
+            if len(_HITS) >= REMEMBERED_HEADERS:
+                _HITS.clear()
+            _HITS[asked] = known
+    return known
+
+
+_HITS: dict[tuple[Any, ...], int] = {}
+
+
 def map_headers(data: WorkbookData, spec: Sheet, name: str, header: list[Any], old: dict[str, str] | None = None) -> dict[str, int]:
     """Field key -> 0-based column index, reporting drift. `old` adds an older form version's headers.
     Remembered: the returns of a batch come from one template, so most header rows are the same row
     (the same answer and the same issues, said again for each file)."""
-    asked = (id(spec), name, tuple((v.__class__, v) for v in header), tuple(old.items()) if old else ())
+    asked = (id(spec), name, tuple(header), tuple(map(type, header)), tuple(old.items()) if old else ())
     try:
         known = _MAPPED.get(asked)
     except TypeError:  # a cell no dict can hold (never from the readers we use): not remembered

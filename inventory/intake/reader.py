@@ -34,7 +34,7 @@ def _small(path: Path) -> bool:
 
 class _Reader:
     def __init__(self, path: Path, form: Form) -> None:
-        self.path = Path(path)
+        self.path = path if isinstance(path, Path) else Path(path)  # (the caller's own object: see `validate.as_path`)
         self.form = form
         self.data = WorkbookData(path=self.path)
 
@@ -129,4 +129,4 @@ class _Reader:
 
 def read_workbook(path: Path, form: Form) -> WorkbookData:
     """Read `path` against `form`. Never raises for a bad file: problems become issues."""
-    return _Reader(Path(path), form).read()
+    return _Reader(path if isinstance(path, Path) else Path(path), form).read()

@@ -74,14 +74,20 @@ def _factorize(cells: Sequence[Any], booleans: bool = True) -> tuple[list[Any], 
     """(distinct cells in first-seen order, each cell's index among them). Python counts True == 1 == 1.0,
     so where the sheet may hold TRUE/FALSE (`booleans`), cells are keyed by (is it a boolean, value) to
     keep a TRUE cell apart from a 1 (and FALSE from 0.0)."""
+    distinct, codes = _coded(cells, booleans)
+    return distinct, np.array(codes, dtype=np.int32)
+
+
+def _coded(cells: Sequence[Any], booleans: bool = True) -> tuple[list[Any], list[int]]:
+    """`_factorize` with the codes as a list (a small table's columns become one array together)."""
     keys = [(v.__class__ is bool, v) for v in cells] if booleans else cells
     found = dict.fromkeys(keys)
     position = dict(zip(found, count()))
     try:
-        codes = np.array(list(map(position.__getitem__, keys)), dtype=np.int32)
+        codes = list(map(position.__getitem__, keys))
     except KeyError:  # a NaN from a crafted file is not equal to itself: give every NaN one code
         nan = len(position)
-        codes = np.fromiter((position.get(k, nan) for k in keys), dtype=np.int32, count=len(keys))
+        codes = [position.get(k, nan) for k in keys]
         found[(False, math.nan) if booleans else math.nan] = None
     return [v for _, v in found] if booleans else list(found), codes
 
@@ -120,14 +126,20 @@ def _bool_beside_number(distinct: list[Any], codes: np.ndarray, data_rows: list[
 
 def _column_cells(data_rows: list[list[Any]], mapped: dict[str, int], booleans: bool) -> Iterator[tuple[str, list[Any], np.ndarray]]:
     """(field, its distinct cells, each row's code) per mapped column."""
+    for key, distinct, codes in _columns(data_rows, mapped, booleans):
+        yield key, distinct, np.array(codes, dtype=np.int32) if codes.__class__ is list else codes
+
+
+def _columns(data_rows: list[list[Any]], mapped: dict[str, int], booleans: bool) -> Iterator[tuple[str, list[Any], Any]]:
+    """`_column_cells`, with a small (or ragged) table's codes as lists: `read_table` makes them one block."""
     grid = _grid_codes(data_rows, booleans) if len(data_rows) > SMALL_TABLE else None  # a few rows: per column is quicker
     if grid is None:
         width = max(mapped.values(), default=-1) + 1
-        if any(len(r) < width for r in data_rows):  # ragged rows (bounded reader): pad once
+        if min(map(len, data_rows), default=width) < width:  # ragged rows (bounded reader): pad once
             data_rows = [r + [""] * (width - len(r)) if len(r) < width else r for r in data_rows]
         columns = list(zip(*data_rows, strict=False))  # each column's cells in one pass (every row reaches `width`)
         for key, ci in mapped.items():
-            yield key, *_factorize(columns[ci] if columns else (), booleans)
+            yield key, *_coded(columns[ci] if columns else (), booleans)
         return
     distinct, codes = grid
     local = np.empty(len(distinct), dtype=np.int32)
@@ -138,21 +150,22 @@ def _column_cells(data_rows: list[list[Any]], mapped: dict[str, int], booleans: 
         yield key, [distinct[c] for c in used.tolist()], local[column]
 
 
-def _filled(found: dict[str, Column], n: int) -> np.ndarray | None:
+def _filled(found: dict[str, Column], n: int, block: np.ndarray | None) -> np.ndarray | None:
     """For a small table: whether each record holds a value, per column (records x columns), made in a
     few steps for the whole sheet rather than three per column; None for a large one (the matrix would
-    be as large as the sheet)."""
-    if n > SMALL_TABLE or not found:
+    be as large as the sheet). `block`: the columns' codes, one row each."""
+    if n > SMALL_TABLE or not found or block is None:
         return None
     columns = list(found.values())
     present = np.array([v is not None for c in columns for v in c.values], dtype=bool)
     offsets = np.array(list(accumulate((len(c.values) for c in columns[:-1]), initial=0)))
-    filled = present[np.array([c.codes for c in columns]) + offsets[:, None]].T
+    filled = present[block + offsets[:, None]].T
     filled.flags.writeable = False
     return filled
 
 
 _EMPTY: Result = (None, None)
+_NONE: frozenset[int] = frozenset()
 
 
 def _renamed(data: WorkbookData, spec: Sheet, name: str, key: str, letter: str, distinct: list[Any], renamed: dict[str, str]) -> list[Any]:
@@ -191,19 +204,31 @@ def read_table(
     found: dict[str, Column] = {}
     problems: dict[str, dict[int, Problem]] = {}
     blank = np.ones(len(rows) - first if len(rows) > first else 0, dtype=bool)
-    for key, distinct, codes in _column_cells(rows[first:], mapped, booleans):
-        if all(v == "" or v is None for v in distinct):
+    listed: list[list[int]] = []  # the codes of columns read one by one: made one array below
+    for key, distinct, codes in _columns(rows[first:], mapped, booleans):
+        if len(distinct) <= 2 and all(v == "" or v is None for v in distinct):  # (distinct: "" and None at most)
             continue  # an empty column adds nothing to any row
-        fn = norms[key] if len(distinct) <= SMALL_TABLE else getattr(norms[key], "plain", norms[key])
+        norm = norms[key]
         renamed = old_options.get(key)
         typed = _renamed(data, spec, name, key, column_letter(mapped[key] + 1), distinct, renamed) if renamed else distinct
-        results = [_EMPTY if value == "" or value is None else fn(value) for value in typed]  # each distinct value once
-        said = {code: problem for code, (_, problem) in enumerate(results) if problem is not None}
+        if len(distinct) <= SMALL_TABLE and (many := getattr(norm, "many", None)) is not None:
+            values, said = many(typed)  # each distinct value once
+        else:
+            fn = norm if len(distinct) <= SMALL_TABLE else getattr(norm, "plain", norm)
+            results = [_EMPTY if value == "" or value is None else fn(value) for value in typed]
+            values = [norm for norm, _ in results]
+            said = {code: problem for code, (_, problem) in enumerate(results) if problem is not None}
         if said:
             problems[key] = said
-        bad = frozenset(c for c, p in said.items() if not is_notice(p))
-        found[key] = Column(codes, [norm for norm, _ in results], distinct, bad)
-    filled = _filled(found, len(blank))
+        bad = frozenset(c for c, p in said.items() if not is_notice(p)) if said else _NONE
+        found[key] = Column(codes, values, distinct, bad)
+        if codes.__class__ is list:
+            listed.append(codes)
+    block = np.array(listed, dtype=np.int32).reshape(len(listed), len(blank)) if listed else None
+    if block is not None:
+        for column, codes in zip(found.values(), block, strict=True):  # a row of the block each (read only)
+            column.codes = codes
+    filled = _filled(found, len(blank), block)
     if filled is None:
         for column in found.values():
             blank &= ~column.filled()

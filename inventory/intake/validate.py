@@ -53,7 +53,7 @@ class Validator:
 
     def validate(self, path: Path) -> FileReport:
         with paused_gc():
-            return self._validate(Path(path))
+            return self._validate(as_path(path))
 
     def _validate(self, path: Path) -> FileReport:
         data = read_workbook(path, self.form)
@@ -76,6 +76,12 @@ class Validator:
     def _order(self, i: Issue) -> tuple[int, int, int, int, str]:
         col = i.column or ""
         return (0 if i.sheet is None else 1, self.sheet_order.get(i.sheet or "", 99), i.row or 0, len(col), col + i.code)
+
+
+def as_path(path: Path | str) -> Path:
+    """`path` as a Path: the same object when it is one already (a report and its data then share it,
+    and it crosses from a worker once, not twice)."""
+    return path if isinstance(path, Path) else Path(path)
 
 
 def natural_key(path: Path) -> list[Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from ...form.issues import Issue
@@ -25,12 +26,12 @@ class Context:
     data: WorkbookData
     report: FileReport
 
-    @property
+    @cached_property
     def file(self) -> str:
         return str(self.report.path)
 
-    @property
-    def main(self) -> SheetData | None:
+    @cached_property
+    def main(self) -> SheetData | None:  # (asked by every check: found once)
         return self.data.sheets.get(self.form.main.name)
 
     def at(self, sd: SheetData, rec: Record, key: str) -> dict[str, Any]:

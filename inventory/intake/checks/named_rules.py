@@ -39,11 +39,13 @@ def check_named_rules(ctx: Context) -> Iterator[Issue]:
     if main is None:
         return
     rctx = RuleContext(as_of=ctx.as_of, children=child_aggregates(ctx, ctx.data), titles=ctx.titles)
-    rules = [r for r in ctx.rules if r.sheet == ctx.form.main.name]
+    sheet = ctx.form.main.name
+    rules = [r for r in ctx.rules if r.sheet == sheet]
+    dates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # field -> `_dates`, for the rules that share one
     records: dict[int, Record] = {}
     everyone = np.arange(len(main))
     for rule in rules:
-        maybe = candidates(rule, main, rctx)  # only rows that can fail are looked at; the rule itself still decides
+        maybe = candidates(rule, main, rctx, dates)  # only rows that can fail are looked at; the rule itself still decides
         if maybe is not None and not maybe.any():
             continue
         rows = np.ones(len(main), dtype=bool) if maybe is None else maybe
@@ -86,22 +88,42 @@ def _dates(sd: SheetData, key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     if col is None:
         nan = np.full(len(sd), np.nan)
         return nan, nan, np.zeros(len(sd), dtype=bool)
-    month, day, odd = [], [], []
-    for v in col.values:
-        m = _ISO.fullmatch(v) if isinstance(v, str) else None
-        month.append(int(m[1]) * 100 + int(m[2]) if m else np.nan)
-        day.append(int(m[3]) if m and m[3] else np.nan)
-        odd.append(isinstance(v, str) and m is None)
+    month, day, odd = zip(*map(_date_parts, col.values), strict=True) if col.values else ((), (), ())
     return np.array(month, dtype=float)[col.codes], np.array(day, dtype=float)[col.codes], np.array(odd, dtype=bool)[col.codes]
 
 
-def candidates(rule: CompiledRule, main: SheetData, rctx: RuleContext) -> np.ndarray | None:
+def _date_parts(v: object) -> tuple[float, float, bool]:
+    """(year*100+month, day, text that is not an ISO date) of one value; NaN where it has none.
+    Remembered: a batch's returns repeat their dates."""
+    if not isinstance(v, str):
+        return _NOT_TEXT
+    known = _DATE_PARTS.get(v)
+    if known is None:
+        m = _ISO.fullmatch(v)
+        known = (int(m[1]) * 100 + int(m[2]), int(m[3]) if m[3] else np.nan, False) if m else (np.nan, np.nan, True)
+        if len(_DATE_PARTS) < 20_000:
+            _DATE_PARTS[v] = known
+    return known
+
+
+_NOT_TEXT = (np.nan, np.nan, False)
+_DATE_PARTS: dict[str, tuple[float, float, bool]] = {}
+
+
+def candidates(
+    rule: CompiledRule, main: SheetData, rctx: RuleContext, dates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+) -> np.ndarray | None:
     """The rows a two-field rule can fail on, computed over whole columns (a superset: the rule's own
-    check confirms each); None for kinds whose check already runs once per distinct value."""
+    check confirms each); None for kinds whose check already runs once per distinct value. `dates`
+    keeps a field's dates for the next rule that reads it."""
     spec, kind = rule.spec, rule.spec.get("kind")
     if kind == "order":
-        ma, da, odd_a = _dates(main, spec["before"])
-        mb, db, odd_b = _dates(main, spec["after"])
+        dates = {} if dates is None else dates
+        for key in (spec["before"], spec["after"]):
+            if key not in dates:
+                dates[key] = _dates(main, key)
+        ma, da, odd_a = dates[spec["before"]]
+        mb, db, odd_b = dates[spec["after"]]
         with np.errstate(invalid="ignore"):
             return (ma > mb) | ((ma == mb) & (da > db)) | odd_a | odd_b
     if kind in ("ratio", "le", "ge"):
