@@ -187,26 +187,6 @@ _STYLE = {"imported": "green", "accepted": "green", "unchanged": "dim", "rejecte
 STATUS_NAMES = {k: f"[{_STYLE[k]}]{v}[/]" for k, v in RETURN_NAMES.items() if k in _STYLE}
 
 
-def changed_units(result: Any, most: int = 30) -> str:
-    """What a list changes of units already on the roster, one unit a line (the full list is in --json)."""
-    lines = ["修改的单位："]
-    lines += [f"  {esc(name)}：{esc('；'.join(said))}" for name, said in list(result.changes.items())[:most]]
-    if len(result.changes) > most:
-        lines.append(f"  …另有 {len(result.changes) - most} 个（完整名单加 --json）")
-    return "\n".join(lines)
-
-
-def retired_units(result: Any, most: int = 30) -> str:
-    """The units a list retires: each office left out whole as one line with how many go with it, the
-    other units by name (the full list is in --json)."""
-    lines = ["停用的单位（不删除，已有报送保留；名单里补上再导入即恢复）："]
-    lines += [f"  {esc(name)}（连同下级 {n} 个单位）" for name, n in result.retired_offices.items()]
-    lines += [f"  {esc(name)}" for name in result.retired_alone[:most]]
-    if len(result.retired_alone) > most:
-        lines.append(f"  …另有 {len(result.retired_alone) - most} 个（完整名单加 --json）")
-    return "\n".join(lines)
-
-
 def import_table(results: list[Any], dry_run: bool) -> None:
     table = Table(title="入库预演（未写数据库）" if dry_run else "入库结果", title_justify="left")
     for col in ("文件", "单位", "结果", "报送号", "系统", "错误", "提醒"):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -87,9 +87,9 @@ def units_import(
     else:
         render.out.print(f"[green]✓[/] 已导入 {esc(path.name)} 到“{esc(node.name)}”：{detail}，未变 {result.unchanged}")
     if result.changes:
-        render.out.print(render.changed_units(result))
+        render.out.print(changed_units(result))
     if result.retired:
-        render.out.print(render.retired_units(result))
+        render.out.print(retired_units(result))
 
 
 @units_app.command("export")
@@ -138,3 +138,23 @@ def units_contact(
         unit=found.name,
     )
     render.out.print(f"[green]✓[/] 已登记“{render.esc(found.name)}”的联系人")
+
+
+def changed_units(result: Any, most: int = 30) -> str:
+    """What a list changes of units already on the roster, one unit a line (the full list is in --json)."""
+    lines = ["修改的单位："]
+    lines += [f"  {render.esc(name)}：{render.esc('；'.join(said))}" for name, said in list(result.changes.items())[:most]]
+    if len(result.changes) > most:
+        lines.append(f"  …另有 {len(result.changes) - most} 个（完整名单加 --json）")
+    return "\n".join(lines)
+
+
+def retired_units(result: Any, most: int = 30) -> str:
+    """The units a list retires: each office left out whole as one line with how many go with it, the
+    other units by name (the full list is in --json)."""
+    lines = ["停用的单位（不删除，已有报送保留；名单里补上再导入即恢复）："]
+    lines += [f"  {render.esc(name)}（连同下级 {n} 个单位）" for name, n in result.retired_offices.items()]
+    lines += [f"  {render.esc(name)}" for name in result.retired_alone[:most]]
+    if len(result.retired_alone) > most:
+        lines.append(f"  …另有 {len(result.retired_alone) - most} 个（完整名单加 --json）")
+    return "\n".join(lines)

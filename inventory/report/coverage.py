@@ -238,3 +238,16 @@ def parts_below(cov: dict[str, Any], node: Any) -> tuple[str, list[dict[str, Any
         if below:
             return label, below
     return None
+
+
+def chased_below(r: Any, chase: list[dict[str, Any]]) -> list[tuple[Any, int]]:
+    """(a direct lower office, how many of its part's units are to chase), most first: each lower office
+    chases its own units, so the top of a big tree sees a line per part rather than thousands of names."""
+    depth = r.under.depth + 1
+    counts: dict[str, int] = {}
+    for c in chase:
+        unit = r.roster.get(c["unit"]) if c["reviewer"] != r.under.name else None
+        codes = unit.path.split("/") if unit is not None else []
+        if len(codes) > depth + 1:
+            counts[codes[depth]] = counts.get(codes[depth], 0) + 1
+    return sorted(((r.roster.by_code[code], n) for code, n in counts.items()), key=lambda item: -item[1])

@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from ..errors import UsageError
-from ..report.coverage import parts_below
+from ..report.coverage import chased_below, parts_below
 from ..report.names import REPORT_KINDS
 from ..store.models import ACCEPTED, SUPERSEDED, Unit
 from ..store.questions import answer, questions
@@ -30,19 +30,6 @@ REPORT_FORMATS = ("html", "xlsx", "json", "md")
 QUEUE_STATES = (*REVIEW_NAMES.items(), ("all", "全部"))  # the one vocabulary of states (workflow.states)
 QUEUE_PAGE = 100
 SYSTEM_KEYS = ("system_no", "system_name", "owner_unit", "status", "deploy_location", "mlps_level", "build_amount")
-
-
-def chased_below(r: Any, chase: list[dict[str, Any]]) -> list[tuple[Any, int]]:
-    """(a direct lower office, how many of its part's units are to chase), most first: each lower office
-    chases its own units, so the top of a big tree sees a line per part rather than thousands of names."""
-    depth = r.under.depth + 1
-    counts: dict[str, int] = {}
-    for c in chase:
-        unit = r.roster.get(c["unit"]) if c["reviewer"] != r.under.name else None
-        codes = unit.path.split("/") if unit is not None else []
-        if len(codes) > depth + 1:
-            counts[codes[depth]] = counts.get(codes[depth], 0) + 1
-    return sorted(((r.roster.by_code[code], n) for code, n in counts.items()), key=lambda item: -item[1])
 
 
 def _dashboard(r: Any) -> dict[str, Any]:
