@@ -73,12 +73,16 @@ def _round_view(request: Request, typed: dict[str, str] | None = None) -> Respon
     )
 
 
-@requires("admin")
-async def round_set(request: Request) -> Response:
+async def _province_form(request: Request) -> tuple[Any, Any]:
+    """The posted form and the database, for the province's office only: rounds are set at the top."""
     if under_path(request) is not None:
         raise HTTPException(403, "轮次和截止日期由省级项目办设置。")
-    form = await checked_form(request)
-    engine = request.app.state.engine
+    return await checked_form(request), request.app.state.engine
+
+
+@requires("admin")
+async def round_set(request: Request) -> Response:
+    form, engine = await _province_form(request)
     typed = {k: str(form.get(k, "")).strip() for k in ("key", "name", "as_of", "deadline")}
     opening = pick(engine) is None or bool(form.get("new"))
     try:
@@ -114,10 +118,7 @@ def _confirm(request: Request, now: dict[str, Any], typed: dict[str, str]) -> Re
 
 @requires("admin")
 async def round_reopen(request: Request) -> Response:
-    if under_path(request) is not None:
-        raise HTTPException(403, "轮次和截止日期由省级项目办设置。")
-    form = await checked_form(request)
-    engine = request.app.state.engine
+    form, engine = await _province_form(request)
     try:
         made = reopen_round(engine, str(form.get("key", "")), force=form.get("confirmed") == "1")
     except UsageError as exc:
