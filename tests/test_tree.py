@@ -368,7 +368,7 @@ def test_an_office_s_findings_include_duplicates_across_the_whole_tree(db_url, t
     dismissed = json.loads(run_cli("findings", "list", "--state", "已排除", "--under", "德阳市", "--json", "--db", db_url).stdout)
     assert [f["id"] for f in dismissed["findings"]] == [build[0]["id"]]  # the state as the list words it
     unknown = run_cli("findings", "confirm", "0000aaaa", "--under", "中江县", "--db", db_url, env={"COLUMNS": "250"})
-    assert unknown.returncode == 2 and "“中江县人民政府”本级及下级的评估发现里" in unknown.stderr
+    assert unknown.returncode == 2 and "“中江县人民政府”本级及下级的评估发现里没有编号为“0000aaaa”的" in unknown.stderr
 
 
 def test_the_cli_says_a_locked_return_needs_reopening_not_fixing(tmp_path, form, roster):

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..assess import Finding
 from ..errors import UsageError
+from ..store.units import lowest_common
 from ..workflow.finding_reviews import STATES, record_reviews
 from .data import ReportData
 
@@ -30,11 +31,18 @@ def list_findings(r: ReportData, state: str = "all", unit: str | None = None, co
     return out
 
 
-def pick(findings: list[Finding], ids: list[str]) -> list[Finding]:
-    """The findings named by id (a unique prefix of at least 4 characters is enough)."""
+def pick(findings: list[Finding], ids: list[str], under: Any = None) -> list[Finding]:
+    """The findings named by id (a unique prefix of at least 4 characters is enough), among those of
+    `under`'s part when an office is named."""
     chosen: list[Finding] = []
     for wanted in ids:
         hits = [f for f in findings if f.id.startswith(wanted.lower())] if len(wanted) >= 4 else []
+        if not hits and under is not None and under.parent is not None:
+            raise UsageError(
+                f"“{under.name}”本级及下级的评估发现里没有编号为“{wanted}”的。",
+                hint=f"用 `inventory findings list --under {under.short_name}` 查看本级的编号（至少写前4位）；"
+                "只涉及其他地区或上级单位的发现，由它们的项目办审核。",
+            )
         if not hits:
             raise UsageError(f"没有编号为“{wanted}”的评估发现。", hint="用 `inventory findings list` 查看编号（至少写前4位）。")
         if len({f.id for f in hits}) > 1:
@@ -48,15 +56,7 @@ def review_findings(r: ReportData, ids: list[str], state: str, reason: str | Non
         raise UsageError(f"审核结论只能是 {'、'.join(STATES)}。")
     if state == "dismissed" and not (reason or "").strip():
         raise UsageError("排除一条发现时必须写明理由。", hint="加 --reason “理由”，例如“已获批暂缓整合”。")
-    try:
-        chosen = pick(r.all_findings, ids)
-    except UsageError as exc:
-        if r.under.parent is None:
-            raise
-        raise UsageError(
-            f"“{r.under.name}”本级及下级的评估发现里{exc.message.removeprefix('没有')}",
-            hint=f"用 `inventory findings list --under {r.under.short_name}` 查看本级的编号；只涉及其他地区或上级单位的发现，由它们的项目办审核。",
-        ) from None
+    chosen = pick(r.all_findings, ids, r.under)
     for f in chosen:  # a finding that reaches past the office's part is decided by the office above both sides
         owner = decided_by(r, f)
         if owner is not None:
@@ -77,11 +77,4 @@ def decided_by(r: ReportData, f: Finding) -> Any:
     """The lowest office whose part holds every unit of the finding, when that is above the reports'
     office; None when the finding lies wholly in its part (it decides)."""
     units = [u for n in units_of(f) if (u := r.roster.get(n)) is not None]
-    if all(u.within(r.under) for u in units):
-        return None
-    common = None
-    for codes in zip(*(u.path.split("/")[:-1] for u in units), strict=False):  # from the root down, while they agree
-        if len(set(codes)) > 1:
-            break
-        common = codes[0]
-    return r.roster.by_code.get(common) if common else r.roster.root
+    return None if all(u.within(r.under) for u in units) else lowest_common(r.roster, units)

@@ -23,7 +23,7 @@ from ..errors import UsageError
 from ..form.normalize import clean_text, match_key
 from ..form.roster import COUNTY, GOVERNMENTS, Roster, Unit
 from .models import Unit as UnitRow
-from .units import bump_version, recompute_paths, tree
+from .units import bump_version, lowest_common, recompute_paths, tree
 
 COLUMNS = {
     "name": ("单位全称", "单位名称", "全称", "名称"),
@@ -323,7 +323,7 @@ def _plan(rows: list[tuple[int, dict[str, str]]], roster: Roster, under: Unit, f
         if known is not None and not known.within(under):
             problems.append(
                 f"第 {n} 行：“{v['name']}”已是“{_owner(roster, known)}”下的单位，不在“{under.name}”的管辖范围内"
-                f"（要把它调到本级，请由同时管着两边的“{_common(roster, known, under).name}”导入名单，或请“{_owner(roster, known)}”先停用它）"
+                f"（要把它调到本级，请由同时管着两边的“{lowest_common(roster, [roster.parent_of(known) or known, under]).name}”导入名单，或请“{_owner(roster, known)}”先停用它）"
             )
         if known is not None and known.code == under.code:
             problems.append(f"第 {n} 行：“{v['name']}”就是本级项目办，不能列在自己的名单里")
@@ -372,14 +372,6 @@ def _plan(rows: list[tuple[int, dict[str, str]]], roster: Roster, under: Unit, f
         )
     by_name = {v["name"]: v for _, v in rows if v["name"]}
     return [{**by_name[name], "parent": parent_of[name]} for name in order]
-
-
-def _common(roster: Roster, a: Unit, b: Unit) -> Unit:
-    """The lowest unit both lie under (the office that may move one under the other)."""
-    node = roster.parent_of(a)
-    while node is not None and not b.within(node):
-        node = roster.parent_of(node)
-    return node or roster.root
 
 
 def _owner(roster: Roster, unit: Unit) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from functools import lru_cache
+from itertools import takewhile
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, bindparam, insert, select, true, update
@@ -198,3 +199,11 @@ def in_part(roster: Roster, node: Unit) -> ColumnElement[bool]:
     if len(part) <= PART_BY_CODES:
         return UnitRow.code.in_([u.code for u in part])
     return UnitRow.path.startswith(node.path, autoescape=True)
+
+
+def lowest_common(roster: Roster, units: Iterable[Unit]) -> Unit:
+    """The lowest unit that every one of `units` lies within (one of them, when it holds the others):
+    the office that may decide on all of them, or move one under another."""
+    chains = [[*roster.ancestors(u), u] for u in units]
+    shared = list(takewhile(lambda level: len({u.code for u in level}) == 1, zip(*chains, strict=False)))
+    return shared[-1][0] if shared else roster.root

@@ -94,6 +94,11 @@ async def _received(request: Request, form: Any, path: Path) -> str | None:
     return None
 
 
+def _hint(exc: UsageError) -> str:
+    """What to do next, as the portal says it: a hint that names a command is the command line's."""
+    return exc.hint if exc.hint and "inventory " not in exc.hint else PORTAL_HINT
+
+
 def _apply(request: Request, path: Path, node: Unit, replace: bool, dry_run: bool, retire: bool, name: str) -> UnitImport:
     return import_units(request.app.state.engine, path, node, replace=replace, dry_run=dry_run, retire_offices=retire, name=name or None)
 
@@ -121,8 +126,9 @@ async def list_preview(request: Request) -> Response:
         path.unlink(missing_ok=True)
         audit(request, "units_list_refused", target=node.name, detail=name)
         problems = [line for line in exc.message.splitlines() if line.strip()]
-        hint = exc.hint if exc.hint and "inventory " not in exc.hint else PORTAL_HINT  # no command line in the portal
-        return page(request, "unit_list.html", "单位名单", status_code=400, **_context(request, preview=None, problems=problems, hint=hint))
+        return page(
+            request, "unit_list.html", "单位名单", status_code=400, **_context(request, preview=None, problems=problems, hint=_hint(exc))
+        )
     preview = result.as_dict()
     until = (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=KEPT_MINUTES)).isoformat()
     request.session[SESSION_KEY] = {"token": token, "file": name, "replace": replace, "until": until, "preview": preview}
@@ -168,7 +174,7 @@ async def list_confirm(request: Request) -> Response:
         done = await run_in_threadpool(_apply, request, path, node, held["replace"], False, retire, held["file"])
     except UsageError as exc:
         _forget(request)
-        flash(request, f"{exc.message} {exc.hint or ''}", "error")
+        flash(request, f"{exc.message} {_hint(exc)}", "error")
         return RedirectResponse("/office/units/list", status_code=303)
     _forget(request)
     detail = f"新增 {len(done.added)}，修改 {len(done.changed)}，停用 {len(done.retired)}"

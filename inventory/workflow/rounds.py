@@ -113,10 +113,9 @@ def open_round(
                 f"轮次“{key}”已经存在。",
                 hint=f"新一轮请换一个代号；要回到“{key}”这一轮，用 `inventory round reopen {key}`（`inventory round list` 列出全部轮次）。",
             )
-        rounds = conn.scalars(select(Round.id)).all()
         closed = None
-        if len(rounds) == 1 and not _used(conn, rounds[0]):  # a new database's first round, nothing in it: this one takes its place
-            conn.execute(update(Round).where(Round.id == rounds[0]).values(**values))
+        if (first := _empty_first(conn)) is not None:  # this one takes its place
+            conn.execute(update(Round).where(Round.id == first).values(**values))
         else:
             closed = _still_open(conn)
             if closed is not None and not force:
@@ -132,10 +131,13 @@ def closed_by_opening(engine: Engine) -> dict[str, Any] | None:
     """The round that opening a new one would close: None when none is open, or when the open one is a
     new database's empty first round (the new one takes its place)."""
     with engine.connect() as conn:
-        rounds = conn.scalars(select(Round.id)).all()
-        if len(rounds) == 1 and not _used(conn, rounds[0]):
-            return None
-        return _still_open(conn)
+        return None if _empty_first(conn) is not None else _still_open(conn)
+
+
+def _empty_first(conn: Any) -> int | None:
+    """A new database's first round, when nothing is stored in it yet (a round opened takes its place)."""
+    rounds = conn.scalars(select(Round.id)).all()
+    return rounds[0] if len(rounds) == 1 and not _used(conn, rounds[0]) else None
 
 
 def _still_open(conn: Any) -> dict[str, Any] | None:
